@@ -1,0 +1,88 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"childmatch"
+)
+
+// statusOf is the one place that maps error codes to HTTP status codes.
+var statusOf = map[childmatch.ErrorCode]int{
+	childmatch.EInvalid:          http.StatusBadRequest,
+	childmatch.EUnauthorized:     http.StatusUnauthorized,
+	childmatch.EForbidden:        http.StatusForbidden,
+	childmatch.ENotFound:         http.StatusNotFound,
+	childmatch.EConflict:         http.StatusConflict,
+	childmatch.ETooLarge:         http.StatusRequestEntityTooLarge,
+	childmatch.EUnsupportedMedia: http.StatusUnsupportedMediaType,
+	childmatch.ENoFace:           http.StatusUnprocessableEntity,
+	childmatch.EUnavailable:      http.StatusServiceUnavailable,
+	childmatch.EInternal:         http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    childmatch.ErrorCode `json:"code"`
+	Message string               `json:"message"`
+	Field   string               `json:"field,omitempty"`
+}
+
+// fail answers err as JSON with the status of its code. Internal errors and dependency failures are
+// logged with their cause (which never holds a child's details: messages are written for that) and the
+// client hears only the code's message.
+func (s *Server) fail(c *gin.Context, err error) {
+	code := childmatch.ErrorCodeOf(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = childmatch.EInternal, http.StatusInternalServerError
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "route", c.FullPath(), "code", code, "err", err)
+	}
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		code, status = childmatch.ETooLarge, http.StatusRequestEntityTooLarge
+		err = childmatch.Errorf(childmatch.ETooLarge, "the request is larger than %d bytes", maxErr.Limit)
+	}
+	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: childmatch.ErrorMessage(err),
+		Field: childmatch.ErrorField(err)}})
+}
+
+// recovery turns a panic into a logged internal error instead of a dropped connection.
+func (s *Server) recovery(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.log.Error("panic", "route", c.FullPath(), "panic", r)
+			s.fail(c, errors.New("panic"))
+		}
+	}()
+	c.Next()
+}
+
+// logRequests logs one line per request: route template, status, duration, actor. Never the query
+// string or body, which may hold a child's details.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	route := c.FullPath()
+	if route == "" {
+		route = "(no route)"
+	}
+	s.log.Log(c.Request.Context(), level, "http", "method", c.Request.Method, "route", route,
+		"status", c.Writer.Status(), "ms", time.Since(start).Milliseconds(), "actor", actorOf(c).ID)
+}

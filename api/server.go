@@ -1,0 +1,119 @@
+// Package api serves childmatch over HTTP with gin: routes, authentication, request parsing and the one
+// mapping of error codes to HTTP status codes.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"childmatch"
+)
+
+// Config is what the HTTP layer needs beyond the service.
+type Config struct {
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed; empty trusts none, so the
+	// client address in logs and audit is the connection's.
+	TrustedProxies []string
+}
+
+// Server holds the routes and their dependencies.
+type Server struct {
+	svc    *childmatch.Service
+	log    *slog.Logger
+	engine *gin.Engine
+}
+
+// New builds the gin engine: gin.New (no default logger or recovery), our recovery and request log,
+// trusted proxies as configured, JSON 404 and 405.
+func New(svc *childmatch.Service, cfg Config, log *slog.Logger) (*Server, error) {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{svc: svc, log: log, engine: gin.New()}
+	e := s.engine
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, childmatch.Errorf(childmatch.EInvalid, "trusted proxies: %v", err)
+	}
+	e.HandleMethodNotAllowed = true
+	e.Use(s.logRequests, s.recovery)
+	e.NoRoute(func(c *gin.Context) { s.fail(c, childmatch.Errorf(childmatch.ENotFound, "no such route")) })
+	e.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed",
+			Message: "method not allowed on this route"}})
+	})
+
+	e.GET("/healthz", s.health)
+	v1 := e.Group("/v1", s.authenticate)
+	v1.POST("/cases", s.createCase)
+	v1.GET("/cases", s.listCases)
+	v1.GET("/cases/:id", s.getCase)
+	v1.POST("/cases/:id/photos", s.addPhoto)
+	v1.POST("/search", s.search)
+	v1.GET("/photos/:id", s.blob(childmatch.BlobPhoto))
+	v1.GET("/faces/:id", s.blob(childmatch.BlobChip))
+	v1.POST("/cases/:id/close", s.closeCase)
+	v1.GET("/reviews", s.listReviews)
+	v1.POST("/reviews/:id/decision", s.decide)
+	v1.GET("/users", s.listUsers)
+	v1.POST("/users", s.createUser)
+	v1.POST("/users/:id/tokens", s.issueToken)
+	v1.DELETE("/tokens/:id", s.revokeToken)
+	v1.GET("/audit", s.auditTrail)
+	v1.GET("/stats", s.stats)
+	return s, nil
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+const actorKey = "childmatch.actor"
+
+// authenticate admits requests bearing a known token and records who is acting.
+func (s *Server) authenticate(c *gin.Context) {
+	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="childmatch"`)
+		s.fail(c, childmatch.Errorf(childmatch.EUnauthorized, "an Authorization: Bearer <token> header is required"))
+		return
+	}
+	actor, err := s.svc.Authenticate(c.Request.Context(), token, c.ClientIP())
+	if err != nil {
+		if childmatch.ErrorCodeOf(err) == childmatch.EUnauthorized {
+			c.Header("WWW-Authenticate", `Bearer realm="childmatch", error="invalid_token"`)
+		}
+		s.fail(c, err)
+		return
+	}
+	c.Set(actorKey, actor)
+	c.Next()
+}
+
+func actorOf(c *gin.Context) childmatch.Actor {
+	if a, ok := c.Get(actorKey); ok {
+		return a.(childmatch.Actor)
+	}
+	return childmatch.Actor{}
+}
+
+type health struct {
+	Status       string `json:"status"`
+	MinIO        string `json:"minio"`
+	FacesIndexed int    `json:"faces_indexed"`
+}
+
+// health is liveness plus MinIO reachability; 503 when MinIO cannot be reached, so a load balancer
+// stops sending uploads that would fail.
+func (s *Server) health(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	h := health{Status: "ok", MinIO: "ok", FacesIndexed: s.svc.IndexedFaces()}
+	status := http.StatusOK
+	if err := s.svc.Ping(ctx); err != nil {
+		h.Status, h.MinIO, status = "degraded", "unreachable", http.StatusServiceUnavailable
+		s.log.Warn("health: minio unreachable", "err", err)
+	}
+	c.JSON(status, h)
+}

@@ -1,0 +1,245 @@
+package childmatch
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Kind says which side of a match a case is on.
+type Kind string
+
+const (
+	KindMissing Kind = "missing" // a missing-child report, filed by family or police
+	KindFound   Kind = "found"   // a child found or rescued, photographed at intake
+)
+
+// Opposite returns the kind a case of this kind is matched against.
+func (k Kind) Opposite() Kind {
+	if k == KindMissing {
+		return KindFound
+	}
+	return KindMissing
+}
+
+func (k Kind) Valid() bool { return k == KindMissing || k == KindFound }
+
+// Status is where a case stands.
+type Status string
+
+const (
+	StatusOpen    Status = "open"    // being searched for; takes part in auto-matching
+	StatusMatched Status = "matched" // a reviewer confirmed a match; out of default searches
+	StatusClosed  Status = "closed"  // finished (reunited, transferred, ...); out of default searches
+)
+
+func (s Status) Valid() bool { return s == StatusOpen || s == StatusMatched || s == StatusClosed }
+
+// Gender as recorded on the case. Unknown is a real answer: found children do not always say.
+type Gender string
+
+const (
+	GenderUnknown Gender = "unknown"
+	GenderFemale  Gender = "female"
+	GenderMale    Gender = "male"
+	GenderOther   Gender = "other"
+)
+
+func (g Gender) Valid() bool {
+	return g == GenderUnknown || g == GenderFemale || g == GenderMale || g == GenderOther
+}
+
+// Child holds what is known of the child. For a found child most of it is estimated or unknown.
+type Child struct {
+	Name             string   `json:"name,omitempty"`
+	Age              int      `json:"age,omitempty"`           // years; 0 = not known
+	AgeEstimated     bool     `json:"age_estimated,omitempty"` // true when Age is a guess (usual for found children)
+	Gender           Gender   `json:"gender"`
+	Languages        []string `json:"languages,omitempty"`
+	Description      string   `json:"description,omitempty"`
+	IdentifyingMarks string   `json:"identifying_marks,omitempty"`
+}
+
+// Sighting is where and when: last seen for a missing child, found for a found child.
+type Sighting struct {
+	Place    string    `json:"place,omitempty"`
+	Station  string    `json:"station,omitempty"` // railway station, when it happened at or near one
+	District string    `json:"district,omitempty"`
+	State    string    `json:"state,omitempty"`
+	Time     time.Time `json:"time,omitempty"`
+}
+
+// References are the numbers other systems know the case by.
+type References struct {
+	FIR       string `json:"fir,omitempty"` // First Information Report number
+	GD        string `json:"gd,omitempty"`  // General Diary entry number
+	Childline string `json:"childline,omitempty"`
+	CWC       string `json:"cwc,omitempty"` // Child Welfare Committee reference
+}
+
+// Contact is the person or shelter who reported the case and how to reach them.
+type Contact struct {
+	Name         string `json:"name,omitempty"`
+	Organisation string `json:"organisation,omitempty"`
+	Phone        string `json:"phone,omitempty"`
+	Email        string `json:"email,omitempty"`
+}
+
+// CaseDetails is everything a client provides about a case.
+type CaseDetails struct {
+	Kind       Kind       `json:"kind"`
+	Child      Child      `json:"child"`
+	Sighting   Sighting   `json:"sighting"`
+	References References `json:"references"`
+	Reporter   Contact    `json:"reporter"`
+}
+
+// Case is one missing-child report or one found child, with its photos and their faces.
+type Case struct {
+	ID ID `json:"id"`
+	CaseDetails
+	Status Status  `json:"status"`
+	Photos []Photo `json:"photos"`
+	// Links are the cases a reviewer confirmed as this child: its match, or the same child's other cases.
+	Links   []Link   `json:"links,omitempty"`
+	Outcome *Outcome `json:"outcome,omitempty"`
+	// Organisation is the creator's: a shelter sees its own organisation's cases only.
+	Organisation string    `json:"organisation"`
+	CreatedAt    time.Time `json:"created_at"`
+	CreatedBy    string    `json:"created_by"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Link records a confirmed review between two cases.
+type Link struct {
+	Case   ID         `json:"case"`
+	Type   ReviewType `json:"type"`
+	Review string     `json:"review"`
+	At     time.Time  `json:"at"`
+	By     string     `json:"by"`
+}
+
+// OutcomeKind is how a case was closed.
+type OutcomeKind string
+
+const (
+	OutcomeReunited    OutcomeKind = "reunited"
+	OutcomeTransferred OutcomeKind = "transferred"
+	OutcomeOther       OutcomeKind = "other"
+)
+
+func (o OutcomeKind) Valid() bool {
+	return o == OutcomeReunited || o == OutcomeTransferred || o == OutcomeOther
+}
+
+// Outcome is how and when a case was closed.
+type Outcome struct {
+	Kind OutcomeKind `json:"kind"`
+	Note string      `json:"note,omitempty"`
+	At   time.Time   `json:"at"`
+	By   string      `json:"by"`
+}
+
+// Faces returns every face of every photo of the case.
+func (c *Case) Faces() []Face {
+	var faces []Face
+	for _, p := range c.Photos {
+		faces = append(faces, p.Faces...)
+	}
+	return faces
+}
+
+// Summary is what a candidate list shows of a case: enough to judge, nothing of the reporter.
+type Summary struct {
+	ID       ID       `json:"id"`
+	Kind     Kind     `json:"kind"`
+	Status   Status   `json:"status"`
+	Name     string   `json:"name,omitempty"`
+	Age      int      `json:"age,omitempty"`
+	Gender   Gender   `json:"gender"`
+	Sighting Sighting `json:"sighting"`
+}
+
+func (c *Case) Summary() Summary {
+	return Summary{ID: c.ID, Kind: c.Kind, Status: c.Status, Name: c.Child.Name, Age: c.Child.Age,
+		Gender: c.Child.Gender, Sighting: c.Sighting}
+}
+
+// Validate normalises d (trims text, fills defaults) and checks every field, naming the first bad one.
+func (d *CaseDetails) Validate(now time.Time) error {
+	if !d.Kind.Valid() {
+		return FieldError("kind", `must be "missing" or "found"`)
+	}
+	if d.Child.Gender == "" {
+		d.Child.Gender = GenderUnknown
+	}
+	if !d.Child.Gender.Valid() {
+		return FieldError("child.gender", `must be one of "female", "male", "other", "unknown"`)
+	}
+	if d.Child.Age < 0 || d.Child.Age > MaxChildAge {
+		return FieldError("child.age", "must be between 0 (unknown) and %d years", MaxChildAge)
+	}
+	if !d.Sighting.Time.IsZero() && d.Sighting.Time.After(now.Add(MaxClockSkew)) {
+		return FieldError("sighting.time", "is in the future")
+	}
+	if len(d.Child.Languages) > MaxLanguages {
+		return FieldError("child.languages", "lists more than %d languages", MaxLanguages)
+	}
+	for i := range d.Child.Languages {
+		if err := cleanText("child.languages", &d.Child.Languages[i], MaxShortText); err != nil {
+			return err
+		}
+		if d.Child.Languages[i] == "" {
+			return FieldError("child.languages", "has an empty entry")
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+		max  int
+	}{
+		{"child.name", &d.Child.Name, MaxShortText},
+		{"child.description", &d.Child.Description, MaxLongText},
+		{"child.identifying_marks", &d.Child.IdentifyingMarks, MaxLongText},
+		{"sighting.place", &d.Sighting.Place, MaxShortText},
+		{"sighting.station", &d.Sighting.Station, MaxShortText},
+		{"sighting.district", &d.Sighting.District, MaxShortText},
+		{"sighting.state", &d.Sighting.State, MaxShortText},
+		{"references.fir", &d.References.FIR, MaxShortText},
+		{"references.gd", &d.References.GD, MaxShortText},
+		{"references.childline", &d.References.Childline, MaxShortText},
+		{"references.cwc", &d.References.CWC, MaxShortText},
+		{"reporter.name", &d.Reporter.Name, MaxShortText},
+		{"reporter.organisation", &d.Reporter.Organisation, MaxShortText},
+		{"reporter.phone", &d.Reporter.Phone, MaxShortText},
+		{"reporter.email", &d.Reporter.Email, MaxShortText},
+	} {
+		if err := cleanText(f.name, f.v, f.max); err != nil {
+			return err
+		}
+	}
+	if d.Reporter.Email != "" && !strings.Contains(d.Reporter.Email, "@") {
+		return FieldError("reporter.email", "is not an email address")
+	}
+	if d.Kind == KindMissing && d.Reporter.Name == "" && d.Reporter.Organisation == "" {
+		return FieldError("reporter", "a missing report needs the reporting person or organisation")
+	}
+	return nil
+}
+
+// cleanText trims *s and checks it is valid UTF-8 of at most max bytes with no control characters.
+func cleanText(field string, s *string, max int) error {
+	*s = strings.TrimSpace(*s)
+	if !utf8.ValidString(*s) {
+		return FieldError(field, "is not valid UTF-8")
+	}
+	if len(*s) > max {
+		return FieldError(field, "is longer than %d bytes", max)
+	}
+	for _, r := range *s {
+		if r < 0x20 && r != '\n' && r != '\t' {
+			return FieldError(field, "holds a control character")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"childmatch"
+	"childmatch/minio"
+)
+
+// config is everything main reads from the environment. Every variable has a default (README:
+// Configuration) except the secrets, which make run generates and keeps in 0600 files under the data dir.
+type config struct {
+	addr           string
+	modelsDir      string
+	adminToken     string
+	trustedProxies []string
+	minio          minio.Config
+	limits         childmatch.Limits
+}
+
+func loadConfig() (config, error) {
+	c := config{
+		addr:      env("CHILDMATCH_ADDR", ":8080"),
+		modelsDir: env("CHILDMATCH_MODELS_DIR", "./models"),
+		minio: minio.Config{
+			Endpoint:  os.Getenv("MINIO_ENDPOINT"),
+			AccessKey: os.Getenv("MINIO_ACCESS_KEY"),
+			SecretKey: os.Getenv("MINIO_SECRET_KEY"),
+			Bucket:    env("MINIO_BUCKET", "childmatch"),
+		},
+		limits: childmatch.DefaultLimits(runtime.NumCPU()),
+	}
+	var err error
+	if c.adminToken, err = secret("CHILDMATCH_ADMIN_TOKEN"); err != nil {
+		return c, err
+	}
+	if len(c.adminToken) < minAdminTokenLen {
+		return c, fmt.Errorf("CHILDMATCH_ADMIN_TOKEN (or CHILDMATCH_ADMIN_TOKEN_FILE) must hold at least %d characters; `make run` generates one", minAdminTokenLen)
+	}
+	if c.minio.SecretKey == "" {
+		if c.minio.SecretKey, err = secret("MINIO_SECRET_KEY"); err != nil {
+			return c, err
+		}
+	}
+	if c.minio.Endpoint == "" || c.minio.AccessKey == "" || c.minio.SecretKey == "" {
+		return c, fmt.Errorf("MINIO_ENDPOINT, MINIO_ACCESS_KEY and MINIO_SECRET_KEY must be set; `make run` starts a local MinIO and sets them")
+	}
+	if p := os.Getenv("CHILDMATCH_TRUSTED_PROXIES"); p != "" {
+		c.trustedProxies = strings.Split(p, ",")
+	}
+	if c.minio.UseSSL, err = boolEnv("MINIO_USE_SSL", false); err != nil {
+		return c, err
+	}
+	l := &c.limits
+	if l.Workers, err = intEnv("CHILDMATCH_WORKERS", l.Workers); err != nil {
+		return c, err
+	}
+	mib, err := intEnv("CHILDMATCH_MAX_UPLOAD_MB", int(l.MaxUploadBytes>>20))
+	if err != nil {
+		return c, err
+	}
+	l.MaxUploadBytes = int64(mib) << 20
+	if l.MaxPixels, err = intEnv("CHILDMATCH_MAX_PIXELS", l.MaxPixels); err != nil {
+		return c, err
+	}
+	if l.WorkingMaxSide, err = intEnv("CHILDMATCH_WORKING_MAX_SIDE", l.WorkingMaxSide); err != nil {
+		return c, err
+	}
+	if t := os.Getenv("CHILDMATCH_REVIEW_THRESHOLD"); t != "" {
+		f, err := strconv.ParseFloat(t, 32)
+		if err != nil || f <= 0 || f > 2 {
+			return c, fmt.Errorf("CHILDMATCH_REVIEW_THRESHOLD must be a distance between 0 and 2, got %q", t)
+		}
+		l.ReviewThreshold = float32(f)
+	}
+	if l.Workers < 1 || l.MaxUploadBytes < 1 || l.MaxPixels < 1 || l.WorkingMaxSide < 160 {
+		return c, fmt.Errorf("CHILDMATCH_WORKERS, CHILDMATCH_MAX_UPLOAD_MB and CHILDMATCH_MAX_PIXELS must be positive and CHILDMATCH_WORKING_MAX_SIDE at least 160")
+	}
+	return c, nil
+}
+
+// minAdminTokenLen keeps a guessable bootstrap token out of production.
+const minAdminTokenLen = 16
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// secret reads NAME from the environment, or from the file named by NAME_FILE, which must not be
+// readable by group or others.
+func secret(name string) (string, error) {
+	if v := os.Getenv(name); v != "" {
+		return v, nil
+	}
+	path := os.Getenv(name + "_FILE")
+	if path == "" {
+		return "", nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("%s_FILE %s must be readable by its owner only (chmod 600)", name, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func intEnv(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s must be a whole number, got %q", name, v)
+	}
+	return n, nil
+}
+
+func boolEnv(name string, def bool) (bool, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s must be true or false, got %q", name, v)
+	}
+	return b, nil
+}

@@ -1,0 +1,105 @@
+// Command childmatch runs the service: it reads the configuration from the environment, opens MinIO,
+// loads the face models, rebuilds the index from the stored cases and serves HTTP until told to stop.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"childmatch"
+	"childmatch/api"
+	"childmatch/index"
+	"childmatch/matcher"
+	"childmatch/minio"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if err := run(log); err != nil {
+		log.Error("childmatch stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	store, err := openStore(ctx, cfg.minio, log)
+	if err != nil {
+		return err
+	}
+	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits})
+	if err != nil {
+		return err
+	}
+	defer faces.Close()
+	svc := childmatch.NewService(childmatch.Deps{Store: store, Reviews: store, Users: store, Audit: store,
+		Faces: faces, Index: index.New(), Limits: cfg.limits, Log: log, AdminToken: cfg.adminToken})
+	start := time.Now()
+	n, err := svc.Rebuild(ctx)
+	if err != nil {
+		return fmt.Errorf("rebuilding the index from MinIO: %w", err)
+	}
+	log.Info("index rebuilt", "faces", n, "ms", time.Since(start).Milliseconds())
+
+	handler, err := api.New(svc, api.Config{TrustedProxies: cfg.trustedProxies}, log)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.addr,
+		Handler:           handler.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// A 20 MiB photo over a slow mobile connection (1 Mbit/s) takes almost three minutes.
+		ReadTimeout:    5 * time.Minute,
+		WriteTimeout:   5 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("listening", "addr", cfg.addr, "workers", cfg.limits.Workers)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// openStore connects to MinIO, waiting up to 30 seconds for it, since it is often started alongside.
+func openStore(ctx context.Context, cfg minio.Config, log *slog.Logger) (*minio.Store, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		store, err := minio.Open(ctx, cfg)
+		if err == nil || childmatch.ErrorCodeOf(err) != childmatch.EUnavailable || time.Now().After(deadline) {
+			return store, err
+		}
+		log.Warn("waiting for MinIO", "endpoint", cfg.Endpoint)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}

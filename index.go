@@ -1,0 +1,46 @@
+package childmatch
+
+// FaceRef says where an indexed face comes from.
+type FaceRef struct {
+	FaceID  ID
+	PhotoID ID
+	CaseID  ID
+}
+
+// FaceAttrs are the columns a search filters on, copied from the face's case.
+type FaceAttrs struct {
+	Kind   Kind
+	Status Status
+	Gender Gender
+	Age    int // years; 0 = not known
+}
+
+// SearchFilter restricts a search. An empty list admits every value; Age bounds admit faces whose case age
+// is unknown (0), because a filter must never hide a child whose age nobody recorded.
+type SearchFilter struct {
+	Kinds    []Kind
+	Statuses []Status
+	Genders  []Gender
+	MinAge   int // 0 = no lower bound
+	MaxAge   int // 0 = no upper bound
+	Exclude  ID  // a case never to return (the case being matched); zero = none
+}
+
+// Hit is one search result: the best face of one case and its distance to the query.
+type Hit struct {
+	FaceRef
+	Distance float32
+}
+
+// FaceIndex is the in-memory vector index. Search is exact: it returns the k cases whose best face is
+// nearest to the query among those the filter admits, nearest first, ties broken by face ID.
+// Implementations are safe for concurrent use.
+type FaceIndex interface {
+	Add(ref FaceRef, d *Descriptor, attrs FaceAttrs)
+	// SetCaseAttrs changes the filter columns of every face of a case (its status changed, say).
+	SetCaseAttrs(caseID ID, attrs FaceAttrs)
+	// RemoveCase removes every face of a case and returns how many there were.
+	RemoveCase(caseID ID) int
+	Search(q *Descriptor, k int, f SearchFilter) []Hit
+	Len() int
+}

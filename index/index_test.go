@@ -1,0 +1,342 @@
+package index
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"testing"
+
+	"childmatch"
+)
+
+// face is one generated face and its case, kept by the test as the naive reference's data.
+type face struct {
+	ref   childmatch.FaceRef
+	d     childmatch.Descriptor
+	attrs childmatch.FaceAttrs
+}
+
+// naive is the reference: every distance, best face per case, sorted, first k.
+func naive(faces []face, q *childmatch.Descriptor, k int, f childmatch.SearchFilter) []childmatch.Hit {
+	in := func(xs int, pred func(int) bool) bool {
+		if xs == 0 {
+			return true
+		}
+		for i := 0; i < xs; i++ {
+			if pred(i) {
+				return true
+			}
+		}
+		return false
+	}
+	best := map[childmatch.ID]childmatch.Hit{}
+	sq := map[childmatch.ID]float32{}
+	for _, fc := range faces {
+		a := fc.attrs
+		if !in(len(f.Kinds), func(i int) bool { return f.Kinds[i] == a.Kind }) ||
+			!in(len(f.Statuses), func(i int) bool { return f.Statuses[i] == a.Status }) ||
+			!in(len(f.Genders), func(i int) bool { return f.Genders[i] == a.Gender }) ||
+			(a.Age != 0 && f.MinAge > 0 && a.Age < f.MinAge) || (a.Age != 0 && f.MaxAge > 0 && a.Age > f.MaxAge) ||
+			fc.ref.CaseID == f.Exclude {
+			continue
+		}
+		d := fc.d.SquaredDistance(q)
+		b, ok := best[fc.ref.CaseID]
+		if !ok || d < sq[fc.ref.CaseID] || (d == sq[fc.ref.CaseID] && bytes.Compare(fc.ref.FaceID[:], b.FaceID[:]) < 0) {
+			best[fc.ref.CaseID] = childmatch.Hit{FaceRef: fc.ref, Distance: float32(math.Sqrt(float64(d)))}
+			sq[fc.ref.CaseID] = d
+		}
+	}
+	var hits []childmatch.Hit
+	for _, h := range best {
+		hits = append(hits, h)
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		di, dj := sq[hits[i].CaseID], sq[hits[j].CaseID]
+		if di != dj {
+			return di < dj
+		}
+		return bytes.Compare(hits[i].FaceID[:], hits[j].FaceID[:]) < 0
+	})
+	if len(hits) > k {
+		hits = hits[:k]
+	}
+	return hits
+}
+
+// dlibLike returns a random unit-norm descriptor, the shape of dlib's (norm near 1).
+func dlibLike(r *rand.Rand) childmatch.Descriptor {
+	var d childmatch.Descriptor
+	var n float64
+	for i := range d {
+		v := r.NormFloat64()
+		d[i] = float32(v)
+		n += v * v
+	}
+	for i := range d {
+		d[i] /= float32(math.Sqrt(n))
+	}
+	return d
+}
+
+var (
+	kinds    = []childmatch.Kind{childmatch.KindMissing, childmatch.KindFound}
+	statuses = []childmatch.Status{childmatch.StatusOpen, childmatch.StatusMatched, childmatch.StatusClosed}
+	genders  = []childmatch.Gender{childmatch.GenderUnknown, childmatch.GenderFemale, childmatch.GenderMale, childmatch.GenderOther}
+)
+
+// generate makes n faces over cases of facesPerCase faces; distinct draws from pool vectors, so a small
+// pool gives many exact ties and duplicates.
+func generate(r *rand.Rand, n, facesPerCase, pool int) []face {
+	vecs := make([]childmatch.Descriptor, pool)
+	for i := range vecs {
+		vecs[i] = dlibLike(r)
+	}
+	var out []face
+	var c face
+	for i := 0; i < n; i++ {
+		if i%facesPerCase == 0 {
+			c = face{ref: childmatch.FaceRef{CaseID: childmatch.NewID()}, attrs: childmatch.FaceAttrs{
+				Kind: kinds[r.IntN(2)], Status: statuses[r.IntN(3)], Gender: genders[r.IntN(4)], Age: r.IntN(18)}}
+		}
+		f := c
+		f.ref.FaceID, f.ref.PhotoID = childmatch.NewID(), childmatch.NewID()
+		f.d = vecs[r.IntN(pool)]
+		out = append(out, f)
+	}
+	return out
+}
+
+func build(faces []face, workers int) *Index {
+	ix := New()
+	ix.SetWorkers(workers)
+	for i := range faces {
+		ix.Add(faces[i].ref, &faces[i].d, faces[i].attrs)
+	}
+	return ix
+}
+
+func same(t *testing.T, what string, got, want []childmatch.Hit) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d hits, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if got[i].FaceRef != want[i].FaceRef || math.Abs(float64(got[i].Distance-want[i].Distance)) > 1e-6 {
+			t.Fatalf("%s: hit %d is %+v, want %+v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestSearchMatchesNaive: for random sets, ties and duplicates, several faces per case, every filter, any k,
+// split across workers or not, the index returns exactly the naive scan's hits.
+func TestSearchMatchesNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	sets := []struct {
+		name                string
+		n, perCase, pool, k int
+	}{
+		{"random", 3000, 1, 3000, 10},
+		{"several faces per case", 3000, 4, 3000, 10},
+		{"many ties", 3000, 2, 7, 10},
+		{"all equal", 500, 1, 1, 20},
+		{"k beyond cases", 50, 3, 50, 100},
+		{"parallel chunks", parallelMin + 5000, 3, parallelMin, 25},
+		{"parallel ties", parallelMin + 5000, 2, 13, 25},
+	}
+	filters := []childmatch.SearchFilter{
+		{},
+		{Kinds: []childmatch.Kind{childmatch.KindMissing}},
+		{Kinds: []childmatch.Kind{childmatch.KindFound}, Statuses: []childmatch.Status{childmatch.StatusOpen}},
+		{Genders: []childmatch.Gender{childmatch.GenderFemale, childmatch.GenderUnknown}},
+		{MinAge: 6, MaxAge: 10},
+		{MaxAge: 3, Statuses: []childmatch.Status{childmatch.StatusMatched, childmatch.StatusClosed}},
+		{Kinds: []childmatch.Kind{"nothing"}},
+	}
+	for _, set := range sets {
+		faces := generate(r, set.n, set.perCase, set.pool)
+		for _, workers := range []int{1, 3} {
+			ix := build(faces, workers)
+			for fi, f := range filters {
+				for qi := 0; qi < 5; qi++ {
+					q := dlibLike(r)
+					if qi == 0 {
+						q = faces[r.IntN(len(faces))].d // a query equal to stored vectors
+					}
+					ff := f
+					if qi == 1 {
+						ff.Exclude = faces[0].ref.CaseID
+					}
+					what := fmt.Sprintf("%s, %d workers, filter %d, query %d", set.name, workers, fi, qi)
+					same(t, what, ix.Search(&q, set.k, ff), naive(faces, &q, set.k, ff))
+				}
+			}
+		}
+	}
+}
+
+// TestUpdates: replacing, removing cases and changing their columns keeps the index equal to the naive scan
+// of what remains.
+func TestUpdates(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	faces := generate(r, 4000, 3, 4000)
+	ix := build(faces, 2)
+	// Replace some faces' vectors in place.
+	for i := 0; i < 100; i++ {
+		j := r.IntN(len(faces))
+		faces[j].d = dlibLike(r)
+		ix.Add(faces[j].ref, &faces[j].d, faces[j].attrs)
+	}
+	// Remove some cases.
+	removed := map[childmatch.ID]bool{}
+	for i := 0; i < 200; i++ {
+		c := faces[r.IntN(len(faces))].ref.CaseID
+		want := 0
+		if !removed[c] {
+			for _, f := range faces {
+				if f.ref.CaseID == c {
+					want++
+				}
+			}
+		}
+		if got := ix.RemoveCase(c); got != want {
+			t.Fatalf("RemoveCase removed %d faces, want %d", got, want)
+		}
+		removed[c] = true
+	}
+	var kept []face
+	for _, f := range faces {
+		if !removed[f.ref.CaseID] {
+			kept = append(kept, f)
+		}
+	}
+	// Change some cases' columns.
+	for i := 0; i < 100; i++ {
+		c := kept[r.IntN(len(kept))].ref.CaseID
+		a := childmatch.FaceAttrs{Kind: childmatch.KindFound, Status: childmatch.StatusClosed, Gender: childmatch.GenderOther, Age: 7}
+		ix.SetCaseAttrs(c, a)
+		for j := range kept {
+			if kept[j].ref.CaseID == c {
+				kept[j].attrs = a
+			}
+		}
+	}
+	if ix.Len() != len(kept) {
+		t.Fatalf("Len %d, want %d", ix.Len(), len(kept))
+	}
+	for qi := 0; qi < 20; qi++ {
+		q := dlibLike(r)
+		f := childmatch.SearchFilter{}
+		if qi%2 == 1 {
+			f.Statuses = []childmatch.Status{childmatch.StatusClosed}
+		}
+		same(t, fmt.Sprint("query ", qi), ix.Search(&q, 10, f), naive(kept, &q, 10, f))
+	}
+}
+
+// TestConcurrentUse runs adds, removals, column changes and searches at once (meant for -race).
+func TestConcurrentUse(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	faces := generate(r, parallelMin+1000, 2, parallelMin)
+	ix := build(faces[:parallelMin], 2)
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		for i := parallelMin; i < len(faces); i++ {
+			ix.Add(faces[i].ref, &faces[i].d, faces[i].attrs)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			ix.RemoveCase(faces[i*2].ref.CaseID)
+			ix.SetCaseAttrs(faces[i*2+1000].ref.CaseID, childmatch.FaceAttrs{Kind: childmatch.KindFound})
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 50; i++ {
+			q := faces[i].d
+			if hits := ix.Search(&q, 10, childmatch.SearchFilter{}); len(hits) != 10 {
+				t.Errorf("search during updates returned %d hits", len(hits))
+			}
+		}
+	}()
+	wg.Wait()
+}
+
+func benchIndex(b *testing.B, n, perCase int) (*Index, []childmatch.Descriptor) {
+	b.Helper()
+	r := rand.New(rand.NewPCG(7, 8))
+	ix := New()
+	ix.vecs = make([]float32, 0, n*childmatch.DescriptorLen)
+	var c childmatch.ID
+	for i := 0; i < n; i++ {
+		if i%perCase == 0 {
+			c = childmatch.NewID()
+		}
+		d := dlibLike(r)
+		ix.Add(childmatch.FaceRef{FaceID: childmatch.NewID(), CaseID: c}, &d, childmatch.FaceAttrs{
+			Kind: kinds[i%2], Status: childmatch.StatusOpen, Gender: genders[i%4], Age: i % 18})
+	}
+	qs := make([]childmatch.Descriptor, 64)
+	for i := range qs {
+		qs[i] = dlibLike(r)
+	}
+	return ix, qs
+}
+
+// BenchmarkSearch: top-10 at 10k, 100k and 1M faces, one or three faces per case, with and without a
+// filter, on one worker and on every CPU.
+func BenchmarkSearch(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		for _, perCase := range []int{1, 3} {
+			ix, qs := benchIndex(b, n, perCase)
+			for _, bc := range []struct {
+				name string
+				f    childmatch.SearchFilter
+			}{
+				{"all", childmatch.SearchFilter{}},
+				{"missing-open", childmatch.SearchFilter{Kinds: []childmatch.Kind{childmatch.KindMissing}, Statuses: []childmatch.Status{childmatch.StatusOpen}}},
+			} {
+				for _, workers := range []int{1, 0} {
+					name := fmt.Sprintf("n=%d/faces-per-case=%d/%s/workers=%d", n, perCase, bc.name, workers)
+					b.Run(name, func(b *testing.B) {
+						if workers == 0 {
+							ix.SetWorkers(New().workers)
+						} else {
+							ix.SetWorkers(workers)
+						}
+						b.ReportMetric(float64(indexBytes(ix))/float64(n), "bytes/face")
+						b.ResetTimer()
+						for i := 0; i < b.N; i++ {
+							ix.Search(&qs[i%len(qs)], 10, bc.f)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// indexBytes estimates the index's memory: its slices' capacity plus the id map (Go maps cost about
+// 40 bytes per entry of a 16-byte key and 4-byte value, buckets and overflow included).
+func indexBytes(ix *Index) int {
+	const mapEntry = 40
+	return cap(ix.vecs)*4 + (cap(ix.faces)+cap(ix.photos)+cap(ix.cases))*16 + cap(ix.attrs)*4 + len(ix.slotOf)*mapEntry
+}
+
+func BenchmarkAdd(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 10))
+	d := dlibLike(r)
+	ix := New()
+	c := childmatch.NewID()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ix.Add(childmatch.FaceRef{FaceID: childmatch.NewID(), CaseID: c}, &d, childmatch.FaceAttrs{})
+	}
+}

@@ -1,0 +1,104 @@
+package childmatch
+
+import "time"
+
+// Every threshold and limit of the service lives in this file, with the reason for its value. Those a
+// deployment may need to change are fields of Limits, filled from the environment by cmd/childmatch;
+// the rest are constants.
+
+// Limits are the per-deployment settings of the face pipeline and of matching.
+type Limits struct {
+	// MaxUploadBytes refuses an upload before it is read further. 20 MiB holds any phone photo (a 50 MP
+	// JPEG is 10–15 MB) while keeping a request's memory bounded.
+	MaxUploadBytes int64
+	// MaxPixels refuses an image whose header declares more pixels, before any pixel is decoded, so a
+	// decompression bomb (a tiny PNG declaring 100000×100000) is never expanded. 40 MP is above every
+	// phone camera's default mode; decoded RGBA at 40 MP is 160 MB, the most one request may hold.
+	MaxPixels int
+	// WorkingMaxSide is the longest side the photo is scaled down to before detection. dlib's HOG detector
+	// finds faces from about 80 px wide; at 1600 px a face a twentieth of the photo's width is still found,
+	// and detection time grows with the pixel count, so larger working sizes cost time without finding
+	// faces in ordinary photos. Box coordinates are mapped back to the original frame.
+	WorkingMaxSide int
+	// UpsampleBelowSide: photos whose longest side is under this are doubled before detection, because a
+	// face in a small photo is usually under HOG's 80 px minimum (the effect of dlib's upsample=1).
+	UpsampleBelowSide int
+	// ReviewThreshold is the distance under which a candidate is put in front of a reviewer. 0.6 is dlib's
+	// operating point for adults (99.38% on LFW). It is a review threshold, never a verdict, and it is weaker
+	// for children and across years: a deployment should measure its own trade-off (`make eval`) and set it.
+	ReviewThreshold float32
+	// Workers is the number of face recognizers in the pool. go-face serialises all work inside one
+	// recognizer, so parallel requests need one each; each holds the models (about 130 MB).
+	Workers int
+}
+
+// DefaultLimits returns the defaults explained on each field of Limits.
+func DefaultLimits(cpus int) Limits {
+	if cpus < 1 {
+		cpus = 1
+	}
+	return Limits{
+		MaxUploadBytes:    20 << 20,
+		MaxPixels:         40_000_000,
+		WorkingMaxSide:    1600,
+		UpsampleBelowSide: 800,
+		ReviewThreshold:   0.6,
+		Workers:           cpus,
+	}
+}
+
+const (
+	// DefaultSearchLimit and MaxSearchLimit bound the candidates returned per face: ten fit a phone
+	// screen; a hundred is the most a reviewer can compare, and bounds the case records read per query.
+	DefaultSearchLimit = 10
+	MaxSearchLimit     = 100
+	// DefaultPageSize and MaxPageSize bound a page of the case list.
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+	// MaxFacesPerPhoto bounds the faces kept from one photo: a group photo of a shelter's intake rarely has
+	// more than a dozen, and every face costs a descriptor, a chip and an index entry.
+	MaxFacesPerPhoto = 20
+	// MaxPhotosPerCase bounds the record size: each photo adds its faces' descriptors (about 2.5 KB each
+	// in JSON) to the case record, which is rewritten on every change.
+	MaxPhotosPerCase = 50
+
+	// MinFaceSize: faces narrower than this (pixels, in the original photo) carry too little detail for
+	// dlib's 150 px chip; they are kept, flagged low quality, and the uploader is asked for a closer photo.
+	MinFaceSize = 80
+	// MinSharpness: the Laplacian variance of a 150 px chip under which the face is visibly blurred
+	// (in-focus chips measure in the hundreds; motion-blurred ones under 30).
+	MinSharpness = 30.0
+
+	// MaxChildAge: cases are about children (under 18), but reports of young adults trafficked as children
+	// exist and an estimated age can be off; 25 refuses only obvious typing errors.
+	MaxChildAge = 25
+	// MaxClockSkew tolerates a phone whose clock is a little ahead when it stamps a sighting time.
+	MaxClockSkew = 10 * time.Minute
+	// Text field limits: names and places are short; descriptions get a paragraph.
+	MaxShortText = 200
+	MaxLongText  = 2000
+	MaxLanguages = 10
+	// MaxCaseJSONBytes bounds the body of a case create or update request.
+	MaxCaseJSONBytes = 64 << 10
+)
+
+const (
+	// WarningRankPenalty moves a candidate with a consistency warning (gender, age) down the review queue
+	// by this much distance per warning: behind clean candidates of similar distance, never out of sight.
+	WarningRankPenalty = 0.1
+	// AgeToleranceYears: the ages of found children are estimated, usually within two or three years; a
+	// difference beyond this is worth a warning.
+	AgeToleranceYears = 3.0
+	// ReopenMargin: a rejected pair is proposed again only if a new photo brings its distance at least
+	// this much closer than when it was rejected; smaller changes are noise between photos.
+	ReopenMargin = 0.1
+)
+
+const (
+	// DefaultAuditPage and MaxAuditPage bound an audit trail answer; older events are reached with since.
+	DefaultAuditPage = 200
+	MaxAuditPage     = 1000
+	// DefaultReviewPage and MaxReviewPage bound a page of the review queue.
+	DefaultReviewPage = 50
+	MaxReviewPage     = 200
+)

@@ -1,0 +1,177 @@
+// Package matcher is the face pipeline: it sniffs, bounds, decodes and orients an uploaded image, scales it
+// to a working size, detects faces with dlib's HOG detector (falling back to the CNN detector when HOG
+// finds none), and returns each face's box and landmarks in the original photo's frame, its 128-d
+// descriptor, an aligned chip and quality figures. dlib runs through go-face.
+package matcher
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	face "github.com/Kagami/go-face"
+	"github.com/disintegration/imaging"
+
+	"childmatch"
+)
+
+// ModelFiles are the dlib models go-face loads, all three at construction.
+var ModelFiles = []string{
+	"shape_predictor_5_face_landmarks.dat",
+	"dlib_face_recognition_resnet_model_v1.dat",
+	"mmod_human_face_detector.dat",
+}
+
+// workingJPEGQuality is the quality of the JPEG handed to go-face, which reads nothing else. At 95 the
+// re-encoding changes descriptors by far less than the distance between two photos of one face.
+const workingJPEGQuality = 95
+
+// Config is what the pipeline needs.
+type Config struct {
+	ModelsDir string
+	Limits    childmatch.Limits
+}
+
+// Matcher is the pipeline. go-face serialises all work inside one recognizer with mutexes, so the matcher
+// keeps a pool of them, one per worker, and a request waits for a free one.
+type Matcher struct {
+	limits childmatch.Limits
+	pool   chan *face.Recognizer
+	all    []*face.Recognizer
+}
+
+var _ childmatch.FaceAnalyzer = (*Matcher)(nil)
+
+// New loads Limits.Workers recognizers. It fails at once, naming the files, when models are missing.
+func New(cfg Config) (*Matcher, error) {
+	var missing []string
+	for _, f := range ModelFiles {
+		if _, err := os.Stat(filepath.Join(cfg.ModelsDir, f)); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("the face models are incomplete: %s missing from %s; run `make models`",
+			strings.Join(missing, ", "), cfg.ModelsDir)
+	}
+	workers := max(1, cfg.Limits.Workers)
+	m := &Matcher{limits: cfg.Limits, pool: make(chan *face.Recognizer, workers)}
+	for i := 0; i < workers; i++ {
+		rec, err := face.NewRecognizer(cfg.ModelsDir)
+		if err != nil {
+			m.Close()
+			return nil, fmt.Errorf("loading the face models from %s: %w", cfg.ModelsDir, err)
+		}
+		m.all = append(m.all, rec)
+		m.pool <- rec
+	}
+	return m, nil
+}
+
+// Close frees the recognizers. The matcher must not be used after.
+func (m *Matcher) Close() {
+	for _, r := range m.all {
+		r.Close()
+	}
+	m.all = nil
+}
+
+// Analyze runs the pipeline on an uploaded image.
+func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysis, error) {
+	img, ct, err := decode(data, m.limits)
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	scale := workingScale(b, m.limits)
+	work := img
+	if scale != 1 {
+		work = imaging.Resize(img, int(float64(b.Dx())*scale+0.5), int(float64(b.Dy())*scale+0.5), imaging.CatmullRom)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, work, &jpeg.Options{Quality: workingJPEGQuality}); err != nil {
+		return nil, err
+	}
+	found, detector, err := m.detect(ctx, buf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].Rectangle.Min.X < found[j].Rectangle.Min.X })
+	if len(found) > childmatch.MaxFacesPerPhoto {
+		found = found[:childmatch.MaxFacesPerPhoto]
+	}
+	a := &childmatch.Analysis{ContentType: ct, Width: b.Dx(), Height: b.Dy(), Faces: []childmatch.DetectedFace{}}
+	for _, f := range found {
+		df := childmatch.DetectedFace{Detector: detector, Descriptor: childmatch.Descriptor(f.Descriptor)}
+		df.Box = childmatch.Box{Min: toOriginal(f.Rectangle.Min, scale, b), Max: toOriginal(f.Rectangle.Max, scale, b)}
+		for _, p := range f.Shapes {
+			df.Landmarks = append(df.Landmarks, toOriginal(p, scale, b))
+		}
+		chipImg, chipJPEG, err := chip(img, df.Box, df.Landmarks)
+		if err != nil {
+			return nil, err
+		}
+		df.Chip = chipJPEG
+		df.Quality = quality(df.Box, df.Landmarks, chipImg)
+		a.Faces = append(a.Faces, df)
+	}
+	return a, nil
+}
+
+// toOriginal maps a point of the working image back to the upright original, clamped to it.
+func toOriginal(p image.Point, scale float64, b image.Rectangle) childmatch.Point {
+	x := int(float64(p.X)/scale + 0.5)
+	y := int(float64(p.Y)/scale + 0.5)
+	return childmatch.Point{X: min(max(x, 0), b.Dx()), Y: min(max(y, 0), b.Dy())}
+}
+
+// detect runs HOG and, when it finds nothing, the CNN detector, on a free recognizer.
+func (m *Matcher) detect(ctx context.Context, jpegData []byte) ([]face.Face, string, error) {
+	var rec *face.Recognizer
+	select {
+	case rec = <-m.pool:
+	case <-ctx.Done():
+		return nil, "", childmatch.Unavailable("the face recognizer", ctx.Err())
+	}
+	defer func() { m.pool <- rec }()
+	faces, err := rec.Recognize(jpegData)
+	if err != nil {
+		return nil, "", fmt.Errorf("face detection: %w", err)
+	}
+	if len(faces) > 0 {
+		return faces, "hog", nil
+	}
+	faces, err = rec.RecognizeCNN(jpegData)
+	if err != nil {
+		return nil, "", fmt.Errorf("face detection (cnn): %w", err)
+	}
+	return faces, "cnn", nil
+}
+
+// ErrSeveralFaces is the code-carrying error DetectSingle returns when a photo holds more than one face.
+var ErrSeveralFaces = errors.New("several faces")
+
+// DetectSingle returns the one face of a photo. go-face's own single-face call answers nothing both when
+// there is no face and when there are several; this tells them apart: ENoFace for none, EInvalid wrapping
+// ErrSeveralFaces, with the count, for several.
+func (m *Matcher) DetectSingle(ctx context.Context, data []byte) (*childmatch.DetectedFace, error) {
+	a, err := m.Analyze(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	switch len(a.Faces) {
+	case 0:
+		return nil, childmatch.Errorf(childmatch.ENoFace, "no face was found in the photo")
+	case 1:
+		return &a.Faces[0], nil
+	}
+	return nil, &childmatch.Error{Code: childmatch.EInvalid, Err: ErrSeveralFaces,
+		Message: fmt.Sprintf("the photo shows %d faces; use a photo of one person", len(a.Faces))}
+}

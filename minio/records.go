@@ -1,0 +1,140 @@
+package minio
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	miniogo "github.com/minio/minio-go/v7"
+
+	"childmatch"
+)
+
+func reviewKey(id string) string { return "reviews/" + id + ".json" }
+
+// validPairKey keeps a client-given review id from naming any other key: a pair key is 64 hex digits.
+func validPairKey(id string) error {
+	if len(id) != 64 {
+		return childmatch.Errorf(childmatch.ENotFound, "no review item with id %q", id)
+	}
+	for _, r := range id {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
+			return childmatch.Errorf(childmatch.ENotFound, "no review item with that id")
+		}
+	}
+	return nil
+}
+
+// CreateReview writes a new review item; EConflict if the pair has one.
+func (s *Store) CreateReview(ctx context.Context, r *childmatch.Review) error {
+	if err := validPairKey(r.ID); err != nil {
+		return err
+	}
+	return s.putJSON(ctx, reviewKey(r.ID), "review "+r.ID, r, "*")
+}
+
+// Review reads a review item.
+func (s *Store) Review(ctx context.Context, id string) (*childmatch.Review, error) {
+	if err := validPairKey(id); err != nil {
+		return nil, err
+	}
+	var r childmatch.Review
+	if _, err := s.getJSON(ctx, reviewKey(id), "review "+id, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// UpdateReview is an atomic read-modify-write of a review item.
+func (s *Store) UpdateReview(ctx context.Context, id string, fn func(*childmatch.Review) error) (*childmatch.Review, error) {
+	if err := validPairKey(id); err != nil {
+		return nil, err
+	}
+	return update(ctx, s, reviewKey(id), "review "+id, fn)
+}
+
+// WalkReviews reads every review item.
+func (s *Store) WalkReviews(ctx context.Context, fn func(*childmatch.Review) (bool, error)) error {
+	return walk(ctx, s, "reviews/", "", fn)
+}
+
+func userKey(id childmatch.ID) string { return "users/" + id.String() + ".json" }
+
+// CreateUser writes a new user.
+func (s *Store) CreateUser(ctx context.Context, u *childmatch.User) error {
+	return s.putJSON(ctx, userKey(u.ID), "user "+u.ID.String(), u, "*")
+}
+
+// User reads a user.
+func (s *Store) User(ctx context.Context, id childmatch.ID) (*childmatch.User, error) {
+	var u childmatch.User
+	if _, err := s.getJSON(ctx, userKey(id), "user "+id.String(), &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// WalkUsers reads every user in creation order.
+func (s *Store) WalkUsers(ctx context.Context, fn func(*childmatch.User) (bool, error)) error {
+	return walk(ctx, s, "users/", "", fn)
+}
+
+func tokenKey(hash string) string { return "tokens/" + hash + ".json" }
+
+// CreateToken stores a token under the hash of its secret; the secret itself is never stored.
+func (s *Store) CreateToken(ctx context.Context, hash string, t *childmatch.Token) error {
+	return s.putJSON(ctx, tokenKey(hash), "token "+t.ID, t, "*")
+}
+
+// Token reads a token by the hash of its secret.
+func (s *Store) Token(ctx context.Context, hash string) (*childmatch.Token, error) {
+	var t childmatch.Token
+	if _, err := s.getJSON(ctx, tokenKey(hash), "token", &t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// UpdateToken finds a token by its id (the first 16 hex digits of its hash) and changes it atomically.
+func (s *Store) UpdateToken(ctx context.Context, id string, fn func(*childmatch.Token) error) (*childmatch.Token, error) {
+	var key string
+	for obj := range s.cl.ListObjects(ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: "tokens/" + id}) {
+		if obj.Err != nil {
+			return nil, s.fail(obj.Err, "the token listing")
+		}
+		key = obj.Key
+	}
+	if key == "" {
+		return nil, childmatch.Errorf(childmatch.ENotFound, "no token with id %s", id)
+	}
+	return update(ctx, s, key, "token "+id, fn)
+}
+
+func auditDay(e *childmatch.Event) string {
+	return fmt.Sprintf("audit/%04d/%02d/%02d/", e.At.Year(), e.At.Month(), e.At.Day())
+}
+
+// Append writes one audit event under its day, create-only: an event is never rewritten.
+func (s *Store) Append(ctx context.Context, e *childmatch.Event) error {
+	return s.putJSON(ctx, auditDay(e)+e.ID.String()+".json", "audit event", e, "*")
+}
+
+// Events reads the audit trail oldest first, from the day of q.Since, keeping the events q selects.
+func (s *Store) Events(ctx context.Context, q childmatch.AuditQuery) ([]childmatch.Event, error) {
+	start := ""
+	if !q.Since.IsZero() {
+		start = auditDay(&childmatch.Event{At: q.Since.UTC()})
+	}
+	events := []childmatch.Event{}
+	err := walk(ctx, s, "audit/", start, func(e *childmatch.Event) (bool, error) {
+		if e.At.Before(q.Since) || (q.Actor != "" && e.Actor != q.Actor) {
+			return true, nil
+		}
+		if !q.Case.IsZero() && !slices.Contains(e.Cases, q.Case) {
+			return true, nil
+		}
+		events = append(events, *e)
+		return len(events) < q.Limit, nil
+	})
+	return events, err
+}

@@ -1,0 +1,306 @@
+// Package minio keeps childmatch's records and photos in one MinIO bucket:
+//
+//	cases/<case-id>.json      case record: details, status, photos, faces with descriptors
+//	photos/<photo-id>         an upload, byte for byte
+//	faces/<face-id>.jpg       an aligned face chip
+//	reviews/<pair-key>.json   a review item and its decision history
+//	users/<user-id>.json      a user
+//	tokens/<sha256>.json      an API token, stored under the hash of its secret
+//	audit/<yyyy>/<mm>/<dd>/<event-id>.json   one audit event, written once
+//
+// Keys are built only from server-made ids and hashes, never from client strings. Records change by
+// read-modify-write: the write carries If-Match with the ETag that was read, and a 412 means somebody else
+// wrote first, so the change is re-applied to fresh state. New records are written with If-None-Match "*".
+// MinIO is strictly consistent, so this is all the coordination the service needs.
+package minio
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	miniogo "github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"childmatch"
+)
+
+// Config names the MinIO server and bucket.
+type Config struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+	Bucket    string
+	UseSSL    bool
+}
+
+// Store is the MinIO-backed store. It is safe for concurrent use.
+type Store struct {
+	cl     *miniogo.Client
+	bucket string
+}
+
+var (
+	_ childmatch.Store       = (*Store)(nil)
+	_ childmatch.ReviewStore = (*Store)(nil)
+	_ childmatch.UserStore   = (*Store)(nil)
+	_ childmatch.AuditLog    = (*Store)(nil)
+)
+
+const (
+	// dialTimeout: MinIO runs beside the service; a connection that takes longer is a server that is down.
+	dialTimeout = 2 * time.Second
+	// maxRetries bounds minio-go's own retries of a failed request. Its default (10, with backoff) would
+	// hold a request for many seconds while MinIO is down; 2 rides over a blip and answers 503 promptly.
+	maxRetries = 2
+	// updateAttempts bounds read-modify-write retries on 412 (a concurrent writer won). Each round lets at
+	// least one writer through, so n simultaneous writers need up to n rounds; 32 covers every photo of a
+	// case arriving at once (MaxPhotosPerCase is larger, but uploads of one case are never all concurrent),
+	// and beyond it the writer hears a conflict instead of waiting forever.
+	updateAttempts = 32
+	// openTimeout bounds connecting and creating the bucket at start.
+	openTimeout = 10 * time.Second
+)
+
+// Open connects to MinIO and creates the bucket if it does not exist.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Endpoint == "" || cfg.Bucket == "" {
+		return nil, childmatch.Errorf(childmatch.EInvalid, "the MinIO endpoint and bucket must be set")
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	transport.ResponseHeaderTimeout = time.Minute
+	transport.MaxIdleConnsPerHost = 64
+	cl, err := miniogo.New(cfg.Endpoint, &miniogo.Options{
+		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:     cfg.UseSSL,
+		Transport:  transport,
+		MaxRetries: maxRetries,
+	})
+	if err != nil {
+		return nil, childmatch.Errorf(childmatch.EInvalid, "MinIO endpoint %q: %v", cfg.Endpoint, err)
+	}
+	s := &Store{cl: cl, bucket: cfg.Bucket}
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	exists, err := cl.BucketExists(ctx, cfg.Bucket)
+	if err != nil {
+		return nil, s.fail(err, "MinIO at "+cfg.Endpoint)
+	}
+	if !exists {
+		err := cl.MakeBucket(ctx, cfg.Bucket, miniogo.MakeBucketOptions{})
+		if code := miniogo.ToErrorResponse(err).Code; err != nil && code != "BucketAlreadyOwnedByYou" && code != "BucketAlreadyExists" {
+			return nil, s.fail(err, "MinIO at "+cfg.Endpoint)
+		}
+	}
+	return s, nil
+}
+
+// fail classifies a MinIO error: a missing key is ENotFound, a failed precondition EConflict, an answer
+// that never came EUnavailable; anything else is internal and keeps its cause for the log.
+func (s *Store) fail(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ce *childmatch.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	resp := miniogo.ToErrorResponse(err)
+	switch {
+	case resp.Code == "NoSuchKey" || resp.Code == "NoSuchObject":
+		return &childmatch.Error{Code: childmatch.ENotFound, Message: what + " does not exist", Err: err}
+	case resp.Code == "PreconditionFailed" || resp.StatusCode == http.StatusPreconditionFailed:
+		return &childmatch.Error{Code: childmatch.EConflict, Message: what + " was changed by someone else", Err: err}
+	case resp.Code == "" || resp.StatusCode >= 500 || errors.Is(err, context.DeadlineExceeded):
+		return childmatch.Unavailable("storage", err)
+	}
+	return &childmatch.Error{Code: childmatch.EInternal, Message: "storage error", Err: err}
+}
+
+// Ping checks that MinIO answers and the bucket is there.
+func (s *Store) Ping(ctx context.Context) error {
+	ok, err := s.cl.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return s.fail(err, "the bucket")
+	}
+	if !ok {
+		return childmatch.Errorf(childmatch.EUnavailable, "the bucket is missing")
+	}
+	return nil
+}
+
+// getJSON reads a JSON record and returns its ETag.
+func (s *Store) getJSON(ctx context.Context, key, what string, v any) (string, error) {
+	obj, err := s.cl.GetObject(ctx, s.bucket, key, miniogo.GetObjectOptions{})
+	if err != nil {
+		return "", s.fail(err, what)
+	}
+	defer obj.Close()
+	// Read before Stat: the first read makes the one GET and Stat then answers from it. Stat first would
+	// make the read a second request conditioned on the ETag, which a concurrent writer turns into a 412.
+	b, err := io.ReadAll(obj)
+	if err != nil {
+		return "", s.fail(err, what)
+	}
+	info, err := obj.Stat()
+	if err != nil {
+		return "", s.fail(err, what)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return "", &childmatch.Error{Code: childmatch.EInternal, Message: what + " is unreadable", Err: err}
+	}
+	return info.ETag, nil
+}
+
+// putJSON writes a JSON record. etag "*" creates it only if absent; another etag overwrites only that
+// version; "" writes unconditionally.
+func (s *Store) putJSON(ctx context.Context, key, what string, v any, etag string) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	opts := miniogo.PutObjectOptions{ContentType: "application/json"}
+	switch etag {
+	case "":
+	case "*":
+		opts.SetMatchETagExcept("*")
+	default:
+		opts.SetMatchETag(etag)
+	}
+	_, err = s.cl.PutObject(ctx, s.bucket, key, bytes.NewReader(b), int64(len(b)), opts)
+	return s.fail(err, what)
+}
+
+// update is the read-modify-write loop behind every record change.
+func update[T any](ctx context.Context, s *Store, key, what string, fn func(*T) error) (*T, error) {
+	for attempt := 0; attempt < updateAttempts; attempt++ {
+		var v T
+		etag, err := s.getJSON(ctx, key, what, &v)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(&v); err != nil {
+			return nil, err
+		}
+		err = s.putJSON(ctx, key, what, &v, etag)
+		if childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+			if err != nil {
+				return nil, err
+			}
+			return &v, nil
+		}
+		// Somebody else wrote first: wait a little, randomly, so the writers spread out, and redo.
+		select {
+		case <-ctx.Done():
+			return nil, s.fail(ctx.Err(), what)
+		case <-time.After(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond):
+		}
+	}
+	return nil, childmatch.Errorf(childmatch.EConflict, "%s changed too often at once, try again", what)
+}
+
+// walk reads every JSON record under prefix after startAfter, in key order, until fn says stop. A record
+// deleted between the listing and the read is skipped.
+func walk[T any](ctx context.Context, s *Store, prefix, startAfter string, fn func(*T) (bool, error)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the listing when fn stops early
+	for obj := range s.cl.ListObjects(ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: prefix, StartAfter: startAfter, Recursive: true}) {
+		if obj.Err != nil {
+			return s.fail(obj.Err, "the listing of "+prefix)
+		}
+		var v T
+		if _, err := s.getJSON(ctx, obj.Key, "a record", &v); err != nil {
+			if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+				continue
+			}
+			return err
+		}
+		more, err := fn(&v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+func caseKey(id childmatch.ID) string { return "cases/" + id.String() + ".json" }
+
+// CreateCase writes a new case record; EConflict if the id is taken.
+func (s *Store) CreateCase(ctx context.Context, c *childmatch.Case) error {
+	return s.putJSON(ctx, caseKey(c.ID), "case "+c.ID.String(), c, "*")
+}
+
+// Case reads a case record.
+func (s *Store) Case(ctx context.Context, id childmatch.ID) (*childmatch.Case, error) {
+	var c childmatch.Case
+	if _, err := s.getJSON(ctx, caseKey(id), "case "+id.String(), &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// UpdateCase applies fn to the current record and writes it back only if nobody changed it meanwhile.
+func (s *Store) UpdateCase(ctx context.Context, id childmatch.ID, fn func(*childmatch.Case) error) (*childmatch.Case, error) {
+	return update(ctx, s, caseKey(id), "case "+id.String(), fn)
+}
+
+// WalkCases reads the cases after the given id in creation order (UUIDv7 keys sort by time).
+func (s *Store) WalkCases(ctx context.Context, after childmatch.ID, fn func(*childmatch.Case) (bool, error)) error {
+	start := ""
+	if !after.IsZero() {
+		start = caseKey(after)
+	}
+	return walk(ctx, s, "cases/", start, fn)
+}
+
+func blobKey(kind childmatch.BlobKind, id childmatch.ID) string {
+	if kind == childmatch.BlobChip {
+		return string(kind) + "/" + id.String() + ".jpg"
+	}
+	return string(kind) + "/" + id.String()
+}
+
+// caseMeta is the user metadata that ties a blob to its case.
+const caseMeta = "Case"
+
+// PutBlob stores an immutable blob, tagged with its case.
+func (s *Store) PutBlob(ctx context.Context, kind childmatch.BlobKind, id, caseID childmatch.ID, contentType string, data []byte) error {
+	_, err := s.cl.PutObject(ctx, s.bucket, blobKey(kind, id), bytes.NewReader(data), int64(len(data)),
+		miniogo.PutObjectOptions{ContentType: contentType, UserMetadata: map[string]string{caseMeta: caseID.String()}})
+	return s.fail(err, string(kind)+" "+id.String())
+}
+
+// Blob opens a stored blob.
+func (s *Store) Blob(ctx context.Context, kind childmatch.BlobKind, id childmatch.ID) (*childmatch.Blob, error) {
+	what := strings.TrimSuffix(string(kind), "s") + " " + id.String()
+	obj, err := s.cl.GetObject(ctx, s.bucket, blobKey(kind, id), miniogo.GetObjectOptions{})
+	if err != nil {
+		return nil, s.fail(err, what)
+	}
+	info, err := obj.Stat()
+	if err != nil {
+		obj.Close()
+		return nil, s.fail(err, what)
+	}
+	b := &childmatch.Blob{ReadCloser: obj, Size: info.Size, ContentType: info.ContentType}
+	for k, v := range info.UserMetadata {
+		if strings.EqualFold(strings.TrimPrefix(strings.ToLower(k), "x-amz-meta-"), caseMeta) {
+			b.CaseID, _ = childmatch.ParseID("case", v)
+		}
+	}
+	return b, nil
+}
+
+// DeleteBlob removes a blob; removing a missing one is not an error.
+func (s *Store) DeleteBlob(ctx context.Context, kind childmatch.BlobKind, id childmatch.ID) error {
+	err := s.cl.RemoveObject(ctx, s.bucket, blobKey(kind, id), miniogo.RemoveObjectOptions{})
+	return s.fail(err, string(kind)+" "+id.String())
+}

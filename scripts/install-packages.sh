@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and tests need, only those missing; sudo only when not root.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config ca-certificates curl git python3 python3-pip
+  libdlib-dev          # dlib 19.24: HOG and CNN detectors, shape predictor, ResNet embedder
+  libopenblas-dev      # the BLAS dlib uses at run time (libblas.so.3 alternative)
+  libatlas-base-dev    # only for the libcblas.so name go-face links; OpenBLAS serves the calls (README)
+  liblapack-dev
+  libjpeg62-turbo-dev  # go-face decodes JPEG with libjpeg
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+echo "installing Debian packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the service. Unless MINIO_ENDPOINT names a running MinIO, starts the project's own MinIO on
+# 127.0.0.1 with its data and generated credentials under CHILDMATCH_DATA_DIR (default ./data), and stops it
+# again when the service stops. Generates the admin token on first run (kept in a 0600 file) and prints it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${CHILDMATCH_DATA_DIR:-./data}
+mkdir -p "$data"
+chmod 700 "$data"
+umask 077
+
+random() { head -c 24 /dev/urandom | base64 | tr -d '/+=' ; }
+
+if [ -z "${MINIO_ENDPOINT:-}" ]; then
+  creds="$data/minio.env"
+  if [ ! -f "$creds" ]; then
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    printf 'MINIO_PORT=%s\nMINIO_ROOT_USER=childmatch%s\nMINIO_ROOT_PASSWORD=%s\n' "$port" "$(random | head -c 8)" "$(random)" > "$creds"
+  fi
+  # shellcheck source=/dev/null
+  . "$creds"
+  export MINIO_ROOT_USER MINIO_ROOT_PASSWORD
+  export MINIO_ENDPOINT="127.0.0.1:$MINIO_PORT" MINIO_ACCESS_KEY="$MINIO_ROOT_USER" MINIO_SECRET_KEY="$MINIO_ROOT_PASSWORD"
+  # An anonymous request answers 403 once MinIO serves S3 (its health check answers earlier).
+  ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$MINIO_ENDPOINT/")" = 403 ]; }
+  if ! ready; then
+    MINIO_BROWSER=off bin/minio server "$data/minio" --quiet --address "127.0.0.1:$MINIO_PORT" \
+      --console-address "127.0.0.1:$((MINIO_PORT + 1))" >>"$data/minio.log" 2>&1 &
+    minio_pid=$!
+    trap 'kill $minio_pid 2>/dev/null; wait $minio_pid 2>/dev/null' EXIT
+    trap 'exit 130' INT TERM
+    for _ in $(seq 1 60); do
+      ready && break
+      kill -0 $minio_pid 2>/dev/null || { echo "MinIO failed to start; see $data/minio.log" >&2; exit 1; }
+      sleep 0.5
+    done
+  fi
+  echo "MinIO on $MINIO_ENDPOINT, data in $data/minio"
+fi
+
+if [ -z "${CHILDMATCH_ADMIN_TOKEN:-}" ] && [ -z "${CHILDMATCH_ADMIN_TOKEN_FILE:-}" ]; then
+  export CHILDMATCH_ADMIN_TOKEN_FILE="$data/admin-token"
+  if [ ! -f "$CHILDMATCH_ADMIN_TOKEN_FILE" ]; then
+    random > "$CHILDMATCH_ADMIN_TOKEN_FILE"
+    echo "Generated the admin token (kept in $CHILDMATCH_ADMIN_TOKEN_FILE): $(cat "$CHILDMATCH_ADMIN_TOKEN_FILE")"
+  else
+    echo "Admin token: in $CHILDMATCH_ADMIN_TOKEN_FILE"
+  fi
+fi
+echo "childmatch on ${CHILDMATCH_ADDR:-:8080}"
+bin/childmatch

@@ -1,0 +1,55 @@
+package childmatch
+
+import (
+	"context"
+	"io"
+)
+
+// BlobKind says which kind of immutable object a blob is.
+type BlobKind string
+
+const (
+	BlobPhoto BlobKind = "photos" // an upload, byte for byte
+	BlobChip  BlobKind = "faces"  // an aligned face chip, JPEG
+)
+
+// Blob is an immutable stored object being read.
+type Blob struct {
+	io.ReadCloser
+	Size        int64
+	ContentType string
+	CaseID      ID // the case the blob belongs to, so a read can be authorised and audited
+}
+
+// Store keeps case records and their photos. Implementations must be strictly consistent
+// (read-after-write) and must make UpdateCase atomic against concurrent updates of the same case.
+//
+// Every method returns an *Error with code ENotFound for a missing record or blob and EUnavailable when the
+// backing service cannot be reached.
+type Store interface {
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+	// CreateCase writes a new case record; it fails with EConflict if a record with its ID exists.
+	CreateCase(ctx context.Context, c *Case) error
+	// Case reads one case record.
+	Case(ctx context.Context, id ID) (*Case, error)
+	// UpdateCase reads the case, applies fn and writes it back only if nobody changed it meanwhile,
+	// retrying with fresh state otherwise. fn may run several times; an error from fn aborts the update.
+	UpdateCase(ctx context.Context, id ID, fn func(*Case) error) (*Case, error)
+	// WalkCases calls fn for every case with an ID after the given one (zero: from the start) in ID order,
+	// that is creation order, until fn returns false or an error.
+	WalkCases(ctx context.Context, after ID, fn func(*Case) (bool, error)) error
+	// PutBlob stores an immutable blob of a case under a fresh server-made ID.
+	PutBlob(ctx context.Context, kind BlobKind, id, caseID ID, contentType string, data []byte) error
+	// Blob opens a stored blob; the caller closes it.
+	Blob(ctx context.Context, kind BlobKind, id ID) (*Blob, error)
+	// DeleteBlob removes a blob; removing one that does not exist is not an error.
+	DeleteBlob(ctx context.Context, kind BlobKind, id ID) error
+}
+
+// FaceAnalyzer is the face pipeline: it turns uploaded bytes into faces. It returns EUnsupportedMedia for
+// what is not an accepted image, ETooLarge for bytes or pixels over the limits, EInvalid for a corrupt
+// image, and an Analysis with no faces when the image holds none.
+type FaceAnalyzer interface {
+	Analyze(ctx context.Context, data []byte) (*Analysis, error)
+}
