@@ -1,0 +1,365 @@
+package matcher
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+
+	"childmatch"
+	"childmatch/fixtures"
+)
+
+var (
+	shared     *Matcher
+	sharedErr  error
+	sharedOnce sync.Once
+)
+
+// testMatcher loads the real models once for the package.
+func testMatcher(t testing.TB) *Matcher {
+	t.Helper()
+	sharedOnce.Do(func() {
+		shared, sharedErr = New(Config{ModelsDir: fixtures.ModelsDir(t), Limits: childmatch.DefaultLimits(2)})
+	})
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared
+}
+
+func analyze(t *testing.T, data []byte) *childmatch.Analysis {
+	t.Helper()
+	a, err := testMatcher(t).Analyze(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestDetectionOnSharedPhotos: every photo of a person folder and of _partial holds exactly one face,
+// every _nonface photo none, every _group photo two or more (the set's README says what dlib finds).
+func TestDetectionOnSharedPhotos(t *testing.T) {
+	folders := map[string][2]int{"_nonface": {0, 0}, "_group": {2, 5}, "_partial": {1, 1}}
+	for person := range fixtures.People(t) {
+		folders[person] = [2]int{1, 1}
+	}
+	for folder, want := range folders {
+		for _, rel := range fixtures.Folder(t, folder) {
+			t.Run(rel, func(t *testing.T) {
+				a := analyze(t, fixtures.Photo(t, rel))
+				if n := len(a.Faces); n < want[0] || n > want[1] {
+					t.Fatalf("%d faces, want %d to %d", n, want[0], want[1])
+				}
+				for _, f := range a.Faces {
+					if f.Box.Width() <= 0 || f.Box.Max.X > a.Width || f.Box.Max.Y > a.Height || len(f.Landmarks) != 5 ||
+						!f.Descriptor.Valid() || !bytes.HasPrefix(f.Chip, []byte{0xFF, 0xD8}) || f.Quality.FaceSize != f.Box.Width() {
+						t.Fatalf("malformed face %+v in a %dx%d photo", f.Box, a.Width, a.Height)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestSamePersonCloser: with the real model, a photo of a person lies under 0.6 from another photo of
+// that person for most photos, and most pairs of different people lie over 0.6.
+func TestSamePersonCloser(t *testing.T) {
+	type sample struct {
+		person string
+		d      childmatch.Descriptor
+	}
+	var samples []sample
+	for person, photos := range fixtures.People(t) {
+		for _, rel := range photos {
+			a := analyze(t, fixtures.Photo(t, rel))
+			if len(a.Faces) != 1 {
+				t.Fatalf("%s: %d faces", rel, len(a.Faces))
+			}
+			samples = append(samples, sample{person, a.Faces[0].Descriptor})
+		}
+	}
+	withMate, impostorFar, impostors := 0, 0, 0
+	var genuine, impostor []float64
+	for i := range samples {
+		mate := false
+		for j := range samples {
+			if i == j {
+				continue
+			}
+			d := float64(samples[i].d.Distance(&samples[j].d))
+			if samples[i].person == samples[j].person {
+				mate = mate || d < 0.6
+				if j > i {
+					genuine = append(genuine, d)
+				}
+			} else if j > i {
+				impostors++
+				impostor = append(impostor, d)
+				if d > 0.6 {
+					impostorFar++
+				}
+			}
+		}
+		if mate {
+			withMate++
+		}
+	}
+	sort.Float64s(genuine)
+	sort.Float64s(impostor)
+	t.Logf("%d photos: %d have a same-person photo under 0.6; genuine median %.3f max %.3f; impostor min %.3f median %.3f; %d/%d impostor pairs over 0.6",
+		len(samples), withMate, genuine[len(genuine)/2], genuine[len(genuine)-1], impostor[0], impostor[len(impostor)/2], impostorFar, impostors)
+	if 2*withMate <= len(samples) {
+		t.Errorf("only %d of %d photos lie under 0.6 from another photo of the same person", withMate, len(samples))
+	}
+	if 2*impostorFar <= impostors {
+		t.Errorf("only %d of %d different-person pairs lie over 0.6", impostorFar, impostors)
+	}
+}
+
+func encodeJPEG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// withOrientation inserts an EXIF APP1 segment carrying the orientation tag right after the JPEG SOI.
+func withOrientation(jpegData []byte, orientation uint16) []byte {
+	var tiffHdr bytes.Buffer
+	tiffHdr.WriteString("MM\x00\x2a")
+	binary.Write(&tiffHdr, binary.BigEndian, uint32(8))                // first IFD offset
+	binary.Write(&tiffHdr, binary.BigEndian, uint16(1))                // one entry
+	binary.Write(&tiffHdr, binary.BigEndian, []uint16{0x0112, 3})      // Orientation, SHORT
+	binary.Write(&tiffHdr, binary.BigEndian, uint32(1))                // count
+	binary.Write(&tiffHdr, binary.BigEndian, []uint16{orientation, 0}) // value, padding
+	binary.Write(&tiffHdr, binary.BigEndian, uint32(0))                // no next IFD
+	payload := append([]byte("Exif\x00\x00"), tiffHdr.Bytes()...)
+	seg := []byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}
+	out := append([]byte{0xFF, 0xD8}, seg...)
+	out = append(out, payload...)
+	return append(out, jpegData[2:]...)
+}
+
+// TestOriginalFrame: boxes are in the upright original's pixels: a half-size copy gives a half-size box at
+// half the position, and a photo stored rotated with an EXIF orientation tag gives the upright photo's face
+// and box.
+func TestOriginalFrame(t *testing.T) {
+	src, err := imaging.Decode(bytes.NewReader(fixtures.Photo(t, "obama/obama1.jpg")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upright := analyze(t, encodeJPEG(t, src))
+	if len(upright.Faces) != 1 {
+		t.Fatalf("upright: %d faces", len(upright.Faces))
+	}
+	ref := upright.Faces[0]
+
+	half := analyze(t, encodeJPEG(t, imaging.Resize(src, src.Bounds().Dx()/2, 0, imaging.Lanczos)))
+	if len(half.Faces) != 1 {
+		t.Fatalf("half size: %d faces", len(half.Faces))
+	}
+	hb := half.Faces[0].Box
+	for _, v := range [][2]int{{hb.Min.X * 2, ref.Box.Min.X}, {hb.Min.Y * 2, ref.Box.Min.Y}, {hb.Width() * 2, ref.Box.Width()}} {
+		if math.Abs(float64(v[0]-v[1])) > 0.1*float64(ref.Box.Width()) {
+			t.Fatalf("half-size box %+v is not half of %+v", hb, ref.Box)
+		}
+	}
+
+	for _, tc := range []struct {
+		orientation uint16
+		stored      func(image.Image) *image.NRGBA // how a camera stores the upright scene for that tag
+	}{
+		{3, imaging.Rotate180},
+		{6, imaging.Rotate90}, // tag 6: turn 90° clockwise to display, so stored turned counter-clockwise
+		{8, imaging.Rotate270},
+	} {
+		a := analyze(t, withOrientation(encodeJPEG(t, tc.stored(src)), tc.orientation))
+		if a.Width != upright.Width || a.Height != upright.Height || len(a.Faces) != 1 {
+			t.Fatalf("orientation %d: %dx%d with %d faces, want %dx%d with 1", tc.orientation, a.Width, a.Height,
+				len(a.Faces), upright.Width, upright.Height)
+		}
+		f := a.Faces[0]
+		if d := f.Descriptor.Distance(&ref.Descriptor); d > 0.1 {
+			t.Errorf("orientation %d: descriptor %.3f from the upright one", tc.orientation, d)
+		}
+		if math.Abs(float64(f.Box.Min.X-ref.Box.Min.X)) > 0.1*float64(ref.Box.Width()) ||
+			math.Abs(float64(f.Box.Min.Y-ref.Box.Min.Y)) > 0.1*float64(ref.Box.Width()) {
+			t.Errorf("orientation %d: box %+v, upright %+v", tc.orientation, f.Box, ref.Box)
+		}
+	}
+}
+
+// pngDeclaring is a PNG whose header declares w×h pixels and holds none.
+func pngDeclaring(w, h uint32) []byte {
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	copy(ihdr[8:], []byte{8, 2, 0, 0, 0})
+	chunk := append([]byte("IHDR"), ihdr...)
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
+	b.Write(chunk)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	return b.Bytes()
+}
+
+// webpSample is a WebP from x/image's test data in the module cache, if present.
+func webpSample(t *testing.T) []byte {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(os.Getenv("HOME"), "go", "pkg", "mod", "golang.org", "x", "image@*", "testdata", "*.lossy.webp"))
+	if gomod := os.Getenv("GOMODCACHE"); gomod != "" {
+		more, _ := filepath.Glob(filepath.Join(gomod, "golang.org", "x", "image@*", "testdata", "*.lossy.webp"))
+		matches = append(matches, more...)
+	}
+	if len(matches) == 0 {
+		return nil
+	}
+	b, err := os.ReadFile(matches[0])
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// TestFormatsAndHostileInput: every accepted format decodes; everything else gets its own code before any
+// pixel is decoded.
+func TestFormatsAndHostileInput(t *testing.T) {
+	src, err := imaging.Decode(bytes.NewReader(fixtures.Photo(t, "obama/obama1.jpg")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := imaging.Resize(src, 400, 0, imaging.Lanczos)
+	enc := func(f func(*bytes.Buffer) error) []byte {
+		var b bytes.Buffer
+		if err := f(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	jpegData := fixtures.Photo(t, "obama/obama1.jpg")
+	tests := []struct {
+		name  string
+		data  []byte
+		code  childmatch.ErrorCode
+		ctype string
+		faces int
+	}{
+		{"jpeg", jpegData, "", "image/jpeg", 1},
+		{"png", fixtures.Photo(t, "alex_lacamoire/alex3.png"), "", "image/png", 1},
+		{"gif", enc(func(b *bytes.Buffer) error { return gif.Encode(b, small, nil) }), "", "image/gif", 1},
+		{"bmp", enc(func(b *bytes.Buffer) error { return bmp.Encode(b, small) }), "", "image/bmp", 1},
+		{"tiff", enc(func(b *bytes.Buffer) error { return tiff.Encode(b, small, nil) }), "", "image/tiff", 1},
+		{"empty", nil, childmatch.EUnsupportedMedia, "", 0},
+		{"text", []byte("name,age\nAsha,9\n"), childmatch.EUnsupportedMedia, "", 0},
+		{"pdf", []byte("%PDF-1.4\n1 0 obj\n"), childmatch.EUnsupportedMedia, "", 0},
+		{"truncated jpeg", jpegData[:len(jpegData)/3], childmatch.EInvalid, "", 0},
+		{"jpeg header only", jpegData[:20], childmatch.EInvalid, "", 0},
+		{"png declaring 100000x100000", pngDeclaring(100000, 100000), childmatch.ETooLarge, "", 0},
+		{"png declaring 0x0", pngDeclaring(0, 0), childmatch.EInvalid, "", 0},
+		{"30 MiB", append(bytes.Clone(jpegData), make([]byte, 30<<20)...), childmatch.ETooLarge, "", 0},
+	}
+	if w := webpSample(t); w != nil {
+		tests = append(tests, struct {
+			name  string
+			data  []byte
+			code  childmatch.ErrorCode
+			ctype string
+			faces int
+		}{"webp (x/image test data, no face)", w, "", "image/webp", 0})
+	} else {
+		t.Log("no WebP sample in the module cache; WebP decoding is not exercised (Go has no WebP encoder)")
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := testMatcher(t).Analyze(context.Background(), tc.data)
+			if got := childmatch.ErrorCodeOf(err); got != tc.code {
+				t.Fatalf("code %q (%v), want %q", got, err, tc.code)
+			}
+			if err != nil {
+				if msg := childmatch.ErrorMessage(err); msg == "" || msg == "internal error" {
+					t.Fatalf("no clear message: %q", msg)
+				}
+				return
+			}
+			if a.ContentType != tc.ctype || len(a.Faces) != tc.faces {
+				t.Fatalf("%s with %d faces, want %s with %d", a.ContentType, len(a.Faces), tc.ctype, tc.faces)
+			}
+		})
+	}
+}
+
+// TestDetectSingle tells no face from several faces, which go-face's own single-face call does not.
+func TestDetectSingle(t *testing.T) {
+	m := testMatcher(t)
+	for _, tc := range []struct {
+		rel     string
+		code    childmatch.ErrorCode
+		several bool
+	}{
+		{"biden/biden1.jpg", "", false},
+		{"_nonface/coffee.jpg", childmatch.ENoFace, false},
+		{"_group/two_people.jpg", childmatch.EInvalid, true},
+	} {
+		f, err := m.DetectSingle(context.Background(), fixtures.Photo(t, tc.rel))
+		if childmatch.ErrorCodeOf(err) != tc.code || errors.Is(err, ErrSeveralFaces) != tc.several || (err == nil) != (f != nil) {
+			t.Errorf("%s: face %v err %v, want code %q several %v", tc.rel, f != nil, err, tc.code, tc.several)
+		}
+		if tc.several && !strings.Contains(childmatch.ErrorMessage(err), "2 faces") {
+			t.Errorf("%s: message %q does not say how many faces", tc.rel, childmatch.ErrorMessage(err))
+		}
+	}
+}
+
+func TestMissingModels(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ModelFiles[0]), []byte("x"), 0o644)
+	_, err := New(Config{ModelsDir: dir, Limits: childmatch.DefaultLimits(1)})
+	if err == nil || !strings.Contains(err.Error(), ModelFiles[1]) || !strings.Contains(err.Error(), ModelFiles[2]) ||
+		strings.Contains(err.Error(), ModelFiles[0]+",") {
+		t.Fatalf("error %v does not name exactly the missing files", err)
+	}
+}
+
+// BenchmarkAnalyze: decode to descriptor for a few real photos, one at a time and over the pool.
+func BenchmarkAnalyze(b *testing.B) {
+	m := testMatcher(b)
+	for _, rel := range []string{"obama/obama1.jpg", "biden/biden1.jpg", "john_salley/000179_02159509.jpg", "_nonface/coffee.jpg"} {
+		data := fixtures.Photo(b, rel)
+		b.Run(rel, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := m.Analyze(context.Background(), data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	data := fixtures.Photo(b, "obama/obama1.jpg")
+	b.Run("parallel/obama1", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := m.Analyze(context.Background(), data); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	})
+}
