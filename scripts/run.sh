@@ -28,7 +28,6 @@ if [ -z "${MINIO_ENDPOINT:-}" ]; then
       --console-address "127.0.0.1:$((MINIO_PORT + 1))" >>"$data/minio.log" 2>&1 &
     minio_pid=$!
     trap 'kill $minio_pid 2>/dev/null; wait $minio_pid 2>/dev/null' EXIT
-    trap 'exit 130' INT TERM
     for _ in $(seq 1 60); do
       ready && break
       kill -0 $minio_pid 2>/dev/null || { echo "MinIO failed to start; see $data/minio.log" >&2; exit 1; }
@@ -48,4 +47,12 @@ if [ -z "${CHILDMATCH_ADMIN_TOKEN:-}" ] && [ -z "${CHILDMATCH_ADMIN_TOKEN_FILE:-
   fi
 fi
 echo "childmatch on ${CHILDMATCH_ADDR:-:8080}"
-bin/childmatch
+# In the background so that a signal to this script reaches the service too (it shuts down gracefully);
+# then the EXIT trap stops the MinIO this script started.
+bin/childmatch &
+app=$!
+trap 'kill -TERM $app 2>/dev/null' INT TERM
+status=0
+wait $app || status=$?
+if kill -0 $app 2>/dev/null; then wait $app || status=$?; fi
+exit $status
