@@ -7,7 +7,7 @@ export CHILDMATCH_MINIO_BIN ?= $(CURDIR)/bin/minio
 # Where the shared test photos are; tests find them there by default.
 FACES ?= $(abspath ../shared/testdata/faces)
 
-.PHONY: run test vet bench packages models minio build clean
+.PHONY: run test bench eval packages models minio build clean
 
 run: packages models minio build
 	scripts/run.sh
@@ -19,6 +19,9 @@ test: packages models minio
 
 bench: packages models minio
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./index/ ./matcher/
+
+eval: packages models build
+	bin/childmatch eval --data $(FACES) --out bench/out/eval
 
 packages:
 	@scripts/install-packages.sh

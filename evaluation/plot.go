@@ -55,7 +55,7 @@ func (r *Report) histogram(path string) error {
 	for _, s := range []struct {
 		name string
 		v    plotter.Values
-		c    color.Color
+		c    color.RGBA
 	}{{"same person", genuine, genuineColor}, {"different people", impostor, impostorColor}} {
 		if len(s.v) == 0 {
 			continue
@@ -65,7 +65,7 @@ func (r *Report) histogram(path string) error {
 			return err
 		}
 		h.Normalize(1)
-		h.FillColor = color.RGBA{R: s.c.(color.RGBA).R, G: s.c.(color.RGBA).G, B: s.c.(color.RGBA).B, A: 0x80}
+		h.FillColor = color.NRGBA{R: s.c.R, G: s.c.G, B: s.c.B, A: 0x90}
 		h.LineStyle.Color = s.c
 		p.Add(h)
 		p.Legend.Add(s.name, h)

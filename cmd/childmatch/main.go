@@ -1,5 +1,6 @@
 // Command childmatch runs the service: it reads the configuration from the environment, opens MinIO,
 // loads the face models, rebuilds the index from the stored cases and serves HTTP until told to stop.
+// `childmatch eval --data <folder>` measures match quality on a folder of photos instead.
 package main
 
 import (
@@ -21,6 +22,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "eval" {
+		if err := runEval(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "childmatch eval:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(log); err != nil {
 		log.Error("childmatch stopped", "err", err)

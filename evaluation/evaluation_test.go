@@ -1,0 +1,170 @@
+package evaluation_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"childmatch"
+	"childmatch/evaluation"
+	"childmatch/fixtures"
+	"childmatch/index"
+	"childmatch/matcher"
+)
+
+// readmeRank1 reads the rank-1 rate the README reports for the shared photo set.
+func readmeRank1(t *testing.T) float64 {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fixtures.RepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`\| rank-1 identification \| ([0-9.]+)% \|`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("the README reports no rank-1 identification rate for the shared set")
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v / 100
+}
+
+// TestHarnessOnSharedPhotos runs the harness on the shared set and recomputes every figure it reports,
+// independently, from the raw descriptors it used.
+func TestHarnessOnSharedPhotos(t *testing.T) {
+	limits := childmatch.DefaultLimits(2)
+	m, err := matcher.New(matcher.Config{ModelsDir: fixtures.ModelsDir(t), Limits: limits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	rep, err := evaluation.Run(context.Background(), m, index.New(), evaluation.Config{Data: fixtures.FacesDir(t),
+		Enrol: 1, MaxRank: 10, Threshold: limits.ReviewThreshold})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Detection.
+	detected := 0
+	for _, s := range rep.Samples {
+		if s.Face != nil {
+			detected++
+		}
+	}
+	if detected != rep.Detected || math.Abs(rep.DetectionRate-float64(detected)/float64(len(rep.Samples))) > 1e-12 {
+		t.Errorf("detection: report %d (%.3f), recomputed %d of %d", rep.Detected, rep.DetectionRate, detected, len(rep.Samples))
+	}
+
+	// Identification: a query's rank is 1 + the number of other people whose nearest enrolled photo is
+	// strictly nearer than its own person's nearest.
+	nearest := func(q *childmatch.Descriptor) map[string]float64 {
+		best := map[string]float64{}
+		for _, g := range rep.Samples {
+			if !g.Enrol {
+				continue
+			}
+			d := float64(q.Distance(g.Face))
+			if b, ok := best[g.Person]; !ok || d < b {
+				best[g.Person] = d
+			}
+		}
+		return best
+	}
+	within := make([]int, 10)
+	queries := 0
+	for _, s := range rep.Samples {
+		if s.Enrol || s.Face == nil {
+			continue
+		}
+		best := nearest(s.Face)
+		own, ok := best[s.Person]
+		if !ok {
+			continue
+		}
+		queries++
+		rank := 1
+		for p, d := range best {
+			if p != s.Person && d < own {
+				rank++
+			}
+		}
+		if rank > 10 {
+			rank = 0
+		}
+		if rank != s.Rank {
+			t.Errorf("%s: report rank %d, recomputed %d", s.Path, s.Rank, rank)
+		}
+		for k := rank; rank > 0 && k <= 10; k++ {
+			within[k-1]++
+		}
+	}
+	if queries != rep.Queries {
+		t.Errorf("queries: report %d, recomputed %d", rep.Queries, queries)
+	}
+	for k := 1; k <= 10; k++ {
+		if want := float64(within[k-1]) / float64(queries); math.Abs(rep.Rank(k)-want) > 1e-12 {
+			t.Errorf("rank-%d: report %.4f, recomputed %.4f", k, rep.Rank(k), want)
+		}
+	}
+
+	// Verification: every pair of detected photos, by person.
+	var genuine, impostor []float64
+	for i := range rep.Samples {
+		for j := i + 1; j < len(rep.Samples); j++ {
+			a, b := rep.Samples[i], rep.Samples[j]
+			if a.Face == nil || b.Face == nil {
+				continue
+			}
+			d := float64(a.Face.Distance(b.Face))
+			if a.Person == b.Person {
+				genuine = append(genuine, d)
+			} else {
+				impostor = append(impostor, d)
+			}
+		}
+	}
+	if rep.Genuine.N != len(genuine) || rep.Impostor.N != len(impostor) {
+		t.Fatalf("pairs: report %d genuine %d impostor, recomputed %d and %d", rep.Genuine.N, rep.Impostor.N, len(genuine), len(impostor))
+	}
+	rate := func(xs []float64, t float64) float64 {
+		n := 0
+		for _, x := range xs {
+			if x < t {
+				n++
+			}
+		}
+		return float64(n) / float64(len(xs))
+	}
+	if got := rate(genuine, float64(limits.ReviewThreshold)); math.Abs(got-rep.Genuine.UnderThreshold) > 1e-12 {
+		t.Errorf("genuine under threshold: report %.4f, recomputed %.4f", rep.Genuine.UnderThreshold, got)
+	}
+	for _, op := range rep.Verification {
+		far := rate(impostor, op.Threshold)
+		if far > op.FAR {
+			t.Errorf("FAR %.3f: threshold %.4f accepts %.4f of impostors", op.FAR, op.Threshold, far)
+		}
+		if tar := rate(genuine, op.Threshold); math.Abs(tar-op.TAR) > 1e-12 {
+			t.Errorf("TAR at FAR %.3f: report %.4f, recomputed %.4f", op.FAR, op.TAR, tar)
+		}
+		// The threshold is the largest that keeps FAR: the next impostor distance up would exceed it.
+		above := math.Inf(1)
+		for _, x := range impostor {
+			if x >= op.Threshold && x < above {
+				above = x
+			}
+		}
+		if !math.IsInf(above, 1) && rate(impostor, math.Nextafter(above, math.Inf(1))) <= op.FAR && above > op.Threshold {
+			t.Errorf("FAR %.3f: threshold %.4f is not the largest allowed (%.4f also is)", op.FAR, op.Threshold, above)
+		}
+	}
+
+	if floor := readmeRank1(t); rep.Rank(1) < floor {
+		t.Errorf("rank-1 %.3f fell below the %.3f the README reports", rep.Rank(1), floor)
+	}
+	t.Logf("\n%s", rep.Markdown())
+	if err := rep.Write(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+}
