@@ -311,11 +311,11 @@ func BenchmarkSearch(b *testing.B) {
 						} else {
 							ix.SetWorkers(workers)
 						}
-						b.ReportMetric(float64(indexBytes(ix))/float64(n), "bytes/face")
 						b.ResetTimer()
 						for i := 0; i < b.N; i++ {
 							ix.Search(&qs[i%len(qs)], 10, bc.f)
 						}
+						b.ReportMetric(float64(indexBytes(ix))/float64(n), "bytes/face")
 					})
 				}
 			}
