@@ -7,7 +7,7 @@ export CHILDMATCH_MINIO_BIN ?= $(CURDIR)/bin/minio
 # Where the shared test photos are; tests find them there by default.
 FACES ?= $(abspath ../shared/testdata/faces)
 
-.PHONY: run test bench eval packages models minio build clean
+.PHONY: run test bench levers eval packages models minio build clean
 
 run: packages models minio build
 	scripts/run.sh
@@ -17,8 +17,17 @@ test: packages models minio
 	$(GO) test -race -count=1 ./index/... ./minio/...
 	$(GO) test -count=1 -timeout 25m ./...
 
+# Go benchmarks of the index and the pipeline, then enrolment side by side with Python's face_recognition
+# (bench/results/enrol.md).
 bench: packages models minio
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./index/ ./matcher/
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./index/
+	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze' -benchtime 10x ./matcher/
+	$(GO) test -run '^$$' -bench 'BenchmarkUploadAt100k' -benchtime 20x ./api/
+	GO=$(GO) bench/enrol.sh $(FACES)
+
+# The pipeline's levers, one eval run each (bench/results/levers.md); about ten minutes.
+levers: packages models build
+	bench/levers.sh $(FACES)
 
 eval: packages models build
 	bin/childmatch eval --data $(FACES) --out bench/out/eval

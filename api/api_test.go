@@ -36,7 +36,7 @@ var (
 )
 
 // faces loads the real models once for the whole package: each recognizer holds ~130 MB.
-func faces(t *testing.T) *matcher.Matcher {
+func faces(t testing.TB) *matcher.Matcher {
 	t.Helper()
 	sharedMatcherOnce.Do(func() {
 		sharedMatcher, sharedMatcherErr = matcher.New(matcher.Config{ModelsDir: fixtures.ModelsDir(t),
@@ -50,13 +50,14 @@ func faces(t *testing.T) *matcher.Matcher {
 
 // env is one service over one real MinIO, reachable through HTTP.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	minio *miniotest.Server
 	cfg   minio.Config
 	http  *httptest.Server
+	index *index.Index
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	srv := miniotest.Start(t)
 	e := &env{t: t, minio: srv, cfg: minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
@@ -78,8 +79,9 @@ func (e *env) start() {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.index = index.New()
 	svc := childmatch.NewService(childmatch.Deps{Store: store, Reviews: store, Users: store, Audit: store,
-		Faces: faces(t), Index: index.New(), Limits: childmatch.DefaultLimits(2), Log: log, AdminToken: token})
+		Faces: faces(t), Index: e.index, Limits: childmatch.DefaultLimits(2), Log: log, AdminToken: token})
 	if _, err := svc.Rebuild(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) decode(t *testing.T, v any) {
+func (r response) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decoding %s: %v", r.body, err)
@@ -145,7 +147,7 @@ func (e *env) postJSON(path string, v any) response {
 }
 
 // multipartBody builds a multipart/form-data body with the photo (when not nil) and fields.
-func multipartBody(t *testing.T, photo []byte, fields map[string]string) (string, []byte) {
+func multipartBody(t testing.TB, photo []byte, fields map[string]string) (string, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)

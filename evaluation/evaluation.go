@@ -27,7 +27,18 @@ type Config struct {
 	MaxRank int
 	// Threshold is the review threshold whose genuine and impostor rates are reported.
 	Threshold float32
+	// Strategy is how a person with several enrolled photos is represented in the index.
+	Strategy Strategy
 }
+
+// Strategy says how several enrolled photos of one person are matched.
+type Strategy string
+
+const (
+	BestPair Strategy = "best" // every enrolled face indexed; a case ranks by its nearest face (the service's way)
+	Mean     Strategy = "mean" // one entry per person: the mean of the enrolled descriptors
+	Both     Strategy = "both" // every face and the mean
+)
 
 // Sample is one photo of the data set and what the pipeline made of it.
 type Sample struct {
@@ -75,6 +86,7 @@ type Report struct {
 	Queries         int              `json:"queries"`
 	CMC             []float64        `json:"cmc"` // CMC[k-1]: fraction of queries whose person is within rank k
 	Threshold       float32          `json:"threshold"`
+	Strategy        Strategy         `json:"strategy"`
 	Genuine         Summary          `json:"genuine"`
 	Impostor        Summary          `json:"impostor"`
 	Verification    []OperatingPoint `json:"verification"`
@@ -104,8 +116,16 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Data: cfg.Data, Photos: len(samples), Threshold: cfg.Threshold, Samples: samples}
+	switch cfg.Strategy {
+	case "":
+		cfg.Strategy = BestPair
+	case BestPair, Mean, Both:
+	default:
+		return nil, fmt.Errorf("unknown strategy %q: use %q, %q or %q", cfg.Strategy, BestPair, Mean, Both)
+	}
+	rep := &Report{Data: cfg.Data, Photos: len(samples), Threshold: cfg.Threshold, Strategy: cfg.Strategy, Samples: samples}
 	persons := map[string]childmatch.ID{}
+	gallery := map[string][]*childmatch.Descriptor{}
 	enrolled := map[string]int{}
 	var total float64
 	for i := range samples {
@@ -137,15 +157,13 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 		if enrolled[s.Person] < cfg.Enrol {
 			enrolled[s.Person]++
 			s.Enrol = true
-			id, ok := persons[s.Person]
-			if !ok {
-				id = childmatch.NewID()
-				persons[s.Person] = id
+			if _, ok := persons[s.Person]; !ok {
+				persons[s.Person] = childmatch.NewID()
 			}
-			index.Add(childmatch.FaceRef{FaceID: childmatch.NewID(), CaseID: id}, s.Face,
-				childmatch.FaceAttrs{Kind: childmatch.KindMissing, Status: childmatch.StatusOpen})
+			gallery[s.Person] = append(gallery[s.Person], s.Face)
 		}
 	}
+	enrolAll(index, persons, gallery, cfg.Strategy)
 	rep.People = len(persons)
 	rep.SecondsPerPhoto = total / float64(max(1, len(samples)))
 	rep.DetectionRate = float64(rep.Detected) / float64(max(1, len(samples)))
@@ -197,6 +215,30 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 		rep.Verification = append(rep.Verification, operatingPoint(genuine, impostor, far))
 	}
 	return rep, nil
+}
+
+// enrolAll puts each person's enrolled faces into the index as one case, as the strategy says.
+func enrolAll(index childmatch.FaceIndex, persons map[string]childmatch.ID, gallery map[string][]*childmatch.Descriptor, st Strategy) {
+	attrs := childmatch.FaceAttrs{Kind: childmatch.KindMissing, Status: childmatch.StatusOpen}
+	for person, faces := range gallery {
+		ref := func() childmatch.FaceRef {
+			return childmatch.FaceRef{FaceID: childmatch.NewID(), CaseID: persons[person]}
+		}
+		if st != Mean {
+			for _, d := range faces {
+				index.Add(ref(), d, attrs)
+			}
+		}
+		if st != BestPair {
+			var mean childmatch.Descriptor
+			for _, d := range faces {
+				for i := range mean {
+					mean[i] += d[i] / float32(len(faces))
+				}
+			}
+			index.Add(ref(), &mean, attrs)
+		}
+	}
 }
 
 // load lists the photos of every person folder, in name order.

@@ -29,22 +29,41 @@ var ModelFiles = []string{
 	"mmod_human_face_detector.dat",
 }
 
-// workingJPEGQuality is the quality of the JPEG handed to go-face, which reads nothing else. At 95 the
-// re-encoding changes descriptors by far less than the distance between two photos of one face.
-const workingJPEGQuality = 95
+// DefaultJPEGQuality is the quality of the JPEG handed to go-face, which reads nothing else. At 95 the
+// re-encoding changes descriptors by far less than the distance between two photos of one face (README:
+// levers).
+const DefaultJPEGQuality = 95
 
-// Config is what the pipeline needs.
+// Detector says which of dlib's detectors run.
+type Detector string
+
+const (
+	// HOGThenCNN runs the HOG detector and, only when it finds nothing, the CNN detector: HOG's speed for
+	// ordinary photos, the CNN's recall for the hard ones. The default.
+	HOGThenCNN Detector = "hog+cnn"
+	HOGOnly    Detector = "hog"
+	CNNOnly    Detector = "cnn"
+)
+
+// Config is what the pipeline needs. The zero values of the levers are the defaults.
 type Config struct {
 	ModelsDir string
 	Limits    childmatch.Limits
+	Detector  Detector
+	// Jitter is how many jittered copies of each face chip dlib averages the descriptor over (0: none).
+	Jitter int
+	// JPEGQuality of the working image handed to go-face; 0 means DefaultJPEGQuality.
+	JPEGQuality int
 }
 
 // Matcher is the pipeline. go-face serialises all work inside one recognizer with mutexes, so the matcher
 // keeps a pool of them, one per worker, and a request waits for a free one.
 type Matcher struct {
-	limits childmatch.Limits
-	pool   chan *face.Recognizer
-	all    []*face.Recognizer
+	limits   childmatch.Limits
+	detector Detector
+	quality  int
+	pool     chan *face.Recognizer
+	all      []*face.Recognizer
 }
 
 var _ childmatch.FaceAnalyzer = (*Matcher)(nil)
@@ -61,10 +80,22 @@ func New(cfg Config) (*Matcher, error) {
 		return nil, fmt.Errorf("the face models are incomplete: %s missing from %s; run `make models`",
 			strings.Join(missing, ", "), cfg.ModelsDir)
 	}
+	switch cfg.Detector {
+	case "":
+		cfg.Detector = HOGThenCNN
+	case HOGThenCNN, HOGOnly, CNNOnly:
+	default:
+		return nil, fmt.Errorf("unknown detector %q: use %q, %q or %q", cfg.Detector, HOGThenCNN, HOGOnly, CNNOnly)
+	}
+	if cfg.JPEGQuality == 0 {
+		cfg.JPEGQuality = DefaultJPEGQuality
+	}
 	workers := max(1, cfg.Limits.Workers)
-	m := &Matcher{limits: cfg.Limits, pool: make(chan *face.Recognizer, workers)}
+	m := &Matcher{limits: cfg.Limits, detector: cfg.Detector, quality: cfg.JPEGQuality,
+		pool: make(chan *face.Recognizer, workers)}
 	for i := 0; i < workers; i++ {
-		rec, err := face.NewRecognizer(cfg.ModelsDir)
+		// 150 px chips with 0.25 padding are go-face's and dlib's defaults, what the model was trained on.
+		rec, err := face.NewRecognizerWithConfig(cfg.ModelsDir, 150, 0.25, max(0, cfg.Jitter))
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("loading the face models from %s: %w", cfg.ModelsDir, err)
@@ -96,7 +127,7 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 		work = imaging.Resize(img, int(float64(b.Dx())*scale+0.5), int(float64(b.Dy())*scale+0.5), imaging.CatmullRom)
 	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, work, &jpeg.Options{Quality: workingJPEGQuality}); err != nil {
+	if err := jpeg.Encode(&buf, work, &jpeg.Options{Quality: m.quality}); err != nil {
 		return nil, err
 	}
 	found, detector, err := m.detect(ctx, buf.Bytes())
@@ -132,7 +163,7 @@ func toOriginal(p image.Point, scale float64, b image.Rectangle) childmatch.Poin
 	return childmatch.Point{X: min(max(x, 0), b.Dx()), Y: min(max(y, 0), b.Dy())}
 }
 
-// detect runs HOG and, when it finds nothing, the CNN detector, on a free recognizer.
+// detect runs the configured detectors on a free recognizer: HOG and, when it finds nothing, the CNN.
 func (m *Matcher) detect(ctx context.Context, jpegData []byte) ([]face.Face, string, error) {
 	var rec *face.Recognizer
 	select {
@@ -141,14 +172,16 @@ func (m *Matcher) detect(ctx context.Context, jpegData []byte) ([]face.Face, str
 		return nil, "", childmatch.Unavailable("the face recognizer", ctx.Err())
 	}
 	defer func() { m.pool <- rec }()
-	faces, err := rec.Recognize(jpegData)
-	if err != nil {
-		return nil, "", fmt.Errorf("face detection: %w", err)
+	if m.detector != CNNOnly {
+		faces, err := rec.Recognize(jpegData)
+		if err != nil {
+			return nil, "", fmt.Errorf("face detection: %w", err)
+		}
+		if len(faces) > 0 || m.detector == HOGOnly {
+			return faces, "hog", nil
+		}
 	}
-	if len(faces) > 0 {
-		return faces, "hog", nil
-	}
-	faces, err = rec.RecognizeCNN(jpegData)
+	faces, err := rec.RecognizeCNN(jpegData)
 	if err != nil {
 		return nil, "", fmt.Errorf("face detection (cnn): %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"hash/crc32"
 	"image"
@@ -362,4 +363,99 @@ func BenchmarkAnalyze(b *testing.B) {
 			}
 		})
 	})
+}
+
+// TestOpenBLASInUse: dlib's BLAS calls are served by OpenBLAS, not the reference BLAS or ATLAS.
+func TestOpenBLASInUse(t *testing.T) {
+	testMatcher(t)
+	libs := strings.Join(LinkedBLAS(), " ")
+	if !strings.Contains(libs, "openblas") || strings.Contains(libs, "atlas") {
+		t.Fatalf("BLAS libraries loaded: %s; want OpenBLAS only", libs)
+	}
+}
+
+// BenchmarkEnrol embeds every photo of the shared person folders, decode to descriptor, with the pool over
+// every core, and reports photos per second: the figure `make bench` sets beside face_recognition's.
+func BenchmarkEnrol(b *testing.B) {
+	m := testMatcher(b)
+	var photos [][]byte
+	for _, rels := range fixtures.People(b) {
+		for _, rel := range rels {
+			photos = append(photos, fixtures.Photo(b, rel))
+		}
+	}
+	detected := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		next := make(chan []byte)
+		for w := 0; w < cap(m.pool); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for p := range next {
+					a, err := m.Analyze(context.Background(), p)
+					if err != nil {
+						b.Error(err)
+						continue
+					}
+					mu.Lock()
+					if len(a.Faces) > 0 {
+						detected++
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		for _, p := range photos {
+			next <- p
+		}
+		close(next)
+		wg.Wait()
+	}
+	b.ReportMetric(float64(len(photos)*b.N)/b.Elapsed().Seconds(), "photos/s")
+	b.ReportMetric(float64(detected)/float64(len(photos)*b.N), "detected")
+}
+
+// TestWriteReferenceCrops writes, for `make bench`'s check against face_recognition, the exact working
+// JPEG go-face saw for some photos with the box and landmarks dlib found and the descriptor it gave. It
+// runs only when CHILDMATCH_REFERENCE_OUT names a folder.
+func TestWriteReferenceCrops(t *testing.T) {
+	out := os.Getenv("CHILDMATCH_REFERENCE_OUT")
+	if out == "" {
+		t.Skip("CHILDMATCH_REFERENCE_OUT not set; used by make bench")
+	}
+	m := testMatcher(t)
+	type crop struct {
+		File       string       `json:"file"`
+		Box        [4]int       `json:"box"` // left, top, right, bottom in the working JPEG
+		Descriptor [128]float32 `json:"descriptor"`
+	}
+	var crops []crop
+	for _, rels := range fixtures.People(t) {
+		for _, rel := range rels[:1] {
+			img, _, err := decode(fixtures.Photo(t, rel), m.limits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scale := workingScale(img.Bounds(), m.limits)
+			work := imaging.Resize(img, int(float64(img.Bounds().Dx())*scale+0.5), int(float64(img.Bounds().Dy())*scale+0.5), imaging.CatmullRom)
+			data := encodeJPEG(t, work)
+			faces, _, err := m.detect(context.Background(), data)
+			if err != nil || len(faces) != 1 {
+				t.Fatalf("%s: %d faces, %v", rel, len(faces), err)
+			}
+			name := strings.ReplaceAll(rel, "/", "_") + ".jpg"
+			if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := faces[0].Rectangle
+			crops = append(crops, crop{File: name, Box: [4]int{r.Min.X, r.Min.Y, r.Max.X, r.Max.Y}, Descriptor: faces[0].Descriptor})
+		}
+	}
+	js, _ := json.Marshal(crops)
+	if err := os.WriteFile(filepath.Join(out, "crops.json"), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

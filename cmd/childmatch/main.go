@@ -53,6 +53,7 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	defer faces.Close()
+	log.Info("face models loaded", "workers", cfg.limits.Workers, "blas", matcher.LinkedBLAS())
 	svc := childmatch.NewService(childmatch.Deps{Store: store, Reviews: store, Users: store, Audit: store,
 		Faces: faces, Index: index.New(), Limits: cfg.limits, Log: log, AdminToken: cfg.adminToken})
 	start := time.Now()
