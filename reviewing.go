@@ -117,11 +117,14 @@ func keepNotes(notes []Note, kind string) []Note {
 	return out
 }
 
-// ReviewItem is a review with what the reviewer needs next to it: both cases' summaries.
+// ReviewItem is a review with what the reviewer needs next to it: both cases' summaries and the photos
+// the best pair of faces comes from.
 type ReviewItem struct {
 	Review
-	A Summary `json:"case_a_summary"`
-	B Summary `json:"case_b_summary"`
+	A      Summary `json:"case_a_summary"`
+	B      Summary `json:"case_b_summary"`
+	PhotoA ID      `json:"photo_a"`
+	PhotoB ID      `json:"photo_b"`
 }
 
 // ReviewQuery selects part of the queue.
@@ -194,7 +197,17 @@ func (s *Service) reviewItem(ctx context.Context, r *Review) (*ReviewItem, error
 	if err != nil {
 		return nil, err
 	}
-	return &ReviewItem{Review: *r, A: a.Summary(), B: b.Summary()}, nil
+	return &ReviewItem{Review: *r, A: a.Summary(), B: b.Summary(), PhotoA: photoOf(a, r.FaceA), PhotoB: photoOf(b, r.FaceB)}, nil
+}
+
+// photoOf returns the photo holding a face of the case, zero if none does.
+func photoOf(c *Case, face ID) ID {
+	for _, f := range c.Faces() {
+		if f.ID == face {
+			return f.PhotoID
+		}
+	}
+	return ID{}
 }
 
 // Decide records a reviewer's decision on an item. Decisions are appended to the item's history, so two

@@ -111,16 +111,26 @@ func (s *Service) requireCreate(actor Actor, kind Kind) error {
 	return actor.Require("recording a found child", RoleShelter, RoleOfficer)
 }
 
-// Case returns a stored case the actor may see.
-func (s *Service) Case(ctx context.Context, actor Actor, id ID) (*Case, error) {
+// Case returns a stored case the actor may see, with its current candidates: for each open case of the
+// opposite kind, its best pair of faces with this case's faces, nearest first. The audit event names the
+// case and every candidate shown.
+func (s *Service) Case(ctx context.Context, actor Actor, id ID) (*Case, []Candidate, error) {
 	c, err := s.readableCase(ctx, actor, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := s.record(ctx, actor, "case.read", []ID{id}, ""); err != nil {
-		return nil, err
+	cands, err := s.caseCandidates(ctx, c, DefaultSearchLimit)
+	if err != nil {
+		return nil, nil, err
 	}
-	return c, nil
+	ids := []ID{id}
+	for _, cd := range cands {
+		ids = append(ids, cd.Case.ID)
+	}
+	if err := s.record(ctx, actor, "case.read", ids, ""); err != nil {
+		return nil, nil, err
+	}
+	return c, cands, nil
 }
 
 // readableCase reads a case and checks the actor may see it. A shelter sees its own organisation's cases
@@ -408,9 +418,7 @@ func (s *Service) Search(ctx context.Context, actor Actor, data []byte, q Search
 	return res, nil
 }
 
-// CaseCandidates returns the current candidates of a stored case: for each case of the opposite kind, its
-// best pair of faces with this case's faces, nearest first.
-func (s *Service) CaseCandidates(ctx context.Context, c *Case, limit int) ([]Candidate, error) {
+func (s *Service) caseCandidates(ctx context.Context, c *Case, limit int) ([]Candidate, error) {
 	filter := SearchFilter{Kinds: []Kind{c.Kind.Opposite()}, Statuses: []Status{StatusOpen}, Exclude: c.ID}
 	best := map[ID]Hit{}
 	for _, f := range c.Faces() {

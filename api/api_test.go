@@ -335,6 +335,22 @@ func TestMatchEndToEnd(t *testing.T) {
 	if orig.status != http.StatusOK || !bytes.Equal(orig.body, fixtures.Photo(t, "obama/obama4.jpg")) {
 		t.Fatalf("original: %d, not the uploaded bytes", orig.status)
 	}
+	// Reading the found case showed the missing case as a candidate: the audit trail says so.
+	var trail struct {
+		Events []struct {
+			Action string   `json:"action"`
+			Actor  string   `json:"actor"`
+			Cases  []string `json:"cases"`
+		} `json:"events"`
+	}
+	e.do("GET", "/v1/audit?case="+obama, "", nil, "Bearer "+token).decode(t, &trail)
+	shown := false
+	for _, ev := range trail.Events {
+		shown = shown || (ev.Action == "case.read" && ev.Actor == "admin" && len(ev.Cases) > 1 && ev.Cases[0] == found)
+	}
+	if !shown {
+		t.Fatalf("no audit event records the missing case shown as a candidate of the found case: %+v", trail.Events)
+	}
 }
 
 // TestDescriptorsOnRequest: descriptors appear only with ?descriptors=true, 128 floats, and the distance

@@ -221,12 +221,7 @@ func (s *Server) getCase(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	cs, err := s.svc.Case(c.Request.Context(), actorOf(c), id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	cands, err := s.svc.CaseCandidates(c.Request.Context(), cs, childmatch.DefaultSearchLimit)
+	cs, cands, err := s.svc.Case(c.Request.Context(), actorOf(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return

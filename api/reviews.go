@@ -11,15 +11,18 @@ import (
 
 type reviewJSON struct {
 	childmatch.ReviewItem
-	Rank   float32 `json:"rank"`
-	ChipA  string  `json:"chip_a_url"`
-	ChipB  string  `json:"chip_b_url"`
-	CaseAU string  `json:"case_a_url"`
-	CaseBU string  `json:"case_b_url"`
+	Rank    float32 `json:"rank"`
+	ChipA   string  `json:"chip_a_url"`
+	ChipB   string  `json:"chip_b_url"`
+	PhotoAU string  `json:"photo_a_url"`
+	PhotoBU string  `json:"photo_b_url"`
+	CaseAU  string  `json:"case_a_url"`
+	CaseBU  string  `json:"case_b_url"`
 }
 
 func toReview(r *childmatch.ReviewItem) reviewJSON {
 	return reviewJSON{ReviewItem: *r, Rank: r.Rank(), ChipA: chipURL(r.FaceA), ChipB: chipURL(r.FaceB),
+		PhotoAU: photoURL(r.PhotoA), PhotoBU: photoURL(r.PhotoB),
 		CaseAU: "/v1/cases/" + r.CaseA.String(), CaseBU: "/v1/cases/" + r.CaseB.String()}
 }
 

@@ -46,6 +46,7 @@ func New(svc *childmatch.Service, cfg Config, log *slog.Logger) (*Server, error)
 	})
 
 	e.GET("/healthz", s.health)
+	s.registerWeb(e)
 	v1 := e.Group("/v1", s.authenticate)
 	v1.POST("/cases", s.createCase)
 	v1.GET("/cases", s.listCases)
@@ -71,9 +72,17 @@ func (s *Server) Handler() http.Handler { return s.engine }
 
 const actorKey = "childmatch.actor"
 
-// authenticate admits requests bearing a known token and records who is acting.
+// authenticate admits requests bearing a known token, in the Authorization header or in the web app's
+// session cookie (with its CSRF token), and records who is acting.
 func (s *Server) authenticate(c *gin.Context) {
 	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if c.GetHeader("Authorization") == "" {
+		var err error
+		if token, ok, err = sessionToken(c); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	if !ok || token == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="childmatch"`)
 		s.fail(c, childmatch.Errorf(childmatch.EUnauthorized, "an Authorization: Bearer <token> header is required"))

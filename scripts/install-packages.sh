@@ -9,6 +9,8 @@ packages=(
   libatlas-base-dev    # only for the libcblas.so name go-face links; OpenBLAS serves the calls (README)
   liblapack-dev
   libjpeg62-turbo-dev  # go-face decodes JPEG with libjpeg
+  chromium             # the web app's browser tests
+  fonts-lohit-deva     # Devanagari, so the Hindi pages render in the browser tests' screenshots
 )
 missing=()
 for p in "${packages[@]}"; do

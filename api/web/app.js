@@ -1,0 +1,514 @@
+// childmatch web app: plain JavaScript, no framework. Every element is built with textContent, never
+// innerHTML, so nothing typed into a case can become markup.
+"use strict";
+
+let dict = {};
+let lang = localStorage.getItem("cm_lang") || "en";
+let me = null;
+
+function t(key, vars) {
+  let s = (dict[lang] && dict[lang][key]) || (dict.en && dict.en[key]) || key;
+  for (const [k, v] of Object.entries(vars || {})) s = s.replace("{" + k + "}", v);
+  return s;
+}
+
+// h builds an element: h("div", {class: "x", onclick: f}, child, "text", ...).
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function csrf() {
+  const m = document.cookie.match(/(?:^|; )cm_csrf=([^;]*)/);
+  return m ? m[1] : "";
+}
+
+class APIError extends Error {
+  constructor(status, body) {
+    super((body && body.error && body.error.message) || ("HTTP " + status));
+    this.status = status;
+    this.field = body && body.error && body.error.field;
+  }
+}
+
+async function api(method, path, body) {
+  const opts = {method, headers: {"X-CSRF-Token": csrf()}, credentials: "same-origin"};
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const resp = await fetch(path, opts);
+  const data = resp.status === 204 ? null : await resp.json().catch(() => null);
+  if (resp.status === 401 && path !== "/web/signin") {
+    me = null;
+    location.hash = "#/signin";
+  }
+  if (!resp.ok) throw new APIError(resp.status, data);
+  return data;
+}
+
+// upload posts a multipart form with progress, since fetch cannot report upload progress.
+function upload(path, form, bar) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    xhr.setRequestHeader("X-CSRF-Token", csrf());
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) bar.value = e.loaded / e.total;
+    };
+    xhr.onload = () => {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(new APIError(xhr.status, data));
+    };
+    xhr.onerror = () => reject(new APIError(0, {error: {message: t("err_network")}}));
+    xhr.send(form);
+  });
+}
+
+function has(...roles) {
+  return !!me && me.roles.some((r) => r === "admin" || roles.includes(r));
+}
+
+// showError puts a server error next to the field it names, or at the top of the form.
+function showError(form, err) {
+  form.querySelectorAll(".field-error").forEach((e) => e.remove());
+  const msg = err.message || String(err);
+  const input = err.field && form.querySelector('[name="' + err.field + '"]');
+  const where = input ? input.closest("label") || input : form.querySelector(".form-error-slot");
+  where.append(h("p", {class: "field-error", role: "alert", text: msg}));
+}
+
+function distanceWords(c) {
+  if (c.distance < 0.45) return t("dist_very_close");
+  if (c.under_threshold) return t("dist_close");
+  return t("dist_far");
+}
+
+function candidateList(cands) {
+  if (!cands || cands.length === 0) return h("p", {class: "muted", text: t("no_candidates")});
+  return h("ol", {class: "candidates"}, cands.map((c) =>
+    h("li", {class: c.under_threshold ? "cand near" : "cand"},
+      h("img", {src: c.thumbnail_url, alt: t("face_chip"), loading: "lazy"}),
+      h("div", {},
+        h("a", {href: "#/case/" + c.case.id}, c.case.name || t("name_unknown")),
+        h("div", {class: "muted"}, [t("kind_" + c.case.kind), c.case.age ? t("age_years", {n: c.case.age}) : "",
+          t("gender_" + c.case.gender), c.case.sighting.district || ""].filter(Boolean).join(" · ")),
+        h("div", {class: "dist"}, distanceWords(c) + " (" + c.distance.toFixed(2) + ")")))));
+}
+
+function facesResult(res) {
+  const faces = res.faces || [];
+  return h("section", {class: "result"},
+    h("h3", {text: t("faces_found", {n: faces.length})}),
+    faces.map((f, i) => h("div", {class: "face-result"},
+      faces.length > 1 ? h("h4", {text: t("face_n", {n: i + 1})}) : null,
+      f.face.quality && f.face.quality.low
+        ? h("p", {class: "warn", text: t("low_quality")}) : null,
+      candidateList(f.candidates))));
+}
+
+function field(name, key, input) {
+  input.setAttribute("name", name);
+  return h("label", {}, h("span", {text: t(key)}), input);
+}
+
+function photoInput() {
+  return h("input", {type: "file", accept: "image/*", capture: "environment", required: true});
+}
+
+function caseForm(kind) {
+  const photo = photoInput();
+  const bar = h("progress", {max: 1, value: 0, hidden: true});
+  const out = h("div");
+  const gender = h("select", {}, ["unknown", "female", "male", "other"].map((g) => h("option", {value: g, text: t("gender_" + g)})));
+  const form = h("form", {class: "card"},
+    h("h2", {text: t(kind === "found" ? "title_found" : "title_missing")}),
+    h("div", {class: "form-error-slot"}),
+    h("fieldset", {}, h("legend", {text: t("sec_child")}),
+      field("child.name", "f_name", h("input", {autocomplete: "off"})),
+      field("child.age", "f_age", h("input", {type: "number", min: 0, max: 25, inputmode: "numeric"})),
+      kind === "found" ? field("child.age_estimated", "f_age_estimated", h("input", {type: "checkbox", checked: true})) : null,
+      field("child.gender", "f_gender", gender),
+      field("child.languages", "f_languages", h("input", {placeholder: t("ph_languages")})),
+      field("child.description", "f_description", h("textarea", {rows: 2})),
+      field("child.identifying_marks", "f_marks", h("textarea", {rows: 2}))),
+    h("fieldset", {}, h("legend", {text: t(kind === "found" ? "sec_found_where" : "sec_missing_where")}),
+      field("sighting.place", "f_place", h("input")),
+      field("sighting.station", "f_station", h("input")),
+      field("sighting.district", "f_district", h("input")),
+      field("sighting.state", "f_state", h("input")),
+      field("sighting.time", "f_time", h("input", {type: "datetime-local"}))),
+    kind === "missing" ? h("fieldset", {}, h("legend", {text: t("sec_refs")}),
+      field("references.fir", "f_fir", h("input")),
+      field("references.gd", "f_gd", h("input")),
+      field("references.childline", "f_childline", h("input")),
+      field("references.cwc", "f_cwc", h("input"))) : null,
+    h("fieldset", {}, h("legend", {text: t("sec_reporter")}),
+      field("reporter.name", "f_reporter_name", h("input")),
+      field("reporter.organisation", "f_reporter_org", h("input", {value: me.organisation || ""})),
+      field("reporter.phone", "f_reporter_phone", h("input", {type: "tel"}))),
+    h("label", {}, h("span", {text: t("f_photo")}), photo),
+    bar,
+    h("button", {type: "submit", class: "primary", text: t("btn_save_match")}));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const v = (n) => form.querySelector('[name="' + n + '"]');
+    const text = (n) => (v(n) ? v(n).value.trim() : "");
+    const body = {
+      kind,
+      child: {name: text("child.name"), age: Number(text("child.age") || 0), gender: text("child.gender"),
+        age_estimated: kind === "found" && v("child.age_estimated").checked,
+        languages: text("child.languages").split(",").map((s) => s.trim()).filter(Boolean),
+        description: text("child.description"), identifying_marks: text("child.identifying_marks")},
+      sighting: {place: text("sighting.place"), station: text("sighting.station"), district: text("sighting.district"),
+        state: text("sighting.state")},
+      references: {fir: text("references.fir"), gd: text("references.gd"), childline: text("references.childline"),
+        cwc: text("references.cwc")},
+      reporter: {name: text("reporter.name"), organisation: text("reporter.organisation"), phone: text("reporter.phone")},
+    };
+    if (text("sighting.time")) body.sighting.time = new Date(text("sighting.time")).toISOString();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const c = await api("POST", "/v1/cases", body);
+      const fd = new FormData();
+      fd.append("photo", photo.files[0]);
+      bar.hidden = false;
+      let res;
+      try {
+        res = await upload("/v1/cases/" + c.id + "/photos", fd, bar);
+      } catch (err) {
+        err.field = "photo";
+        showError(form, err);
+        out.replaceChildren(h("p", {}, h("a", {href: "#/case/" + c.id, text: t("case_saved_no_photo")})));
+        return;
+      }
+      out.replaceChildren(h("p", {class: "ok"}, t("case_saved"), " ", h("a", {href: "#/case/" + c.id, text: t("open_case")})),
+        facesResult(res));
+      out.scrollIntoView({behavior: "smooth"});
+    } catch (err) {
+      showError(form, err);
+    } finally {
+      button.disabled = false;
+      bar.hidden = true;
+    }
+  });
+  return h("div", {}, form, out);
+}
+
+function checkView() {
+  const photo = photoInput();
+  photo.setAttribute("name", "photo");
+  const bar = h("progress", {max: 1, value: 0, hidden: true});
+  const kind = h("select", {name: "kind"}, ["missing", "found", "any"].map((k) => h("option", {value: k, text: t("search_" + k)})));
+  const out = h("div");
+  const form = h("form", {class: "card"},
+    h("h2", {text: t("title_check")}),
+    h("p", {class: "muted", text: t("check_help")}),
+    h("div", {class: "form-error-slot"}),
+    h("label", {}, h("span", {text: t("f_photo")}), photo),
+    h("label", {}, h("span", {text: t("f_search_in")}), kind),
+    bar,
+    h("button", {type: "submit", class: "primary", text: t("btn_check")}));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const fd = new FormData();
+    fd.append("photo", photo.files[0]);
+    fd.append("kind", kind.value);
+    bar.hidden = false;
+    try {
+      out.replaceChildren(facesResult(await upload("/v1/search", fd, bar)));
+    } catch (err) {
+      showError(form, err);
+    } finally {
+      bar.hidden = true;
+    }
+  });
+  return h("div", {}, form, out);
+}
+
+function summary(s) {
+  return h("dl", {class: "summary"},
+    h("dt", {text: t("f_name")}), h("dd", {text: s.name || t("name_unknown")}),
+    h("dt", {text: t("f_age")}), h("dd", {text: s.age ? t("age_years", {n: s.age}) : t("unknown")}),
+    h("dt", {text: t("f_gender")}), h("dd", {text: t("gender_" + s.gender)}),
+    h("dt", {text: t("f_where")}), h("dd", {text: [s.sighting.station, s.sighting.district, s.sighting.state].filter(Boolean).join(", ") || t("unknown")}),
+    h("dt", {text: t("f_status")}), h("dd", {text: t("status_" + s.status)}));
+}
+
+async function reviewsView() {
+  const data = await api("GET", "/v1/reviews?state=pending");
+  const items = data.reviews;
+  let i = 0;
+  const box = h("div");
+  const render = () => {
+    if (items.length === 0) {
+      box.replaceChildren(h("div", {class: "card"}, h("h2", {text: t("title_reviews")}), h("p", {text: t("queue_empty")})));
+      return;
+    }
+    const r = items[i];
+    const note = h("textarea", {rows: 2, name: "note", placeholder: t("ph_note")});
+    const errSlot = h("div", {class: "form-error-slot"});
+    const decide = async (state) => {
+      try {
+        await api("POST", "/v1/reviews/" + r.id + "/decision", {state, note: note.value});
+        items.splice(i, 1);
+        i = Math.min(i, Math.max(0, items.length - 1));
+        render();
+      } catch (err) {
+        errSlot.replaceChildren(h("p", {class: "field-error", role: "alert", text: err.message}));
+      }
+    };
+    const side = (label, s, photo, caseURL) => h("div", {class: "side"},
+      h("h3", {text: label}),
+      h("img", {class: "orig", src: photo, alt: t("original_photo"), loading: "lazy"}),
+      summary(s),
+      h("a", {href: "#/case/" + caseURL.split("/").pop(), text: t("open_case")}));
+    box.replaceChildren(h("div", {class: "card review"},
+      h("h2", {text: t("title_reviews") + " · " + (i + 1) + " / " + items.length}),
+      h("p", {class: "type", text: t("type_" + r.type)}),
+      (r.notes || []).filter((n) => n.warning).map((n) => h("p", {class: "warn", role: "note", text: t("note_" + n.kind) + ": " + n.message})),
+      (r.notes || []).filter((n) => !n.warning).map((n) => h("p", {class: "muted", text: n.message})),
+      h("p", {class: "dist big"}, distanceWords({distance: r.distance, under_threshold: r.distance < 0.6}) +
+        " (" + r.distance.toFixed(2) + ") · " + t("support", {n: r.support})),
+      h("div", {class: "chips"},
+        h("figure", {}, h("img", {src: r.chip_a_url, alt: t("face_chip")}), h("figcaption", {text: t("type_" + r.type + "_a")})),
+        h("figure", {}, h("img", {src: r.chip_b_url, alt: t("face_chip")}), h("figcaption", {text: t("type_" + r.type + "_b")}))),
+      h("div", {class: "pair"},
+        side(t("type_" + r.type + "_a"), r.case_a_summary, r.photo_a_url, r.case_a_url),
+        side(t("type_" + r.type + "_b"), r.case_b_summary, r.photo_b_url, r.case_b_url)),
+      h("label", {}, h("span", {text: t("f_note")}), note),
+      errSlot,
+      h("div", {class: "buttons"},
+        h("button", {class: "confirm", onclick: () => decide("confirmed"), text: t("btn_confirm")}),
+        h("button", {class: "reject", onclick: () => decide("rejected"), text: t("btn_reject")}),
+        h("button", {onclick: () => decide("unsure"), text: t("btn_unsure")})),
+      h("p", {class: "muted small", text: t("shortcuts")})));
+    box.onkey = (k) => {
+      if (k === "c") decide("confirmed");
+      if (k === "r") decide("rejected");
+      if (k === "u") decide("unsure");
+      if (k === "j" && i < items.length - 1) { i++; render(); }
+      if (k === "k" && i > 0) { i--; render(); }
+    };
+  };
+  render();
+  return box;
+}
+
+function photoWithBoxes(p) {
+  const fig = h("figure", {class: "boxed"}, h("img", {src: p.url, alt: t("original_photo"), loading: "lazy"}));
+  for (const f of p.faces) {
+    // Boxes are in the photo's pixels; as percentages they follow the displayed size. Set through the
+    // CSSOM: the Content-Security-Policy refuses inline style attributes.
+    const b = f.box;
+    const box = h("span", {class: f.quality.low ? "facebox low" : "facebox"});
+    Object.assign(box.style, {left: (100 * b.min.x / p.width) + "%", top: (100 * b.min.y / p.height) + "%",
+      width: (100 * (b.max.x - b.min.x) / p.width) + "%", height: (100 * (b.max.y - b.min.y) / p.height) + "%"});
+    fig.append(box);
+  }
+  return fig;
+}
+
+async function caseView(id) {
+  const c = await api("GET", "/v1/cases/" + id);
+  const rows = [
+    ["f_kind", t("kind_" + c.kind)], ["f_status", t("status_" + c.status)], ["f_name", c.child.name],
+    ["f_age", c.child.age ? t("age_years", {n: c.child.age}) + (c.child.age_estimated ? " " + t("estimated") : "") : ""],
+    ["f_gender", t("gender_" + c.child.gender)], ["f_languages", (c.child.languages || []).join(", ")],
+    ["f_description", c.child.description], ["f_marks", c.child.identifying_marks],
+    ["f_where", [c.sighting.place, c.sighting.station, c.sighting.district, c.sighting.state].filter(Boolean).join(", ")],
+    ["f_time", c.sighting.time && !c.sighting.time.startsWith("0001") ? new Date(c.sighting.time).toLocaleString() : ""],
+    ["f_fir", c.references.fir], ["f_gd", c.references.gd], ["f_childline", c.references.childline], ["f_cwc", c.references.cwc],
+    ["f_reporter_name", c.reporter.name], ["f_reporter_org", c.reporter.organisation], ["f_reporter_phone", c.reporter.phone],
+  ].filter(([, v]) => v);
+  const page = h("div", {},
+    h("div", {class: "card"},
+      h("h2", {text: (c.child.name || t("name_unknown")) + " · " + t("kind_" + c.kind)}),
+      h("dl", {class: "summary"}, rows.map(([k, v]) => [h("dt", {text: t(k)}), h("dd", {text: v})])),
+      c.outcome ? h("p", {class: "ok", text: t("closed_as", {o: t("outcome_" + c.outcome.kind)})}) : null,
+      (c.links || []).map((l) => h("p", {}, t("linked_" + l.type) + " ", h("a", {href: "#/case/" + l.case, text: t("open_case")})))),
+    h("div", {class: "card"}, h("h3", {text: t("sec_photos")}),
+      c.photos.length ? h("div", {class: "photos"}, c.photos.map(photoWithBoxes)) : h("p", {class: "muted", text: t("no_photos")})),
+    h("div", {class: "card"}, h("h3", {text: t("sec_candidates")}), candidateList(c.candidates)));
+  if (has("reviewer")) {
+    const hist = await api("GET", "/v1/reviews?case=" + id);
+    const decision = (d) => h("li", {class: "muted",
+      text: new Date(d.at).toLocaleString() + " · " + t("state_" + d.state) + (d.note ? " · " + d.note : "")});
+    const item = (r) => h("li", {},
+      t("type_" + r.type) + " · " + t("state_" + r.state) + " · " + r.distance.toFixed(2),
+      h("ul", {}, r.history.map(decision)));
+    page.append(h("div", {class: "card"}, h("h3", {text: t("sec_history")}),
+      hist.reviews.length === 0 ? h("p", {class: "muted", text: t("no_history")}) : h("ul", {}, hist.reviews.map(item))));
+  }
+  if (has("officer", "reviewer") && c.status !== "closed") {
+    const outcome = h("select", {name: "outcome"}, ["reunited", "transferred", "other"].map((o) => h("option", {value: o, text: t("outcome_" + o)})));
+    const note = h("input", {name: "note"});
+    const form = h("form", {class: "card"}, h("h3", {text: t("sec_close")}), h("div", {class: "form-error-slot"}),
+      h("label", {}, h("span", {text: t("f_outcome")}), outcome), h("label", {}, h("span", {text: t("f_note")}), note),
+      h("button", {type: "submit", text: t("btn_close")}));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        await api("POST", "/v1/cases/" + id + "/close", {outcome: outcome.value, note: note.value});
+        route();
+      } catch (err) {
+        showError(form, err);
+      }
+    });
+    page.append(form);
+  }
+  return page;
+}
+
+async function casesView(params) {
+  const q = new URLSearchParams(params);
+  const kind = h("select", {name: "kind"}, ["", "missing", "found"].map((k) => h("option", {value: k, text: t(k ? "kind_" + k : "all")})));
+  const status = h("select", {name: "status"}, ["", "open", "matched", "closed"].map((s) => h("option", {value: s, text: t(s ? "status_" + s : "all")})));
+  const district = h("input", {name: "district", placeholder: t("f_district")});
+  const since = h("input", {name: "since", type: "date"});
+  kind.value = q.get("kind") || "";
+  status.value = q.get("status") || "";
+  district.value = q.get("district") || "";
+  since.value = q.get("since") || "";
+  const api_q = new URLSearchParams({limit: 50});
+  if (kind.value) api_q.set("kind", kind.value);
+  if (status.value) api_q.set("status", status.value);
+  if (q.get("cursor")) api_q.set("cursor", q.get("cursor"));
+  const page = await api("GET", "/v1/cases?" + api_q);
+  const shown = page.cases.filter((c) =>
+    (!district.value || (c.sighting.district || "").toLowerCase().includes(district.value.toLowerCase())) &&
+    (!since.value || c.created_at >= since.value));
+  const apply = (extra) => {
+    const p = new URLSearchParams({kind: kind.value, status: status.value, district: district.value, since: since.value, ...extra});
+    for (const [k, v] of [...p]) if (!v) p.delete(k);
+    location.hash = "#/cases?" + p;
+  };
+  const filters = h("form", {class: "filters"}, kind, status, district, since, h("button", {type: "submit", text: t("btn_filter")}));
+  filters.addEventListener("submit", (ev) => { ev.preventDefault(); apply({}); });
+  return h("div", {class: "card"}, h("h2", {text: t("title_cases")}), filters,
+    shown.length === 0 ? h("p", {class: "muted", text: t("no_cases")}) :
+      h("table", {class: "cases"},
+        h("thead", {}, h("tr", {}, ["f_name", "f_kind", "f_status", "f_district", "f_created"].map((k) => h("th", {text: t(k)})))),
+        h("tbody", {}, shown.map((c) => h("tr", {},
+          h("td", {}, h("a", {href: "#/case/" + c.id, text: c.child.name || t("name_unknown")})),
+          h("td", {text: t("kind_" + c.kind)}), h("td", {text: t("status_" + c.status)}),
+          h("td", {text: c.sighting.district || ""}), h("td", {text: c.created_at.slice(0, 10)}))))),
+    page.next_cursor ? h("button", {onclick: () => apply({cursor: page.next_cursor}), text: t("btn_next")}) : null);
+}
+
+function signInView() {
+  const token = h("input", {type: "password", name: "token", autocomplete: "current-password", required: true});
+  const form = h("form", {class: "card narrow"},
+    h("h2", {text: t("title_signin")}),
+    h("p", {class: "muted", text: t("signin_help")}),
+    h("div", {class: "form-error-slot"}),
+    h("label", {}, h("span", {text: t("f_token")}), token),
+    h("button", {type: "submit", class: "primary", text: t("btn_signin")}));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      me = await api("POST", "/web/signin", {token: token.value});
+      location.hash = home();
+    } catch (err) {
+      showError(form, err);
+    }
+  });
+  return form;
+}
+
+function home() {
+  if (has("reviewer")) return "#/reviews";
+  if (has("officer")) return "#/check";
+  return "#/found";
+}
+
+function nav() {
+  const links = [
+    ["#/found", "nav_found", has("shelter", "officer")],
+    ["#/missing", "nav_missing", has("officer")],
+    ["#/check", "nav_check", has("officer")],
+    ["#/reviews", "nav_reviews", has("reviewer")],
+    ["#/cases", "nav_cases", has("shelter", "officer", "reviewer")],
+  ].filter(([, , ok]) => ok);
+  const el = document.getElementById("nav");
+  el.replaceChildren(...links.map(([href, key]) => h("a", {href, class: location.hash.startsWith(href) ? "active" : null, text: t(key)})));
+  document.getElementById("who").textContent = me ? me.name + (me.organisation ? " · " + me.organisation : "") : "";
+  document.getElementById("signout").hidden = !me;
+}
+
+let keyHandler = null;
+
+async function route() {
+  const main = document.getElementById("main");
+  const [path, query] = (location.hash.slice(1) || "/").split("?");
+  const parts = path.split("/").filter(Boolean);
+  if (!me && parts[0] !== "signin") {
+    try { me = await api("GET", "/web/me"); } catch (e) { location.hash = "#/signin"; return; }
+  }
+  nav();
+  keyHandler = null;
+  let view;
+  try {
+    switch (parts[0]) {
+      case "signin": view = signInView(); break;
+      case "found": view = caseForm("found"); break;
+      case "missing": view = caseForm("missing"); break;
+      case "check": view = checkView(); break;
+      case "reviews": view = await reviewsView(); keyHandler = view; break;
+      case "case": view = await caseView(parts[1]); break;
+      case "cases": view = await casesView(query || ""); break;
+      default: location.hash = home(); return;
+    }
+  } catch (err) {
+    view = h("div", {class: "card"}, h("p", {class: "field-error", role: "alert", text: err.message}));
+  }
+  main.replaceChildren(view);
+  document.title = t("app_name");
+}
+
+// translateStatic fills every element of the page shell marked data-i18n.
+function translateStatic() {
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+}
+
+document.addEventListener("keydown", (ev) => {
+  if (!keyHandler || !keyHandler.onkey || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName)) return;
+  keyHandler.onkey(ev.key);
+});
+
+async function start() {
+  dict = await (await fetch("/static/i18n.json")).json();
+  const picker = document.getElementById("lang");
+  picker.value = lang;
+  picker.addEventListener("change", () => {
+    lang = picker.value;
+    localStorage.setItem("cm_lang", lang);
+    translateStatic();
+    route();
+  });
+  document.getElementById("signout").addEventListener("click", async () => {
+    await api("POST", "/web/signout").catch(() => null);
+    me = null;
+    location.hash = "#/signin";
+  });
+  translateStatic();
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+start();

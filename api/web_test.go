@@ -1,0 +1,320 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"childmatch/fixtures"
+)
+
+// dictionary reads the web app's strings.
+func dictionary(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("web/i18n.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d map[string]map[string]string
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestTranslations: every label the page and its script use is in the English and the Hindi dictionary,
+// with Devanagari text in Hindi, and neither dictionary has keys the other lacks.
+func TestTranslations(t *testing.T) {
+	d := dictionary(t)
+	en, hi := d["en"], d["hi"]
+	for k := range en {
+		if _, ok := hi[k]; !ok {
+			t.Errorf("Hindi lacks %q", k)
+		}
+	}
+	for k := range hi {
+		if _, ok := en[k]; !ok {
+			t.Errorf("English lacks %q", k)
+		}
+	}
+	used := map[string]bool{}
+	for _, f := range []string{"web/index.html", "web/app.js"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, re := range []*regexp.Regexp{
+			regexp.MustCompile(`\bt\("([a-z0-9_]+)"`),                    // t("key")
+			regexp.MustCompile(`data-i18n="([a-z0-9_]+)"`),               // static labels
+			regexp.MustCompile(`"((?:f|nav|sec|title|btn)_[a-z0-9_]+)"`), // keys passed to field() and in tables
+		} {
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				if !strings.HasSuffix(m[1], "_") { // a prefix, completed below from the domain's values
+					used[m[1]] = true
+				}
+			}
+		}
+	}
+	// Keys built from a prefix and a value of the domain.
+	for prefix, values := range map[string][]string{
+		"gender_": {"unknown", "female", "male", "other"}, "kind_": {"missing", "found"},
+		"status_": {"open", "matched", "closed"}, "state_": {"pending", "confirmed", "rejected", "unsure"},
+		"type_":    {"match", "same_child", "match_a", "match_b", "same_child_a", "same_child_b"},
+		"outcome_": {"reunited", "transferred", "other"}, "note_": {"gender", "age", "reopened"},
+		"search_": {"missing", "found", "any"}, "linked_": {"match", "same_child"},
+	} {
+		for _, v := range values {
+			used[prefix+v] = true
+		}
+	}
+	devanagari := regexp.MustCompile(`[\x{0900}-\x{097F}]`)
+	for k := range used {
+		if en[k] == "" || hi[k] == "" {
+			t.Errorf("label %q is used but not translated (en %q, hi %q)", k, en[k], hi[k])
+		}
+		if k != "app_name" && k != "lang_en" && !devanagari.MatchString(hi[k]) {
+			t.Errorf("Hindi %q is not in Devanagari: %q", k, hi[k])
+		}
+	}
+	if len(used) < 100 {
+		t.Fatalf("found only %d labels in use; the scan is broken", len(used))
+	}
+}
+
+// TestSessionCSRF: a request authenticated by the session cookie must carry the CSRF token to change
+// anything; reads and Bearer requests need none.
+func TestSessionCSRF(t *testing.T) {
+	e := newEnv(t)
+	_, auth, _ := e.user("officer", "GRP", "officer")
+	r := e.postJSON("/web/signin", map[string]any{"token": strings.TrimPrefix(auth, "Bearer ")})
+	if r.status != http.StatusOK {
+		t.Fatalf("sign in: %d %s", r.status, r.body)
+	}
+	bad := e.postJSON("/web/signin", map[string]any{"token": "cm_wrong"})
+	if bad.status != http.StatusUnauthorized {
+		t.Fatalf("sign in with a wrong token: %d", bad.status)
+	}
+	// Reproduce the browser: the cookies the sign-in set, with and without the header.
+	req, _ := http.NewRequest("POST", e.http.URL+"/web/signin", strings.NewReader(`{"token":"`+strings.TrimPrefix(auth, "Bearer ")+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session, csrf string
+	for _, c := range resp.Cookies() {
+		switch c.Name {
+		case "cm_session":
+			session = c.Value
+			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Fatalf("session cookie not HttpOnly/SameSite=Strict: %+v", c)
+			}
+		case "cm_csrf":
+			csrf = c.Value
+		}
+	}
+	send := func(method, header string) int {
+		req, _ := http.NewRequest(method, e.http.URL+"/v1/cases", strings.NewReader(`{"kind":"found"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(&http.Cookie{Name: "cm_session", Value: session})
+		req.AddCookie(&http.Cookie{Name: "cm_csrf", Value: csrf})
+		if header != "" {
+			req.Header.Set("X-CSRF-Token", header)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		name, method, header string
+		want                 int
+	}{
+		{"post without token", "POST", "", http.StatusForbidden},
+		{"post with a wrong token", "POST", "x" + csrf, http.StatusForbidden},
+		{"post with the token", "POST", csrf, http.StatusCreated},
+		{"get needs none", "GET", "", http.StatusOK},
+	} {
+		if got := send(tc.method, tc.header); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if r := e.postJSON("/v1/cases", map[string]any{"kind": "found"}); r.status != http.StatusCreated {
+		t.Errorf("Bearer request without CSRF: %d", r.status)
+	}
+	page := e.do("GET", "/app/", "", nil, "")
+	if page.status != http.StatusOK || !strings.Contains(string(page.body), "/static/app.js") {
+		t.Fatalf("app page: %d", page.status)
+	}
+}
+
+// TestBrowserFlow drives Debian's Chromium through the field workflow: sign in, report a missing child
+// with a photo, record a found child with another photo of the same person, see the candidate, confirm
+// it in the review queue, see both cases matched. It saves a screenshot of every page at 1280 and 360 px
+// wide, in English and Hindi, under screenshots/.
+func TestBrowserFlow(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("Debian's chromium is needed for the browser test: `make test` installs it")
+	}
+	e := newEnv(t)
+	_, field, _ := e.user("Inspector Verma", "GRP Bhopal", "officer", "reviewer")
+	token := strings.TrimPrefix(field, "Bearer ")
+	shots := filepath.Join(fixtures.RepoRoot(t), "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	photoA, _ := filepath.Abs(filepath.Join(fixtures.FacesDir(t), "obama", "obama1.jpg"))
+	photoB, _ := filepath.Abs(filepath.Join(fixtures.FacesDir(t), "obama", "obama2.jpg"))
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser),
+		chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	if err := chromedp.Run(ctx); err != nil { // starts the browser, owned by ctx rather than by a step
+		t.Fatal(err)
+	}
+	// Script errors in the page fail the test with their message, instead of a step timing out.
+	var pageErrors []string
+	var mu sync.Mutex
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if ex, ok := ev.(*runtime.EventExceptionThrown); ok {
+			mu.Lock()
+			pageErrors = append(pageErrors, ex.ExceptionDetails.Error())
+			mu.Unlock()
+		}
+	})
+
+	shoot := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			for _, w := range []int64{1280, 360} {
+				var png []byte // quality 100 makes a PNG; less would make a JPEG
+				if err := chromedp.Run(ctx, emulation.SetDeviceMetricsOverride(w, 900, 1, w < 500),
+					chromedp.Sleep(150*time.Millisecond), chromedp.FullScreenshot(&png, 100)); err != nil {
+					return err
+				}
+				if err := os.WriteFile(filepath.Join(shots, name+"-"+strconv.FormatInt(w, 10)+".png"), png, 0o644); err != nil {
+					return err
+				}
+			}
+			return chromedp.Run(ctx, emulation.SetDeviceMetricsOverride(1280, 900, 1, false))
+		})
+	}
+	var missingURL, foundURL, text string
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		step, cancel := context.WithTimeout(ctx, 45*time.Second)
+		defer cancel()
+		err := chromedp.Run(step, actions...)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil || len(pageErrors) > 0 {
+			t.Fatalf("%s: %v; script errors: %v", what, err, pageErrors)
+		}
+	}
+	run("sign in",
+		emulation.SetDeviceMetricsOverride(1280, 900, 1, false),
+		chromedp.Navigate(e.http.URL+"/app/#/signin"),
+		chromedp.WaitVisible(`input[name=token]`),
+		shoot("01-signin"),
+		chromedp.SendKeys(`input[name=token]`, token),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`h2`),
+		chromedp.WaitNotPresent(`input[name=token]`))
+	run("missing report",
+		chromedp.Navigate(e.http.URL+"/app/#/missing"),
+		chromedp.WaitVisible(`input[name="child.name"]`),
+		chromedp.SendKeys(`input[name="child.name"]`, "Ravi"),
+		chromedp.SendKeys(`input[name="child.age"]`, "10"),
+		chromedp.SetValue(`select[name="child.gender"]`, "male"),
+		chromedp.SendKeys(`input[name="sighting.station"]`, "Bhopal Jn"),
+		chromedp.SendKeys(`input[name="sighting.district"]`, "Bhopal"),
+		chromedp.SendKeys(`input[name="references.fir"]`, "123/2026"),
+		chromedp.SendKeys(`input[name="reporter.name"]`, "Sunita"),
+		chromedp.SetUploadFiles(`input[type=file]`, []string{photoA}),
+		shoot("02-missing-form"),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`p.ok a`),
+		chromedp.AttributeValue(`p.ok a`, "href", &missingURL, nil),
+		shoot("03-missing-saved"))
+	run("found child",
+		chromedp.Navigate(e.http.URL+"/app/#/found"),
+		chromedp.WaitVisible(`input[name="child.age"]`),
+		chromedp.SendKeys(`input[name="child.age"]`, "10"),
+		chromedp.SetValue(`select[name="child.gender"]`, "male"),
+		chromedp.SendKeys(`input[name="sighting.station"]`, "Itarsi Jn"),
+		chromedp.SetUploadFiles(`input[type=file]`, []string{photoB}),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`ol.candidates li.near`),
+		chromedp.AttributeValue(`p.ok a`, "href", &foundURL, nil),
+		chromedp.Text(`ol.candidates`, &text),
+		shoot("04-found-candidates"))
+	if !strings.Contains(text, "Ravi") {
+		t.Fatalf("the found child's candidates do not show the missing child: %q", text)
+	}
+	run("check a child",
+		chromedp.Navigate(e.http.URL+"/app/#/check"),
+		chromedp.WaitVisible(`input[type=file]`),
+		chromedp.SetUploadFiles(`input[type=file]`, []string{photoB}),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`ol.candidates li.near`),
+		shoot("05-check"))
+	run("review queue",
+		chromedp.Navigate(e.http.URL+"/app/#/reviews"),
+		chromedp.WaitVisible(`button.confirm`),
+		shoot("06-review"),
+		chromedp.SendKeys(`textarea[name=note]`, "same face, same age"),
+		chromedp.Click(`button.confirm`),
+		chromedp.WaitVisible(`//p[contains(., "Nothing to review")]`, chromedp.BySearch))
+	for i, u := range []string{missingURL, foundURL} {
+		run("case page",
+			chromedp.Navigate(e.http.URL+"/app/"+u),
+			chromedp.WaitVisible(`span.facebox`),
+			chromedp.Text(`main`, &text),
+			shoot("07-case-"+strconv.Itoa(i)))
+		if !strings.Contains(text, "Matched") {
+			t.Fatalf("case %s is not shown matched: %q", u, text)
+		}
+	}
+	run("cases list",
+		chromedp.Navigate(e.http.URL+"/app/#/cases"),
+		chromedp.WaitVisible(`table.cases`),
+		shoot("08-cases"))
+	run("hindi",
+		chromedp.SetValue(`#lang`, "hi"),
+		chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil),
+		chromedp.WaitVisible(`//h2[contains(., "मामले")]`, chromedp.BySearch),
+		shoot("09-cases-hindi"),
+		chromedp.Navigate(e.http.URL+"/app/"+foundURL),
+		chromedp.WaitVisible(`span.facebox`),
+		chromedp.Text(`main`, &text),
+		shoot("10-case-hindi"),
+		chromedp.Navigate(e.http.URL+"/app/#/found"),
+		chromedp.WaitVisible(`input[name="child.age"]`),
+		shoot("11-found-hindi"))
+	if !strings.Contains(text, "मिलान हुआ") {
+		t.Fatalf("the Hindi case page does not say matched: %q", text)
+	}
+}
