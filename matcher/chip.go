@@ -48,17 +48,19 @@ func chip(img image.Image, box childmatch.Box, landmarks []childmatch.Point) (im
 		a, b := eyes(landmarks)
 		angle = math.Atan2(b[1]-a[1], b[0]-a[0]) * 180 / math.Pi
 	}
-	// Cut a square with room for the rotation (side·√2), rotate about its centre, keep the middle.
+	// Cut a square with room for the rotation (side·√2), scale it so the chip's side becomes chipSide
+	// (rotating a few hundred pixels, not a full-resolution region), rotate about its centre, keep the middle.
 	outer := int(math.Ceil(side * math.Sqrt2))
 	region := image.Rect(int(cx)-outer/2, int(cy)-outer/2, int(cx)-outer/2+outer, int(cy)-outer/2+outer)
 	sub := imaging.Paste(imaging.New(outer, outer, color.Black), img, image.Pt(-region.Min.X, -region.Min.Y))
+	scaledOuter := int(math.Ceil(chipSide * math.Sqrt2))
+	sub = imaging.Resize(sub, scaledOuter, scaledOuter, imaging.CatmullRom)
 	if angle != 0 {
 		// imaging rotates counter-clockwise; an eye line sloping down to the right (positive angle, y down)
 		// is a clockwise tilt, undone by rotating counter-clockwise by the same angle.
 		sub = imaging.Rotate(sub, angle, color.Black)
 	}
-	c := imaging.CropCenter(sub, int(side), int(side))
-	c = imaging.Resize(c, chipSide, chipSide, imaging.CatmullRom)
+	c := imaging.CropCenter(sub, chipSide, chipSide)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, c, &jpeg.Options{Quality: 90}); err != nil {
 		return nil, nil, err

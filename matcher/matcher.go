@@ -124,10 +124,16 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	scale := workingScale(b, m.limits)
 	work := img
 	if scale != 1 {
-		work = imaging.Resize(img, int(float64(b.Dx())*scale+0.5), int(float64(b.Dy())*scale+0.5), imaging.CatmullRom)
+		// Linear when shrinking: as sharp as CatmullRom at these ratios for the detector, and a third of the
+		// time on a phone photo (README: levers); CatmullRom when enlarging small photos, where it is sharper.
+		filter := imaging.Linear
+		if scale > 1 {
+			filter = imaging.CatmullRom
+		}
+		work = imaging.Resize(img, int(float64(b.Dx())*scale+0.5), int(float64(b.Dy())*scale+0.5), filter)
 	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, work, &jpeg.Options{Quality: m.quality}); err != nil {
+	if err := jpeg.Encode(&buf, fastJPEGSource(work), &jpeg.Options{Quality: m.quality}); err != nil {
 		return nil, err
 	}
 	found, detector, err := m.detect(ctx, buf.Bytes())
@@ -154,6 +160,16 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 		a.Faces = append(a.Faces, df)
 	}
 	return a, nil
+}
+
+// fastJPEGSource returns an opaque NRGBA image as the RGBA image it equals (without alpha, non-premultiplied
+// and premultiplied pixels are the same bytes): image/jpeg encodes *image.RGBA on a fast path and every
+// other type pixel by pixel through interfaces, three times slower on a phone photo.
+func fastJPEGSource(img image.Image) image.Image {
+	if n, ok := img.(*image.NRGBA); ok && n.Opaque() {
+		return &image.RGBA{Pix: n.Pix, Stride: n.Stride, Rect: n.Rect}
+	}
+	return img
 }
 
 // toOriginal maps a point of the working image back to the upright original, clamped to it.

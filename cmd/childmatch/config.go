@@ -20,6 +20,7 @@ type config struct {
 	trustedProxies []string
 	minio          minio.Config
 	limits         childmatch.Limits
+	jitter         int
 }
 
 func loadConfig() (config, error) {
@@ -64,6 +65,9 @@ func loadConfig() (config, error) {
 		return c, err
 	}
 	l.MaxUploadBytes = int64(mib) << 20
+	if c.jitter, err = intEnv("CHILDMATCH_JITTER", 0); err != nil || c.jitter < 0 || c.jitter > 100 {
+		return c, fmt.Errorf("CHILDMATCH_JITTER must be a whole number from 0 to 100")
+	}
 	if l.MaxPixels, err = intEnv("CHILDMATCH_MAX_PIXELS", l.MaxPixels); err != nil {
 		return c, err
 	}

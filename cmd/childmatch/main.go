@@ -48,7 +48,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits})
+	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Jitter: cfg.jitter})
 	if err != nil {
 		return err
 	}
