@@ -28,7 +28,7 @@ print("|---|---|---|")
 print(f"| childmatch (go-face, Debian dlib 19.24 + OpenBLAS, one recognizer per core) | {go_pps:.2f} | {100*go_det:.1f}% |")
 print(f"| face_recognition 1.3.0 (dlib-bin 19.24.6, one process per core) | {py['photos_per_second']:.2f} | {100*py['detected']/py['photos']:.1f}% |")
 print(f"\nRatio: childmatch runs **{go_pps/py['photos_per_second']:.2f}x** the photos per second of face_recognition.")
-print(f"\nSame crop, same model: over {same['crops']} faces the two descriptors differ by at most {same["max_distance"]:.2e} "
-      f"(mean {same["mean_distance"]:.2e}) in Euclidean distance.")
+print(f"\nSame crop, same model: over {same['crops']} faces the two descriptors differ by at most {same['max_distance']:.2e} "
+      f"(mean {same['mean_distance']:.2e}) in Euclidean distance.")
 PY
 cat "$out"

@@ -90,6 +90,7 @@ func New(cfg Config) (*Matcher, error) {
 	if cfg.JPEGQuality == 0 {
 		cfg.JPEGQuality = DefaultJPEGQuality
 	}
+	singleThreadedBLAS()
 	workers := max(1, cfg.Limits.Workers)
 	m := &Matcher{limits: cfg.Limits, detector: cfg.Detector, quality: cfg.JPEGQuality,
 		pool: make(chan *face.Recognizer, workers)}

@@ -372,6 +372,9 @@ func TestOpenBLASInUse(t *testing.T) {
 	if !strings.Contains(libs, "openblas") || strings.Contains(libs, "atlas") {
 		t.Fatalf("BLAS libraries loaded: %s; want OpenBLAS only", libs)
 	}
+	if !singleThreadedBLAS() {
+		t.Fatal("openblas_set_num_threads was not found: OpenBLAS's own threads would fight the recognizer pool")
+	}
 }
 
 // BenchmarkEnrol embeds every photo of the shared person folders, decode to descriptor, with the pool over
