@@ -254,12 +254,9 @@ func (s *Service) AddPhoto(ctx context.Context, actor Actor, caseID ID, data []b
 	if limit, err = checkLimit(limit); err != nil {
 		return nil, err
 	}
-	a, err := s.faces.Analyze(ctx, data)
+	a, err := s.analyze(ctx, data)
 	if err != nil {
 		return nil, err
-	}
-	if len(a.Faces) == 0 {
-		return nil, Errorf(ENoFace, "no face was found in the photo; use a photo where the child's face is clearly visible")
 	}
 	sum := sha256.Sum256(data)
 	photo := Photo{ID: NewID(), ContentType: a.ContentType, Bytes: int64(len(data)), Width: a.Width,
@@ -378,12 +375,9 @@ func (s *Service) Search(ctx context.Context, actor Actor, data []byte, q Search
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.faces.Analyze(ctx, data)
+	a, err := s.analyze(ctx, data)
 	if err != nil {
 		return nil, err
-	}
-	if len(a.Faces) == 0 {
-		return nil, Errorf(ENoFace, "no face was found in the photo; use a photo where the child's face is clearly visible")
 	}
 	var filter SearchFilter
 	if q.Kind != "" {
@@ -479,6 +473,18 @@ func (s *Service) resolve(ctx context.Context, hits []Hit) ([]Candidate, error) 
 		}
 	}
 	return kept, nil
+}
+
+// analyze runs the face pipeline and refuses a photo without a face.
+func (s *Service) analyze(ctx context.Context, data []byte) (*Analysis, error) {
+	a, err := s.faces.Analyze(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(a.Faces) == 0 {
+		return nil, Errorf(ENoFace, "no face was found in the photo; use a photo where the child's face is clearly visible")
+	}
+	return a, nil
 }
 
 func checkLimit(limit int) (int, error) {

@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"image/jpeg"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -23,16 +22,7 @@ func BenchmarkUploadAt100k(b *testing.B) {
 	e := newEnv(b)
 	r := rand.New(rand.NewPCG(11, 12))
 	for i := 0; i < 100_000; i++ {
-		var d childmatch.Descriptor
-		var n float64
-		for j := range d {
-			v := r.NormFloat64()
-			d[j] = float32(v)
-			n += v * v
-		}
-		for j := range d {
-			d[j] /= float32(math.Sqrt(n))
-		}
+		d := fixtures.RandomDescriptor(r)
 		e.index.Add(childmatch.FaceRef{FaceID: childmatch.NewID(), CaseID: childmatch.NewID()}, &d,
 			childmatch.FaceAttrs{Kind: childmatch.KindFound, Status: childmatch.StatusOpen})
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"childmatch"
+	"childmatch/fixtures"
 )
 
 // face is one generated face and its case, kept by the test as the naive reference's data.
@@ -67,21 +68,6 @@ func naive(faces []face, q *childmatch.Descriptor, k int, f childmatch.SearchFil
 	return hits
 }
 
-// dlibLike returns a random unit-norm descriptor, the shape of dlib's (norm near 1).
-func dlibLike(r *rand.Rand) childmatch.Descriptor {
-	var d childmatch.Descriptor
-	var n float64
-	for i := range d {
-		v := r.NormFloat64()
-		d[i] = float32(v)
-		n += v * v
-	}
-	for i := range d {
-		d[i] /= float32(math.Sqrt(n))
-	}
-	return d
-}
-
 var (
 	kinds    = []childmatch.Kind{childmatch.KindMissing, childmatch.KindFound}
 	statuses = []childmatch.Status{childmatch.StatusOpen, childmatch.StatusMatched, childmatch.StatusClosed}
@@ -93,7 +79,7 @@ var (
 func generate(r *rand.Rand, n, facesPerCase, pool int) []face {
 	vecs := make([]childmatch.Descriptor, pool)
 	for i := range vecs {
-		vecs[i] = dlibLike(r)
+		vecs[i] = fixtures.RandomDescriptor(r)
 	}
 	var out []face
 	var c face
@@ -162,7 +148,7 @@ func TestSearchMatchesNaive(t *testing.T) {
 			ix := build(faces, workers)
 			for fi, f := range filters {
 				for qi := 0; qi < 5; qi++ {
-					q := dlibLike(r)
+					q := fixtures.RandomDescriptor(r)
 					if qi == 0 {
 						q = faces[r.IntN(len(faces))].d // a query equal to stored vectors
 					}
@@ -187,7 +173,7 @@ func TestUpdates(t *testing.T) {
 	// Replace some faces' vectors in place.
 	for i := 0; i < 100; i++ {
 		j := r.IntN(len(faces))
-		faces[j].d = dlibLike(r)
+		faces[j].d = fixtures.RandomDescriptor(r)
 		ix.Add(faces[j].ref, &faces[j].d, faces[j].attrs)
 	}
 	// Remove some cases.
@@ -228,7 +214,7 @@ func TestUpdates(t *testing.T) {
 		t.Fatalf("Len %d, want %d", ix.Len(), len(kept))
 	}
 	for qi := 0; qi < 20; qi++ {
-		q := dlibLike(r)
+		q := fixtures.RandomDescriptor(r)
 		f := childmatch.SearchFilter{}
 		if qi%2 == 1 {
 			f.Statuses = []childmatch.Status{childmatch.StatusClosed}
@@ -279,13 +265,13 @@ func benchIndex(b *testing.B, n, perCase int) (*Index, []childmatch.Descriptor) 
 		if i%perCase == 0 {
 			c = childmatch.NewID()
 		}
-		d := dlibLike(r)
+		d := fixtures.RandomDescriptor(r)
 		ix.Add(childmatch.FaceRef{FaceID: childmatch.NewID(), CaseID: c}, &d, childmatch.FaceAttrs{
 			Kind: kinds[i%2], Status: childmatch.StatusOpen, Gender: genders[i%4], Age: i % 18})
 	}
 	qs := make([]childmatch.Descriptor, 64)
 	for i := range qs {
-		qs[i] = dlibLike(r)
+		qs[i] = fixtures.RandomDescriptor(r)
 	}
 	return ix, qs
 }
@@ -332,7 +318,7 @@ func indexBytes(ix *Index) int {
 
 func BenchmarkAdd(b *testing.B) {
 	r := rand.New(rand.NewPCG(9, 10))
-	d := dlibLike(r)
+	d := fixtures.RandomDescriptor(r)
 	ix := New()
 	c := childmatch.NewID()
 	b.ResetTimer()
