@@ -149,6 +149,15 @@ func (c *Case) Faces() []Face {
 	return faces
 }
 
+// descriptors returns the faces' descriptors, for a batch search.
+func descriptors(faces []Face) []Descriptor {
+	out := make([]Descriptor, len(faces))
+	for i := range faces {
+		out[i] = faces[i].Descriptor
+	}
+	return out
+}
+
 // Summary is what a candidate list shows of a case: enough to judge, nothing of the reporter.
 type Summary struct {
 	ID       ID       `json:"id"`

@@ -1,10 +1,10 @@
 package childmatch
 
-// FaceRef says where an indexed face comes from.
+// FaceRef says which case an indexed face belongs to. The photo it was found in is in the case record
+// (Face.PhotoID), so the index does not spend 16 bytes a face on it.
 type FaceRef struct {
-	FaceID  ID
-	PhotoID ID
-	CaseID  ID
+	FaceID ID
+	CaseID ID
 }
 
 // FaceAttrs are the columns a search filters on, copied from the face's case.
@@ -42,5 +42,10 @@ type FaceIndex interface {
 	// RemoveCase removes every face of a case and returns how many there were.
 	RemoveCase(caseID ID) int
 	Search(q *Descriptor, k int, f SearchFilter) []Hit
+	// SearchBatch answers several queries (the faces of one photo or case) in one pass over memory;
+	// result i is Search(&qs[i], k, f).
+	SearchBatch(qs []Descriptor, k int, f SearchFilter) [][]Hit
 	Len() int
+	// Bytes is the memory the index holds, for /healthz.
+	Bytes() int
 }

@@ -31,9 +31,9 @@ func (s *Service) propose(ctx context.Context, c *Case, faces []Face) error {
 			typ = ReviewSameChild
 		}
 		filter := SearchFilter{Kinds: []Kind{kind}, Statuses: []Status{StatusOpen}, Exclude: c.ID}
-		for i := range faces {
+		for i, hits := range s.index.SearchBatch(descriptors(faces), MaxSearchLimit, filter) {
 			f := &faces[i]
-			for _, h := range s.index.Search(&f.Descriptor, MaxSearchLimit, filter) {
+			for _, h := range hits {
 				if h.Distance >= s.limits.ReviewThreshold {
 					break
 				}

@@ -72,7 +72,7 @@ func (s *Service) indexCase(c *Case) int {
 	for _, p := range c.Photos {
 		for i := range p.Faces {
 			f := &p.Faces[i]
-			s.index.Add(FaceRef{FaceID: f.ID, PhotoID: p.ID, CaseID: c.ID}, &f.Descriptor, attrs)
+			s.index.Add(FaceRef{FaceID: f.ID, CaseID: c.ID}, &f.Descriptor, attrs)
 			n++
 		}
 	}
@@ -285,7 +285,7 @@ func (s *Service) AddPhoto(ctx context.Context, actor Actor, caseID ID, data []b
 	attrs := attrsOf(c)
 	for i := range photo.Faces {
 		f := &photo.Faces[i]
-		s.index.Add(FaceRef{FaceID: f.ID, PhotoID: photo.ID, CaseID: c.ID}, &f.Descriptor, attrs)
+		s.index.Add(FaceRef{FaceID: f.ID, CaseID: c.ID}, &f.Descriptor, attrs)
 	}
 	if err := s.record(ctx, actor, "photo.add", []ID{c.ID}, photo.ID.String()); err != nil {
 		return nil, err
@@ -415,8 +415,8 @@ func (s *Service) Search(ctx context.Context, actor Actor, data []byte, q Search
 func (s *Service) caseCandidates(ctx context.Context, c *Case, limit int) ([]Candidate, error) {
 	filter := SearchFilter{Kinds: []Kind{c.Kind.Opposite()}, Statuses: []Status{StatusOpen}, Exclude: c.ID}
 	best := map[ID]Hit{}
-	for _, f := range c.Faces() {
-		for _, h := range s.index.Search(&f.Descriptor, limit, filter) {
+	for _, hits := range s.index.SearchBatch(descriptors(c.Faces()), limit, filter) {
+		for _, h := range hits {
 			if b, ok := best[h.CaseID]; !ok || h.Distance < b.Distance {
 				best[h.CaseID] = h
 			}
@@ -457,7 +457,7 @@ func (s *Service) resolve(ctx context.Context, hits []Hit) ([]Candidate, error) 
 				errs[i] = err
 				return
 			}
-			out[i] = Candidate{Case: c.Summary(), PhotoID: h.PhotoID, FaceID: h.FaceID, Distance: h.Distance,
+			out[i] = Candidate{Case: c.Summary(), PhotoID: photoOf(c, h.FaceID), FaceID: h.FaceID, Distance: h.Distance,
 				UnderThreshold: h.Distance < s.limits.ReviewThreshold}
 		}()
 	}

@@ -1,17 +1,19 @@
 // Package index is the in-memory vector index: exact top-k by Euclidean distance over face descriptors,
 // one result per case, with filters evaluated inside the scan.
 //
-// Layout: struct of arrays. The descriptors sit in one contiguous []float32 (128 per face), the ids and
-// filter columns in parallel slices, so there is no heap object per face and a scan reads memory
-// sequentially. A search splits the rows into one contiguous chunk per worker; each keeps its own top k
-// and the chunks are merged. Exactness: every admitted row's distance is computed in full with the same
-// arithmetic as childmatch.Descriptor.SquaredDistance, and a row is skipped only when it provably cannot
-// enter the top k (its distance is not less than the current k-th).
+// Layout: struct of arrays. The descriptors sit in one contiguous []float32 (128 per face), their
+// one-byte codes in one contiguous []int8, the ids, error bounds and filter columns in parallel slices,
+// so there is no heap object per face and a scan reads memory sequentially. A search splits the rows
+// into one contiguous chunk per worker; each keeps its own top k and the chunks are merged.
+//
+// Speed comes from reading less: a first pass over the codes (128 bytes a row instead of 512) computes
+// a lower bound on each row's distance, and only rows whose bound does not exclude them get their
+// float32 distance. quant.go proves that the answer is identical to the plain exact scan's.
 package index
-
 import (
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -26,11 +28,12 @@ const parallelMin = 16384
 type Index struct {
 	mu      sync.RWMutex
 	vecs    []float32 // row i is vecs[i*128 : i*128+128]
+	codes   []int8    // row i is codes[i*128 : i*128+128]
+	errs    []uint8   // row i's quantisation error bound, see quant.go
 	faces   []childmatch.ID
-	photos  []childmatch.ID
 	cases   []childmatch.ID
 	attrs   []attrs
-	slotOf  map[childmatch.ID]int32 // face id -> row
+	slots   slots // face id -> row
 	workers int
 }
 
@@ -58,11 +61,15 @@ func encode(a childmatch.FaceAttrs) attrs {
 
 // New returns an empty index that scans with one worker per CPU.
 func New() *Index {
-	return &Index{slotOf: map[childmatch.ID]int32{}, workers: runtime.GOMAXPROCS(0)}
+	return &Index{workers: runtime.GOMAXPROCS(0)}
 }
 
 // SetWorkers sets how many goroutines one search uses (at least 1).
-func (ix *Index) SetWorkers(n int) { ix.workers = max(1, n) }
+func (ix *Index) SetWorkers(n int) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.workers = max(1, n)
+}
 
 // Len returns the number of faces.
 func (ix *Index) Len() int {
@@ -71,21 +78,47 @@ func (ix *Index) Len() int {
 	return len(ix.faces)
 }
 
+// Bytes returns the memory the index holds: every column's capacity and the id table.
+func (ix *Index) Bytes() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	const id = len(childmatch.ID{})
+	return cap(ix.vecs)*4 + cap(ix.codes) + cap(ix.errs) + (cap(ix.faces)+cap(ix.cases))*id +
+		cap(ix.attrs)*4 + ix.slots.bytes()
+}
+
+// Grow makes room for n more faces, so that loading a known number of faces allocates each column once
+// and exactly (append's growth would leave up to a quarter unused).
+func (ix *Index) Grow(n int) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.vecs = slices.Grow(ix.vecs, n*childmatch.DescriptorLen)
+	ix.codes = slices.Grow(ix.codes, n*codeLen)
+	ix.errs = slices.Grow(ix.errs, n)
+	ix.faces = slices.Grow(ix.faces, n)
+	ix.cases = slices.Grow(ix.cases, n)
+	ix.attrs = slices.Grow(ix.attrs, n)
+}
+
 // Add inserts a face, or replaces it if its face id is present.
 func (ix *Index) Add(ref childmatch.FaceRef, d *childmatch.Descriptor, a childmatch.FaceAttrs) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if slot, ok := ix.slotOf[ref.FaceID]; ok {
-		copy(ix.vecs[int(slot)*childmatch.DescriptorLen:], d[:])
-		ix.photos[slot], ix.cases[slot], ix.attrs[slot] = ref.PhotoID, ref.CaseID, encode(a)
+	if cell := ix.slots.find(ref.FaceID, ix.faces); cell >= 0 {
+		row := int(ix.slots.cells[cell] - 1)
+		copy(ix.vecs[row*childmatch.DescriptorLen:], d[:])
+		ix.errs[row] = errByte(quantise(d, ix.codes[row*codeLen:(row+1)*codeLen]))
+		ix.cases[row], ix.attrs[row] = ref.CaseID, encode(a)
 		return
 	}
-	ix.slotOf[ref.FaceID] = int32(len(ix.faces))
+	row := len(ix.faces)
 	ix.vecs = append(ix.vecs, d[:]...)
+	ix.codes = append(ix.codes, make([]int8, codeLen)...)
+	ix.errs = append(ix.errs, errByte(quantise(d, ix.codes[row*codeLen:])))
 	ix.faces = append(ix.faces, ref.FaceID)
-	ix.photos = append(ix.photos, ref.PhotoID)
 	ix.cases = append(ix.cases, ref.CaseID)
 	ix.attrs = append(ix.attrs, encode(a))
+	ix.slots.insert(ref.FaceID, row, ix.faces)
 }
 
 // SetCaseAttrs changes the filter columns of every face of a case.
@@ -118,15 +151,16 @@ func (ix *Index) RemoveCase(caseID childmatch.ID) int {
 
 func (ix *Index) removeRow(i int) {
 	last := len(ix.faces) - 1
-	delete(ix.slotOf, ix.faces[i])
+	ix.slots.remove(ix.slots.find(ix.faces[i], ix.faces), ix.faces)
 	if i != last {
+		ix.slots.cells[ix.slots.find(ix.faces[last], ix.faces)] = int32(i + 1)
 		const n = childmatch.DescriptorLen
 		copy(ix.vecs[i*n:(i+1)*n], ix.vecs[last*n:])
-		ix.faces[i], ix.photos[i], ix.cases[i], ix.attrs[i] = ix.faces[last], ix.photos[last], ix.cases[last], ix.attrs[last]
-		ix.slotOf[ix.faces[i]] = int32(i)
+		copy(ix.codes[i*codeLen:(i+1)*codeLen], ix.codes[last*codeLen:])
+		ix.errs[i], ix.faces[i], ix.cases[i], ix.attrs[i] = ix.errs[last], ix.faces[last], ix.cases[last], ix.attrs[last]
 	}
-	ix.vecs = ix.vecs[:last*childmatch.DescriptorLen]
-	ix.faces, ix.photos, ix.cases, ix.attrs = ix.faces[:last], ix.photos[:last], ix.cases[:last], ix.attrs[:last]
+	ix.vecs, ix.codes = ix.vecs[:last*childmatch.DescriptorLen], ix.codes[:last*codeLen]
+	ix.errs, ix.faces, ix.cases, ix.attrs = ix.errs[:last], ix.faces[:last], ix.cases[:last], ix.attrs[:last]
 }
 
 // filter is a SearchFilter compiled to bit masks over the column codes.
@@ -179,10 +213,21 @@ func (f *filter) admits(a attrs) bool {
 // Search returns the k cases whose nearest admitted face is nearest to q, nearest first, ties broken by
 // face id.
 func (ix *Index) Search(q *childmatch.Descriptor, k int, f childmatch.SearchFilter) []childmatch.Hit {
-	if k <= 0 {
-		return nil
+	return ix.SearchBatch([]childmatch.Descriptor{*q}, k, f)[0]
+}
+
+// SearchBatch answers several queries with one pass over memory: each block of rows is scanned for every
+// query while it is in cache. Result i is what Search(&qs[i], k, f) returns.
+func (ix *Index) SearchBatch(qs []childmatch.Descriptor, k int, f childmatch.SearchFilter) [][]childmatch.Hit {
+	out := make([][]childmatch.Hit, len(qs))
+	if k <= 0 || len(qs) == 0 {
+		return out
 	}
 	flt := compile(f)
+	queries := make([]*query, len(qs))
+	for i := range qs {
+		queries[i] = newQuery(&qs[i])
+	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	n := len(ix.faces)
@@ -190,50 +235,81 @@ func (ix *Index) Search(q *childmatch.Descriptor, k int, f childmatch.SearchFilt
 	if n < parallelMin || workers < 2 {
 		workers = 1
 	}
-	tops := make([]topK, workers)
+	tops := make([][]topK, workers) // tops[w][query]
 	var wg sync.WaitGroup
 	chunk := (n + workers - 1) / workers
-	for w := 0; w < workers; w++ {
+	for w := range workers {
 		lo, hi := w*chunk, min(n, (w+1)*chunk)
-		tops[w] = topK{k: k}
+		tops[w] = make([]topK, len(qs))
+		for i := range tops[w] {
+			tops[w][i] = topK{k: k}
+		}
 		if workers == 1 {
-			ix.scan(q, &flt, lo, hi, &tops[w])
+			ix.scan(queries, &flt, lo, hi, tops[w])
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ix.scan(q, &flt, lo, hi, &tops[w])
+			ix.scan(queries, &flt, lo, hi, tops[w])
 		}()
 	}
 	wg.Wait()
-	merged := topK{k: k}
-	for _, t := range tops {
-		for _, h := range t.items {
-			merged.offer(h)
+	for qi := range qs {
+		merged := topK{k: k}
+		for w := range tops {
+			for _, h := range tops[w][qi].items {
+				merged.offer(h)
+			}
 		}
+		sort.Slice(merged.items, func(i, j int) bool { return merged.items[i].less(&merged.items[j]) })
+		hits := make([]childmatch.Hit, len(merged.items))
+		for i, h := range merged.items {
+			hits[i] = childmatch.Hit{FaceRef: childmatch.FaceRef{FaceID: h.face, CaseID: h.caseID},
+				Distance: float32(math.Sqrt(float64(h.d)))}
+		}
+		out[qi] = hits
 	}
-	sort.Slice(merged.items, func(i, j int) bool { return merged.items[i].less(&merged.items[j]) })
-	hits := make([]childmatch.Hit, len(merged.items))
-	for i, h := range merged.items {
-		hits[i] = childmatch.Hit{FaceRef: childmatch.FaceRef{FaceID: h.face, PhotoID: ix.photos[h.row], CaseID: h.caseID},
-			Distance: float32(math.Sqrt(float64(h.d)))}
-	}
-	return hits
+	return out
 }
 
-// scan offers rows lo..hi that pass the filter to t.
-func (ix *Index) scan(q *childmatch.Descriptor, f *filter, lo, hi int, t *topK) {
+// block is how many rows the first pass handles at a time: 256 rows of codes are 32 KiB, which stay in
+// cache while every query of a batch is scanned over them.
+const block = 256
+
+// scan offers the rows lo..hi that pass the filter to each query's top k, skipping rows whose first-pass
+// bound excludes them (quant.go).
+func (ix *Index) scan(qs []*query, f *filter, lo, hi int, tops []topK) {
 	exclude := !f.exclude.IsZero()
-	for i := lo; i < hi; i++ {
-		if !f.admits(ix.attrs[i]) || (exclude && ix.cases[i] == f.exclude) {
-			continue
+	lims := make([]limits, len(qs))
+	bars := make([]float32, len(qs)) // the worst kept distance each query's limits were set for
+	for i := range lims {
+		lims[i].open()
+		bars[i] = -1
+	}
+	var first [block]int32
+	for start := lo; start < hi; start += block {
+		end := min(hi, start+block)
+		codes := ix.codes[start*codeLen : end*codeLen]
+		for qi, q := range qs {
+			t, lim := &tops[qi], &lims[qi]
+			l2Codes(&q.code, &q.wide, codes, first[:end-start])
+			for j, bound := range first[:end-start] {
+				i := start + j
+				if bound > lim[ix.errs[i]] || !f.admits(ix.attrs[i]) || (exclude && ix.cases[i] == f.exclude) {
+					continue
+				}
+				row := (*childmatch.Descriptor)(ix.vecs[i*childmatch.DescriptorLen : (i+1)*childmatch.DescriptorLen])
+				d := row.SquaredDistance(q.d)
+				if t.full() && d > t.worst.d {
+					continue // cannot enter: strictly farther than the k-th (equal distances go on to the id tie-break)
+				}
+				t.offer(hit{d: d, face: ix.faces[i], caseID: ix.cases[i]})
+				if t.full() && t.worst.d != bars[qi] {
+					bars[qi] = t.worst.d
+					lim.set(t.worst.d, q)
+				}
+			}
 		}
-		row := (*childmatch.Descriptor)(ix.vecs[i*childmatch.DescriptorLen : (i+1)*childmatch.DescriptorLen])
-		d := row.SquaredDistance(q)
-		if t.full() && d > t.worst.d {
-			continue // cannot enter: strictly farther than the k-th (equal distances go on to the id tie-break)
-		}
-		t.offer(hit{d: d, row: int32(i), face: ix.faces[i], caseID: ix.cases[i]})
 	}
 }

@@ -77,10 +77,80 @@ var (
 // generate makes n faces over cases of facesPerCase faces; distinct draws from pool vectors, so a small
 // pool gives many exact ties and duplicates.
 func generate(r *rand.Rand, n, facesPerCase, pool int) []face {
-	vecs := make([]childmatch.Descriptor, pool)
+	return generateFrom(r, n, facesPerCase, randomPool(r, pool))
+}
+
+func randomPool(r *rand.Rand, n int) []childmatch.Descriptor {
+	vecs := make([]childmatch.Descriptor, n)
 	for i := range vecs {
 		vecs[i] = fixtures.RandomDescriptor(r)
 	}
+	return vecs
+}
+
+// Adversarial pools for the first pass's bound (quant.go).
+var adversarial = []struct {
+	name string
+	pool func(r *rand.Rand, n int) []childmatch.Descriptor
+}{
+	// Distances that differ in the last float32 bits: one vector nudged by an ulp or so per row, so
+	// the first pass cannot separate them and the bound's slack decides.
+	{"near ties", func(r *rand.Rand, n int) []childmatch.Descriptor {
+		base := fixtures.RandomDescriptor(r)
+		vecs := make([]childmatch.Descriptor, n)
+		for i := range vecs {
+			vecs[i] = base
+			j := r.IntN(childmatch.DescriptorLen)
+			vecs[i][j] = math.Nextafter32(vecs[i][j], float32(r.IntN(3)-1))
+		}
+		return vecs
+	}},
+	// Rows sitting exactly on code boundaries (half a code step), where rounding error is largest.
+	{"code boundaries", func(r *rand.Rand, n int) []childmatch.Descriptor {
+		vecs := make([]childmatch.Descriptor, n)
+		for i := range vecs {
+			for j := range vecs[i] {
+				vecs[i][j] = float32((float64(r.IntN(100)-50) + 0.5) * codeScale)
+			}
+		}
+		return vecs
+	}},
+	// Components beyond the code range: clamped codes, unbounded error bytes, always exact.
+	{"clamped", func(r *rand.Rand, n int) []childmatch.Descriptor {
+		vecs := randomPool(r, n)
+		for i := range vecs {
+			for j := range vecs[i] {
+				vecs[i][j] *= float32(1 + r.IntN(20))
+			}
+		}
+		return vecs
+	}},
+	// Tiny vectors: everything codes to zero and the first pass sees only the error bounds.
+	{"tiny", func(r *rand.Rand, n int) []childmatch.Descriptor {
+		vecs := randomPool(r, n)
+		for i := range vecs {
+			for j := range vecs[i] {
+				vecs[i][j] *= 1e-3
+			}
+		}
+		return vecs
+	}},
+	// A cluster of near-duplicates around the query region and far rows, like one child photographed
+	// many times among strangers.
+	{"clusters", func(r *rand.Rand, n int) []childmatch.Descriptor {
+		centres := randomPool(r, 5)
+		vecs := make([]childmatch.Descriptor, n)
+		for i := range vecs {
+			vecs[i] = centres[r.IntN(len(centres))]
+			for j := range vecs[i] {
+				vecs[i][j] += float32(r.NormFloat64() * 0.003)
+			}
+		}
+		return vecs
+	}},
+}
+
+func generateFrom(r *rand.Rand, n, facesPerCase int, vecs []childmatch.Descriptor) []face {
 	var out []face
 	var c face
 	for i := 0; i < n; i++ {
@@ -89,8 +159,8 @@ func generate(r *rand.Rand, n, facesPerCase, pool int) []face {
 				Kind: kinds[r.IntN(2)], Status: statuses[r.IntN(3)], Gender: genders[r.IntN(4)], Age: r.IntN(18)}}
 		}
 		f := c
-		f.ref.FaceID, f.ref.PhotoID = childmatch.NewID(), childmatch.NewID()
-		f.d = vecs[r.IntN(pool)]
+		f.ref.FaceID = childmatch.NewID()
+		f.d = vecs[r.IntN(len(vecs))]
 		out = append(out, f)
 	}
 	return out
@@ -142,25 +212,98 @@ func TestSearchMatchesNaive(t *testing.T) {
 		{MaxAge: 3, Statuses: []childmatch.Status{childmatch.StatusMatched, childmatch.StatusClosed}},
 		{Kinds: []childmatch.Kind{"nothing"}},
 	}
+	type namedSet struct {
+		name  string
+		faces []face
+		k     int
+	}
+	var all []namedSet
 	for _, set := range sets {
-		faces := generate(r, set.n, set.perCase, set.pool)
+		all = append(all, namedSet{set.name, generate(r, set.n, set.perCase, set.pool), set.k})
+	}
+	for _, adv := range adversarial {
+		all = append(all, namedSet{adv.name, generateFrom(r, 4000, 2, adv.pool(r, 4000)), 10})
+	}
+	for _, set := range all {
+		faces := set.faces
 		for _, workers := range []int{1, 3} {
 			ix := build(faces, workers)
 			for fi, f := range filters {
-				for qi := 0; qi < 5; qi++ {
-					q := fixtures.RandomDescriptor(r)
-					if qi == 0 {
-						q = faces[r.IntN(len(faces))].d // a query equal to stored vectors
+				qs := make([]childmatch.Descriptor, 5)
+				for qi := range qs {
+					qs[qi] = fixtures.RandomDescriptor(r)
+					if qi < 3 {
+						qs[qi] = faces[r.IntN(len(faces))].d // queries equal to (or near) stored vectors
 					}
-					ff := f
-					if qi == 1 {
-						ff.Exclude = faces[0].ref.CaseID
+					if qi == 2 {
+						qs[qi][r.IntN(childmatch.DescriptorLen)] += 1e-3
 					}
+				}
+				ff := f
+				if fi%2 == 1 {
+					ff.Exclude = faces[0].ref.CaseID
+				}
+				batch := ix.SearchBatch(qs, set.k, ff)
+				for qi := range qs {
 					what := fmt.Sprintf("%s, %d workers, filter %d, query %d", set.name, workers, fi, qi)
-					same(t, what, ix.Search(&q, set.k, ff), naive(faces, &q, set.k, ff))
+					want := naive(faces, &qs[qi], set.k, ff)
+					same(t, what, ix.Search(&qs[qi], set.k, ff), want)
+					same(t, what+" in a batch", batch[qi], want)
 				}
 			}
 		}
+	}
+}
+
+// TestKernels: the assembly first pass equals the Go reference for every tail length and extreme codes.
+func TestKernels(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2 on this CPU: only the Go kernel runs")
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, rows := range []int{0, 1, 3, 4, 5, 8, 255, 256, 1001} {
+		for _, extreme := range []bool{false, true} {
+			codes := make([]int8, rows*codeLen)
+			for i := range codes {
+				codes[i] = int8(r.IntN(255) - 127)
+				if extreme {
+					codes[i] = int8(127 - 254*(i%2)) // alternating ±127 against the opposite query
+				}
+			}
+			q := newQuery(new(childmatch.Descriptor))
+			for j := range q.code {
+				q.code[j] = int8(r.IntN(255) - 127)
+				if extreme {
+					q.code[j] = int8(-127 + 254*(j%2))
+				}
+				q.wide[j] = int16(q.code[j])
+			}
+			want, got := make([]int32, rows), make([]int32, rows)
+			l2CodesGo(&q.code, codes, want)
+			l2Codes(&q.code, &q.wide, codes, got)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%d rows, extreme %v: row %d: %d, want %d", rows, extreme, i, got[i], want[i])
+				}
+			}
+			if extreme && rows > 0 && want[0] != 128*254*254 {
+				t.Fatalf("extreme row distance %d, want %d", want[0], 128*254*254)
+			}
+		}
+	}
+}
+
+// TestGoKernelSearch runs the property test's core with the Go kernel, as on CPUs without AVX2.
+func TestGoKernelSearch(t *testing.T) {
+	saved := useAVX2
+	useAVX2 = false
+	defer func() { useAVX2 = saved }()
+	r := rand.New(rand.NewPCG(13, 14))
+	faces := generate(r, parallelMin+3000, 2, parallelMin)
+	ix := build(faces, 2)
+	for qi := 0; qi < 10; qi++ {
+		q := fixtures.RandomDescriptor(r)
+		same(t, fmt.Sprint("query ", qi), ix.Search(&q, 10, childmatch.SearchFilter{}), naive(faces, &q, 10, childmatch.SearchFilter{}))
 	}
 }
 
@@ -209,6 +352,12 @@ func TestUpdates(t *testing.T) {
 				kept[j].attrs = a
 			}
 		}
+	}
+	// Replace faces again, now that removals have moved rows and shifted the id table.
+	for i := 0; i < 100; i++ {
+		j := r.IntN(len(kept))
+		kept[j].d = fixtures.RandomDescriptor(r)
+		ix.Add(kept[j].ref, &kept[j].d, kept[j].attrs)
 	}
 	if ix.Len() != len(kept) {
 		t.Fatalf("Len %d, want %d", ix.Len(), len(kept))
@@ -259,7 +408,7 @@ func benchIndex(b *testing.B, n, perCase int) (*Index, []childmatch.Descriptor) 
 	b.Helper()
 	r := rand.New(rand.NewPCG(7, 8))
 	ix := New()
-	ix.vecs = make([]float32, 0, n*childmatch.DescriptorLen)
+	ix.Grow(n)
 	var c childmatch.ID
 	for i := 0; i < n; i++ {
 		if i%perCase == 0 {
@@ -301,19 +450,12 @@ func BenchmarkSearch(b *testing.B) {
 						for i := 0; i < b.N; i++ {
 							ix.Search(&qs[i%len(qs)], 10, bc.f)
 						}
-						b.ReportMetric(float64(indexBytes(ix))/float64(n), "bytes/face")
+						b.ReportMetric(float64(ix.Bytes())/float64(n), "bytes/face")
 					})
 				}
 			}
 		}
 	}
-}
-
-// indexBytes estimates the index's memory: its slices' capacity plus the id map (Go maps cost about
-// 40 bytes per entry of a 16-byte key and 4-byte value, buckets and overflow included).
-func indexBytes(ix *Index) int {
-	const mapEntry = 40
-	return cap(ix.vecs)*4 + (cap(ix.faces)+cap(ix.photos)+cap(ix.cases))*16 + cap(ix.attrs)*4 + len(ix.slotOf)*mapEntry
 }
 
 func BenchmarkAdd(b *testing.B) {

@@ -9,7 +9,6 @@ import (
 // hit is a candidate row during a scan.
 type hit struct {
 	d      float32 // squared distance
-	row    int32
 	face   childmatch.ID
 	caseID childmatch.ID
 }

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Nearest-neighbour peers of the Go index, measured on the vectors the Go benchmark wrote.
+
+Usage: python index_peers.py --dir D --peer {faiss-cpu,faiss-debian,hnswlib} --out F
+
+D holds vectors.f32 (n x 128 float32 little-endian, row-major), queries.f32 (m x 128) and
+truth.i32 (m x 10 int32 row indices of the exact top-10, nearest first). One index is built, then
+measured with 1 and then 2 threads; each measurement is appended to F as one JSON line.
+
+The script only imports faiss or hnswlib: which build it gets depends on the interpreter that runs it
+(bin/pyvenv-index/bin/python for faiss-cpu, /usr/bin/python3 for Debian's faiss and hnswlib).
+"""
+import argparse
+import ctypes
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+DIM = 128
+K = 10
+WARMUP = 5
+THREADS = (1, 2)
+
+
+def rss_bytes():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def set_blas_threads(n):
+    """Cap every OpenBLAS loaded in this process at n threads.
+
+    Debian's faiss does batch searches (20 queries or more) through the system OpenBLAS, whose pthread
+    build ignores omp_set_num_threads; without this, threads=1 would still use every core.
+    """
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and "openblas" in os.path.basename(parts[5]):
+                libs.add(parts[5])
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for sym in ("openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
+                    "scipy_openblas_set_num_threads_64_"):
+            fn = getattr(lib, sym, None)
+            if fn is not None:
+                fn.argtypes = [ctypes.c_int]
+                fn(n)
+                break
+
+
+def load(d):
+    def f32(name):
+        a = np.fromfile(os.path.join(d, name), dtype="<f4")
+        if a.size % DIM:
+            sys.exit(f"{name}: {a.size * 4} bytes is not a multiple of {DIM * 4}")
+        return np.ascontiguousarray(a.reshape(-1, DIM), dtype=np.float32)
+
+    vectors = f32("vectors.f32")
+    queries = f32("queries.f32")
+    truth = np.fromfile(os.path.join(d, "truth.i32"), dtype="<i4")
+    if truth.size != len(queries) * K:
+        sys.exit(f"truth.i32 has {truth.size} ids, want {len(queries)} x {K}")
+    return vectors, queries, truth.reshape(-1, K).astype(np.int64)
+
+
+class Faiss:
+    def __init__(self):
+        import faiss
+        self.faiss = faiss
+        opts = faiss.get_compile_options() if hasattr(faiss, "get_compile_options") else ""
+        self.version = f"faiss {faiss.__version__} ({opts.strip()})"
+
+    def build(self, vectors):
+        self.index = self.faiss.IndexFlatL2(DIM)
+        self.index.add(vectors)
+
+    def threads(self, n):
+        self.faiss.omp_set_num_threads(n)
+        set_blas_threads(n)
+
+    def search(self, q):
+        _, ids = self.index.search(q, K)  # squared L2 distances; only ids are used
+        return ids
+
+
+class Hnsw:
+    M = 16
+    EF_CONSTRUCTION = 200
+    EF = 64
+    BUILD_THREADS = 2
+
+    def __init__(self):
+        import hnswlib
+        self.hnswlib = hnswlib
+        self.version = f"hnswlib {getattr(hnswlib, '__version__', '?')} " \
+                       f"(M={self.M} ef_construction={self.EF_CONSTRUCTION} ef={self.EF})"
+
+    def build(self, vectors):
+        self.index = self.hnswlib.Index(space="l2", dim=DIM)
+        self.index.init_index(max_elements=len(vectors), M=self.M, ef_construction=self.EF_CONSTRUCTION)
+        self.index.add_items(vectors, np.arange(len(vectors)), num_threads=self.BUILD_THREADS)
+        self.index.set_ef(self.EF)
+
+    def threads(self, n):
+        self.index.set_num_threads(n)
+        set_blas_threads(n)
+
+    def search(self, q):
+        ids, _ = self.index.knn_query(q, k=K)
+        return ids
+
+
+def recall(ids, truth):
+    return float(np.mean([len(set(a.tolist()) & set(t.tolist())) / K for a, t in zip(ids, truth)]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--peer", required=True, choices=["faiss-cpu", "faiss-debian", "hnswlib"])
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+
+    vectors, queries, truth = load(args.dir)
+    n, m = len(vectors), len(queries)
+    peer = Hnsw() if args.peer == "hnswlib" else Faiss()
+
+    before = rss_bytes()
+    t0 = time.perf_counter()
+    peer.build(vectors)
+    build_seconds = time.perf_counter() - t0
+    after = rss_bytes()
+    bytes_per_face = round((after - before) / n, 1) if before and after and after > before else None
+
+    for t in THREADS:
+        peer.threads(t)
+        for i in range(min(WARMUP, m)):
+            peer.search(queries[i:i + 1])
+        single = []
+        for i in range(m):
+            q = queries[i:i + 1]
+            s = time.perf_counter()
+            peer.search(q)
+            single.append(time.perf_counter() - s)
+        single_ms = np.array(single) * 1e3
+
+        # All m queries in one call; repeated (up to 5 times, while under a second in all) for the median.
+        runs, ids = [], None
+        while not runs or (len(runs) < 5 and sum(runs) < 1.0):
+            s = time.perf_counter()
+            got = peer.search(queries)
+            runs.append(time.perf_counter() - s)
+            if ids is None:
+                ids = got
+
+        row = {
+            "peer": args.peer,
+            "version": peer.version,
+            "n": n,
+            "threads": t,
+            "build_seconds": round(build_seconds, 3),
+            "single_p50_ms": round(float(np.percentile(single_ms, 50)), 3),
+            "single_p99_ms": round(float(np.percentile(single_ms, 99)), 3),
+            "batch_queries_per_second": round(m / float(np.median(runs)), 1),
+            "recall_at_10": round(recall(ids, truth), 4),
+            "bytes_per_face": bytes_per_face,
+        }
+        with open(args.out, "a") as f:
+            f.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()

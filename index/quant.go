@@ -1,0 +1,116 @@
+package index
+
+import (
+	"math"
+
+	"childmatch"
+)
+
+// The first pass and why it is exact.
+//
+// Every row keeps, beside its float32 descriptor x, a code c: one signed byte per component,
+// c_j = clamp(round(x_j/codeScale), -127, 127), so x̂ = codeScale·c approximates x. The row also keeps
+// an upper bound on its own quantisation error, e_x >= |x - x̂| (Euclidean), stored as a byte b in units
+// of errUnit (e_x = b·errUnit), or b = errUnbounded when the error is larger than 254 units (components
+// clamped, or descriptors not shaped like dlib's); such rows are always computed exactly. The query is
+// coded the same way, with error e_q >= |q - q̂| computed in float64 and rounded up.
+//
+// The triangle inequality gives, for real numbers,
+//
+//	|q - x| >= |q̂ - x̂| - |q - q̂| - |x - x̂| >= codeScale·sqrt(D) - e_q - e_x            (1)
+//
+// where D = Σ(cq_j - c_j)² is computed exactly in int32 (at most 128·254² = 8,258,048). So
+// LB = codeScale·sqrt(D) - e_q - e_x is a lower bound on the true distance of the row.
+//
+// The scan keeps the best k cases found so far; its worst kept squared distance w (computed by the
+// same float32 SquaredDistance as the plain scan) is the bar a row must meet to enter. A row is skipped,
+// without computing its float32 distance, only when LB > sqrt(w)·(1+relSlack) + absSlack. Then the true
+// distance exceeds sqrt(w)(1+relSlack), so the float32 distance the plain scan would compute, which is
+// within a relative 128·2⁻²⁴ ≈ 7.6e-6 of the true square (and relSlack covers twice that), is strictly
+// greater than w: the plain scan would not have let the row in either, because it admits a row only
+// when its distance is below w or equal to it (the id tie-break). As w only decreases during a scan, a
+// row rejected against an earlier w is also rejected against the final one, and a case whose best row
+// is skipped cannot be in the answer through that row. Every row that is not skipped goes through
+// exactly the plain scan's code. Hence the answer equals the plain exact scan's, ids and distances, for
+// every data set, filter and k; the property tests check it on random, tied, duplicated, all-equal,
+// clamped and adversarial sets.
+//
+// To keep the per-row test an integer comparison, the bound is turned around: for each error byte b the
+// scan precomputes limit[b] = the largest integer D for which the row may still enter,
+// floor(((sqrt(w)(1+relSlack) + absSlack + e_q + b·errUnit) / codeScale)²), recomputed in float64 each time
+// w changes (about k·ln(n/k) times in a scan), and skips the row when D > limit[b].
+
+const (
+	// codeScale maps a component to its code. dlib's descriptors have components within about ±0.35
+	// (real faces of the shared set: at most 0.33; synthetic ones at norm 1: 0.5 in one in 10⁵), so
+	// ±127 codes cover ±0.40 and the rounding error is at most codeScale/2 = 0.0016 per component,
+	// about 0.010 for a whole row.
+	codeScale = 0.40 / 127
+	// errUnit is the unit of a row's stored error bound: 254 units cover an error of 0.1, ten times
+	// the typical one, so only rows with clamped components or foreign shapes fall back to exact.
+	errUnit      = 0.1 / 254
+	errUnbounded = 255
+	// relSlack and absSlack cover float32 rounding in the plain scan's distances (see above).
+	relSlack = 1e-4
+	absSlack = 1e-6
+)
+
+// quantise codes d and returns the code and an upper bound on |d - codeScale·code| in float64.
+func quantise(d *childmatch.Descriptor, code []int8) float64 {
+	var e float64
+	for j, v := range d {
+		c := math.Round(float64(v) / codeScale)
+		c = max(-127, min(127, c))
+		code[j] = int8(c)
+		diff := float64(v) - c*codeScale
+		e += diff * diff
+	}
+	// float64 rounding in the sum and the square root is below 1e-15 relative; the factor covers it.
+	return math.Sqrt(e) * (1 + 1e-9)
+}
+
+// errByte stores an error bound as units of errUnit, rounded up, or errUnbounded.
+func errByte(e float64) uint8 {
+	b := math.Ceil(e / errUnit)
+	if b > errUnbounded-1 || math.IsNaN(b) {
+		return errUnbounded
+	}
+	return uint8(b)
+}
+
+// query is a search's query in the forms the scan needs.
+type query struct {
+	d    *childmatch.Descriptor
+	code [codeLen]int8
+	wide [codeLen]int16 // code sign-extended, for the assembly kernel
+	err  float64        // e_q
+}
+
+func newQuery(d *childmatch.Descriptor) *query {
+	q := &query{d: d}
+	q.err = quantise(d, q.code[:])
+	for j, c := range q.code {
+		q.wide[j] = int16(c)
+	}
+	return q
+}
+
+// limits is limit[b] for every error byte b; see the comment at the top of this file.
+type limits [256]int32
+
+// open admits every row: the scan has not yet kept k cases.
+func (l *limits) open() {
+	for b := range l {
+		l[b] = math.MaxInt32
+	}
+}
+
+// set computes the limits for the worst kept squared distance w.
+func (l *limits) set(w float32, q *query) {
+	bar := math.Sqrt(float64(w))*(1+relSlack) + absSlack + q.err
+	for b := 0; b < errUnbounded; b++ {
+		r := (bar + float64(b)*errUnit) / codeScale
+		l[b] = int32(min(math.Floor(r*r), math.MaxInt32))
+	}
+	l[errUnbounded] = math.MaxInt32
+}
