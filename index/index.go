@@ -10,6 +10,7 @@
 // a lower bound on each row's distance, and only rows whose bound does not exclude them get their
 // float32 distance. quant.go proves that the answer is identical to the plain exact scan's.
 package index
+
 import (
 	"math"
 	"runtime"

@@ -6,4 +6,6 @@ package index
 var useAVX2 = false
 
 // l2Codes fills out with the first-pass distances of the rows in codes (len(out) rows).
-func l2Codes(q *[codeLen]int8, _ *[codeLen]int16, codes []int8, out []int32) { l2CodesGo(q, codes, out) }
+func l2Codes(q *[codeLen]int8, _ *[codeLen]int16, codes []int8, out []int32) {
+	l2CodesGo(q, codes, out)
+}
