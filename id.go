@@ -2,6 +2,7 @@ package childmatch
 
 import (
 	"encoding/hex"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -28,6 +29,27 @@ func ParseID(field, s string) (ID, error) {
 		return ID{}, FieldError(field, "is not a valid id")
 	}
 	return ID(u), nil
+}
+
+// IDAt returns the smallest ID of the given millisecond: every ID made later sorts after it, so it marks
+// a moment in time-ordered keys (a position in the change feed).
+func IDAt(t time.Time) ID {
+	var id ID
+	ms := uint64(max(0, t.UnixMilli()))
+	for i := 0; i < 6; i++ {
+		id[i] = byte(ms >> (40 - 8*i))
+	}
+	id[6], id[8] = 0x70, 0x80 // version 7, RFC 4122 variant
+	return id
+}
+
+// Time returns the millisecond an ID was made in.
+func (id ID) Time() time.Time {
+	var ms int64
+	for i := 0; i < 6; i++ {
+		ms = ms<<8 | int64(id[i])
+	}
+	return time.UnixMilli(ms)
 }
 
 // IsZero reports whether id is the zero ID.

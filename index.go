@@ -39,6 +39,8 @@ type FaceIndex interface {
 	Add(ref FaceRef, d *Descriptor, attrs FaceAttrs)
 	// SetCaseAttrs changes the filter columns of every face of a case (its status changed, say).
 	SetCaseAttrs(caseID ID, attrs FaceAttrs)
+	// Clear removes every face.
+	Clear()
 	// RemoveCase removes every face of a case and returns how many there were.
 	RemoveCase(caseID ID) int
 	Search(q *Descriptor, k int, f SearchFilter) []Hit
@@ -48,4 +50,5 @@ type FaceIndex interface {
 	Len() int
 	// Bytes is the memory the index holds, for /healthz.
 	Bytes() int
+	Snapshotter
 }

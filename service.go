@@ -19,8 +19,12 @@ type Deps struct {
 	Audit   AuditLog
 	Faces   FaceAnalyzer
 	Index   FaceIndex
-	Limits  Limits
-	Log     *slog.Logger
+	// Changes and Snapshots let the index start from a snapshot and follow other processes (follow.go);
+	// without them it is rebuilt from every record at start and follows only this process's changes.
+	Changes   ChangeFeed
+	Snapshots SnapshotStore
+	Limits    Limits
+	Log       *slog.Logger
 	// AdminToken is the bootstrap token from the environment: it acts as an admin with no stored user.
 	AdminToken string
 }
@@ -35,16 +39,19 @@ type Service struct {
 	audit     AuditLog
 	faces     FaceAnalyzer
 	index     FaceIndex
+	changes   ChangeFeed
+	snapshots SnapshotStore
+	follow    followState
 	limits    Limits
 	log       *slog.Logger
 	adminHash [sha256.Size]byte
 	now       func() time.Time
 }
 
-// NewService wires a Service. The index starts empty: call Rebuild before serving.
+// NewService wires a Service. The index starts empty: call OpenIndex (or Rebuild) before serving.
 func NewService(d Deps) *Service {
 	return &Service{store: d.Store, reviews: d.Reviews, users: d.Users, audit: d.Audit, faces: d.Faces,
-		index: d.Index, limits: d.Limits, log: d.Log, adminHash: sha256.Sum256([]byte(d.AdminToken)), now: time.Now}
+		index: d.Index, changes: d.Changes, snapshots: d.Snapshots, limits: d.Limits, log: d.Log, adminHash: sha256.Sum256([]byte(d.AdminToken)), now: time.Now}
 }
 
 // Limits returns the deployment's limits.
@@ -56,8 +63,9 @@ func (s *Service) IndexedFaces() int { return s.index.Len() }
 // Ping checks the store.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
-// Rebuild loads every stored case's faces into the index and returns the number of faces indexed.
+// Rebuild replaces the index's contents with every stored case's faces and returns how many there are.
 func (s *Service) Rebuild(ctx context.Context) (int, error) {
+	s.index.Clear()
 	n := 0
 	err := s.store.WalkCases(ctx, ID{}, func(c *Case) (bool, error) {
 		n += s.indexCase(c)

@@ -11,9 +11,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	miniogo "github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -50,29 +52,49 @@ func faces(t testing.TB) *matcher.Matcher {
 
 // env is one service over one real MinIO, reachable through HTTP.
 type env struct {
-	t     testing.TB
-	minio *miniotest.Server
-	cfg   minio.Config
-	http  *httptest.Server
-	index *index.Index
+	t      testing.TB
+	minio  *miniotest.Server
+	cfg    minio.Config
+	http   *httptest.Server
+	index  *index.Index
+	svc    *childmatch.Service
+	follow childmatch.Follow
+	// stopFollowing ends the service's follower and waits for it.
+	stopFollowing func()
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	srv := miniotest.Start(t)
 	e := &env{t: t, minio: srv, cfg: minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket}}
+		SecretKey: srv.SecretKey, Bucket: srv.Bucket},
+		follow: childmatch.Follow{LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"),
+			CatchUp: 200 * time.Millisecond, SnapshotEvery: time.Hour}}
 	e.start()
 	return e
 }
 
-// start builds a fresh service (empty index, rebuilt from MinIO) behind a fresh HTTP server, as a
-// restarted process would.
+// stop stops the service as a process would at shutdown: it stops following and, if save, writes the
+// index snapshot (a crash would not).
+func (e *env) stop(save bool) {
+	e.t.Helper()
+	e.http.Close()
+	e.stopFollowing()
+	if save {
+		if err := e.svc.SaveIndex(context.Background(), e.follow.LocalSnapshot); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	e.http = nil
+}
+
+// start builds a fresh service (empty index, loaded from a snapshot or the records in MinIO) behind a
+// fresh HTTP server, as a restarted process would, stopping the running one first.
 func (e *env) start() {
 	t := e.t
 	t.Helper()
 	if e.http != nil {
-		e.http.Close()
+		e.stop(true)
 	}
 	store, err := minio.Open(context.Background(), e.cfg)
 	if err != nil {
@@ -81,10 +103,19 @@ func (e *env) start() {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e.index = index.New()
 	svc := childmatch.NewService(childmatch.Deps{Store: store, Reviews: store, Users: store, Audit: store,
-		Faces: faces(t), Index: e.index, Limits: childmatch.DefaultLimits(2), Log: log, AdminToken: token})
-	if _, err := svc.Rebuild(context.Background()); err != nil {
+		Faces: faces(t), Index: e.index, Changes: store, Snapshots: store, Limits: childmatch.DefaultLimits(2),
+		Log: log, AdminToken: token})
+	if _, err := svc.OpenIndex(context.Background(), e.follow); err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.FollowChanges(ctx, e.follow)
+	}()
+	e.svc, e.stopFollowing = svc, func() { cancel(); <-done }
+	t.Cleanup(e.stopFollowing)
 	s, err := api.New(svc, api.Config{}, log)
 	if err != nil {
 		t.Fatal(err)

@@ -108,9 +108,17 @@ func actorOf(c *gin.Context) childmatch.Actor {
 }
 
 type health struct {
-	Status       string `json:"status"`
-	MinIO        string `json:"minio"`
-	FacesIndexed int    `json:"faces_indexed"`
+	Status       string      `json:"status"`
+	MinIO        string      `json:"minio"`
+	FacesIndexed int         `json:"faces_indexed"`
+	Index        indexHealth `json:"index"`
+}
+
+// indexHealth is the index's memory and how it came up.
+type indexHealth struct {
+	Bytes        int                   `json:"bytes"`
+	BytesPerFace float64               `json:"bytes_per_face"`
+	Start        childmatch.IndexStart `json:"start"`
 }
 
 // health is liveness plus MinIO reachability; 503 when MinIO cannot be reached, so a load balancer
@@ -118,7 +126,11 @@ type health struct {
 func (s *Server) health(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	h := health{Status: "ok", MinIO: "ok", FacesIndexed: s.svc.IndexedFaces()}
+	h := health{Status: "ok", MinIO: "ok", FacesIndexed: s.svc.IndexedFaces(),
+		Index: indexHealth{Bytes: s.svc.IndexBytes(), Start: s.svc.IndexStarted()}}
+	if h.FacesIndexed > 0 {
+		h.Index.BytesPerFace = float64(h.Index.Bytes) / float64(h.FacesIndexed)
+	}
 	status := http.StatusOK
 	if err := s.svc.Ping(ctx); err != nil {
 		h.Status, h.MinIO, status = "degraded", "unreachable", http.StatusServiceUnavailable

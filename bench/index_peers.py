@@ -103,8 +103,12 @@ class Hnsw:
     def __init__(self):
         import hnswlib
         self.hnswlib = hnswlib
-        self.version = f"hnswlib {getattr(hnswlib, '__version__', '?')} " \
-                       f"(M={self.M} ef_construction={self.EF_CONSTRUCTION} ef={self.EF})"
+        try:
+            from importlib.metadata import version
+            v = version("hnswlib")
+        except Exception:
+            v = getattr(hnswlib, "__version__", "?")
+        self.version = f"hnswlib {v} (M={self.M} ef_construction={self.EF_CONSTRUCTION} ef={self.EF})"
 
     def build(self, vectors):
         self.index = self.hnswlib.Index(space="l2", dim=DIM)

@@ -122,6 +122,13 @@ func (ix *Index) Add(ref childmatch.FaceRef, d *childmatch.Descriptor, a childma
 	ix.slots.insert(ref.FaceID, row, ix.faces)
 }
 
+// Clear removes every face and frees the columns.
+func (ix *Index) Clear() {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.vecs, ix.codes, ix.errs, ix.faces, ix.cases, ix.attrs, ix.slots = nil, nil, nil, nil, nil, nil, slots{}
+}
+
 // SetCaseAttrs changes the filter columns of every face of a case.
 func (ix *Index) SetCaseAttrs(caseID childmatch.ID, a childmatch.FaceAttrs) {
 	ix.mu.Lock()

@@ -67,6 +67,24 @@ func (t *slots) grow(faces []childmatch.ID, upto int) {
 	}
 }
 
+// build makes the table for every row of faces at once, sized so it will not grow until the index does
+// by a third. It reports false, leaving the table unusable, if an id occurs twice.
+func (t *slots) build(faces []childmatch.ID) bool {
+	t.seed = maphash.MakeSeed()
+	size := 64
+	for size*3 < len(faces)*4+4 {
+		size *= 2
+	}
+	t.cells, t.used = make([]int32, size), 0
+	for row, id := range faces {
+		if t.find(id, faces) >= 0 {
+			return false
+		}
+		t.insert(id, row, faces)
+	}
+	return true
+}
+
 // remove empties cell i and shifts back the entries after it that would no longer be found.
 func (t *slots) remove(i int, faces []childmatch.ID) {
 	mask := len(t.cells) - 1

@@ -7,6 +7,7 @@
 //	users/<user-id>.json      a user
 //	tokens/<sha256>.json      an API token, stored under the hash of its secret
 //	audit/<yyyy>/<mm>/<dd>/<event-id>.json   one audit event, written once
+//	changes/, index/          the change feed and the index snapshot (changes.go)
 //
 // Keys are built only from server-made ids and hashes, never from client strings. Records change by
 // read-modify-write: the write carries If-Match with the ETag that was read, and a 412 means somebody else
@@ -235,6 +236,9 @@ func caseKey(id childmatch.ID) string { return "cases/" + id.String() + ".json" 
 
 // CreateCase writes a new case record; EConflict if the id is taken.
 func (s *Store) CreateCase(ctx context.Context, c *childmatch.Case) error {
+	if err := s.markChange(ctx, c.ID); err != nil {
+		return err
+	}
 	return s.putJSON(ctx, caseKey(c.ID), "case "+c.ID.String(), c, "*")
 }
 
@@ -249,6 +253,9 @@ func (s *Store) Case(ctx context.Context, id childmatch.ID) (*childmatch.Case, e
 
 // UpdateCase applies fn to the current record and writes it back only if nobody changed it meanwhile.
 func (s *Store) UpdateCase(ctx context.Context, id childmatch.ID, fn func(*childmatch.Case) error) (*childmatch.Case, error) {
+	if err := s.markChange(ctx, id); err != nil {
+		return nil, err
+	}
 	return update(ctx, s, caseKey(id), "case "+id.String(), fn)
 }
 

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"childmatch"
 	"childmatch/minio"
@@ -21,12 +25,15 @@ type config struct {
 	minio          minio.Config
 	limits         childmatch.Limits
 	jitter         int
+	dataDir        string
+	follow         childmatch.Follow
 }
 
 func loadConfig() (config, error) {
 	c := config{
 		addr:      env("CHILDMATCH_ADDR", ":8080"),
 		modelsDir: env("CHILDMATCH_MODELS_DIR", "./models"),
+		dataDir:   env("CHILDMATCH_DATA_DIR", "./data"),
 		minio: minio.Config{
 			Endpoint:  os.Getenv("MINIO_ENDPOINT"),
 			AccessKey: os.Getenv("MINIO_ACCESS_KEY"),
@@ -81,6 +88,16 @@ func loadConfig() (config, error) {
 		}
 		l.ReviewThreshold = float32(f)
 	}
+	if c.follow.CatchUp, err = durationEnv("CHILDMATCH_CATCHUP_INTERVAL", 5*time.Second); err != nil {
+		return c, err
+	}
+	if c.follow.SnapshotEvery, err = durationEnv("CHILDMATCH_SNAPSHOT_INTERVAL", 10*time.Minute); err != nil {
+		return c, err
+	}
+	// The local snapshot cache is named after the store it mirrors, so a data folder reused against
+	// another MinIO or bucket never loads a foreign index.
+	store := sha256.Sum256([]byte(c.minio.Endpoint + "/" + c.minio.Bucket))
+	c.follow.LocalSnapshot = filepath.Join(c.dataDir, "index-"+hex.EncodeToString(store[:6])+".snapshot")
 	if l.Workers < 1 || l.MaxUploadBytes < 1 || l.MaxPixels < 1 || l.WorkingMaxSide < 160 {
 		return c, fmt.Errorf("CHILDMATCH_WORKERS, CHILDMATCH_MAX_UPLOAD_MB and CHILDMATCH_MAX_PIXELS must be positive and CHILDMATCH_WORKING_MAX_SIDE at least 160")
 	}
@@ -131,6 +148,18 @@ func intEnv(name string, def int) (int, error) {
 		return 0, fmt.Errorf("%s must be a whole number, got %q", name, v)
 	}
 	return n, nil
+}
+
+func durationEnv(name string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a positive duration such as 5s or 10m, got %q", name, v)
+	}
+	return d, nil
 }
 
 func boolEnv(name string, def bool) (bool, error) {

@@ -55,13 +55,23 @@ func run(log *slog.Logger) error {
 	defer faces.Close()
 	log.Info("face models loaded", "workers", cfg.limits.Workers, "blas", matcher.LinkedBLAS())
 	svc := childmatch.NewService(childmatch.Deps{Store: store, Reviews: store, Users: store, Audit: store,
-		Faces: faces, Index: index.New(), Limits: cfg.limits, Log: log, AdminToken: cfg.adminToken})
-	start := time.Now()
-	n, err := svc.Rebuild(ctx)
-	if err != nil {
-		return fmt.Errorf("rebuilding the index from MinIO: %w", err)
+		Faces: faces, Index: index.New(), Changes: store, Snapshots: store, Limits: cfg.limits, Log: log, AdminToken: cfg.adminToken})
+	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
+		return err
 	}
-	log.Info("index rebuilt", "faces", n, "ms", time.Since(start).Milliseconds())
+	st, err := svc.OpenIndex(ctx, cfg.follow)
+	if err != nil {
+		return fmt.Errorf("loading the index: %w", err)
+	}
+	log.Info("index loaded", "source", st.Source, "faces", st.Faces, "replayed_cases", st.Replayed,
+		"ms", st.Took.Milliseconds(), "refused", st.Refused)
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	defer stopFollowing()
+	following := make(chan struct{})
+	go func() {
+		defer close(following)
+		svc.FollowChanges(followCtx, cfg.follow)
+	}()
 
 	handler, err := api.New(svc, api.Config{TrustedProxies: cfg.trustedProxies}, log)
 	if err != nil {
@@ -92,6 +102,11 @@ func run(log *slog.Logger) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	stopFollowing()
+	<-following
+	if err := svc.SaveIndex(shutdownCtx, cfg.follow.LocalSnapshot); err != nil {
+		log.Warn("writing the index snapshot at shutdown", "err", err)
 	}
 	return nil
 }

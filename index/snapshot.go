@@ -1,0 +1,122 @@
+package index
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"unsafe"
+
+	"childmatch"
+)
+
+// Snapshot format, version 1: a header, the columns as they lie in memory, and a CRC-32C of everything
+// before it. The columns are written in the machine's byte order, which the header records, so that
+// loading is a copy; a snapshot from a machine of the other order is refused and the index rebuilt.
+//
+//	magic "CMIX" | version u32 | byte-order mark u32 | code scale f64 | position [16] | rows u64
+//	vecs rows×128×f32 | codes rows×128×i8 | errs rows×u8 | faces rows×16 | cases rows×16 | attrs rows×4
+//	crc32c u32 (little-endian)
+const (
+	snapshotMagic   = "CMIX"
+	snapshotVersion = 1
+	byteOrderMark   = 0x01020304
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrBadSnapshot is wrapped by every error ReadSnapshot returns for a snapshot that is corrupt,
+// truncated or of another format; the caller rebuilds the index from the records instead.
+var ErrBadSnapshot = errors.New("bad index snapshot")
+
+// asBytes views a column as bytes, for copying it to or from a snapshot.
+func asBytes[T any](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
+}
+
+type header struct {
+	Magic    [4]byte
+	Version  uint32
+	BOM      uint32
+	Scale    float64
+	Position childmatch.ID
+	Rows     uint64
+}
+
+// WriteSnapshot writes the whole index and position, the point in the change feed it reflects.
+func (ix *Index) WriteSnapshot(w io.Writer, position childmatch.ID) error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	sum := crc32.New(castagnoli)
+	bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 1<<20)
+	h := header{Version: snapshotVersion, BOM: byteOrderMark, Scale: codeScale, Position: position, Rows: uint64(len(ix.faces))}
+	copy(h.Magic[:], snapshotMagic)
+	if err := binary.Write(bw, binary.NativeEndian, &h); err != nil {
+		return err
+	}
+	for _, col := range [][]byte{asBytes(ix.vecs), asBytes(ix.codes), ix.errs, asBytes(ix.faces), asBytes(ix.cases), asBytes(ix.attrs)} {
+		if _, err := bw.Write(col); err != nil {
+			return err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return binary.Write(w, binary.LittleEndian, sum.Sum32())
+}
+
+// ReadSnapshot replaces the index's contents with a snapshot's and returns its position. On any error the
+// index is left as it was; errors about the snapshot itself wrap ErrBadSnapshot.
+func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
+	sum := crc32.New(castagnoli)
+	tr := io.TeeReader(bufio.NewReaderSize(r, 1<<20), sum)
+	var h header
+	if err := binary.Read(tr, binary.NativeEndian, &h); err != nil {
+		return childmatch.ID{}, fmt.Errorf("%w: header: %v", ErrBadSnapshot, err)
+	}
+	switch {
+	case string(h.Magic[:]) != snapshotMagic:
+		return childmatch.ID{}, fmt.Errorf("%w: not a snapshot", ErrBadSnapshot)
+	case h.Version != snapshotVersion || h.BOM != byteOrderMark || h.Scale != codeScale:
+		return childmatch.ID{}, fmt.Errorf("%w: format %d, byte order %#x, code scale %g: not this build's", ErrBadSnapshot, h.Version, h.BOM, h.Scale)
+	case h.Rows > math.MaxInt32:
+		return childmatch.ID{}, fmt.Errorf("%w: %d rows", ErrBadSnapshot, h.Rows)
+	}
+	n := int(h.Rows)
+	fresh := &Index{
+		vecs: make([]float32, n*childmatch.DescriptorLen), codes: make([]int8, n*codeLen), errs: make([]uint8, n),
+		faces: make([]childmatch.ID, n), cases: make([]childmatch.ID, n), attrs: make([]attrs, n),
+	}
+	for _, col := range [][]byte{asBytes(fresh.vecs), asBytes(fresh.codes), fresh.errs, asBytes(fresh.faces), asBytes(fresh.cases), asBytes(fresh.attrs)} {
+		if _, err := io.ReadFull(tr, col); err != nil {
+			return childmatch.ID{}, fmt.Errorf("%w: truncated: %v", ErrBadSnapshot, err)
+		}
+	}
+	want := sum.Sum32()
+	var got uint32
+	if err := binary.Read(tr, binary.LittleEndian, &got); err != nil {
+		return childmatch.ID{}, fmt.Errorf("%w: no checksum: %v", ErrBadSnapshot, err)
+	}
+	if got != want {
+		return childmatch.ID{}, fmt.Errorf("%w: checksum %08x, content sums to %08x", ErrBadSnapshot, got, want)
+	}
+	for _, a := range fresh.attrs {
+		if a.kind > 1 || a.status > 2 || a.gender > 3 {
+			return childmatch.ID{}, fmt.Errorf("%w: filter column out of range", ErrBadSnapshot)
+		}
+	}
+	if !fresh.slots.build(fresh.faces) {
+		return childmatch.ID{}, fmt.Errorf("%w: a face id occurs twice", ErrBadSnapshot)
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.vecs, ix.codes, ix.errs, ix.faces, ix.cases, ix.attrs = fresh.vecs, fresh.codes, fresh.errs, fresh.faces, fresh.cases, fresh.attrs
+	ix.slots = fresh.slots
+	return h.Position, nil
+}

@@ -1,0 +1,114 @@
+package index
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"childmatch"
+	"childmatch/fixtures"
+)
+
+// TestSnapshotRoundTrip: a loaded snapshot answers every query exactly as the index it was taken from,
+// keeps its position, and takes further updates.
+func TestSnapshotRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	faces := generate(r, 5000, 2, 5000)
+	ix := build(faces, 2)
+	ix.RemoveCase(faces[0].ref.CaseID) // rows moved: the snapshot must carry the id table's truth
+	faces = faces[2:]
+	pos := childmatch.NewID()
+	var buf bytes.Buffer
+	if err := ix.WriteSnapshot(&buf, pos); err != nil {
+		t.Fatal(err)
+	}
+	loaded := New()
+	got, err := loaded.ReadSnapshot(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != pos || loaded.Len() != len(faces) {
+		t.Fatalf("position %s, %d faces; want %s, %d", got, loaded.Len(), pos, len(faces))
+	}
+	extra := generate(r, 10, 1, 10)
+	for i := range extra {
+		loaded.Add(extra[i].ref, &extra[i].d, extra[i].attrs)
+	}
+	faces[5].d = fixtures.RandomDescriptor(r)
+	loaded.Add(faces[5].ref, &faces[5].d, faces[5].attrs) // a replacement finds its row through the rebuilt id table
+	faces = append(faces, extra...)
+	if loaded.Len() != len(faces) {
+		t.Fatalf("%d faces after updates, want %d", loaded.Len(), len(faces))
+	}
+	for qi := 0; qi < 20; qi++ {
+		q := fixtures.RandomDescriptor(r)
+		same(t, fmt.Sprint("query ", qi), loaded.Search(&q, 10, childmatch.SearchFilter{}), naive(faces, &q, 10, childmatch.SearchFilter{}))
+	}
+}
+
+// TestSnapshotDamage: a flipped byte anywhere, a truncation or another format is refused with
+// ErrBadSnapshot, and the index keeps what it had.
+func TestSnapshotDamage(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	faces := generate(r, 300, 1, 300)
+	var buf bytes.Buffer
+	if err := build(faces, 1).WriteSnapshot(&buf, childmatch.NewID()); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	const headerLen = 4 + 4 + 4 + 8 + 16 + 8
+	n := len(faces)
+	damage := []struct {
+		name string
+		mod  func([]byte) []byte
+	}{
+		{"magic", func(b []byte) []byte { b[0] ^= 1; return b }},
+		{"version", func(b []byte) []byte { b[4]++; return b }},
+		{"code scale", func(b []byte) []byte { b[12] ^= 0x10; return b }},
+		{"row count", func(b []byte) []byte { b[headerLen-8]++; return b }},
+		{"a descriptor", func(b []byte) []byte { b[headerLen+700] ^= 0x40; return b }},
+		{"a code", func(b []byte) []byte { b[headerLen+n*512+5] ^= 1; return b }},
+		{"a face id", func(b []byte) []byte { b[headerLen+n*(512+128+1)+3] ^= 0x80; return b }},
+		{"a filter column", func(b []byte) []byte { b[len(b)-5] ^= 2; return b }},
+		{"the checksum", func(b []byte) []byte { b[len(b)-1] ^= 1; return b }},
+		{"truncated", func(b []byte) []byte { return b[:len(b)-100] }},
+		{"no checksum", func(b []byte) []byte { return b[:len(b)-4] }},
+		{"empty", func(b []byte) []byte { return nil }},
+	}
+	for _, d := range damage {
+		t.Run(d.name, func(t *testing.T) {
+			kept := build(faces[:7], 1)
+			_, err := kept.ReadSnapshot(bytes.NewReader(d.mod(bytes.Clone(good))))
+			if !errors.Is(err, ErrBadSnapshot) {
+				t.Fatalf("error %v, want ErrBadSnapshot", err)
+			}
+			if kept.Len() != 7 {
+				t.Fatalf("the index holds %d faces after a refused snapshot, want its 7", kept.Len())
+			}
+		})
+	}
+}
+
+// BenchmarkSnapshot: writing and loading 1M faces (in memory, so the figure is the format's own cost).
+func BenchmarkSnapshot(b *testing.B) {
+	ix, _ := benchIndex(b, 1_000_000, 1)
+	var buf bytes.Buffer
+	b.Run("write", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			buf.Reset()
+			if err := ix.WriteSnapshot(&buf, childmatch.ID{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(buf.Len())/1e6, "MB")
+	})
+	b.Run("load", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := New().ReadSnapshot(bytes.NewReader(buf.Bytes())); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,134 @@
+package minio
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	miniogo "github.com/minio/minio-go/v7"
+
+	"childmatch"
+)
+
+// The change feed and the index snapshot:
+//
+//	changes/<entry-id>.<case-id>   an empty object per case write, written before the record
+//	index/snapshot                 the newest index snapshot
+//
+// An entry's key carries all it says, so following the feed is a listing, never a read per entry.
+
+var (
+	_ childmatch.ChangeFeed    = (*Store)(nil)
+	_ childmatch.SnapshotStore = (*Store)(nil)
+)
+
+const (
+	changesPrefix = "changes/"
+	snapshotKey   = "index/snapshot"
+	// rewatchDelay is the pause before listening again after MinIO closed the notification stream.
+	rewatchDelay = time.Second
+)
+
+func changeKey(entry, caseID childmatch.ID) string {
+	return changesPrefix + entry.String() + "." + caseID.String()
+}
+
+// markChange writes the change entry that precedes every write of a case record.
+func (s *Store) markChange(ctx context.Context, caseID childmatch.ID) error {
+	_, err := s.cl.PutObject(ctx, s.bucket, changeKey(childmatch.NewID(), caseID), bytes.NewReader(nil), 0,
+		miniogo.PutObjectOptions{})
+	return s.fail(err, "the change feed")
+}
+
+// ChangesAfter lists the change entries after the given one, in key order, which is time order.
+func (s *Store) ChangesAfter(ctx context.Context, after childmatch.ID, fn func(entry, caseID childmatch.ID) error) error {
+	start := ""
+	if !after.IsZero() {
+		start = changesPrefix + after.String() + "/" // after every key of that id ('/' sorts after '.')
+	}
+	for obj := range s.cl.ListObjects(ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: changesPrefix, StartAfter: start}) {
+		if obj.Err != nil {
+			return s.fail(obj.Err, "the change feed")
+		}
+		entry, caseID, ok := parseChangeKey(obj.Key)
+		if !ok {
+			continue // not ours: nothing else writes under changes/, but a stray key must not stop the feed
+		}
+		if err := fn(entry, caseID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseChangeKey(key string) (entry, caseID childmatch.ID, ok bool) {
+	e, c, found := strings.Cut(strings.TrimPrefix(key, changesPrefix), ".")
+	if !found {
+		return entry, caseID, false
+	}
+	var err1, err2 error
+	entry, err1 = childmatch.ParseID("entry", e)
+	caseID, err2 = childmatch.ParseID("case", c)
+	return entry, caseID, err1 == nil && err2 == nil
+}
+
+// WatchCases listens to MinIO's bucket notifications for case records and delivers their ids. When MinIO
+// closes the stream (a restart, a network cut) it listens again after a pause; what happened meanwhile
+// is found by the caller's periodic listing of the change feed.
+func (s *Store) WatchCases(ctx context.Context) <-chan childmatch.ID {
+	out := make(chan childmatch.ID, 256)
+	go func() {
+		defer close(out)
+		for ctx.Err() == nil {
+			events := s.cl.ListenBucketNotification(ctx, s.bucket, "cases/", ".json",
+				[]string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"})
+			for info := range events {
+				if info.Err != nil {
+					break
+				}
+				for _, rec := range info.Records {
+					key, err := url.QueryUnescape(rec.S3.Object.Key)
+					if err != nil {
+						continue
+					}
+					id, err := childmatch.ParseID("case", strings.TrimSuffix(strings.TrimPrefix(key, "cases/"), ".json"))
+					if err != nil {
+						continue
+					}
+					select {
+					case out <- id:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(rewatchDelay):
+			}
+		}
+	}()
+	return out
+}
+
+// PutSnapshot stores the newest index snapshot, replacing the previous one in one step.
+func (s *Store) PutSnapshot(ctx context.Context, r io.Reader, size int64) error {
+	_, err := s.cl.PutObject(ctx, s.bucket, snapshotKey, r, size, miniogo.PutObjectOptions{ContentType: "application/octet-stream"})
+	return s.fail(err, "the index snapshot")
+}
+
+// OpenSnapshot opens the newest index snapshot.
+func (s *Store) OpenSnapshot(ctx context.Context) (io.ReadCloser, error) {
+	obj, err := s.cl.GetObject(ctx, s.bucket, snapshotKey, miniogo.GetObjectOptions{})
+	if err != nil {
+		return nil, s.fail(err, "the index snapshot")
+	}
+	if _, err := obj.Stat(); err != nil {
+		obj.Close()
+		return nil, s.fail(err, "the index snapshot")
+	}
+	return obj, nil
+}
