@@ -132,6 +132,20 @@ func (o OutcomeKind) Valid() bool {
 	return o == OutcomeReunited || o == OutcomeTransferred || o == OutcomeOther
 }
 
+// DeletionReason is why a case was erased. It is a code, not free text, because it is kept in the audit
+// trail, which holds no names or details.
+type DeletionReason string
+
+const (
+	DeletedInError   DeletionReason = "entered_in_error" // a test, a wrong kind, a record that should never have been
+	DeletedDuplicate DeletionReason = "duplicate"        // the same report filed twice
+	DeletedErasure   DeletionReason = "erasure_request"  // a lawful request to erase the child's data
+)
+
+func (r DeletionReason) Valid() bool {
+	return r == DeletedInError || r == DeletedDuplicate || r == DeletedErasure
+}
+
 // Outcome is how and when a case was closed.
 type Outcome struct {
 	Kind OutcomeKind `json:"kind"`

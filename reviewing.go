@@ -176,6 +176,9 @@ func (s *Service) Reviews(ctx context.Context, actor Actor, q ReviewQuery) ([]Re
 	var ids []ID
 	for _, r := range rs {
 		item, err := s.reviewItem(ctx, r)
+		if ErrorCodeOf(err) == ENotFound {
+			continue // one of its cases was deleted
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -315,6 +318,43 @@ func (s *Service) CloseCase(ctx context.Context, actor Actor, id ID, kind Outcom
 		return nil, err
 	}
 	return c, nil
+}
+
+// DeleteCase erases a case: its record, its photos and face chips, and its faces in the index. It is for
+// records that must not exist (entered in error, a duplicate, a lawful erasure request); an outcome is
+// recorded with CloseCase, which keeps the history. Admins only. A case linked to another by a confirmed
+// review is refused until that review is revised, so no case is left linked to nothing.
+//
+// The record goes first: once it is gone the case is gone everywhere (the change entry tells the other
+// replicas), and a blob that cannot be removed after it is unreferenced and logged by id.
+func (s *Service) DeleteCase(ctx context.Context, actor Actor, id ID, reason DeletionReason) error {
+	if err := actor.Require("deleting a case", RoleAdmin); err != nil {
+		return err
+	}
+	if !reason.Valid() {
+		return FieldError("reason", `must be "entered_in_error", "duplicate" or "erasure_request"`)
+	}
+	c, err := s.store.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(c.Links) > 0 {
+		l := c.Links[0]
+		return Errorf(EConflict, "case %s is linked to case %s by confirmed review %s; revise that review before deleting", id, l.Case, l.Review)
+	}
+	if err := s.store.DeleteCase(ctx, id); err != nil {
+		return err
+	}
+	s.index.RemoveCase(id)
+	var blobs []blobRef
+	for _, p := range c.Photos {
+		blobs = append(blobs, blobRef{BlobPhoto, p.ID})
+		for _, f := range p.Faces {
+			blobs = append(blobs, blobRef{BlobChip, f.ID})
+		}
+	}
+	s.deleteBlobs(blobs)
+	return s.record(ctx, actor, "case.delete", []ID{id}, string(reason))
 }
 
 // StatsQuery selects the cases counted: by where their sighting was and when they were created.

@@ -36,6 +36,8 @@ type Store interface {
 	// UpdateCase reads the case, applies fn and writes it back only if nobody changed it meanwhile,
 	// retrying with fresh state otherwise. fn may run several times; an error from fn aborts the update.
 	UpdateCase(ctx context.Context, id ID, fn func(*Case) error) (*Case, error)
+	// DeleteCase removes a case record; its blobs are removed separately, after it.
+	DeleteCase(ctx context.Context, id ID) error
 	// WalkCases calls fn for every case with an ID after the given one (zero: from the start) in ID order,
 	// that is creation order, until fn returns false or an error.
 	WalkCases(ctx context.Context, after ID, fn func(*Case) (bool, error)) error

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -467,7 +468,7 @@ func TestBadInput(t *testing.T) {
 		{"search bad kind", "POST", "/v1/search", func() (string, []byte) { return multipartBody(t, jpeg, map[string]string{"kind": "lost"}) }, "Bearer " + token, 400, "invalid", "kind"},
 		{"search limit too big", "POST", "/v1/search", func() (string, []byte) { return multipartBody(t, jpeg, map[string]string{"limit": "101"}) }, "Bearer " + token, 400, "invalid", "limit"},
 		{"case bad kind", "POST", "/v1/cases", func() (string, []byte) { return "application/json", []byte(`{"kind":"lost"}`) }, "Bearer " + token, 400, "invalid", "kind"},
-		{"case unknown field", "POST", "/v1/cases", func() (string, []byte) { return "application/json", []byte(`{"kind":"found","colour":"red"}`) }, "Bearer " + token, 400, "invalid", ""},
+		{"case unknown field", "POST", "/v1/cases", func() (string, []byte) { return "application/json", []byte(`{"kind":"found","colour":"red"}`) }, "Bearer " + token, 400, "invalid", "colour"},
 		{"case wrong type", "POST", "/v1/cases", func() (string, []byte) { return "application/json", []byte(`{"kind":"found","child":{"age":"nine"}}`) }, "Bearer " + token, 400, "invalid", "child.age"},
 		{"case age out of range", "POST", "/v1/cases", func() (string, []byte) { return "application/json", []byte(`{"kind":"found","child":{"age":140}}`) }, "Bearer " + token, 400, "invalid", "child.age"},
 		{"case bad gender", "POST", "/v1/cases", func() (string, []byte) {
@@ -569,5 +570,94 @@ func TestListCases(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(missing, ",") {
 		t.Fatalf("listed %v, want %v", got, missing)
+	}
+}
+
+// TestDeleteCase: bad requests are refused naming the field; a deleted case's record, photos and chips leave
+// the bucket, its faces leave the index and the review queue, and the audit trail keeps why.
+func TestDeleteCase(t *testing.T) {
+	e := newEnv(t)
+	missing := e.createCase("missing", "Asha")
+	e.addPhoto(missing, "obama/obama1.jpg")
+	found := e.createCase("found", "")
+	e.addPhoto(found, "obama/obama2.jpg")
+	if got := e.search("obama/obama3.jpg", map[string]string{"kind": "any"}); len(got.Faces) != 1 || len(got.Faces[0].Candidates) != 2 {
+		t.Fatalf("before deleting, want both cases found: %+v", got)
+	}
+	before := e.objects("")
+
+	for _, tc := range []struct {
+		name, id string
+		body     any
+		status   int
+		code     string
+		field    string
+	}{
+		{"no reason", missing, map[string]any{}, http.StatusBadRequest, "invalid", "reason"},
+		{"free text reason", missing, map[string]any{"reason": "the mother asked"}, http.StatusBadRequest, "invalid", "reason"},
+		{"unknown field", missing, map[string]any{"reason": "duplicate", "force": true}, http.StatusBadRequest, "invalid", "force"},
+		{"malformed id", "not-an-id", map[string]any{"reason": "duplicate"}, http.StatusBadRequest, "invalid", "id"},
+		{"no such case", childmatch.NewID().String(), map[string]any{"reason": "duplicate"}, http.StatusNotFound, "not_found", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.as("Bearer "+token, "DELETE", "/v1/cases/"+tc.id, tc.body)
+			var er errorResponse
+			r.decode(t, &er)
+			if r.status != tc.status || er.Error.Code != tc.code || er.Error.Field != tc.field {
+				t.Fatalf("%d %s, want %d %s field %q", r.status, r.body, tc.status, tc.code, tc.field)
+			}
+		})
+	}
+	if after := e.objects(""); len(after) != len(before) {
+		t.Fatalf("refused deletes changed the bucket: %d objects, was %d", len(after), len(before))
+	}
+
+	if r := e.as("Bearer "+token, "DELETE", "/v1/cases/"+missing, map[string]any{"reason": "erasure_request"}); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	// Gone: the record, the photo and its chip, and nothing else; the change entries and the audit
+	// trail keep the case's id, no details.
+	left := e.objects("")
+	var gone []string
+	for key := range before {
+		if _, ok := left[key]; !ok {
+			gone = append(gone, key)
+		}
+	}
+	for key := range left {
+		if strings.Contains(key, missing) && !strings.HasPrefix(key, "changes/") && !strings.HasPrefix(key, "audit/") {
+			t.Errorf("%s is still stored", key)
+		}
+	}
+	if len(gone) != 3 || !slices.Contains(gone, "cases/"+missing+".json") ||
+		len(e.objects("photos/")) != 1 || len(e.objects("faces/")) != 1 {
+		t.Errorf("removed %v, want the record, its photo and its chip", gone)
+	}
+	if r := e.as("Bearer "+token, "GET", "/v1/cases/"+missing, nil); r.status != http.StatusNotFound {
+		t.Errorf("reading the deleted case: %d", r.status)
+	}
+	for _, status := range []string{"", "any"} {
+		got := e.search("obama/obama3.jpg", map[string]string{"kind": "any", "status": status})
+		if ids := caseIDs(got); slices.Contains(ids, missing) || !slices.Contains(ids, found) {
+			t.Errorf("search (status %q) after delete: %v", status, ids)
+		}
+	}
+	if rs := e.reviews("Bearer "+token, ""); len(rs) != 0 {
+		t.Errorf("the review queue still shows items of the deleted case: %+v", rs)
+	}
+	var trail struct {
+		Events []struct {
+			Action string `json:"action"`
+			Object string `json:"object"`
+		} `json:"events"`
+	}
+	e.as("Bearer "+token, "GET", "/v1/audit?case="+missing, nil).decode(t, &trail)
+	if i := slices.IndexFunc(trail.Events, func(ev struct {
+		Action string `json:"action"`
+		Object string `json:"object"`
+	}) bool {
+		return ev.Action == "case.delete"
+	}); i < 0 || trail.Events[i].Object != "erasure_request" {
+		t.Errorf("no case.delete event with its reason: %+v", trail.Events)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -180,7 +181,7 @@ func decodeJSON(c *gin.Context, v any) error {
 		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return childmatch.Errorf(childmatch.EInvalid, "the request body is empty; send the case as JSON")
+		return childmatch.Errorf(childmatch.EInvalid, "the request body is empty; send it as JSON")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -199,8 +200,11 @@ func decodeJSON(c *gin.Context, v any) error {
 		case errors.As(err, &timeErr):
 			return childmatch.Errorf(childmatch.EInvalid, "a time is not in RFC 3339 form (2026-01-31T14:05:00+05:30)")
 		default:
-			// DisallowUnknownFields and truncated bodies: the message names the field and carries no data.
-			return childmatch.Errorf(childmatch.EInvalid, "the body does not fit the case schema: %s", err.Error())
+			// DisallowUnknownFields names the field; a truncated body says so. Neither carries data.
+			if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+				return childmatch.FieldError(strings.Trim(name, `"`), "is not a field of this request")
+			}
+			return childmatch.Errorf(childmatch.EInvalid, "the body does not fit this request's schema: %s", err.Error())
 		}
 	}
 	if dec.More() {

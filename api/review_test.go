@@ -219,6 +219,11 @@ func TestReviewFlow(t *testing.T) {
 		}
 	}
 
+	// A case linked by a confirmed review cannot be deleted until the review is revised.
+	if r := e.as("Bearer "+token, "DELETE", "/v1/cases/"+boy, map[string]any{"reason": "duplicate"}); r.status != http.StatusConflict {
+		t.Fatalf("deleting a linked case: %d %s, want 409", r.status, r.body)
+	}
+
 	// The numbers add up, and the trail names who did what.
 	var st struct {
 		Stats []struct {

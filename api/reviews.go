@@ -94,6 +94,29 @@ func (s *Server) closeCase(c *gin.Context) {
 	c.JSON(http.StatusOK, toCase(cs, false))
 }
 
+type deleteRequest struct {
+	Reason childmatch.DeletionReason `json:"reason"`
+}
+
+// deleteCase: DELETE /v1/cases/:id {"reason": "entered_in_error"|"duplicate"|"erasure_request"}.
+func (s *Server) deleteCase(c *gin.Context) {
+	id, err := idParam(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req deleteRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.svc.DeleteCase(c.Request.Context(), actorOf(c), id, req.Reason); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
 // listUsers: GET /v1/users.
 func (s *Server) listUsers(c *gin.Context) {
 	users, err := s.svc.Users(c.Request.Context(), actorOf(c))

@@ -105,6 +105,7 @@ func TestRoleMatrix(t *testing.T) {
 	const (
 		ok      = 200
 		created = 201
+		deleted = 204
 		denied  = 403
 		hidden  = 404
 	)
@@ -146,6 +147,9 @@ func TestRoleMatrix(t *testing.T) {
 			map[string]int{"shelter": ok, "officer": ok, "reviewer": ok, "admin": ok}},
 		{"close case", "POST", fresh("found"), func(string) any { return map[string]any{"outcome": "other"} },
 			map[string]int{"shelter": denied, "officer": ok, "reviewer": ok, "admin": ok}},
+		{"delete case", "DELETE", func(string) string { return "/v1/cases/" + e.createCaseAs("Bearer "+token, "found").ID },
+			func(string) any { return map[string]any{"reason": "duplicate"} },
+			map[string]int{"shelter": denied, "officer": denied, "reviewer": denied, "admin": deleted}},
 		{"review queue", "GET", static("/v1/reviews"), none,
 			map[string]int{"shelter": denied, "officer": denied, "reviewer": ok, "admin": ok}},
 		{"decide", "POST", static("/v1/reviews/" + reviewID + "/decision"), func(string) any { return map[string]any{"state": "unsure"} },

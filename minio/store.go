@@ -259,6 +259,15 @@ func (s *Store) UpdateCase(ctx context.Context, id childmatch.ID, fn func(*child
 	return update(ctx, s, caseKey(id), "case "+id.String(), fn)
 }
 
+// DeleteCase removes a case record, after the change entry that tells the replicas.
+func (s *Store) DeleteCase(ctx context.Context, id childmatch.ID) error {
+	if err := s.markChange(ctx, id); err != nil {
+		return err
+	}
+	err := s.cl.RemoveObject(ctx, s.bucket, caseKey(id), miniogo.RemoveObjectOptions{})
+	return s.fail(err, "case "+id.String())
+}
+
 // WalkCases reads the cases after the given id in creation order (UUIDv7 keys sort by time).
 func (s *Store) WalkCases(ctx context.Context, after childmatch.ID, fn func(*childmatch.Case) (bool, error)) error {
 	start := ""
