@@ -78,6 +78,11 @@ func parseChangeKey(key string) (entry, caseID childmatch.ID, ok bool) {
 // WatchCases listens to MinIO's bucket notifications for case records and delivers their ids. When MinIO
 // closes the stream (a restart, a network cut) it listens again after a pause; what happened meanwhile
 // is found by the caller's periodic listing of the change feed.
+//
+// The pinned MinIO build (bin/minio.version) accepts the listen request and runs its send loop but never
+// flushes the response: no header, ping or event reaches the client (seen with minio-go and a raw signed
+// request, with and without gzip). There the listing is what keeps replicas current (README: Several
+// replicas); with a MinIO that streams, changes arrive here at once.
 func (s *Store) WatchCases(ctx context.Context) <-chan childmatch.ID {
 	out := make(chan childmatch.ID, 256)
 	go func() {

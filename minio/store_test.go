@@ -206,3 +206,49 @@ func TestUnavailable(t *testing.T) {
 		t.Fatalf("after restart: %v", err)
 	}
 }
+
+// TestChangeFeed: every write of a case record, deletion included, leaves an entry in the change feed,
+// listed in order from a position on.
+func TestChangeFeed(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	c := newCase(childmatch.KindFound)
+	other := newCase(childmatch.KindMissing)
+	start := childmatch.IDAt(time.Now().Add(-time.Second))
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"create", func() error { return s.CreateCase(ctx, c) }},
+		{"create another", func() error { return s.CreateCase(ctx, other) }},
+		{"update", func() error {
+			_, err := s.UpdateCase(ctx, c.ID, func(c *childmatch.Case) error { c.Status = childmatch.StatusClosed; return nil })
+			return err
+		}},
+		{"delete", func() error { return s.DeleteCase(ctx, c.ID) }},
+	}
+	for _, step := range steps {
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+	}
+	var entries, cases []childmatch.ID
+	err := s.ChangesAfter(ctx, start, func(entry, caseID childmatch.ID) error {
+		entries = append(entries, entry)
+		cases = append(cases, caseID)
+		return nil
+	})
+	want := []childmatch.ID{c.ID, other.ID, c.ID, c.ID}
+	if err != nil || fmt.Sprint(cases) != fmt.Sprint(want) {
+		t.Fatalf("change feed lists %v (%v), want %v", cases, err, want)
+	}
+	if _, err := s.Case(ctx, c.ID); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+		t.Fatalf("deleted case read back: %v", err)
+	}
+	// From the second entry on, only what came after it.
+	var later []childmatch.ID
+	s.ChangesAfter(ctx, entries[1], func(_, caseID childmatch.ID) error { later = append(later, caseID); return nil })
+	if fmt.Sprint(later) != fmt.Sprint(want[2:]) {
+		t.Fatalf("after the second entry: %v, want %v", later, want[2:])
+	}
+}

@@ -88,7 +88,7 @@ func loadConfig() (config, error) {
 		}
 		l.ReviewThreshold = float32(f)
 	}
-	if c.follow.CatchUp, err = durationEnv("CHILDMATCH_CATCHUP_INTERVAL", 5*time.Second); err != nil {
+	if c.follow.CatchUp, err = durationEnv("CHILDMATCH_CATCHUP_INTERVAL", 500*time.Millisecond); err != nil {
 		return c, err
 	}
 	if c.follow.SnapshotEvery, err = durationEnv("CHILDMATCH_SNAPSHOT_INTERVAL", 10*time.Minute); err != nil {
