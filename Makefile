@@ -23,6 +23,7 @@ bench: packages models minio
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./index/
 	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze' -benchtime 10x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkUploadAt100k' -benchtime 20x ./api/
+	$(GO) test -run '^$$' -bench 'BenchmarkRestart' -benchtime 3x ./cmd/childmatch/
 	GO=$(GO) bench/enrol.sh $(FACES)
 
 # The pipeline's levers, one eval run each (bench/results/levers.md); about ten minutes.

@@ -94,14 +94,18 @@ func loadConfig() (config, error) {
 	if c.follow.SnapshotEvery, err = durationEnv("CHILDMATCH_SNAPSHOT_INTERVAL", 10*time.Minute); err != nil {
 		return c, err
 	}
-	// The local snapshot cache is named after the store it mirrors, so a data folder reused against
-	// another MinIO or bucket never loads a foreign index.
-	store := sha256.Sum256([]byte(c.minio.Endpoint + "/" + c.minio.Bucket))
-	c.follow.LocalSnapshot = filepath.Join(c.dataDir, "index-"+hex.EncodeToString(store[:6])+".snapshot")
+	c.follow.LocalSnapshot = localSnapshot(c.dataDir, c.minio)
 	if l.Workers < 1 || l.MaxUploadBytes < 1 || l.MaxPixels < 1 || l.WorkingMaxSide < 160 {
 		return c, fmt.Errorf("CHILDMATCH_WORKERS, CHILDMATCH_MAX_UPLOAD_MB and CHILDMATCH_MAX_PIXELS must be positive and CHILDMATCH_WORKING_MAX_SIDE at least 160")
 	}
 	return c, nil
+}
+
+// localSnapshot names the local snapshot cache after the store it mirrors, so a data folder reused against
+// another MinIO or bucket never loads a foreign index.
+func localSnapshot(dataDir string, m minio.Config) string {
+	store := sha256.Sum256([]byte(m.Endpoint + "/" + m.Bucket))
+	return filepath.Join(dataDir, "index-"+hex.EncodeToString(store[:6])+".snapshot")
 }
 
 // minAdminTokenLen keeps a guessable bootstrap token out of production.

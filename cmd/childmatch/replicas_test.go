@@ -42,7 +42,7 @@ type replica struct {
 	exited           chan error
 }
 
-func startReplica(t *testing.T, name string, m *miniotest.Server, token string) *replica {
+func startReplica(t testing.TB, name string, m *miniotest.Server, token, dataDir string) *replica {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -54,7 +54,7 @@ func startReplica(t *testing.T, name string, m *miniotest.Server, token string) 
 	r.cmd = exec.Command(os.Args[0])
 	r.cmd.Env = append(os.Environ(), replicaEnv+"=1",
 		"CHILDMATCH_ADDR="+addr,
-		"CHILDMATCH_DATA_DIR="+t.TempDir(),
+		"CHILDMATCH_DATA_DIR="+dataDir,
 		"CHILDMATCH_MODELS_DIR="+filepath.Join(fixtures.RepoRoot(t), "models"),
 		"CHILDMATCH_ADMIN_TOKEN="+token,
 		"CHILDMATCH_WORKERS=1",
@@ -94,7 +94,7 @@ func startReplica(t *testing.T, name string, m *miniotest.Server, token string) 
 }
 
 // stop asks the process to shut down as an orchestrator would, and checks it does so cleanly.
-func (r *replica) stop(t *testing.T) {
+func (r *replica) stop(t testing.TB) {
 	t.Helper()
 	r.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -107,7 +107,7 @@ func (r *replica) stop(t *testing.T) {
 	}
 }
 
-func (r *replica) call(t *testing.T, method, path, contentType string, body []byte) (int, []byte) {
+func (r *replica) call(t testing.TB, method, path, contentType string, body []byte) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, r.url+path, bytes.NewReader(body))
 	if err != nil {
@@ -186,6 +186,12 @@ func (r *replica) found(t *testing.T, rel string, fields map[string]string) []st
 	return ids
 }
 
+func newToken() string {
+	secret := make([]byte, 16)
+	rand.Read(secret)
+	return hex.EncodeToString(secret)
+}
+
 // within polls cond until it holds or the deadline passes, and returns how long it took.
 func within(t *testing.T, deadline time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
@@ -209,11 +215,9 @@ func TestReplicas(t *testing.T) {
 	}
 	const propagation = time.Second
 	m := miniotest.Start(t)
-	secret := make([]byte, 16)
-	rand.Read(secret)
-	token := hex.EncodeToString(secret)
-	a := startReplica(t, "A", m, token)
-	b := startReplica(t, "B", m, token)
+	token := newToken()
+	a := startReplica(t, "A", m, token, t.TempDir())
+	b := startReplica(t, "B", m, token, t.TempDir())
 
 	for _, tc := range []struct {
 		name          string
