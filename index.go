@@ -1,5 +1,7 @@
 package childmatch
 
+import "time"
+
 // FaceRef says which case an indexed face belongs to. The photo it was found in is in the case record
 // (Face.PhotoID), so the index does not spend 16 bytes a face on it.
 type FaceRef struct {
@@ -9,10 +11,13 @@ type FaceRef struct {
 
 // FaceAttrs are the columns a search filters on, copied from the face's case.
 type FaceAttrs struct {
-	Kind   Kind
-	Status Status
-	Gender Gender
-	Age    int // years; 0 = not known
+	Kind     Kind
+	Status   Status
+	Gender   Gender
+	Age      int    // years; 0 = not known
+	State    string // where the case was seen; "" = not recorded
+	District string
+	Date     time.Time // when: the sighting, else the report
 }
 
 // SearchFilter restricts a search. An empty list admits every value; Age bounds admit faces whose case age
@@ -23,7 +28,15 @@ type SearchFilter struct {
 	Genders  []Gender
 	MinAge   int // 0 = no lower bound
 	MaxAge   int // 0 = no upper bound
-	Exclude  ID  // a case never to return (the case being matched); zero = none
+	// State and District, when set, admit only cases seen there (compared without case or surrounding
+	// space); a district needs its state, since names repeat across states.
+	State    string
+	District string
+	// From and Until bound the case's date (its sighting, else its report), both days included at day
+	// precision in UTC; zero = unbounded.
+	From    time.Time
+	Until   time.Time
+	Exclude ID // a case never to return (the case being matched); zero = none
 }
 
 // Hit is one search result: the best face of one case and its distance to the query.

@@ -88,7 +88,12 @@ func (s *Service) indexCase(c *Case) int {
 }
 
 func attrsOf(c *Case) FaceAttrs {
-	return FaceAttrs{Kind: c.Kind, Status: c.Status, Gender: c.Child.Gender, Age: c.Child.Age}
+	date := c.Sighting.Time
+	if date.IsZero() {
+		date = c.CreatedAt
+	}
+	return FaceAttrs{Kind: c.Kind, Status: c.Status, Gender: c.Child.Gender, Age: c.Child.Age,
+		State: c.Sighting.State, District: c.Sighting.District, Date: date}
 }
 
 // CreateCase validates details and stores a new open case. Officers file missing reports; shelters and
@@ -358,6 +363,10 @@ type SearchQuery struct {
 	Gender    Gender
 	MinAge    int
 	MaxAge    int
+	State     string    // where the case was seen; "" = anywhere
+	District  string    // needs State
+	From      time.Time // the case's date (sighting, else report) on or after this day; zero = any
+	Until     time.Time // on or before this day; zero = any
 }
 
 // SearchResult holds, per face found in the photo, the ranked candidates.
@@ -379,6 +388,20 @@ func (s *Service) Search(ctx context.Context, actor Actor, data []byte, q Search
 	if q.MinAge < 0 || q.MaxAge < 0 || (q.MaxAge > 0 && q.MinAge > q.MaxAge) {
 		return nil, FieldError("min_age", "and max_age must be a non-negative range")
 	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"state", &q.State}, {"district", &q.District}} {
+		if err := cleanText(f.name, f.v, MaxShortText); err != nil {
+			return nil, err
+		}
+	}
+	if q.District != "" && q.State == "" {
+		return nil, FieldError("state", "is needed with district: district names repeat across states")
+	}
+	if !q.From.IsZero() && !q.Until.IsZero() && q.Until.Before(q.From) {
+		return nil, FieldError("until", "is before from")
+	}
 	limit, err := checkLimit(q.Limit)
 	if err != nil {
 		return nil, err
@@ -399,6 +422,7 @@ func (s *Service) Search(ctx context.Context, actor Actor, data []byte, q Search
 		filter.Genders = []Gender{q.Gender, GenderUnknown}
 	}
 	filter.MinAge, filter.MaxAge = q.MinAge, q.MaxAge
+	filter.State, filter.District, filter.From, filter.Until = q.State, q.District, q.From, q.Until
 	res := &SearchResult{}
 	for _, df := range a.Faces {
 		cands, err := s.candidates(ctx, &df.Descriptor, limit, filter)

@@ -661,3 +661,51 @@ func TestDeleteCase(t *testing.T) {
 		t.Errorf("no case.delete event with its reason: %+v", trail.Events)
 	}
 }
+
+// TestSearchByPlaceAndDate: the place and date filters of a search are evaluated in the index, so a case
+// is found exactly when it was seen in the state (and district) and within the days asked for.
+func TestSearchByPlaceAndDate(t *testing.T) {
+	e := newEnv(t)
+	r := e.postJSON("/v1/cases", map[string]any{"kind": "missing", "child": map[string]any{"age": 9},
+		"sighting": map[string]any{"district": "Bhopal", "state": "Madhya Pradesh", "time": "2026-11-01T18:30:00+05:30"},
+		"reporter": map[string]any{"organisation": "GRP Bhopal"}})
+	var c caseResp
+	r.decode(t, &c)
+	e.addPhoto(c.ID, "obama/obama1.jpg")
+	for _, tc := range []struct {
+		name   string
+		fields map[string]string
+		found  bool
+		field  string // the field a refusal names
+	}{
+		{"no filter", nil, true, ""},
+		{"state, other spelling", map[string]string{"state": " madhya PRADESH"}, true, ""},
+		{"other state", map[string]string{"state": "Bihar"}, false, ""},
+		{"state and district", map[string]string{"state": "Madhya Pradesh", "district": "bhopal"}, true, ""},
+		{"other district", map[string]string{"state": "Madhya Pradesh", "district": "Itarsi"}, false, ""},
+		{"district without state", map[string]string{"district": "Bhopal"}, false, "state"},
+		{"from the next day", map[string]string{"from": "2026-11-02"}, false, ""},
+		{"until that day", map[string]string{"until": "2026-11-01"}, true, ""},
+		{"a window around it", map[string]string{"from": "2026-10-01", "until": "2026-11-30T00:00:00Z"}, true, ""},
+		{"until the day before", map[string]string{"until": "2026-10-31"}, false, ""},
+		{"not a date", map[string]string{"from": "1 Nov"}, false, "from"},
+		{"window backwards", map[string]string{"from": "2026-11-02", "until": "2026-11-01"}, false, "until"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.postPhoto("/v1/search", fixtures.Photo(t, "obama/obama3.jpg"), tc.fields)
+			if tc.field != "" {
+				var er errorResponse
+				r.decode(t, &er)
+				if r.status != http.StatusBadRequest || er.Error.Field != tc.field {
+					t.Fatalf("%d %s, want 400 naming %q", r.status, r.body, tc.field)
+				}
+				return
+			}
+			var m matchesResp
+			r.decode(t, &m)
+			if r.status != http.StatusOK || slices.Contains(caseIDs(m), c.ID) != tc.found {
+				t.Fatalf("%d: candidates %v, want the case found: %v", r.status, caseIDs(m), tc.found)
+			}
+		})
+	}
+}

@@ -198,7 +198,12 @@ func searchQuery(c *gin.Context, u *upload) (childmatch.SearchQuery, error) {
 			return q, err
 		}
 	}
-	return q, nil
+	q.State, q.District = u.field(c, "state"), u.field(c, "district")
+	if q.From, err = timeValue("from", u.field(c, "from")); err != nil {
+		return q, err
+	}
+	q.Until, err = timeValue("until", u.field(c, "until"))
+	return q, err
 }
 
 // blob streams a stored photo or face chip from MinIO.

@@ -171,7 +171,11 @@ func (s *Server) revokeToken(c *gin.Context) {
 
 // timeQuery reads an RFC 3339 time or a date (2026-11-01) from the query string.
 func timeQuery(c *gin.Context, name string) (time.Time, error) {
-	v := c.Query(name)
+	return timeValue(name, c.Query(name))
+}
+
+// timeValue parses a date or an RFC 3339 time; "" is the zero time.
+func timeValue(name, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}

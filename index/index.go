@@ -16,7 +16,10 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
+	"time"
+	"unsafe"
 
 	"childmatch"
 )
@@ -35,14 +38,57 @@ type Index struct {
 	cases   []childmatch.ID
 	attrs   []attrs
 	slots   slots // face id -> row
+	places  places
 	workers int
 }
 
 var _ childmatch.FaceIndex = (*Index)(nil)
 
-// attrs are a face's filter columns, coded small.
+// attrs are a face's filter columns, coded small: 8 bytes.
 type attrs struct {
 	kind, status, gender, age uint8
+	place                     uint16 // places.list[place-1] is where the case was seen; 0 = not recorded
+	day                       uint16 // the case's date in days since dayZero, at least 1
+}
+
+// dayZero is day 0 of the date column; dates before it count as day 1, after 2179 as the last day.
+var dayZero = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func dayOf(t time.Time) uint16 {
+	d := int(t.Sub(dayZero).Hours()) / 24
+	return uint16(min(max(d, 1), math.MaxUint16))
+}
+
+// place is a state and district as compared: lower case, without surrounding space.
+type place struct{ state, district string }
+
+func placeOf(state, district string) place {
+	return place{strings.ToLower(strings.TrimSpace(state)), strings.ToLower(strings.TrimSpace(district))}
+}
+
+// places is the dictionary of the place column. It only grows; India has under a thousand districts, so
+// the 65,535 codes are never exhausted in practice, and a place beyond them is coded as not recorded.
+type places struct {
+	list []place
+	code map[place]uint16
+}
+
+func (p *places) encode(pl place) uint16 {
+	if pl == (place{}) {
+		return 0
+	}
+	if c, ok := p.code[pl]; ok {
+		return c
+	}
+	if len(p.list) == math.MaxUint16 {
+		return 0
+	}
+	if p.code == nil {
+		p.code = map[place]uint16{}
+	}
+	p.list = append(p.list, pl)
+	p.code[pl] = uint16(len(p.list))
+	return uint16(len(p.list))
 }
 
 var (
@@ -52,12 +98,14 @@ var (
 		childmatch.GenderMale: 2, childmatch.GenderOther: 3}
 )
 
-func encode(a childmatch.FaceAttrs) attrs {
+// encode codes a face's attributes, adding its place to the dictionary; the caller holds the write lock.
+func (ix *Index) encode(a childmatch.FaceAttrs) attrs {
 	age := a.Age
 	if age < 0 || age > 255 {
 		age = 0
 	}
-	return attrs{kind: kindCode[a.Kind], status: statusCode[a.Status], gender: genderCode[a.Gender], age: uint8(age)}
+	return attrs{kind: kindCode[a.Kind], status: statusCode[a.Status], gender: genderCode[a.Gender], age: uint8(age),
+		place: ix.places.encode(placeOf(a.State, a.District)), day: dayOf(a.Date)}
 }
 
 // New returns an empty index that scans with one worker per CPU.
@@ -85,7 +133,7 @@ func (ix *Index) Bytes() int {
 	defer ix.mu.RUnlock()
 	const id = len(childmatch.ID{})
 	return cap(ix.vecs)*4 + cap(ix.codes) + cap(ix.errs) + (cap(ix.faces)+cap(ix.cases))*id +
-		cap(ix.attrs)*4 + ix.slots.bytes()
+		cap(ix.attrs)*int(unsafe.Sizeof(attrs{})) + ix.slots.bytes() + ix.places.bytes()
 }
 
 // Grow makes room for n more faces, so that loading a known number of faces allocates each column once
@@ -109,7 +157,7 @@ func (ix *Index) Add(ref childmatch.FaceRef, d *childmatch.Descriptor, a childma
 		row := int(ix.slots.cells[cell] - 1)
 		copy(ix.vecs[row*childmatch.DescriptorLen:], d[:])
 		ix.errs[row] = errByte(quantise(d, ix.codes[row*codeLen:(row+1)*codeLen]))
-		ix.cases[row], ix.attrs[row] = ref.CaseID, encode(a)
+		ix.cases[row], ix.attrs[row] = ref.CaseID, ix.encode(a)
 		return
 	}
 	row := len(ix.faces)
@@ -118,7 +166,7 @@ func (ix *Index) Add(ref childmatch.FaceRef, d *childmatch.Descriptor, a childma
 	ix.errs = append(ix.errs, errByte(quantise(d, ix.codes[row*codeLen:])))
 	ix.faces = append(ix.faces, ref.FaceID)
 	ix.cases = append(ix.cases, ref.CaseID)
-	ix.attrs = append(ix.attrs, encode(a))
+	ix.attrs = append(ix.attrs, ix.encode(a))
 	ix.slots.insert(ref.FaceID, row, ix.faces)
 }
 
@@ -126,14 +174,14 @@ func (ix *Index) Add(ref childmatch.FaceRef, d *childmatch.Descriptor, a childma
 func (ix *Index) Clear() {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.vecs, ix.codes, ix.errs, ix.faces, ix.cases, ix.attrs, ix.slots = nil, nil, nil, nil, nil, nil, slots{}
+	ix.vecs, ix.codes, ix.errs, ix.faces, ix.cases, ix.attrs, ix.slots, ix.places = nil, nil, nil, nil, nil, nil, slots{}, places{}
 }
 
 // SetCaseAttrs changes the filter columns of every face of a case.
 func (ix *Index) SetCaseAttrs(caseID childmatch.ID, a childmatch.FaceAttrs) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	enc := encode(a)
+	enc := ix.encode(a)
 	for i := range ix.cases {
 		if ix.cases[i] == caseID {
 			ix.attrs[i] = enc
@@ -175,11 +223,29 @@ func (ix *Index) removeRow(i int) {
 type filter struct {
 	kinds, statuses, genders uint8 // bit c set: code c admitted
 	minAge, maxAge           int
+	places                   []uint64 // bit c set: place code c admitted; nil = every place
+	from, until              uint16   // admitted days, inclusive
 	exclude                  childmatch.ID
 }
 
-func compile(f childmatch.SearchFilter) filter {
-	c := filter{kinds: 0xff, statuses: 0xff, genders: 0xff, minAge: f.MinAge, maxAge: f.MaxAge, exclude: f.Exclude}
+// compile turns a SearchFilter into masks; the caller holds the read lock (for the place dictionary).
+func (ix *Index) compile(f childmatch.SearchFilter) filter {
+	c := filter{kinds: 0xff, statuses: 0xff, genders: 0xff, minAge: f.MinAge, maxAge: f.MaxAge, exclude: f.Exclude,
+		until: math.MaxUint16}
+	if !f.From.IsZero() {
+		c.from = dayOf(f.From)
+	}
+	if !f.Until.IsZero() {
+		c.until = dayOf(f.Until)
+	}
+	if want := placeOf(f.State, f.District); want != (place{}) {
+		c.places = make([]uint64, (len(ix.places.list)+1+63)/64)
+		for i, p := range ix.places.list {
+			if p.state == want.state && (want.district == "" || p.district == want.district) {
+				c.places[(i+1)/64] |= 1 << ((i + 1) % 64)
+			}
+		}
+	}
 	if len(f.Kinds) > 0 {
 		c.kinds = 0
 		for _, k := range f.Kinds {
@@ -215,7 +281,10 @@ func (f *filter) admits(a attrs) bool {
 	if a.age != 0 && ((f.minAge > 0 && int(a.age) < f.minAge) || (f.maxAge > 0 && int(a.age) > f.maxAge)) {
 		return false
 	}
-	return true
+	if a.day < f.from || a.day > f.until {
+		return false
+	}
+	return f.places == nil || f.places[a.place/64]&(1<<(a.place%64)) != 0
 }
 
 // Search returns the k cases whose nearest admitted face is nearest to q, nearest first, ties broken by
@@ -231,13 +300,13 @@ func (ix *Index) SearchBatch(qs []childmatch.Descriptor, k int, f childmatch.Sea
 	if k <= 0 || len(qs) == 0 {
 		return out
 	}
-	flt := compile(f)
 	queries := make([]*query, len(qs))
 	for i := range qs {
 		queries[i] = newQuery(&qs[i])
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	flt := ix.compile(f)
 	n := len(ix.faces)
 	workers := ix.workers
 	if n < parallelMin || workers < 2 {
@@ -320,4 +389,13 @@ func (ix *Index) scan(qs []*query, f *filter, lo, hi int, tops []topK) {
 			}
 		}
 	}
+}
+
+// bytes is the dictionary's memory: the strings, their headers and the map (about 2 words an entry).
+func (p *places) bytes() int {
+	n := cap(p.list) * int(unsafe.Sizeof(place{}))
+	for _, pl := range p.list {
+		n += len(pl.state) + len(pl.district) + 2*int(unsafe.Sizeof(place{}))
+	}
+	return n
 }

@@ -6,8 +6,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"childmatch"
 	"childmatch/fixtures"
@@ -41,6 +43,10 @@ func naive(faces []face, q *childmatch.Descriptor, k int, f childmatch.SearchFil
 			!in(len(f.Statuses), func(i int) bool { return f.Statuses[i] == a.Status }) ||
 			!in(len(f.Genders), func(i int) bool { return f.Genders[i] == a.Gender }) ||
 			(a.Age != 0 && f.MinAge > 0 && a.Age < f.MinAge) || (a.Age != 0 && f.MaxAge > 0 && a.Age > f.MaxAge) ||
+			(f.State != "" && !strings.EqualFold(strings.TrimSpace(f.State), strings.TrimSpace(a.State))) ||
+			(f.District != "" && !strings.EqualFold(strings.TrimSpace(f.District), strings.TrimSpace(a.District))) ||
+			(!f.From.IsZero() && a.Date.Before(f.From.Truncate(24*time.Hour))) ||
+			(!f.Until.IsZero() && !a.Date.Before(f.Until.Truncate(24*time.Hour).Add(24*time.Hour))) ||
 			fc.ref.CaseID == f.Exclude {
 			continue
 		}
@@ -72,6 +78,10 @@ var (
 	kinds    = []childmatch.Kind{childmatch.KindMissing, childmatch.KindFound}
 	statuses = []childmatch.Status{childmatch.StatusOpen, childmatch.StatusMatched, childmatch.StatusClosed}
 	genders  = []childmatch.Gender{childmatch.GenderUnknown, childmatch.GenderFemale, childmatch.GenderMale, childmatch.GenderOther}
+	// places: two districts of one name in two states, spellings that differ in case and space, none.
+	testPlaces = [][2]string{{"Bihar", "Aurangabad"}, {"Maharashtra", "Aurangabad"}, {"bihar ", "Patna"},
+		{"Madhya Pradesh", "Bhopal"}, {"", ""}}
+	day0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // generate makes n faces over cases of facesPerCase faces; distinct draws from pool vectors, so a small
@@ -155,8 +165,10 @@ func generateFrom(r *rand.Rand, n, facesPerCase int, vecs []childmatch.Descripto
 	var c face
 	for i := 0; i < n; i++ {
 		if i%facesPerCase == 0 {
+			pl := testPlaces[r.IntN(len(testPlaces))]
 			c = face{ref: childmatch.FaceRef{CaseID: childmatch.NewID()}, attrs: childmatch.FaceAttrs{
-				Kind: kinds[r.IntN(2)], Status: statuses[r.IntN(3)], Gender: genders[r.IntN(4)], Age: r.IntN(18)}}
+				Kind: kinds[r.IntN(2)], Status: statuses[r.IntN(3)], Gender: genders[r.IntN(4)], Age: r.IntN(18),
+				State: pl[0], District: pl[1], Date: day0.Add(time.Duration(r.IntN(60*24)) * time.Hour)}}
 		}
 		f := c
 		f.ref.FaceID = childmatch.NewID()
@@ -211,6 +223,12 @@ func TestSearchMatchesNaive(t *testing.T) {
 		{MinAge: 6, MaxAge: 10},
 		{MaxAge: 3, Statuses: []childmatch.Status{childmatch.StatusMatched, childmatch.StatusClosed}},
 		{Kinds: []childmatch.Kind{"nothing"}},
+		{State: "BIHAR"},
+		{State: "Bihar", District: " aurangabad"},
+		{State: "Maharashtra", District: "Patna"},
+		{From: day0.Add(10 * 24 * time.Hour), Until: day0.Add(20*24*time.Hour + 5*time.Hour)},
+		{Until: day0.Add(3 * 24 * time.Hour), State: "madhya pradesh", Kinds: []childmatch.Kind{childmatch.KindFound}},
+		{State: "Nowhere"},
 	}
 	type namedSet struct {
 		name  string

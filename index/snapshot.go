@@ -13,16 +13,17 @@ import (
 	"childmatch"
 )
 
-// Snapshot format, version 1: a header, the columns as they lie in memory, and a CRC-32C of everything
-// before it. The columns are written in the machine's byte order, which the header records, so that
+// Snapshot format, version 2: a header, the columns as they lie in memory, the place dictionary, and a
+// CRC-32C of everything before it. The columns are written in the machine's byte order, which the header records, so that
 // loading is a copy; a snapshot from a machine of the other order is refused and the index rebuilt.
 //
 //	magic "CMIX" | version u32 | byte-order mark u32 | code scale f64 | position [16] | rows u64
-//	vecs rows×128×f32 | codes rows×128×i8 | errs rows×u8 | faces rows×16 | cases rows×16 | attrs rows×4
+//	vecs rows×128×f32 | codes rows×128×i8 | errs rows×u8 | faces rows×16 | cases rows×16 | attrs rows×8
+//	places u32 | per place: state length u16, state, district length u16, district
 //	crc32c u32 (little-endian)
 const (
 	snapshotMagic   = "CMIX"
-	snapshotVersion = 1
+	snapshotVersion = 2
 	byteOrderMark   = 0x01020304
 )
 
@@ -65,6 +66,13 @@ func (ix *Index) WriteSnapshot(w io.Writer, position childmatch.ID) error {
 			return err
 		}
 	}
+	binary.Write(bw, binary.NativeEndian, uint32(len(ix.places.list)))
+	for _, p := range ix.places.list {
+		for _, str := range []string{p.state, p.district} {
+			binary.Write(bw, binary.NativeEndian, uint16(len(str)))
+			bw.WriteString(str)
+		}
+	}
 	if err := bw.Flush(); err != nil {
 		return err
 	}
@@ -98,6 +106,29 @@ func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
 			return childmatch.ID{}, fmt.Errorf("%w: truncated: %v", ErrBadSnapshot, err)
 		}
 	}
+	var count uint32
+	if err := binary.Read(tr, binary.NativeEndian, &count); err != nil || count > math.MaxUint16 {
+		return childmatch.ID{}, fmt.Errorf("%w: place dictionary: %d places, %v", ErrBadSnapshot, count, err)
+	}
+	readString := func() (string, error) {
+		var n uint16
+		if err := binary.Read(tr, binary.NativeEndian, &n); err != nil {
+			return "", err
+		}
+		b := make([]byte, n)
+		_, err := io.ReadFull(tr, b)
+		return string(b), err
+	}
+	for range count {
+		state, err := readString()
+		district, err2 := readString()
+		if err != nil || err2 != nil {
+			return childmatch.ID{}, fmt.Errorf("%w: place dictionary truncated", ErrBadSnapshot)
+		}
+		if fresh.places.encode(place{state, district}) != uint16(len(fresh.places.list)) {
+			return childmatch.ID{}, fmt.Errorf("%w: place dictionary holds a place twice or an empty one", ErrBadSnapshot)
+		}
+	}
 	want := sum.Sum32()
 	var got uint32
 	if err := binary.Read(tr, binary.LittleEndian, &got); err != nil {
@@ -107,7 +138,7 @@ func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
 		return childmatch.ID{}, fmt.Errorf("%w: checksum %08x, content sums to %08x", ErrBadSnapshot, got, want)
 	}
 	for _, a := range fresh.attrs {
-		if a.kind > 1 || a.status > 2 || a.gender > 3 {
+		if a.kind > 1 || a.status > 2 || a.gender > 3 || int(a.place) > len(fresh.places.list) {
 			return childmatch.ID{}, fmt.Errorf("%w: filter column out of range", ErrBadSnapshot)
 		}
 	}
@@ -117,6 +148,6 @@ func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.vecs, ix.codes, ix.errs, ix.faces, ix.cases, ix.attrs = fresh.vecs, fresh.codes, fresh.errs, fresh.faces, fresh.cases, fresh.attrs
-	ix.slots = fresh.slots
+	ix.slots, ix.places = fresh.slots, fresh.places
 	return h.Position, nil
 }
