@@ -318,8 +318,13 @@ func TestGoKernelSearch(t *testing.T) {
 	defer func() { useAVX2 = saved }()
 	r := rand.New(rand.NewPCG(13, 14))
 	faces := generate(r, parallelMin+3000, 2, parallelMin)
-	ix := build(faces, 2)
-	for qi := 0; qi < 10; qi++ {
+	agreesWithNaive(t, build(faces, 2), faces, r, 10)
+}
+
+// agreesWithNaive checks the top 10 of random queries, unfiltered, against the naive scan of faces.
+func agreesWithNaive(t *testing.T, ix *Index, faces []face, r *rand.Rand, queries int) {
+	t.Helper()
+	for qi := 0; qi < queries; qi++ {
 		q := fixtures.RandomDescriptor(r)
 		same(t, fmt.Sprint("query ", qi), ix.Search(&q, 10, childmatch.SearchFilter{}), naive(faces, &q, 10, childmatch.SearchFilter{}))
 	}

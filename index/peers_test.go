@@ -102,17 +102,6 @@ func BenchmarkPeers(b *testing.B) {
 		lines = append(lines, line)
 		b.ReportMetric(line["single_p50_ms"].(float64), fmt.Sprintf("p50-ms/%d-cores", workers))
 	}
-	var snap bytes.Buffer
-	if err := ix.WriteSnapshot(&snap, childmatch.ID{}); err != nil {
-		b.Fatal(err)
-	}
-	t := time.Now()
-	if _, err := New().ReadSnapshot(bytes.NewReader(snap.Bytes())); err != nil {
-		b.Fatal(err)
-	}
-	for _, l := range lines {
-		l["snapshot_load_seconds"] = time.Since(t).Seconds()
-	}
 	lines = append(lines, bandwidth(b)...)
 
 	write := func(name string, data any) {

@@ -3,7 +3,6 @@ package index
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -42,10 +41,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if loaded.Len() != len(faces) {
 		t.Fatalf("%d faces after updates, want %d", loaded.Len(), len(faces))
 	}
-	for qi := 0; qi < 20; qi++ {
-		q := fixtures.RandomDescriptor(r)
-		same(t, fmt.Sprint("query ", qi), loaded.Search(&q, 10, childmatch.SearchFilter{}), naive(faces, &q, 10, childmatch.SearchFilter{}))
-	}
+	agreesWithNaive(t, loaded, faces, r, 20)
 }
 
 // TestSnapshotDamage: a flipped byte anywhere, a truncation or another format is refused with
