@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -99,9 +100,12 @@ func randomPool(r *rand.Rand, n int) []childmatch.Descriptor {
 }
 
 // Adversarial pools for the first pass's bound (quant.go).
+// Each says what its index must show, so that a pool that stops reaching its path fails rather than
+// passing quietly.
 var adversarial = []struct {
-	name string
-	pool func(r *rand.Rand, n int) []childmatch.Descriptor
+	name  string
+	pool  func(r *rand.Rand, n int) []childmatch.Descriptor
+	holds func(ix *Index) bool
 }{
 	// Distances that differ in the last float32 bits: one vector nudged by an ulp or so per row, so
 	// the first pass cannot separate them and the bound's slack decides.
@@ -114,37 +118,42 @@ var adversarial = []struct {
 			vecs[i][j] = math.Nextafter32(vecs[i][j], float32(r.IntN(3)-1))
 		}
 		return vecs
-	}},
-	// Rows sitting exactly on code boundaries (half a code step), where rounding error is largest.
+	}, nil},
+	// Rows sitting on code boundaries (half a code step), where rounding error is largest.
 	{"code boundaries", func(r *rand.Rand, n int) []childmatch.Descriptor {
 		vecs := make([]childmatch.Descriptor, n)
 		for i := range vecs {
 			for j := range vecs[i] {
-				vecs[i][j] = float32((float64(r.IntN(100)-50) + 0.5) * codeScale)
+				vecs[i][j] = childmatch.DescriptorMean[j] + float32((float64(r.IntN(100)-50)+0.5)*codeScale)
 			}
 		}
 		return vecs
+	}, func(ix *Index) bool { // every row's error is near its largest, sqrt(128)·codeScale/2
+		return slices.Min(ix.errs) >= errByte(0.99*math.Sqrt(codeLen)*codeScale/2)
 	}},
-	// Components beyond the code range: clamped codes, unbounded error bytes, always exact.
+	// Components beyond the code range among ordinary rows: clamped codes, unbounded error bytes, always exact.
 	{"clamped", func(r *rand.Rand, n int) []childmatch.Descriptor {
 		vecs := randomPool(r, n)
 		for i := range vecs {
+			f := float32(1 + r.IntN(4)) // a quarter of the rows as they are, the rest clamped
 			for j := range vecs[i] {
-				vecs[i][j] *= float32(1 + r.IntN(20))
+				vecs[i][j] *= f
 			}
 		}
 		return vecs
+	}, func(ix *Index) bool {
+		return slices.Contains(ix.errs, errUnbounded) && slices.ContainsFunc(ix.errs, func(b uint8) bool { return b < errUnbounded })
 	}},
-	// Tiny vectors: everything codes to zero and the first pass sees only the error bounds.
-	{"tiny", func(r *rand.Rand, n int) []childmatch.Descriptor {
+	// Rows a hair from the code centre: everything codes to zero and the first pass sees only the error bounds.
+	{"at the centre", func(r *rand.Rand, n int) []childmatch.Descriptor {
 		vecs := randomPool(r, n)
 		for i := range vecs {
 			for j := range vecs[i] {
-				vecs[i][j] *= 1e-3
+				vecs[i][j] = childmatch.DescriptorMean[j] + (vecs[i][j]-childmatch.DescriptorMean[j])*1e-3
 			}
 		}
 		return vecs
-	}},
+	}, func(ix *Index) bool { return !slices.ContainsFunc(ix.codes, func(c int8) bool { return c != 0 }) }},
 	// A cluster of near-duplicates around the query region and far rows, like one child photographed
 	// many times among strangers.
 	{"clusters", func(r *rand.Rand, n int) []childmatch.Descriptor {
@@ -157,7 +166,7 @@ var adversarial = []struct {
 			}
 		}
 		return vecs
-	}},
+	}, nil},
 }
 
 func generateFrom(r *rand.Rand, n, facesPerCase int, vecs []childmatch.Descriptor) []face {
@@ -234,18 +243,22 @@ func TestSearchMatchesNaive(t *testing.T) {
 		name  string
 		faces []face
 		k     int
+		holds func(ix *Index) bool
 	}
 	var all []namedSet
 	for _, set := range sets {
-		all = append(all, namedSet{set.name, generate(r, set.n, set.perCase, set.pool), set.k})
+		all = append(all, namedSet{set.name, generate(r, set.n, set.perCase, set.pool), set.k, nil})
 	}
 	for _, adv := range adversarial {
-		all = append(all, namedSet{adv.name, generateFrom(r, 4000, 2, adv.pool(r, 4000)), 10})
+		all = append(all, namedSet{adv.name, generateFrom(r, 4000, 2, adv.pool(r, 4000)), 10, adv.holds})
 	}
 	for _, set := range all {
 		faces := set.faces
 		for _, workers := range []int{1, 3} {
 			ix := build(faces, workers)
+			if set.holds != nil && !set.holds(ix) {
+				t.Errorf("%s: the index does not show what the pool is for", set.name)
+			}
 			for fi, f := range filters {
 				qs := make([]childmatch.Descriptor, 5)
 				for qi := range qs {

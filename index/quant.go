@@ -8,8 +8,9 @@ import (
 
 // The first pass and why it is exact.
 //
-// Every row keeps, beside its float32 descriptor x, a code c: one signed byte per component,
-// c_j = clamp(round(x_j/codeScale), -127, 127), so x̂ = codeScale·c approximates x. The row also keeps
+// Every row keeps, beside its float32 descriptor x, a code c: one signed byte per component of x relative
+// to the centre m = childmatch.DescriptorMean, c_j = clamp(round((x_j - m_j)/codeScale), -127, 127), so
+// x̂ = m + codeScale·c approximates x. The row also keeps
 // an upper bound on its own quantisation error, e_x >= |x - x̂| (Euclidean), stored as a byte b in units
 // of errUnit (e_x = b·errUnit), or b = errUnbounded when the error is larger than 254 units (components
 // clamped, or descriptors not shaped like dlib's); such rows are always computed exactly. The query is
@@ -19,7 +20,7 @@ import (
 //
 //	|q - x| >= |q̂ - x̂| - |q - q̂| - |x - x̂| >= codeScale·sqrt(D) - e_q - e_x            (1)
 //
-// where D = Σ(cq_j - c_j)² is computed exactly in int32 (at most 128·254² = 8,258,048). So
+// (the centre cancels in q̂ - x̂ = codeScale·(c_q - c), so it changes no distance, only which codes clamp), where D = Σ(cq_j - c_j)² is computed exactly in int32 (at most 128·254² = 8,258,048). So
 // LB = codeScale·sqrt(D) - e_q - e_x is a lower bound on the true distance of the row.
 //
 // The scan keeps the best k cases found so far; its worst kept squared distance w (computed by the
@@ -41,11 +42,14 @@ import (
 // w changes (about k·ln(n/k) times in a scan), and skips the row when D > limit[b].
 
 const (
-	// codeScale maps a component to its code. dlib's descriptors have components within about ±0.35
-	// (real faces of the shared set: at most 0.33; synthetic ones at norm 1: 0.5 in one in 10⁵), so
-	// ±127 codes cover ±0.40 and the rounding error is at most codeScale/2 = 0.0016 per component,
-	// about 0.010 for a whole row.
-	codeScale = 0.40 / 127
+	// codeScale maps a component, relative to the centre, to its code. dlib's descriptors lie around a
+	// mean of norm 1.33 and spread little around it (shape.go): components of the shared set's 95 faces
+	// reach ±0.54 but lie within ±0.22 of the mean (±0.225 when each person's own photos are left out of
+	// the mean), and the most spread component has a standard deviation of 0.084. ±127 codes cover ±0.30
+	// around the centre, a third more than any real face needs and 3.6 standard deviations of the widest
+	// component, so a synthetic face clamps about a few times in a million (6 of 1M); the rounding error is at most
+	// codeScale/2 = 0.0012 per component, about 0.008 for a whole row.
+	codeScale = 0.30 / 127
 	// errUnit is the unit of a row's stored error bound: 254 units cover an error of 0.1, ten times
 	// the typical one, so only rows with clamped components or foreign shapes fall back to exact.
 	errUnit      = 0.1 / 254
@@ -55,14 +59,16 @@ const (
 	absSlack = 1e-6
 )
 
-// quantise codes d and returns the code and an upper bound on |d - codeScale·code| in float64.
+// quantise codes d and returns the code and an upper bound on |d - (DescriptorMean + codeScale·code)| in float64.
 func quantise(d *childmatch.Descriptor, code []int8) float64 {
 	var e float64
 	for j, v := range d {
-		c := math.Round(float64(v) / codeScale)
+		// Exact in float64 for components of ordinary size, otherwise within 1e-16, far inside absSlack.
+		x := float64(v) - float64(childmatch.DescriptorMean[j])
+		c := math.Round(x / codeScale)
 		c = max(-127, min(127, c))
 		code[j] = int8(c)
-		diff := float64(v) - c*codeScale
+		diff := x - c*codeScale
 		e += diff * diff
 	}
 	// float64 rounding in the sum and the square root is below 1e-15 relative; the factor covers it.

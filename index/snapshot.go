@@ -13,17 +13,19 @@ import (
 	"childmatch"
 )
 
-// Snapshot format, version 2: a header, the columns as they lie in memory, the place dictionary, and a
-// CRC-32C of everything before it. The columns are written in the machine's byte order, which the header records, so that
+// Snapshot format, version 3: a header, the columns as they lie in memory, the place dictionary, and a
+// CRC-32C of everything before it. Codes depend on codeScale and the centre (childmatch.DescriptorMean), so a
+// snapshot coded with others is refused like a corrupt one. The columns are written in the machine's byte order, which the header records, so that
 // loading is a copy; a snapshot from a machine of the other order is refused and the index rebuilt.
 //
-//	magic "CMIX" | version u32 | byte-order mark u32 | code scale f64 | position [16] | rows u64
+//	magic "CMIX" | version u32 | byte-order mark u32 | code scale f64 | code centre's CRC-32C u32 |
+//	position [16] | rows u64
 //	vecs rows×128×f32 | codes rows×128×i8 | errs rows×u8 | faces rows×16 | cases rows×16 | attrs rows×8
 //	places u32 | per place: state length u16, state, district length u16, district
 //	crc32c u32 (little-endian)
 const (
 	snapshotMagic   = "CMIX"
-	snapshotVersion = 2
+	snapshotVersion = 3
 	byteOrderMark   = 0x01020304
 )
 
@@ -41,11 +43,17 @@ func asBytes[T any](s []T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
 }
 
+// centreSum identifies the code centre in a snapshot's header.
+func centreSum() uint32 {
+	return crc32.Checksum(asBytes(childmatch.DescriptorMean[:]), castagnoli)
+}
+
 type header struct {
 	Magic    [4]byte
 	Version  uint32
 	BOM      uint32
 	Scale    float64
+	Centre   uint32
 	Position childmatch.ID
 	Rows     uint64
 }
@@ -56,7 +64,7 @@ func (ix *Index) WriteSnapshot(w io.Writer, position childmatch.ID) error {
 	defer ix.mu.RUnlock()
 	sum := crc32.New(castagnoli)
 	bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 1<<20)
-	h := header{Version: snapshotVersion, BOM: byteOrderMark, Scale: codeScale, Position: position, Rows: uint64(len(ix.faces))}
+	h := header{Version: snapshotVersion, BOM: byteOrderMark, Scale: codeScale, Centre: centreSum(), Position: position, Rows: uint64(len(ix.faces))}
 	copy(h.Magic[:], snapshotMagic)
 	if err := binary.Write(bw, binary.NativeEndian, &h); err != nil {
 		return err
@@ -91,8 +99,8 @@ func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
 	switch {
 	case string(h.Magic[:]) != snapshotMagic:
 		return childmatch.ID{}, fmt.Errorf("%w: not a snapshot", ErrBadSnapshot)
-	case h.Version != snapshotVersion || h.BOM != byteOrderMark || h.Scale != codeScale:
-		return childmatch.ID{}, fmt.Errorf("%w: format %d, byte order %#x, code scale %g: not this build's", ErrBadSnapshot, h.Version, h.BOM, h.Scale)
+	case h.Version != snapshotVersion || h.BOM != byteOrderMark || h.Scale != codeScale || h.Centre != centreSum():
+		return childmatch.ID{}, fmt.Errorf("%w: format %d, byte order %#x, code scale %g, centre %#x: not this build's", ErrBadSnapshot, h.Version, h.BOM, h.Scale, h.Centre)
 	case h.Rows > math.MaxInt32:
 		return childmatch.ID{}, fmt.Errorf("%w: %d rows", ErrBadSnapshot, h.Rows)
 	}

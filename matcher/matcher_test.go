@@ -81,20 +81,7 @@ func TestDetectionOnSharedPhotos(t *testing.T) {
 // TestSamePersonCloser: with the real model, a photo of a person lies under 0.6 from another photo of
 // that person for most photos, and most pairs of different people lie over 0.6.
 func TestSamePersonCloser(t *testing.T) {
-	type sample struct {
-		person string
-		d      childmatch.Descriptor
-	}
-	var samples []sample
-	for person, photos := range fixtures.People(t) {
-		for _, rel := range photos {
-			a := analyze(t, fixtures.Photo(t, rel))
-			if len(a.Faces) != 1 {
-				t.Fatalf("%s: %d faces", rel, len(a.Faces))
-			}
-			samples = append(samples, sample{person, a.Faces[0].Descriptor})
-		}
-	}
+	samples := peopleDescriptors(t)
 	withMate, impostorFar, impostors := 0, 0, 0
 	var genuine, impostor []float64
 	for i := range samples {
@@ -103,8 +90,8 @@ func TestSamePersonCloser(t *testing.T) {
 			if i == j {
 				continue
 			}
-			d := float64(samples[i].d.Distance(&samples[j].d))
-			if samples[i].person == samples[j].person {
+			d := float64(samples[i].Descriptor.Distance(&samples[j].Descriptor))
+			if samples[i].Person == samples[j].Person {
 				mate = mate || d < 0.6
 				if j > i {
 					genuine = append(genuine, d)
