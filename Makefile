@@ -20,12 +20,12 @@ test: packages models minio
 # Go benchmarks of the index, the pipeline, uploads and restarts, then enrolment side by side with Python's
 # face_recognition (bench/results/enrol.md) and the index beside FAISS and hnswlib (bench/results/index.md).
 bench: packages models minio
-	$(GO) test -run '^$$' -bench . -benchtime 20x ./index/
+	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot' -benchtime 20x ./index/
 	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze' -benchtime 10x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkUploadAt100k' -benchtime 20x ./api/
 	$(GO) test -run '^$$' -bench 'BenchmarkRestart' -benchtime 3x ./cmd/childmatch/
 	GO=$(GO) bench/enrol.sh $(FACES)
-	GO=$(GO) bench/index.sh
+	GO=$(GO) bench/index.sh $(FACES)
 
 # The pipeline's levers, one eval run each (bench/results/levers.md); about ten minutes.
 levers: packages models build

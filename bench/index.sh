@@ -1,72 +1,61 @@
 #!/usr/bin/env bash
-# The index side by side with its peers on the same vectors and queries (bench/results/index.md):
-# BenchmarkPeers writes N dlib-shaped random faces, 100 queries and the exact top 10, measures childmatch's
-# index and the memory bandwidth; then FAISS IndexFlatL2 from PyPI's faiss-cpu and from Debian's
-# python3-faiss, and hnswlib (M=16, ef=64), each build once and measured with 1 and 2 threads.
-# N=1000000 by default; HNSW_N (default 100000) caps hnswlib, whose build at 1M takes over 8 minutes.
+# The index at national scale beside its peers, on the same vectors and queries (bench/results/index.md):
+#   1. matcher's TestWriteDescriptors embeds every photo of the shared person folders (one face each);
+#   2. index's BenchmarkScale plants those real faces among N synthetic dlib-shaped ones for each size,
+#      measures childmatch's index (build, single-query p50/p99 on 1 and 2 workers, batch, exactness against
+#      a naive scan, genuine pairs found, bytes/face, snapshot load) and writes the data set for the peers;
+#      BenchmarkMemoryBandwidth measures the streaming read rate that bounds any scan;
+#   3. bench/index_peers.py measures FAISS IndexFlatL2 (PyPI faiss-cpu and Debian's python3-faiss) at every
+#      size and hnswlib (M=16, ef=64) up to HNSW_MAX_N (default 1M: its build takes ~8 minutes at 1M);
+#   4. bench/index_report.py writes the tables, ratios and goals.
+# Usage: bench/index.sh [faces dir (default ../shared/testdata/faces)] [output (default bench/results/index.md)]
+# INDEX_BENCH_SIZES (default "100000 1000000 4000000") chooses the sizes. The full run takes about a quarter
+# of an hour on 2 cores and needs about 8 GB of memory and 3 GB in the temporary folder at 4M.
+# INDEX_BENCH_RAW, if set, names a file that receives a copy of the raw results (JSON lines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${N:-1000000}
-hnsw_n=${HNSW_N:-100000}
-out=${1:-bench/results/index.md}
+data=$(cd "${1:-../shared/testdata/faces}" && pwd)
+out=${2:-bench/results/index.md}
 GO=${GO:-go}
+sizes=${INDEX_BENCH_SIZES:-100000 1000000 4000000}
+hnsw_max=${HNSW_MAX_N:-1000000}
 bench/index-venv.sh >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+log() { echo "index.sh: $(date +%T) $*" >&2; }
 
-run_peers() { # dir
-  bin/pyvenv-index/bin/python bench/index_peers.py --dir "$1" --peer faiss-cpu --out "$1/results.jsonl"
-  /usr/bin/python3 bench/index_peers.py --dir "$1" --peer faiss-debian --out "$1/results.jsonl"
-}
-mkdir -p "$tmp/main"
-CHILDMATCH_PEERS_DIR="$tmp/main" CHILDMATCH_PEERS_N="$n" "$GO" test -run '^$' -bench 'BenchmarkPeers$' -benchtime 1x -timeout 60m ./index/ | grep -E '^Benchmark|ok|FAIL'
-run_peers "$tmp/main"
-if [ "$hnsw_n" -ge "$n" ]; then
-  /usr/bin/python3 bench/index_peers.py --dir "$tmp/main" --peer hnswlib --out "$tmp/main/results.jsonl"
-else
-  mkdir -p "$tmp/hnsw"
-  CHILDMATCH_PEERS_DIR="$tmp/hnsw" CHILDMATCH_PEERS_N="$hnsw_n" "$GO" test -run '^$' -bench 'BenchmarkPeers$' -benchtime 1x -timeout 60m ./index/ >/dev/null
-  run_peers "$tmp/hnsw"
-  /usr/bin/python3 bench/index_peers.py --dir "$tmp/hnsw" --peer hnswlib --out "$tmp/hnsw/results.jsonl"
-  grep -hv '"peer": "memory"' "$tmp/hnsw/results.jsonl" >> "$tmp/main/results.jsonl"
+log "descriptors of $data"
+CHILDMATCH_FACES="$data" CHILDMATCH_DESCRIPTORS_OUT="$tmp/descriptors.json" \
+  "$GO" test -count=1 -run '^TestWriteDescriptors$' ./matcher/ >/dev/null
+
+log "Go benchmarks at $sizes"
+if ! CHILDMATCH_DESCRIPTORS="$tmp/descriptors.json" INDEX_BENCH_SIZES="$sizes" CHILDMATCH_PEERS_DIR="$tmp/peers" \
+  CHILDMATCH_BENCH_OUT="$tmp/results.jsonl" \
+  "$GO" test -run '^$' -bench 'BenchmarkScale|BenchmarkMemoryBandwidth' -benchtime 1x -timeout 60m ./index/ \
+  >"$tmp/go.txt" 2>&1; then
+  cat "$tmp/go.txt" >&2
+  exit 1
 fi
+grep -E '^Benchmark' "$tmp/go.txt" >&2 || true
 
-python3 - "$tmp/main/results.jsonl" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" "$(nproc)" "N=$n HNSW_N=$hnsw_n" > "$out" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-cpu, cores, args = sys.argv[2].strip(), sys.argv[3], sys.argv[4]
-mem = {r["threads"]: r["gb_per_second"] for r in rows if r["peer"] == "memory"}
-idx = [r for r in rows if r["peer"] != "memory"]
-print(f"Exact top-10 over dlib-shaped random faces (128-d, unit norm, one face per case), 100 random queries, on {cpu} ({cores} cores).")
-print(f"Produced by `{args} bench/index.sh` (part of `make bench`); every implementation gets the same vectors and queries, and recall is measured against a naive float32 scan.\n")
-for n in sorted({r["n"] for r in idx}, reverse=True):
-    print(f"### {n:,} faces\n")
-    print("| implementation | threads | build s | single query p50 ms | p99 ms | batch of 100, queries/s | recall@10 | bytes/face |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in [r for r in idx if r["n"] == n]:
-        bpf = f"{r['bytes_per_face']:.0f}" if r.get("bytes_per_face") else "–"
-        print(f"| {r['version']} | {r['threads']} | {r['build_seconds']:.1f} | {r['single_p50_ms']:.2f} | {r['single_p99_ms']:.2f} | {r['batch_queries_per_second']:.0f} | {r['recall_at_10']:.3f} | {bpf} |")
-    print()
-    def pick(peer, t):
-        return next((r for r in idx if r["n"] == n and r["peer"] == peer and r["threads"] == t), None)
-    cm, fc = pick("childmatch", 2), pick("faiss-cpu", 2)
-    if cm and fc:
-        speed = fc["single_p50_ms"] / cm["single_p50_ms"]
-        batch = cm["batch_queries_per_second"] / fc["batch_queries_per_second"]
-        print(f"On 2 threads childmatch answers a single query **{speed:.2f}×** as fast as faiss-cpu (p50) and a batch at **{batch:.2f}×** its throughput.\n")
-        if n == 1_000_000:
-            goals = [
-                ("recall@10 = 1.0", cm["recall_at_10"] == 1.0),
-                (f"p50 ≤ 8 ms on 2 cores ({cm['single_p50_ms']:.2f} ms)", cm["single_p50_ms"] <= 8),
-                (f"≥ 2× faster than faiss-cpu single query ({speed:.2f}×)", speed >= 2),
-                (f"batch throughput ≥ faiss-cpu's ({batch:.2f}×)", batch >= 1),
-                (f"≤ 700 bytes/face ({cm['bytes_per_face']:.0f})", cm["bytes_per_face"] <= 700),
-            ]
-            print("Goals at 1M: " + "; ".join(f"{g}: {'met' if ok else '**not met**'}" for g, ok in goals) + ".\n")
-if mem:
-    print("### Memory bandwidth and the floor it sets\n")
-    print("A streaming read of 2 GiB (`bytes.IndexByte`, the Go runtime's AVX2 scan):", ", ".join(f"{g:.1f} GB/s on {t} core{'s' if t > 1 else ''}" for t, g in sorted(mem.items())) + ".")
-    for t, g in sorted(mem.items()):
-        print(f"- {t} core{'s' if t > 1 else ''}: reading the float32 vectors of 1M faces (512 MB) takes at least {512/g:.1f} ms; the first pass's codes and error bytes (129 MB) at least {129/g:.1f} ms.")
-PY
+for n in $sizes; do
+  dir="$tmp/peers/$n"
+  log "faiss-cpu at $n"
+  bin/pyvenv-index/bin/python bench/index_peers.py --dir "$dir" --peer faiss-cpu --out "$tmp/results.jsonl"
+  log "faiss-debian at $n"
+  /usr/bin/python3 bench/index_peers.py --dir "$dir" --peer faiss-debian --out "$tmp/results.jsonl"
+  if [ "$n" -le "$hnsw_max" ]; then
+    log "hnswlib at $n"
+    /usr/bin/python3 bench/index_peers.py --dir "$dir" --peer hnswlib --out "$tmp/results.jsonl"
+  fi
+  rm -rf "$dir"
+done
+
+command="INDEX_BENCH_SIZES=\"$sizes\" bench/index.sh $data"
+[ "$hnsw_max" = 1000000 ] || command="HNSW_MAX_N=$hnsw_max $command"
+[ -z "${INDEX_BENCH_RAW:-}" ] || cp "$tmp/results.jsonl" "$INDEX_BENCH_RAW"
+mkdir -p "$(dirname "$out")"
+/usr/bin/python3 bench/index_report.py --results "$tmp/results.jsonl" --command "$command" --faces "$data" \
+  --hnsw-max "$hnsw_max" >"$out"
+log "wrote $out"
 cat "$out"

@@ -4,8 +4,11 @@
 Usage: python index_peers.py --dir D --peer {faiss-cpu,faiss-debian,hnswlib} --out F
 
 D holds vectors.f32 (n x 128 float32 little-endian, row-major), queries.f32 (m x 128) and
-truth.i32 (m x 10 int32 row indices of the exact top-10, nearest first). One index is built, then
-measured with 1 and then 2 threads; each measurement is appended to F as one JSON line.
+truth.i32 (m x 10 int32 row indices of the exact top-10, nearest first), and optionally genuine.i32
+(pairs of int32: query, row of another photo of the query's person). One index is built, then
+measured with 1 and then 2 threads; each measurement is appended to F as one JSON line, with
+genuine_recall (the fraction of genuine pairs whose row is in the query's top-10) when genuine.i32
+is there.
 
 The script only imports faiss or hnswlib: which build it gets depends on the interpreter that runs it
 (bin/pyvenv-index/bin/python for faiss-cpu, /usr/bin/python3 for Debian's faiss and hnswlib).
@@ -74,6 +77,16 @@ def load(d):
     return vectors, queries, truth.reshape(-1, K).astype(np.int64)
 
 
+def load_genuine(d, m):
+    path = os.path.join(d, "genuine.i32")
+    if not os.path.exists(path):
+        return None
+    pairs = np.fromfile(path, dtype="<i4").reshape(-1, 2).astype(np.int64)
+    if len(pairs) and (pairs[:, 0].min() < 0 or pairs[:, 0].max() >= m):
+        sys.exit(f"genuine.i32 names a query outside 0..{m - 1}")
+    return pairs
+
+
 class Faiss:
     def __init__(self):
         import faiss
@@ -129,6 +142,12 @@ def recall(ids, truth):
     return float(np.mean([len(set(a.tolist()) & set(t.tolist())) / K for a, t in zip(ids, truth)]))
 
 
+def genuine_recall(ids, pairs):
+    if pairs is None or len(pairs) == 0:
+        return None
+    return float(np.mean([row in ids[q] for q, row in pairs]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dir", required=True)
@@ -138,6 +157,7 @@ def main():
 
     vectors, queries, truth = load(args.dir)
     n, m = len(vectors), len(queries)
+    genuine = load_genuine(args.dir, m)
     peer = Hnsw() if args.peer == "hnswlib" else Faiss()
 
     before = rss_bytes()
@@ -178,6 +198,7 @@ def main():
             "single_p99_ms": round(float(np.percentile(single_ms, 99)), 3),
             "batch_queries_per_second": round(m / float(np.median(runs)), 1),
             "recall_at_10": round(recall(ids, truth), 4),
+            "genuine_recall": genuine_recall(ids, genuine),
             "bytes_per_face": bytes_per_face,
         }
         with open(args.out, "a") as f:
