@@ -10,17 +10,18 @@ import (
 //
 // Every row keeps, beside its float32 descriptor x, a code c: one signed byte per component of x relative
 // to the centre m = childmatch.DescriptorMean, c_j = clamp(round((x_j - m_j)/codeScale), -127, 127), so
-// x̂ = m + codeScale·c approximates x. The row also keeps
-// an upper bound on its own quantisation error, e_x >= |x - x̂| (Euclidean), stored as a byte b in units
-// of errUnit (e_x = b·errUnit), or b = errUnbounded when the error is larger than 254 units (components
-// clamped, or descriptors not shaped like dlib's); such rows are always computed exactly. The query is
-// coded the same way, with error e_q >= |q - q̂| computed in float64 and rounded up.
+// x̂ = m + codeScale·c approximates x. The row also keeps an upper bound on its own quantisation error,
+// e_x >= |x - x̂| (Euclidean), stored as a byte b in units of errUnit (e_x = b·errUnit), or b = errUnbounded
+// when the error is larger than 254 units (components clamped, or descriptors not shaped like dlib's); such
+// rows are always computed exactly. The query is coded the same way, with error e_q >= |q - q̂| computed
+// in float64 and rounded up.
 //
 // The triangle inequality gives, for real numbers,
 //
 //	|q - x| >= |q̂ - x̂| - |q - q̂| - |x - x̂| >= codeScale·sqrt(D) - e_q - e_x            (1)
 //
-// (the centre cancels in q̂ - x̂ = codeScale·(c_q - c), so it changes no distance, only which codes clamp), where D = Σ(cq_j - c_j)² is computed exactly in int32 (at most 128·254² = 8,258,048). So
+// (the centre cancels in q̂ - x̂ = codeScale·(c_q - c), so it changes no distance, only which codes
+// clamp), where D = Σ(cq_j - c_j)² is computed exactly in int32 (at most 128·254² = 8,258,048). So
 // LB = codeScale·sqrt(D) - e_q - e_x is a lower bound on the true distance of the row.
 //
 // The scan keeps the best k cases found so far; its worst kept squared distance w (computed by the
@@ -47,8 +48,8 @@ const (
 	// reach ±0.54 but lie within ±0.22 of the mean (±0.225 when each person's own photos are left out of
 	// the mean), and the most spread component has a standard deviation of 0.084. ±127 codes cover ±0.30
 	// around the centre, a third more than any real face needs and 3.6 standard deviations of the widest
-	// component, so a synthetic face clamps about a few times in a million (6 of 1M); the rounding error is at most
-	// codeScale/2 = 0.0012 per component, about 0.008 for a whole row.
+	// component, so a synthetic face clamps a few times in a million (6 of 1M); the rounding error is at
+	// most codeScale/2 = 0.0012 per component, about 0.008 for a whole row.
 	codeScale = 0.30 / 127
 	// errUnit is the unit of a row's stored error bound: 254 units cover an error of 0.1, ten times
 	// the typical one, so only rows with clamped components or foreign shapes fall back to exact.

@@ -14,9 +14,10 @@ import (
 )
 
 // Snapshot format, version 3: a header, the columns as they lie in memory, the place dictionary, and a
-// CRC-32C of everything before it. Codes depend on codeScale and the centre (childmatch.DescriptorMean), so a
-// snapshot coded with others is refused like a corrupt one. The columns are written in the machine's byte order, which the header records, so that
-// loading is a copy; a snapshot from a machine of the other order is refused and the index rebuilt.
+// CRC-32C of everything before it. Codes depend on codeScale and the centre (childmatch.DescriptorMean), so
+// a snapshot coded with others is refused like a corrupt one. The columns are written in the machine's byte
+// order, which the header records, so that loading is a copy; a snapshot from a machine of the other order
+// is refused and the index rebuilt.
 //
 //	magic "CMIX" | version u32 | byte-order mark u32 | code scale f64 | code centre's CRC-32C u32 |
 //	position [16] | rows u64

@@ -2,7 +2,9 @@ package index
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math/rand/v2"
 	"testing"
 
@@ -54,15 +56,21 @@ func TestSnapshotDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := buf.Bytes()
-	const headerLen = 4 + 4 + 4 + 8 + 16 + 8
+	headerLen := binary.Size(header{})
 	n := len(faces)
+	// resum rewrites the checksum after a change, so that the header's own checks must refuse it.
+	resum := func(b []byte) []byte {
+		binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.Checksum(b[:len(b)-4], castagnoli))
+		return b
+	}
 	damage := []struct {
 		name string
 		mod  func([]byte) []byte
 	}{
 		{"magic", func(b []byte) []byte { b[0] ^= 1; return b }},
-		{"version", func(b []byte) []byte { b[4]++; return b }},
-		{"code scale", func(b []byte) []byte { b[12] ^= 0x10; return b }},
+		{"version", func(b []byte) []byte { b[4]++; return resum(b) }},
+		{"code scale", func(b []byte) []byte { b[12] ^= 0x10; return resum(b) }},
+		{"code centre", func(b []byte) []byte { b[20] ^= 1; return resum(b) }},
 		{"row count", func(b []byte) []byte { b[headerLen-8]++; return b }},
 		{"a descriptor", func(b []byte) []byte { b[headerLen+700] ^= 0x40; return b }},
 		{"a code", func(b []byte) []byte { b[headerLen+n*512+5] ^= 1; return b }},

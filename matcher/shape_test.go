@@ -36,8 +36,8 @@ var (
 func peopleDescriptors(t *testing.T) []personPhoto {
 	t.Helper()
 	m := testMatcher(t)
-	people := fixtures.People(t)
 	peopleOnce.Do(func() {
+		people := fixtures.People(t)
 		names := make([]string, 0, len(people))
 		for name := range people {
 			names = append(names, name)
