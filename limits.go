@@ -48,6 +48,11 @@ func DefaultLimits(cpus int) Limits {
 }
 
 const (
+	// WorkingSlack: a photo whose longer side is at most this fraction above WorkingMaxSide is detected as it
+	// is, not scaled down. A 1920 px JPEG is decoded at 7/8 (1680 px, see matcher.decodeJPEG): HOG on its
+	// 10% more pixels costs less than resizing it (README: speed).
+	WorkingSlack = 1.0 / 16
+
 	// DefaultSearchLimit and MaxSearchLimit bound the candidates returned per face: ten fit a phone
 	// screen; a hundred is the most a reviewer can compare, and bounds the case records read per query.
 	DefaultSearchLimit = 10

@@ -52,9 +52,26 @@ func chip(img image.Image, box childmatch.Box, landmarks []childmatch.Point) (im
 	// (rotating a few hundred pixels, not a full-resolution region), rotate about its centre, keep the middle.
 	outer := int(math.Ceil(side * math.Sqrt2))
 	region := image.Rect(int(cx)-outer/2, int(cy)-outer/2, int(cx)-outer/2+outer, int(cy)-outer/2+outer)
-	sub := imaging.Paste(imaging.New(outer, outer, color.Black), img, image.Pt(-region.Min.X, -region.Min.Y))
 	scaledOuter := int(math.Ceil(chipSide * math.Sqrt2))
-	sub = imaging.Resize(sub, scaledOuter, scaledOuter, imaging.CatmullRom)
+	var sub image.Image
+	if outer > scaledOuter {
+		// Shrink only the part of the region inside the photo, straight from the decoder's planes, and place
+		// it on black where the region overhangs the photo's edges.
+		inside := region.Intersect(img.Bounds())
+		f := float64(scaledOuter) / float64(outer)
+		at := image.Rect(int(float64(inside.Min.X-region.Min.X)*f+0.5), int(float64(inside.Min.Y-region.Min.Y)*f+0.5),
+			int(float64(inside.Max.X-region.Min.X)*f+0.5), int(float64(inside.Max.Y-region.Min.Y)*f+0.5))
+		cut, ok := img.(interface {
+			SubImage(image.Rectangle) image.Image
+		})
+		if !ok || at.Empty() {
+			return nil, nil, fmt.Errorf("cutting a face chip from a %T at %v", img, inside)
+		}
+		sub = imaging.Paste(imaging.New(scaledOuter, scaledOuter, color.Black), shrink(cut.SubImage(inside), at.Dx(), at.Dy(), catmullRom), at.Min)
+	} else {
+		sub = imaging.Paste(imaging.New(outer, outer, color.Black), img, image.Pt(-region.Min.X, -region.Min.Y))
+		sub = imaging.Resize(sub, scaledOuter, scaledOuter, imaging.CatmullRom)
+	}
 	if angle != 0 {
 		// imaging rotates counter-clockwise; an eye line sloping down to the right (positive angle, y down)
 		// is a clockwise tilt, undone by rotating counter-clockwise by the same angle.

@@ -5,12 +5,11 @@
 package matcher
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
+	"image/draw"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"github.com/disintegration/imaging"
 
 	"childmatch"
+	"childmatch/libjpeg"
 )
 
 // ModelFiles are the dlib models go-face loads, all three at construction.
@@ -29,9 +29,9 @@ var ModelFiles = []string{
 	"mmod_human_face_detector.dat",
 }
 
-// DefaultJPEGQuality is the quality of the JPEG handed to go-face, which reads nothing else. At 95 the
-// re-encoding changes descriptors by far less than the distance between two photos of one face (README:
-// levers).
+// DefaultJPEGQuality is the quality of the JPEG handed to go-face, which reads nothing else (libjpeg-turbo
+// encodes it, six times faster than image/jpeg). At 95 the re-encoding changes descriptors by far less than
+// the distance between two photos of one face (README: levers).
 const DefaultJPEGQuality = 95
 
 // Detector says which of dlib's detectors run.
@@ -115,29 +115,23 @@ func (m *Matcher) Close() {
 	m.all = nil
 }
 
+// Sniff returns the content type of an accepted image, checking only its leading bytes and its size.
+func (m *Matcher) Sniff(data []byte) (string, error) {
+	return sniff(data, m.limits)
+}
+
 // Analyze runs the pipeline on an uploaded image.
 func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysis, error) {
-	img, ct, err := decode(data, m.limits)
+	img, size, ct, err := decode(data, m.limits)
 	if err != nil {
 		return nil, err
 	}
-	b := img.Bounds()
-	scale := workingScale(b, m.limits)
-	work := img
-	if scale != 1 {
-		// Linear when shrinking: as sharp as CatmullRom at these ratios for the detector, and a third of the
-		// time on a phone photo (README: levers); CatmullRom when enlarging small photos, where it is sharper.
-		filter := imaging.Linear
-		if scale > 1 {
-			filter = imaging.CatmullRom
-		}
-		work = imaging.Resize(img, int(float64(b.Dx())*scale+0.5), int(float64(b.Dy())*scale+0.5), filter)
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, fastJPEGSource(work), &jpeg.Options{Quality: m.quality}); err != nil {
+	work := working(img, m.limits)
+	jpegData, err := libjpeg.EncodeRGBA(work, m.quality)
+	if err != nil {
 		return nil, err
 	}
-	found, detector, err := m.detect(ctx, buf.Bytes())
+	found, detector, err := m.detect(ctx, jpegData)
 	if err != nil {
 		return nil, err
 	}
@@ -145,14 +139,14 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	if len(found) > childmatch.MaxFacesPerPhoto {
 		found = found[:childmatch.MaxFacesPerPhoto]
 	}
-	a := &childmatch.Analysis{ContentType: ct, Width: b.Dx(), Height: b.Dy(), Faces: []childmatch.DetectedFace{}}
+	// The detector's points are in the working image; chips are cut from the decoded image, and boxes and
+	// landmarks are reported in the upright original's pixels.
+	a := &childmatch.Analysis{ContentType: ct, Width: size.X, Height: size.Y, Faces: []childmatch.DetectedFace{}}
 	for _, f := range found {
 		df := childmatch.DetectedFace{Detector: detector, Descriptor: childmatch.Descriptor(f.Descriptor)}
-		df.Box = childmatch.Box{Min: toOriginal(f.Rectangle.Min, scale, b), Max: toOriginal(f.Rectangle.Max, scale, b)}
-		for _, p := range f.Shapes {
-			df.Landmarks = append(df.Landmarks, toOriginal(p, scale, b))
-		}
-		chipImg, chipJPEG, err := chip(img, df.Box, df.Landmarks)
+		df.Box, df.Landmarks = place(f, work.Rect.Size(), size)
+		box, landmarks := place(f, work.Rect.Size(), img.Bounds().Size())
+		chipImg, chipJPEG, err := chip(img, box, landmarks)
 		if err != nil {
 			return nil, err
 		}
@@ -163,21 +157,53 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	return a, nil
 }
 
-// fastJPEGSource returns an opaque NRGBA image as the RGBA image it equals (without alpha, non-premultiplied
-// and premultiplied pixels are the same bytes): image/jpeg encodes *image.RGBA on a fast path and every
-// other type pixel by pixel through interfaces, three times slower on a phone photo.
-func fastJPEGSource(img image.Image) image.Image {
-	if n, ok := img.(*image.NRGBA); ok && n.Opaque() {
-		return &image.RGBA{Pix: n.Pix, Stride: n.Stride, Rect: n.Rect}
+// working returns the image the detector sees: img scaled by workingScale, as RGBA for the encoder.
+func working(img image.Image, limits childmatch.Limits) *image.RGBA {
+	b := img.Bounds()
+	scale := workingScale(b, limits)
+	w, h := int(float64(b.Dx())*scale+0.5), int(float64(b.Dy())*scale+0.5)
+	switch {
+	case scale < 1:
+		// The linear filter when shrinking: as sharp as Catmull-Rom at these ratios for the detector (README:
+		// levers), and cheaper.
+		return shrink(img, w, h, triangle)
+	case scale > 1:
+		// Catmull-Rom when enlarging small photos, where it is sharper; they are small, so imaging is quick.
+		return opaqueRGBA(imaging.Resize(img, w, h, imaging.CatmullRom))
 	}
-	return img
+	return opaqueRGBA(img)
 }
 
-// toOriginal maps a point of the working image back to the upright original, clamped to it.
-func toOriginal(p image.Point, scale float64, b image.Rectangle) childmatch.Point {
-	x := int(float64(p.X)/scale + 0.5)
-	y := int(float64(p.Y)/scale + 0.5)
-	return childmatch.Point{X: min(max(x, 0), b.Dx()), Y: min(max(y, 0), b.Dy())}
+// opaqueRGBA returns img as RGBA for the encoder, which reads three channels: an opaque NRGBA image as the
+// RGBA image it equals (without alpha, non-premultiplied and premultiplied pixels are the same bytes), any
+// other image converted, transparent pixels composited on black.
+func opaqueRGBA(img image.Image) *image.RGBA {
+	switch m := img.(type) {
+	case *image.RGBA:
+		return m
+	case *image.NRGBA:
+		if m.Opaque() {
+			return &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
+		}
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+	draw.Draw(dst, dst.Rect, img, img.Bounds().Min, draw.Src)
+	return dst
+}
+
+// place maps a detected face's box and landmarks from a frame of size from to a frame of size to of the same
+// picture, clamped to it.
+func place(f face.Face, from, to image.Point) (childmatch.Box, []childmatch.Point) {
+	at := func(p image.Point) childmatch.Point {
+		x := int(float64(p.X)*float64(to.X)/float64(from.X) + 0.5)
+		y := int(float64(p.Y)*float64(to.Y)/float64(from.Y) + 0.5)
+		return childmatch.Point{X: min(max(x, 0), to.X), Y: min(max(y, 0), to.Y)}
+	}
+	var landmarks []childmatch.Point
+	for _, p := range f.Shapes {
+		landmarks = append(landmarks, at(p))
+	}
+	return childmatch.Box{Min: at(f.Rectangle.Min), Max: at(f.Rectangle.Max)}, landmarks
 }
 
 // detect runs the configured detectors on a free recognizer: HOG and, when it finds nothing, the CNN.

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"hash/crc32"
 	"image"
+	"image/color"
+	"image/draw"
 	"image/gif"
 	"image/jpeg"
 	"math"
@@ -24,6 +26,7 @@ import (
 
 	"childmatch"
 	"childmatch/fixtures"
+	"childmatch/libjpeg"
 )
 
 var (
@@ -129,16 +132,26 @@ func encodeJPEG(t *testing.T, img image.Image) []byte {
 	return b.Bytes()
 }
 
-// withOrientation inserts an EXIF APP1 segment carrying the orientation tag right after the JPEG SOI.
+// withOrientation inserts an EXIF APP1 segment carrying the orientation tag right after the JPEG SOI, in
+// big-endian TIFF order (as most cameras write it).
 func withOrientation(jpegData []byte, orientation uint16) []byte {
+	return withExif(jpegData, binary.BigEndian, orientation)
+}
+
+// withExif inserts an EXIF APP1 segment whose first IFD holds a make tag and then the orientation tag, in
+// the given byte order, right after the JPEG SOI.
+func withExif(jpegData []byte, order binary.ByteOrder, orientation uint16) []byte {
 	var tiffHdr bytes.Buffer
-	tiffHdr.WriteString("MM\x00\x2a")
-	binary.Write(&tiffHdr, binary.BigEndian, uint32(8))                // first IFD offset
-	binary.Write(&tiffHdr, binary.BigEndian, uint16(1))                // one entry
-	binary.Write(&tiffHdr, binary.BigEndian, []uint16{0x0112, 3})      // Orientation, SHORT
-	binary.Write(&tiffHdr, binary.BigEndian, uint32(1))                // count
-	binary.Write(&tiffHdr, binary.BigEndian, []uint16{orientation, 0}) // value, padding
-	binary.Write(&tiffHdr, binary.BigEndian, uint32(0))                // no next IFD
+	tiffHdr.WriteString(map[binary.ByteOrder]string{binary.BigEndian: "MM\x00\x2a", binary.LittleEndian: "II\x2a\x00"}[order])
+	binary.Write(&tiffHdr, order, uint32(8))                // first IFD offset
+	binary.Write(&tiffHdr, order, uint16(2))                // two entries
+	binary.Write(&tiffHdr, order, []uint16{0x010F, 2})      // Make, ASCII
+	binary.Write(&tiffHdr, order, uint32(4))                // count
+	tiffHdr.WriteString("Cam\x00")                          // value, inline
+	binary.Write(&tiffHdr, order, []uint16{0x0112, 3})      // Orientation, SHORT
+	binary.Write(&tiffHdr, order, uint32(1))                // count
+	binary.Write(&tiffHdr, order, []uint16{orientation, 0}) // value, padding
+	binary.Write(&tiffHdr, order, uint32(0))                // no next IFD
 	payload := append([]byte("Exif\x00\x00"), tiffHdr.Bytes()...)
 	seg := []byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}
 	out := append([]byte{0xFF, 0xD8}, seg...)
@@ -195,6 +208,97 @@ func TestOriginalFrame(t *testing.T) {
 	}
 }
 
+// TestDecodeOrientation: a JPEG decoded in its planes and turned upright is the picture imaging decodes and
+// turns for every EXIF orientation, in either byte order, within the two decoders' rounding; a large one
+// is decoded reduced, with the upright original's size reported.
+func TestDecodeOrientation(t *testing.T) {
+	limits := childmatch.DefaultLimits(1)
+	photo, err := imaging.Decode(bytes.NewReader(fixtures.Photo(t, "obama/obama1.jpg")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	large := imaging.Resize(photo, 0, 2600, imaging.Linear) // decoded at 5/8: 1625 px on the long side
+	for _, tc := range []struct {
+		name    string
+		data    []byte
+		size    image.Point // the stored (unturned) size
+		reduced bool
+	}{
+		{"4:2:0", fixtures.Photo(t, "obama/obama1.jpg"), photo.Bounds().Size(), false},
+		{"4:4:4", fixtures.Photo(t, "kit_harington/kit2.jpg"), image.Pt(630, 374), false},
+		{"large 4:2:0", encodeJPEG(t, large), large.Bounds().Size(), true},
+	} {
+		for _, order := range []binary.ByteOrder{binary.BigEndian, binary.LittleEndian} {
+			for o := uint16(1); o <= 8; o++ {
+				data := withExif(tc.data, order, o)
+				got, size, _, err := decode(data, limits)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
+				if err != nil {
+					t.Fatal(err)
+				}
+				upright := tc.size
+				if o >= 5 {
+					upright = image.Pt(tc.size.Y, tc.size.X)
+				}
+				if size != upright || want.Bounds().Size() != upright {
+					t.Fatalf("%s, %v, orientation %d: original %v (imaging: %v), want %v", tc.name, order, o, size, want.Bounds().Size(), upright)
+				}
+				if reduced := got.Bounds().Size() != upright; reduced != tc.reduced ||
+					reduced && (8*got.Bounds().Dx() < 5*upright.X || max(got.Bounds().Dx(), got.Bounds().Dy()) < limits.WorkingMaxSide) {
+					t.Fatalf("%s, orientation %d: decoded at %v of %v; want it reduced (%v) by the most that keeps %d px", tc.name, o,
+						got.Bounds().Size(), upright, tc.reduced, limits.WorkingMaxSide)
+				}
+				if tc.reduced {
+					want = imaging.Resize(want, got.Bounds().Dx(), got.Bounds().Dy(), imaging.Linear)
+				}
+				var sum float64
+				for y := range got.Bounds().Dy() {
+					for x := range got.Bounds().Dx() {
+						g, _, _ := colorToY(got.At(x, y))
+						w, _, _ := colorToY(want.At(x, y))
+						sum += math.Abs(float64(g) - float64(w))
+					}
+				}
+				if mean := sum / float64(got.Bounds().Dx()*got.Bounds().Dy()); mean > 2 {
+					t.Fatalf("%s, %v, orientation %d: luma %.2f levels from imaging's on average", tc.name, order, o, mean)
+				}
+			}
+		}
+	}
+}
+
+func colorToY(c color.Color) (uint8, uint8, uint8) {
+	r, g, b, _ := c.RGBA()
+	return color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(b>>8))
+}
+
+// TestExifOrientation: a damaged or unusual header never stops a photo: the orientation is 1.
+func TestExifOrientation(t *testing.T) {
+	photo := fixtures.Photo(t, "obama/obama1.jpg")
+	exif := withExif(photo, binary.LittleEndian, 6)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want int
+	}{
+		{"little-endian 6", exif, 6},
+		{"big-endian 8", withOrientation(photo, 8), 8},
+		{"none", photo, 1},
+		{"orientation 9", withOrientation(photo, 9), 1},
+		{"segment longer than the file", exif[:30], 1},
+		{"TIFF magic wrong", bytes.Replace(exif, []byte("II\x2a\x00"), []byte("II\x2b\x00"), 1), 1},
+		{"IFD offset past the segment", bytes.Replace(exif, []byte("II\x2a\x00\x08\x00\x00\x00"), []byte("II\x2a\x00\xff\x00\x00\x00"), 1), 1},
+		{"only SOI", photo[:2], 1},
+	} {
+		if got := exifOrientation(tc.data); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
 // pngDeclaring is a PNG whose header declares w×h pixels and holds none.
 func pngDeclaring(w, h uint32) []byte {
 	ihdr := make([]byte, 13)
@@ -244,6 +348,8 @@ func TestFormatsAndHostileInput(t *testing.T) {
 		return b.Bytes()
 	}
 	jpegData := fixtures.Photo(t, "obama/obama1.jpg")
+	grey := image.NewGray(src.Bounds())
+	draw.Draw(grey, grey.Rect, src, src.Bounds().Min, draw.Src)
 	tests := []struct {
 		name  string
 		data  []byte
@@ -252,6 +358,13 @@ func TestFormatsAndHostileInput(t *testing.T) {
 		faces int
 	}{
 		{"jpeg", jpegData, "", "image/jpeg", 1},
+		// A scanned black-and-white print: image/jpeg decodes it (libjpeg's planes are YCbCr only), and dlib
+		// still gets a three-channel JPEG. Between 800 and 1600 px it is not resized on the way.
+		{"grey jpeg", enc(func(b *bytes.Buffer) error { return jpeg.Encode(b, grey, nil) }), "", "image/jpeg", 1},
+		// A 12-megapixel phone photo: decoded at half size in the DCT.
+		{"12 MP jpeg", enc(func(b *bytes.Buffer) error {
+			return jpeg.Encode(b, imaging.Fill(src, 3000, 4000, imaging.Top, imaging.Linear), nil)
+		}), "", "image/jpeg", 1},
 		{"png", fixtures.Photo(t, "alex_lacamoire/alex3.png"), "", "image/png", 1},
 		{"gif", enc(func(b *bytes.Buffer) error { return gif.Encode(b, small, nil) }), "", "image/gif", 1},
 		{"bmp", enc(func(b *bytes.Buffer) error { return bmp.Encode(b, small) }), "", "image/bmp", 1},
@@ -330,12 +443,43 @@ func TestMissingModels(t *testing.T) {
 // BenchmarkAnalyze: decode to descriptor for a few real photos, one at a time and over the pool.
 func BenchmarkAnalyze(b *testing.B) {
 	m := testMatcher(b)
-	for _, rel := range []string{"obama/obama1.jpg", "biden/biden1.jpg", "john_salley/000179_02159509.jpg", "_nonface/coffee.jpg"} {
-		data := fixtures.Photo(b, rel)
-		b.Run(rel, func(b *testing.B) {
+	src, err := imaging.Decode(bytes.NewReader(fixtures.Photo(b, "obama/obama1.jpg")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	phone := func(w, h int, orientation uint16) []byte {
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, imaging.Fill(src, w, h, imaging.Top, imaging.Linear), &jpeg.Options{Quality: 90}); err != nil {
+			b.Fatal(err)
+		}
+		if orientation == 6 { // stored as the sensor saw it, turned counter-clockwise
+			buf.Reset()
+			if err := jpeg.Encode(&buf, imaging.Rotate90(imaging.Fill(src, w, h, imaging.Top, imaging.Linear)), &jpeg.Options{Quality: 90}); err != nil {
+				b.Fatal(err)
+			}
+			return withOrientation(buf.Bytes(), 6)
+		}
+		return buf.Bytes()
+	}
+	for _, bc := range []struct {
+		name string
+		data []byte
+	}{
+		{"obama1.jpg", fixtures.Photo(b, "obama/obama1.jpg")},
+		{"biden1.jpg", fixtures.Photo(b, "biden/biden1.jpg")},
+		{"john_salley-crop", fixtures.Photo(b, "john_salley/000179_02159509.jpg")},
+		{"coffee.jpg-no-face", fixtures.Photo(b, "_nonface/coffee.jpg")},
+		{"phone-1080x1920", phone(1080, 1920, 1)},
+		{"phone-3000x4000-exif6", phone(3000, 4000, 6)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := m.Analyze(context.Background(), data); err != nil {
+				a, err := m.Analyze(context.Background(), bc.data)
+				if err != nil {
 					b.Fatal(err)
+				}
+				if bc.name != "coffee.jpg-no-face" && len(a.Faces) != 1 {
+					b.Fatalf("%d faces", len(a.Faces))
 				}
 			}
 		})
@@ -425,13 +569,14 @@ func TestWriteReferenceCrops(t *testing.T) {
 	var crops []crop
 	for _, rels := range fixtures.People(t) {
 		for _, rel := range rels[:1] {
-			img, _, err := decode(fixtures.Photo(t, rel), m.limits)
+			img, _, _, err := decode(fixtures.Photo(t, rel), m.limits)
 			if err != nil {
 				t.Fatal(err)
 			}
-			scale := workingScale(img.Bounds(), m.limits)
-			work := imaging.Resize(img, int(float64(img.Bounds().Dx())*scale+0.5), int(float64(img.Bounds().Dy())*scale+0.5), imaging.CatmullRom)
-			data := encodeJPEG(t, work)
+			data, err := libjpeg.EncodeRGBA(working(img, m.limits), m.quality)
+			if err != nil {
+				t.Fatal(err)
+			}
 			faces, _, err := m.detect(context.Background(), data)
 			if err != nil || len(faces) != 1 {
 				t.Fatalf("%s: %d faces, %v", rel, len(faces), err)

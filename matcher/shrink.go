@@ -1,0 +1,269 @@
+package matcher
+
+import (
+	"image"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// kernel is a resampling filter: its weight at a distance from the sample and the distance where it ends.
+type kernel struct {
+	support float64
+	at      func(x float64) float64
+}
+
+var (
+	// triangle is the linear filter: imaging.Linear's, used for the working image the detector sees.
+	triangle = kernel{1, func(x float64) float64 { return max(0, 1-math.Abs(x)) }}
+	// catmullRom is the sharper cubic (a = -0.5): imaging.CatmullRom's, used for the chips reviewers see.
+	catmullRom = kernel{2, func(x float64) float64 {
+		x = math.Abs(x)
+		if x < 1 {
+			return (1.5*x-2.5)*x*x + 1
+		}
+		if x < 2 {
+			return ((-0.5*x+2.5)*x-4)*x + 2
+		}
+		return 0
+	}}
+)
+
+// weightBits is the fixed-point precision of the taps: with 14 bits a sum of 8-bit products stays far
+// within int32, and rounding the weights moves a result by under a fifth of a level even over the 17 taps of
+// a chip's 4× Catmull-Rom shrink.
+const weightBits = 14
+
+// taps are the source samples and fixed-point weights of every output sample along an axis: n weights each,
+// zero-padded to the same count so the inner loops have a fixed length, from first[i] on.
+type taps struct {
+	n      int
+	first  []int
+	weight []int32
+}
+
+// tapsFor computes, for each of dst output samples along an axis of src source samples, the taps of k,
+// widened by the shrink factor so that every source sample contributes (no aliasing), clamped to the edge
+// and normalised to sum exactly to one.
+func tapsFor(src, dst int, k kernel) taps {
+	scale := float64(src) / float64(dst)
+	width := max(1, scale)
+	support := k.support * width
+	window := func(i int) (centre float64, lo, hi int) {
+		centre = (float64(i)+0.5)*scale - 0.5
+		return centre, max(0, int(math.Ceil(centre-support))), min(src-1, int(math.Floor(centre+support)))
+	}
+	t := taps{first: make([]int, dst)}
+	for i := range dst {
+		_, lo, hi := window(i)
+		t.n = max(t.n, hi-lo+1)
+	}
+	t.weight = make([]int32, dst*t.n)
+	for i := range dst {
+		centre, lo, hi := window(i)
+		t.first[i] = min(lo, src-t.n) // near the far edge the window starts earlier, with zeros in front
+		w := make([]float64, t.n)
+		var sum float64
+		for j := lo; j <= hi; j++ {
+			w[j-t.first[i]] = k.at((float64(j) - centre) / width)
+			sum += w[j-t.first[i]]
+		}
+		fixed := t.weight[i*t.n : (i+1)*t.n]
+		var total int32
+		peak := 0
+		for j := range w {
+			fixed[j] = int32(math.Round(w[j] / sum * (1 << weightBits)))
+			total += fixed[j]
+			if fixed[j] > fixed[peak] {
+				peak = j
+			}
+		}
+		fixed[peak] += 1<<weightBits - total // rounding leftovers go to the largest tap
+	}
+	return t
+}
+
+// clamp8 rounds a fixed-point sum back to a byte; Catmull-Rom's negative lobes can overshoot either way.
+func clamp8(v int32) uint8 {
+	v = (v + 1<<(weightBits-1)) >> weightBits
+	return uint8(min(max(v, 0), 255))
+}
+
+// plane is one channel of an image: w×h samples, rows stride apart.
+type plane struct {
+	pix          []uint8
+	stride, w, h int
+}
+
+// shrink scales img to w×h, no larger than img on either side, with a separable filter: the same result as
+// imaging.Resize with the same kernel, within a level or two, but in fixed point, one channel at a time,
+// split over every core. A decoded JPEG is resampled in its own planes (chroma at its subsampled size) and
+// converted to RGB only at the output size; other images are split into R, G and B planes first. The result
+// is opaque; a transparent source is composited on black, as image/jpeg would.
+func shrink(img image.Image, w, h int, k kernel) *image.RGBA {
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	if m, ok := img.(*image.YCbCr); ok {
+		luma, cb, cr, hs, vs := planesYCbCr(m)
+		cw, ch := (w+1<<hs-1)>>hs, (h+1<<vs-1)>>vs
+		luma, cb, cr = shrinkPlane(luma, w, h, k), shrinkPlane(cb, cw, ch, k), shrinkPlane(cr, cw, ch, k)
+		inParallel(h, func(from, to int) {
+			for y := from; y < to; y++ {
+				out := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
+				l := luma.pix[y*w : (y+1)*w]
+				u, v := cb.pix[(y>>vs)*cw:], cr.pix[(y>>vs)*cw:]
+				for x := range w {
+					yy, cu, cv := int32(l[x])*0x10101, ycc.cb[u[x>>hs]], ycc.cr[v[x>>hs]]
+					out[x*4], out[x*4+1], out[x*4+2], out[x*4+3] = clamp16(yy+cv.r), clamp16(yy+cu.g+cv.g), clamp16(yy+cu.b), 255
+				}
+			}
+		})
+		return dst
+	}
+	rgb := planesRGB(img)
+	for c := range rgb {
+		rgb[c] = shrinkPlane(rgb[c], w, h, k)
+	}
+	inParallel(h, func(from, to int) {
+		for y := from; y < to; y++ {
+			out := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
+			r, g, b := rgb[0].pix[y*w:(y+1)*w], rgb[1].pix[y*w:(y+1)*w], rgb[2].pix[y*w:(y+1)*w]
+			for x := range w {
+				out[x*4], out[x*4+1], out[x*4+2], out[x*4+3] = r[x], g[x], b[x], 255
+			}
+		}
+	})
+	return dst
+}
+
+// shrinkPlane resamples p to w×h with k: horizontally into every source row, then vertically.
+func shrinkPlane(p plane, w, h int, k kernel) plane {
+	xs, ys := tapsFor(p.w, w, k), tapsFor(p.h, h, k)
+	mid := make([]uint8, p.h*w)
+	inParallel(p.h, func(from, to int) {
+		for y := from; y < to; y++ {
+			row := p.pix[y*p.stride : y*p.stride+p.w]
+			out := mid[y*w : (y+1)*w]
+			for x := range out {
+				wts := xs.weight[x*xs.n : (x+1)*xs.n]
+				src := row[xs.first[x]:][:len(wts)]
+				var acc int32
+				for j, wt := range wts {
+					acc += int32(src[j]) * wt
+				}
+				out[x] = clamp8(acc)
+			}
+		}
+	})
+	dst := plane{pix: make([]uint8, w*h), stride: w, w: w, h: h}
+	inParallel(h, func(from, to int) {
+		acc := make([]int32, w)
+		for y := from; y < to; y++ {
+			clear(acc)
+			for j, wt := range ys.weight[y*ys.n : (y+1)*ys.n] {
+				row := ys.first[y] + j
+				for i, v := range mid[row*w : (row+1)*w] {
+					acc[i] += int32(v) * wt
+				}
+			}
+			for i, v := range acc {
+				dst.pix[y*w+i] = clamp8(v)
+			}
+		}
+	})
+	return dst
+}
+
+// shifts returns a chroma layout as shifts: chroma is shared by 2^hs pixels of a row and 2^vs of a column.
+func shifts(r image.YCbCrSubsampleRatio) (hs, vs uint) {
+	for s, ratio := range layouts {
+		if ratio == r {
+			return s[0], s[1]
+		}
+	}
+	return 0, 0
+}
+
+// ratioOf is the layout of shifts hs and vs, if image.YCbCr has one.
+func ratioOf(hs, vs uint) (image.YCbCrSubsampleRatio, bool) {
+	r, ok := layouts[[2]uint{hs, vs}]
+	return r, ok
+}
+
+var layouts = map[[2]uint]image.YCbCrSubsampleRatio{
+	{0, 0}: image.YCbCrSubsampleRatio444, {1, 0}: image.YCbCrSubsampleRatio422, {1, 1}: image.YCbCrSubsampleRatio420,
+	{0, 1}: image.YCbCrSubsampleRatio440, {2, 0}: image.YCbCrSubsampleRatio411, {2, 1}: image.YCbCrSubsampleRatio410,
+}
+
+// planesYCbCr returns the luma and chroma planes of m's rectangle, with the chroma subsampling as shifts.
+func planesYCbCr(m *image.YCbCr) (luma, cb, cr plane, hs, vs uint) {
+	hs, vs = shifts(m.SubsampleRatio)
+	b := m.Rect
+	luma = plane{pix: m.Y[m.YOffset(b.Min.X, b.Min.Y):], stride: m.YStride, w: b.Dx(), h: b.Dy()}
+	c := m.COffset(b.Min.X, b.Min.Y)
+	cw, ch := (b.Max.X-1)>>hs-b.Min.X>>hs+1, (b.Max.Y-1)>>vs-b.Min.Y>>vs+1
+	cb = plane{pix: m.Cb[c:], stride: m.CStride, w: cw, h: ch}
+	cr = plane{pix: m.Cr[c:], stride: m.CStride, w: cw, h: ch}
+	return luma, cb, cr, hs, vs
+}
+
+// planesRGB splits img into R, G and B planes: straight from the pixels of an opaque RGBA or NRGBA image,
+// through the colour model otherwise (premultiplied, so transparent is black).
+func planesRGB(img image.Image) [3]plane {
+	b := img.Bounds()
+	var rgb [3]plane
+	for c := range rgb {
+		rgb[c] = plane{pix: make([]uint8, b.Dx()*b.Dy()), stride: b.Dx(), w: b.Dx(), h: b.Dy()}
+	}
+	var pix func(y int) []uint8
+	switch m := img.(type) {
+	case *image.RGBA:
+		pix = func(y int) []uint8 { return m.Pix[m.PixOffset(b.Min.X, y):] }
+	case *image.NRGBA:
+		if m.Opaque() {
+			pix = func(y int) []uint8 { return m.Pix[m.PixOffset(b.Min.X, y):] }
+		}
+	}
+	inParallel(b.Dy(), func(from, to int) {
+		for y := from; y < to; y++ {
+			r, g, bl := rgb[0].pix[y*b.Dx():], rgb[1].pix[y*b.Dx():], rgb[2].pix[y*b.Dx():]
+			for x := range b.Dx() {
+				if pix != nil {
+					p := pix(b.Min.Y + y)[x*4:]
+					r[x], g[x], bl[x] = p[0], p[1], p[2]
+					continue
+				}
+				cr, cg, cb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				r[x], g[x], bl[x] = uint8(cr>>8), uint8(cg>>8), uint8(cb>>8)
+			}
+		}
+	})
+	return rgb
+}
+
+// ycc holds the chroma terms of JPEG's YCbCr to RGB conversion (JFIF, full range) in 16.16 fixed point, per
+// value of Cb and of Cr, so converting a pixel takes additions and lookups. With the luma term y·0x10101 the
+// result is color.YCbCrToRGB's to the bit.
+var ycc = func() (t struct{ cb, cr [256]struct{ r, g, b int32 } }) {
+	for i := range 256 {
+		// 1.402, 0.344136, 0.714136 and 1.772 in 16.16.
+		c := int32(i - 128)
+		t.cb[i].g, t.cb[i].b = -22554*c, 116130*c
+		t.cr[i].r, t.cr[i].g = 91881*c, -46802*c
+	}
+	return t
+}()
+
+// clamp16 turns a 16.16 fixed-point value into a byte.
+func clamp16(v int32) uint8 {
+	return uint8(min(max(v>>16, 0), 255))
+}
+
+// inParallel runs fn over [0, n) split into one contiguous part per core.
+func inParallel(n int, fn func(from, to int)) {
+	parts := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		wg.Go(func() { fn(n*p/parts, n*(p+1)/parts) })
+	}
+	wg.Wait()
+}
