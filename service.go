@@ -1,6 +1,7 @@
 package childmatch
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -267,19 +268,35 @@ func (s *Service) AddPhoto(ctx context.Context, actor Actor, caseID ID, data []b
 	if limit, err = checkLimit(limit); err != nil {
 		return nil, err
 	}
-	a, err := s.analyze(ctx, data)
+	ct, err := s.faces.Sniff(data)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
-	photo := Photo{ID: NewID(), ContentType: a.ContentType, Bytes: int64(len(data)), Width: a.Width,
-		Height: a.Height, SHA256: hex.EncodeToString(sum[:]), UploadedAt: s.now().UTC(), UploadedBy: actor.ID}
+	photo := Photo{ID: NewID(), ContentType: ct, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
+		UploadedAt: s.now().UTC(), UploadedBy: actor.ID}
+	// The original is stored while its faces are analysed, and removed again if the analysis fails: the
+	// record, written last, is still the commit point.
+	stored := make(chan error, 1)
+	go func() { stored <- s.store.PutBlob(ctx, BlobPhoto, photo.ID, caseID, ct, data) }()
+	a, err := s.analyze(ctx, data)
+	written := []blobRef{{BlobPhoto, photo.ID}}
+	if putErr := <-stored; putErr != nil {
+		written = nil
+		err = cmp.Or(err, putErr)
+	}
+	if err != nil {
+		s.deleteBlobs(written)
+		return nil, err
+	}
+	photo.Width, photo.Height = a.Width, a.Height
 	for _, df := range a.Faces {
 		photo.Faces = append(photo.Faces, Face{ID: NewID(), PhotoID: photo.ID, Box: df.Box, Landmarks: df.Landmarks,
 			Detector: df.Detector, Quality: df.Quality, Descriptor: df.Descriptor})
 	}
 
-	written, err := s.putBlobs(ctx, caseID, &photo, a, data)
+	chips, err := s.putChips(ctx, caseID, &photo, a)
+	written = append(written, chips...)
 	if err == nil {
 		c, err = s.store.UpdateCase(ctx, caseID, func(c *Case) error {
 			if len(c.Photos) >= MaxPhotosPerCase {
@@ -300,23 +317,27 @@ func (s *Service) AddPhoto(ctx context.Context, actor Actor, caseID ID, data []b
 		f := &photo.Faces[i]
 		s.index.Add(FaceRef{FaceID: f.ID, CaseID: c.ID}, &f.Descriptor, attrs)
 	}
-	if err := s.record(ctx, actor, "photo.add", []ID{c.ID}, photo.ID.String()); err != nil {
-		return nil, err
-	}
+	// The audit record, the review proposals and the candidates answered depend on one another in nothing:
+	// they are done at once.
+	var recorded, proposed error
+	var wg sync.WaitGroup
+	wg.Go(func() { recorded = s.record(ctx, actor, "photo.add", []ID{c.ID}, photo.ID.String()) })
 	if c.Status == StatusOpen { // matched and closed cases drop out of auto-matching
-		if err := s.propose(ctx, c, photo.Faces); err != nil {
-			return nil, err
-		}
+		wg.Go(func() { proposed = s.propose(ctx, c, photo.Faces) })
 	}
-
 	res := &PhotoResult{CaseID: c.ID, Photo: photo}
 	filter := SearchFilter{Kinds: []Kind{c.Kind.Opposite()}, Statuses: []Status{StatusOpen}, Exclude: c.ID}
 	for _, f := range photo.Faces {
 		cands, err := s.candidates(ctx, &f.Descriptor, limit, filter)
 		if err != nil {
+			wg.Wait()
 			return nil, err
 		}
 		res.Faces = append(res.Faces, FaceMatches{Face: f, Candidates: cands})
+	}
+	wg.Wait()
+	if err := cmp.Or(recorded, proposed); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -326,13 +347,9 @@ type blobRef struct {
 	id   ID
 }
 
-// putBlobs stores the original and the face chips, returning what it wrote so a failure can undo it.
-func (s *Service) putBlobs(ctx context.Context, caseID ID, p *Photo, a *Analysis, data []byte) ([]blobRef, error) {
+// putChips stores the face chips, returning what it wrote so a failure can undo it.
+func (s *Service) putChips(ctx context.Context, caseID ID, p *Photo, a *Analysis) ([]blobRef, error) {
 	var written []blobRef
-	if err := s.store.PutBlob(ctx, BlobPhoto, p.ID, caseID, p.ContentType, data); err != nil {
-		return written, err
-	}
-	written = append(written, blobRef{BlobPhoto, p.ID})
 	for i, df := range a.Faces {
 		id := p.Faces[i].ID
 		if err := s.store.PutBlob(ctx, BlobChip, id, caseID, "image/jpeg", df.Chip); err != nil {
@@ -343,8 +360,6 @@ func (s *Service) putBlobs(ctx context.Context, caseID ID, p *Photo, a *Analysis
 	return written, nil
 }
 
-// deleteBlobs removes blobs of a failed upload. It uses its own context because the request's may be what
-// failed; what it cannot remove is unreferenced and harmless, and is logged by id for a sweeper.
 func (s *Service) deleteBlobs(refs []blobRef) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

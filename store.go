@@ -54,4 +54,8 @@ type Store interface {
 // image, and an Analysis with no faces when the image holds none.
 type FaceAnalyzer interface {
 	Analyze(ctx context.Context, data []byte) (*Analysis, error)
+	// Sniff returns the content type of an accepted image from its bytes alone, or the errors of Analyze
+	// that need no decoding (EUnsupportedMedia, ETooLarge for bytes); it is cheap, and lets an upload be
+	// stored while it is analysed.
+	Sniff(data []byte) (string, error)
 }
