@@ -3,7 +3,7 @@ package libjpeg_test
 import (
 	"bytes"
 	"image"
-	"image/draw"
+	"image/color"
 	"image/jpeg"
 	"math"
 	"strings"
@@ -87,18 +87,24 @@ func TestDecodeYCbCr(t *testing.T) {
 				}
 				continue
 			}
-			// Otherwise, the same picture as the full decode scaled down by imaging (the filters differ).
-			gray := image.NewGray(want.Rect)
-			draw.Draw(gray, gray.Rect, full, image.Point{}, draw.Src)
-			ref := imaging.Resize(gray, w, h, imaging.Linear)
-			lum := image.NewGray(got.Rect)
-			draw.Draw(lum, lum.Rect, got, image.Point{}, draw.Src)
-			refY := make([]uint8, w*h)
-			for i := range refY {
-				refY[i] = ref.Pix[i*4]
+			// Otherwise, the same picture as the full decode scaled down by imaging (the filters differ), in
+			// luma and in both chroma channels (libjpeg decodes chroma at its own DCT size when scaling).
+			ref := imaging.Resize(full, w, h, imaging.Linear)
+			var sum [3]float64
+			for y := range h {
+				for x := range w {
+					g := got.YCbCrAt(x, y)
+					r, gr, b, _ := ref.At(x, y).RGBA()
+					yy, cb, cr := color.RGBToYCbCr(uint8(r>>8), uint8(gr>>8), uint8(b>>8))
+					sum[0] += math.Abs(float64(g.Y) - float64(yy))
+					sum[1] += math.Abs(float64(g.Cb) - float64(cb))
+					sum[2] += math.Abs(float64(g.Cr) - float64(cr))
+				}
 			}
-			if mean := meanDiff(lum.Pix, refY, lum.Stride, w, w, h); mean > 10 {
-				t.Fatalf("%s at %d/8: %.2f levels of luma from the full decode scaled down, on average", rel, eighths, mean)
+			for c, limit := range []float64{10, 2, 2} {
+				if mean := sum[c] / float64(w*h); mean > limit {
+					t.Fatalf("%s at %d/8: channel %c %.2f levels from the full decode scaled down, on average", rel, eighths, "YBR"[c], mean)
+				}
 			}
 		}
 	}

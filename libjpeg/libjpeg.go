@@ -87,10 +87,10 @@ struct cm_job {
 	};
 	struct cm_error e;
 	struct cm_dest dest;
-	int created;
 };
 
-// cm_job_new returns a zeroed job whose errors return through its jump buffer, or NULL and message.
+// cm_job_new returns a zeroed job whose errors return through its jump buffer, or NULL and message. Zeroed,
+// its struct has no memory manager until jpeg_create_* makes one, so jpeg_destroy is safe at any point.
 static struct cm_job *cm_job_new(char *message) {
 	struct cm_job *job = calloc(1, sizeof(struct cm_job));
 	if (job == NULL) {
@@ -103,9 +103,7 @@ static struct cm_job *cm_job_new(char *message) {
 
 // cm_job_fail ends a job after the longjmp of an error: it frees what the job holds and reports the error.
 static int cm_job_fail(struct cm_job *job, char *message) {
-	if (job->created) {
-		jpeg_destroy((j_common_ptr)&job->d);
-	}
+	jpeg_destroy((j_common_ptr)&job->d);
 	free(job->dest.buf);
 	snprintf(message, JMSG_LENGTH_MAX, "%s", job->e.message);
 	free(job);
@@ -126,7 +124,6 @@ static int cm_decode(const unsigned char *data, unsigned long len, int eighths, 
 		return cm_job_fail(job, message);
 	}
 	jpeg_create_decompress(&job->d);
-	job->created = 1;
 	jpeg_mem_src(&job->d, data, len);
 	jpeg_read_header(&job->d, TRUE);
 	if (job->d.num_components != 3 || job->d.jpeg_color_space != JCS_YCbCr) {
@@ -153,7 +150,11 @@ static int cm_decode(const unsigned char *data, unsigned long len, int eighths, 
 			comp->width_in_blocks * comp->DCT_scaled_size, per_row[ci]);
 	}
 	for (int imcu = 0; job->d.output_scanline < job->d.output_height; imcu++) {
-		jpeg_read_raw_data(&job->d, rows, job->d.max_v_samp_factor * job->d.min_DCT_scaled_size);
+		if (jpeg_read_raw_data(&job->d, rows, job->d.max_v_samp_factor * job->d.min_DCT_scaled_size) == 0) {
+			// Only a suspending source returns nothing; a memory source never does, but a loop must end.
+			snprintf(job->e.message, JMSG_LENGTH_MAX, "the decoder returned no rows");
+			longjmp(job->e.jump, 1);
+		}
 		for (int ci = 0; ci < 3; ci++) {
 			for (int r = 0; r < per_row[ci]; r++) {
 				int y = imcu * per_row[ci] + r;
@@ -181,7 +182,6 @@ static int cm_encode(const unsigned char *pix, int width, int height, int stride
 		return cm_job_fail(job, message);
 	}
 	jpeg_create_compress(&job->c);
-	job->created = 1;
 	job->dest.cap = (size_t)width * height / 2 + 4096;
 	job->dest.buf = malloc(job->dest.cap);
 	if (job->dest.buf == NULL) {
