@@ -67,6 +67,11 @@ const (
 	// in JSON) to the case record, which is rewritten on every change.
 	MaxPhotosPerCase = 50
 
+	// MinDetectSide: a working image narrower or shorter than this is given to no detector. dlib's CNN
+	// detector finds faces from about 40 px, HOG from 80, so no face is lost; and on an image under 10 px
+	// across the CNN fails an internal check, and the second time aborts the whole process (measured with
+	// dlib 19.24: a 9×1600 image).
+	MinDetectSide = 40
 	// MinFaceSize: faces narrower than this (pixels, in the original photo) carry too little detail for
 	// dlib's 150 px chip; they are kept, flagged low quality, and the uploader is asked for a closer photo.
 	MinFaceSize = 80

@@ -55,24 +55,31 @@ func sniff(data []byte, limits childmatch.Limits) (string, error) {
 		"the upload is %s, not a photo; send JPEG, PNG, GIF, BMP, TIFF or WebP", seen)
 }
 
-// decode checks the byte and pixel bounds, reading only the header before the pixel bound is known to
-// hold, then decodes the image and turns it upright by its EXIF orientation. It returns the upright image
-// and the upright original's size, which differ when a large JPEG is decoded reduced (see decodeJPEG).
-func decode(data []byte, limits childmatch.Limits) (image.Image, image.Point, string, error) {
+// check checks the byte bound, the format and the header with the pixel bound, decoding no pixel, and
+// returns the content type and the header.
+func check(data []byte, limits childmatch.Limits) (string, image.Config, error) {
 	ct, err := sniff(data, limits)
 	if err != nil {
-		return nil, image.Point{}, "", err
+		return "", image.Config{}, err
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, image.Point{}, "", damaged()
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, image.Point{}, "", damaged()
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return "", image.Config{}, damaged()
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > int64(limits.MaxPixels) {
-		return nil, image.Point{}, "", childmatch.Errorf(childmatch.ETooLarge, "the photo is %d×%d pixels, over the limit of %d megapixels",
+		return "", image.Config{}, childmatch.Errorf(childmatch.ETooLarge, "the photo is %d×%d pixels, over the limit of %d megapixels",
 			cfg.Width, cfg.Height, limits.MaxPixels/1_000_000)
+	}
+	return ct, cfg, nil
+}
+
+// decode checks the upload (check), then decodes the image and turns it upright by its EXIF orientation. It
+// returns the upright image and the upright original's size, which differ when a large JPEG is decoded
+// reduced (see decodeJPEG).
+func decode(data []byte, limits childmatch.Limits) (image.Image, image.Point, string, error) {
+	ct, cfg, err := check(data, limits)
+	if err != nil {
+		return nil, image.Point{}, "", err
 	}
 	if ct == "image/jpeg" {
 		if img, size, ok := decodeJPEG(data, cfg, limits); ok {
@@ -155,57 +162,70 @@ func tiffOrientation(t []byte) int {
 	return 1
 }
 
-// orient turns a decoded JPEG upright by EXIF orientation o in its own planes, without converting it. Chroma
-// subsampled 4:1 across has no layout image.YCbCr can hold once turned on its side; imaging converts that one.
-func orient(m *image.YCbCr, o int) image.Image {
+// turn is an EXIF orientation of a w×h source: transpose (orientations 5 to 8), then mirror across (2, 3, 7,
+// 8) and down (3, 4, 6, 7).
+type turn struct {
+	transpose, across, down bool
+	w, h                    int
+}
+
+// from maps a pixel of the turned image to the source's.
+func (t turn) from(x, y int) (int, int) {
+	if t.transpose {
+		x, y = y, x
+	}
+	if t.across {
+		x = t.w - 1 - x
+	}
+	if t.down {
+		y = t.h - 1 - y
+	}
+	return x, y
+}
+
+// orient turns a decoded JPEG upright by EXIF orientation o in its own planes, without converting it. Each
+// chroma sample of the result is the one under its first pixel in the source, so chroma stays exact; where
+// mirroring a side whose length is not a multiple of the subsampling would split blocks, that side's chroma
+// is kept at full resolution, and a layout image.YCbCr does not have (4:1:1 on its side) becomes 4:4:4.
+func orient(m *image.YCbCr, o int) *image.YCbCr {
 	if o < 2 || o > 8 {
 		return m
 	}
-	hs, vs := shifts(m.SubsampleRatio)
-	if o >= 5 {
-		hs, vs = vs, hs
+	luma, cb, cr, hs, vs := planesYCbCr(m)
+	t := turn{transpose: o >= 5, across: o == 2 || o == 3 || o == 7 || o == 8, down: o == 3 || o == 4 || o == 6 || o == 7,
+		w: luma.w, h: luma.h}
+	keep := func(s uint, mirrored bool, length int) uint {
+		if mirrored && length%(1<<s) != 0 {
+			return 0
+		}
+		return s
 	}
-	ratio, ok := ratioOf(hs, vs)
-	if !ok {
-		return map[int]func(image.Image) *image.NRGBA{5: imaging.Transpose, 6: imaging.Rotate270, 7: imaging.Transverse,
-			8: imaging.Rotate90}[o](m)
-	}
-	luma, cb, cr, _, _ := planesYCbCr(m)
+	dhs, dvs := keep(hs, t.across, luma.w), keep(vs, t.down, luma.h)
 	w, h := luma.w, luma.h
-	if o >= 5 {
-		w, h = h, w
+	if t.transpose {
+		dhs, dvs, w, h = dvs, dhs, h, w
+	}
+	ratio, ok := ratioOf(dhs, dvs)
+	if !ok {
+		dhs, dvs, ratio = 0, 0, image.YCbCrSubsampleRatio444
 	}
 	dst := image.NewYCbCr(image.Rect(0, 0, w, h), ratio)
-	orientPlane(luma, dst.Y, dst.YStride, o)
-	orientPlane(cb, dst.Cb, dst.CStride, o)
-	orientPlane(cr, dst.Cr, dst.CStride, o)
+	orientPlane(plane{pix: dst.Y, stride: dst.YStride, w: w, h: h}, 0, 0, luma, 0, 0, t)
+	cw, ch := (w+1<<dhs-1)>>dhs, (h+1<<dvs-1)>>dvs
+	orientPlane(plane{pix: dst.Cb, stride: dst.CStride, w: cw, h: ch}, dhs, dvs, cb, hs, vs, t)
+	orientPlane(plane{pix: dst.Cr, stride: dst.CStride, w: cw, h: ch}, dhs, dvs, cr, hs, vs, t)
 	return dst
 }
 
-// orientPlane writes p turned by EXIF orientation o (2 to 8) into dst, rows stride apart. Orientations 5 to 8
-// transpose; 2, 3, 7 and 8 then mirror across, 3, 4, 6 and 7 down. A chroma plane of an odd-sized image
-// lands up to half a chroma sample off, which nothing downstream can see.
-func orientPlane(p plane, dst []uint8, stride, o int) {
-	transpose, across, down := o >= 5, o == 2 || o == 3 || o == 7 || o == 8, o == 3 || o == 4 || o == 6 || o == 7
-	w, h := p.w, p.h
-	if transpose {
-		w, h = h, w
-	}
-	inParallel(h, func(from, to int) {
+// orientPlane fills dst, whose sample (x, y) covers the turned image's pixels from (x<<dhs, y<<dvs), with the
+// sample of src (subsampled by hs, vs) under the source pixel t maps the first of them to.
+func orientPlane(dst plane, dhs, dvs uint, src plane, hs, vs uint, t turn) {
+	inParallel(dst.h, func(from, to int) {
 		for y := from; y < to; y++ {
-			row := dst[y*stride : y*stride+w]
+			row := dst.pix[y*dst.stride : y*dst.stride+dst.w]
 			for x := range row {
-				sx, sy := x, y
-				if transpose {
-					sx, sy = y, x
-				}
-				if across {
-					sx = p.w - 1 - sx
-				}
-				if down {
-					sy = p.h - 1 - sy
-				}
-				row[x] = p.pix[sy*p.stride+sx]
+				sx, sy := t.from(x<<dhs, y<<dvs)
+				row[x] = src.pix[(sy>>vs)*src.stride+sx>>hs]
 			}
 		}
 	})

@@ -115,9 +115,11 @@ func (m *Matcher) Close() {
 	m.all = nil
 }
 
-// Sniff returns the content type of an accepted image, checking only its leading bytes and its size.
+// Sniff returns the content type of an accepted image, checking its size, its leading bytes and its header
+// (the pixel bound) without decoding a pixel.
 func (m *Matcher) Sniff(data []byte) (string, error) {
-	return sniff(data, m.limits)
+	ct, _, err := check(data, m.limits)
+	return ct, err
 }
 
 // Analyze runs the pipeline on an uploaded image.
@@ -126,7 +128,11 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	if err != nil {
 		return nil, err
 	}
+	a := &childmatch.Analysis{ContentType: ct, Width: size.X, Height: size.Y, Faces: []childmatch.DetectedFace{}}
 	work := working(img, m.limits)
+	if min(work.Rect.Dx(), work.Rect.Dy()) < childmatch.MinDetectSide {
+		return a, nil
+	}
 	jpegData, err := libjpeg.EncodeRGBA(work, m.quality)
 	if err != nil {
 		return nil, err
@@ -141,7 +147,6 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	}
 	// The detector's points are in the working image; chips are cut from the decoded image, and boxes and
 	// landmarks are reported in the upright original's pixels.
-	a := &childmatch.Analysis{ContentType: ct, Width: size.X, Height: size.Y, Faces: []childmatch.DetectedFace{}}
 	for _, f := range found {
 		df := childmatch.DetectedFace{Detector: detector, Descriptor: childmatch.Descriptor(f.Descriptor)}
 		df.Box, df.Landmarks = place(f, work.Rect.Size(), size)
@@ -161,7 +166,8 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 func working(img image.Image, limits childmatch.Limits) *image.RGBA {
 	b := img.Bounds()
 	scale := workingScale(b, limits)
-	w, h := int(float64(b.Dx())*scale+0.5), int(float64(b.Dy())*scale+0.5)
+	// A sliver of a photo keeps a pixel across rather than rounding to nothing.
+	w, h := max(1, int(float64(b.Dx())*scale+0.5)), max(1, int(float64(b.Dy())*scale+0.5))
 	switch {
 	case scale < 1:
 		// The linear filter when shrinking: as sharp as Catmull-Rom at these ratios for the detector (README:
