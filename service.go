@@ -275,18 +275,34 @@ func (s *Service) AddPhoto(ctx context.Context, actor Actor, caseID ID, data []b
 	sum := sha256.Sum256(data)
 	photo := Photo{ID: NewID(), ContentType: ct, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
 		UploadedAt: s.now().UTC(), UploadedBy: actor.ID}
-	// The original is stored while its faces are analysed, and removed again if the analysis fails: the
-	// record, written last, is still the commit point.
+	// The original is stored while its faces are analysed. Until the record is written (the commit point),
+	// any failure or panic removes what was written, the original included even when its put failed (a put
+	// can fail after storing); removing a blob never written is harmless, and the id is fresh.
+	id := photo.ID
 	stored := make(chan error, 1)
-	go func() { stored <- s.store.PutBlob(ctx, BlobPhoto, photo.ID, caseID, ct, data) }()
+	go func() { stored <- s.store.PutBlob(ctx, BlobPhoto, id, caseID, ct, data) }()
+	putErr, putDone := error(nil), false
+	waitPut := func() error {
+		if !putDone {
+			putErr, putDone = <-stored, true
+		}
+		return putErr
+	}
+	written, committed := []blobRef{{BlobPhoto, id}}, false
+	defer func() {
+		if !committed {
+			waitPut()
+			s.deleteBlobs(written)
+		}
+	}()
 	a, err := s.analyze(ctx, data)
-	written := []blobRef{{BlobPhoto, photo.ID}}
-	if putErr := <-stored; putErr != nil {
-		written = nil
+	if putErr := waitPut(); putErr != nil {
+		if err != nil {
+			s.log.Warn("storing a refused photo failed too", "err", putErr)
+		}
 		err = cmp.Or(err, putErr)
 	}
 	if err != nil {
-		s.deleteBlobs(written)
 		return nil, err
 	}
 	photo.Width, photo.Height = a.Width, a.Height
@@ -308,23 +324,25 @@ func (s *Service) AddPhoto(ctx context.Context, actor Actor, caseID ID, data []b
 		})
 	}
 	if err != nil {
-		s.deleteBlobs(written)
 		return nil, err
 	}
 	// Committed: from here on the photo exists, and the index may refer to it.
+	committed = true
 	attrs := attrsOf(c)
 	for i := range photo.Faces {
 		f := &photo.Faces[i]
 		s.index.Add(FaceRef{FaceID: f.ID, CaseID: c.ID}, &f.Descriptor, attrs)
 	}
-	// The audit record, the review proposals and the candidates answered depend on one another in nothing:
-	// they are done at once.
+	// The candidates answered need neither the audit record nor the review proposals, so they are found
+	// meanwhile; the proposals follow the photo's audit record, as every change follows its own.
 	var recorded, proposed error
 	var wg sync.WaitGroup
-	wg.Go(func() { recorded = s.record(ctx, actor, "photo.add", []ID{c.ID}, photo.ID.String()) })
-	if c.Status == StatusOpen { // matched and closed cases drop out of auto-matching
-		wg.Go(func() { proposed = s.propose(ctx, c, photo.Faces) })
-	}
+	wg.Go(func() {
+		recorded = s.record(ctx, actor, "photo.add", []ID{c.ID}, photo.ID.String())
+		if recorded == nil && c.Status == StatusOpen { // matched and closed cases drop out of auto-matching
+			proposed = s.propose(ctx, c, photo.Faces)
+		}
+	})
 	res := &PhotoResult{CaseID: c.ID, Photo: photo}
 	filter := SearchFilter{Kinds: []Kind{c.Kind.Opposite()}, Statuses: []Status{StatusOpen}, Exclude: c.ID}
 	for _, f := range photo.Faces {

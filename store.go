@@ -54,8 +54,8 @@ type Store interface {
 // image, and an Analysis with no faces when the image holds none.
 type FaceAnalyzer interface {
 	Analyze(ctx context.Context, data []byte) (*Analysis, error)
-	// Sniff returns the content type of an accepted image from its bytes alone, or the errors of Analyze
-	// that need no decoding (EUnsupportedMedia, ETooLarge for bytes); it is cheap, and lets an upload be
-	// stored while it is analysed.
+	// Sniff returns the content type of an accepted image, or the errors of Analyze that its header tells
+	// (EUnsupportedMedia, ETooLarge, EInvalid for a header that does not parse), decoding no pixel: it is
+	// cheap, and lets an upload be stored while it is analysed without storing what is plainly refused.
 	Sniff(data []byte) (string, error)
 }
