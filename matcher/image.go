@@ -169,18 +169,19 @@ type turn struct {
 	w, h                    int
 }
 
-// from maps a pixel of the turned image to the source's.
-func (t turn) from(x, y int) (int, int) {
-	if t.transpose {
-		x, y = y, x
-	}
+// column and row map a column and a row of the source, before mirroring, to the source's.
+func (t turn) column(x int) int {
 	if t.across {
-		x = t.w - 1 - x
+		return t.w - 1 - x
 	}
+	return x
+}
+
+func (t turn) row(y int) int {
 	if t.down {
-		y = t.h - 1 - y
+		return t.h - 1 - y
 	}
-	return x, y
+	return y
 }
 
 // orient turns a decoded JPEG upright by EXIF orientation o in its own planes, without converting it. Each
@@ -218,14 +219,30 @@ func orient(m *image.YCbCr, o int) *image.YCbCr {
 }
 
 // orientPlane fills dst, whose sample (x, y) covers the turned image's pixels from (x<<dhs, y<<dvs), with the
-// sample of src (subsampled by hs, vs) under the source pixel t maps the first of them to.
+// sample of src (subsampled by hs, vs) under the source pixel t maps the first of them to. A turn maps the
+// result's columns to the source's columns (transposed, its rows) and its rows to the other, so that
+// sample's offset in src is cols[x] + rows[y].
 func orientPlane(dst plane, dhs, dvs uint, src plane, hs, vs uint, t turn) {
+	cols, rows := make([]int, dst.w), make([]int, dst.h)
+	for x := range cols {
+		if t.transpose {
+			cols[x] = t.row(x<<dhs) >> vs * src.stride
+		} else {
+			cols[x] = t.column(x<<dhs) >> hs
+		}
+	}
+	for y := range rows {
+		if t.transpose {
+			rows[y] = t.column(y<<dvs) >> hs
+		} else {
+			rows[y] = t.row(y<<dvs) >> vs * src.stride
+		}
+	}
 	inParallel(dst.h, func(from, to int) {
 		for y := from; y < to; y++ {
-			row := dst.pix[y*dst.stride : y*dst.stride+dst.w]
-			for x := range row {
-				sx, sy := t.from(x<<dhs, y<<dvs)
-				row[x] = src.pix[(sy>>vs)*src.stride+sx>>hs]
+			row, base := dst.pix[y*dst.stride:y*dst.stride+dst.w], rows[y]
+			for x, c := range cols {
+				row[x] = src.pix[base+c]
 			}
 		}
 	})
