@@ -365,15 +365,16 @@ type blobRef struct {
 	id   ID
 }
 
-// putChips stores the face chips, returning what it wrote so a failure can undo it.
+// putChips stores the face chips, returning what it may have written so a failure can undo it: a chip whose
+// put failed too, since a put can fail after storing.
 func (s *Service) putChips(ctx context.Context, caseID ID, p *Photo, a *Analysis) ([]blobRef, error) {
 	var written []blobRef
 	for i, df := range a.Faces {
 		id := p.Faces[i].ID
+		written = append(written, blobRef{BlobChip, id})
 		if err := s.store.PutBlob(ctx, BlobChip, id, caseID, "image/jpeg", df.Chip); err != nil {
 			return written, err
 		}
-		written = append(written, blobRef{BlobChip, id})
 	}
 	return written, nil
 }
