@@ -243,10 +243,27 @@ func EncodeRGBA(img *image.RGBA, quality int) ([]byte, error) {
 	return C.GoBytes(unsafe.Pointer(out), C.int(n)), nil
 }
 
-// ratios are the chroma layouts image.YCbCr holds, by their subsampling shifts (across, down).
-var ratios = map[[2]uint]image.YCbCrSubsampleRatio{
+// layouts are the chroma layouts image.YCbCr holds, by their subsampling shifts: chroma shared by 2^hs
+// pixels of a row and 2^vs of a column.
+var layouts = map[[2]uint]image.YCbCrSubsampleRatio{
 	{0, 0}: image.YCbCrSubsampleRatio444, {1, 0}: image.YCbCrSubsampleRatio422, {1, 1}: image.YCbCrSubsampleRatio420,
 	{0, 1}: image.YCbCrSubsampleRatio440, {2, 0}: image.YCbCrSubsampleRatio411, {2, 1}: image.YCbCrSubsampleRatio410,
+}
+
+// Layout is the image.YCbCr layout of chroma subsampled by shifts hs (across) and vs (down), if it has one.
+func Layout(hs, vs uint) (image.YCbCrSubsampleRatio, bool) {
+	r, ok := layouts[[2]uint{hs, vs}]
+	return r, ok
+}
+
+// Shifts returns an image.YCbCr layout as its subsampling shifts across and down.
+func Shifts(r image.YCbCrSubsampleRatio) (hs, vs uint) {
+	for s, layout := range layouts {
+		if layout == r {
+			return s[0], s[1]
+		}
+	}
+	return 0, 0
 }
 
 // subsampling returns the shift s with chroma = ⌈luma/2^s⌉, if there is one.
@@ -284,7 +301,7 @@ func DecodeYCbCr(data []byte, eighths int) (*image.YCbCr, error) {
 	w, h := int(p.w[0]), int(p.h[0])
 	hs, across := subsampling(w, int(p.w[1]))
 	vs, down := subsampling(h, int(p.h[1]))
-	ratio, held := ratios[[2]uint{hs, vs}]
+	ratio, held := Layout(hs, vs)
 	if !across || !down || !held || p.w[2] != p.w[1] || p.h[2] != p.h[1] {
 		return nil, fmt.Errorf("libjpeg: chroma planes of %d×%d and %d×%d beside luma of %d×%d are not a layout image.YCbCr holds",
 			p.w[1], p.h[1], p.w[2], p.h[2], w, h)

@@ -206,7 +206,7 @@ func orient(m *image.YCbCr, o int) *image.YCbCr {
 	if t.transpose {
 		dhs, dvs, w, h = dvs, dhs, h, w
 	}
-	ratio, ok := ratioOf(dhs, dvs)
+	ratio, ok := libjpeg.Layout(dhs, dvs)
 	if !ok {
 		dhs, dvs, ratio = 0, 0, image.YCbCrSubsampleRatio444
 	}

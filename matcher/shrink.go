@@ -5,6 +5,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"childmatch/libjpeg"
 )
 
 // kernel is a resampling filter: its weight at a distance from the sample and the distance where it ends.
@@ -173,30 +175,9 @@ func shrinkPlane(p plane, w, h int, k kernel) plane {
 	return dst
 }
 
-// shifts returns a chroma layout as shifts: chroma is shared by 2^hs pixels of a row and 2^vs of a column.
-func shifts(r image.YCbCrSubsampleRatio) (hs, vs uint) {
-	for s, ratio := range layouts {
-		if ratio == r {
-			return s[0], s[1]
-		}
-	}
-	return 0, 0
-}
-
-// ratioOf is the layout of shifts hs and vs, if image.YCbCr has one.
-func ratioOf(hs, vs uint) (image.YCbCrSubsampleRatio, bool) {
-	r, ok := layouts[[2]uint{hs, vs}]
-	return r, ok
-}
-
-var layouts = map[[2]uint]image.YCbCrSubsampleRatio{
-	{0, 0}: image.YCbCrSubsampleRatio444, {1, 0}: image.YCbCrSubsampleRatio422, {1, 1}: image.YCbCrSubsampleRatio420,
-	{0, 1}: image.YCbCrSubsampleRatio440, {2, 0}: image.YCbCrSubsampleRatio411, {2, 1}: image.YCbCrSubsampleRatio410,
-}
-
 // planesYCbCr returns the luma and chroma planes of m's rectangle, with the chroma subsampling as shifts.
 func planesYCbCr(m *image.YCbCr) (luma, cb, cr plane, hs, vs uint) {
-	hs, vs = shifts(m.SubsampleRatio)
+	hs, vs = libjpeg.Shifts(m.SubsampleRatio)
 	b := m.Rect
 	luma = plane{pix: m.Y[m.YOffset(b.Min.X, b.Min.Y):], stride: m.YStride, w: b.Dx(), h: b.Dy()}
 	c := m.COffset(b.Min.X, b.Min.Y)
