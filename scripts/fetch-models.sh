@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../models"
 
-if sha256sum --quiet --check SHA256SUMS 2>/dev/null; then
+if sha256sum --status --check SHA256SUMS 2>/dev/null; then
   exit 0
 fi
 tmp=$(mktemp -d)
@@ -25,7 +25,7 @@ else
     mv "$f.part" "$f"
   done
 fi
-if ! sha256sum --check SHA256SUMS; then
+if ! sha256sum --quiet --check SHA256SUMS; then
   echo "model files do not match models/SHA256SUMS; removed" >&2
   rm -f $files
   exit 1
