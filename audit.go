@@ -34,25 +34,20 @@ type AuditLog interface {
 	Events(ctx context.Context, q AuditQuery) ([]Event, error)
 }
 
-// ReviewStore keeps review items, one per pair of cases.
-type ReviewStore interface {
-	// CreateReview writes a new item; EConflict if one exists for the pair.
-	CreateReview(ctx context.Context, r *Review) error
-	Review(ctx context.Context, id string) (*Review, error)
-	// UpdateReview is an atomic read-modify-write, retried on concurrent change, like UpdateCase.
-	UpdateReview(ctx context.Context, id string, fn func(*Review) error) (*Review, error)
-	// WalkReviews calls fn for every review item until fn returns false or an error.
-	WalkReviews(ctx context.Context, fn func(*Review) (bool, error)) error
+// AuditService reads the trail (service.Service); admins only, and the reading is itself recorded.
+type AuditService interface {
+	AuditEvents(ctx context.Context, actor Actor, q AuditQuery) ([]Event, error)
 }
 
-// UserStore keeps users and their hashed tokens.
-type UserStore interface {
-	CreateUser(ctx context.Context, u *User) error
-	User(ctx context.Context, id ID) (*User, error)
-	WalkUsers(ctx context.Context, fn func(*User) (bool, error)) error
-	// CreateToken stores a token under the hex SHA-256 of its secret.
-	CreateToken(ctx context.Context, hash string, t *Token) error
-	Token(ctx context.Context, hash string) (*Token, error)
-	// UpdateToken is an atomic read-modify-write of a token, found by its id prefix.
-	UpdateToken(ctx context.Context, id string, fn func(*Token) error) (*Token, error)
+// Auditor writes the audit trail's events for the services.
+type Auditor struct {
+	Log AuditLog
+	Now func() time.Time
+}
+
+// Record appends an audit event. If it cannot be written the action fails: an access that leaves no trace
+// must not happen.
+func (a Auditor) Record(ctx context.Context, actor Actor, action string, cases []ID, object string) error {
+	return a.Log.Append(ctx, &Event{ID: NewID(), At: a.Now().UTC(), Actor: actor.ID, Roles: actor.Roles,
+		Action: action, Cases: cases, Object: object, Remote: actor.Remote})
 }

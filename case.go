@@ -1,6 +1,7 @@
 package childmatch
 
 import (
+	"context"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -163,8 +164,32 @@ func (c *Case) Faces() []Face {
 	return faces
 }
 
-// descriptors returns the faces' descriptors, for a batch search.
-func descriptors(faces []Face) []Descriptor {
+// Date is when the case happened: its sighting, else its report.
+func (c *Case) Date() time.Time {
+	if !c.Sighting.Time.IsZero() {
+		return c.Sighting.Time
+	}
+	return c.CreatedAt
+}
+
+// Attrs are the columns the index filters the case's faces on.
+func (c *Case) Attrs() FaceAttrs {
+	return FaceAttrs{Kind: c.Kind, Status: c.Status, Gender: c.Child.Gender, Age: c.Child.Age,
+		State: c.Sighting.State, District: c.Sighting.District, Date: c.Date()}
+}
+
+// PhotoOf returns the photo holding a face of the case, zero if none does.
+func (c *Case) PhotoOf(face ID) ID {
+	for _, f := range c.Faces() {
+		if f.ID == face {
+			return f.PhotoID
+		}
+	}
+	return ID{}
+}
+
+// Descriptors returns the faces' descriptors, for a batch search.
+func Descriptors(faces []Face) []Descriptor {
 	out := make([]Descriptor, len(faces))
 	for i := range faces {
 		out[i] = faces[i].Descriptor
@@ -188,6 +213,32 @@ func (c *Case) Summary() Summary {
 		Gender: c.Child.Gender, Sighting: c.Sighting}
 }
 
+// CaseQuery selects a page of cases.
+type CaseQuery struct {
+	Kind   Kind   // "" = any
+	Status Status // "" = any
+	Limit  int
+	After  ID // the cursor: the last id of the previous page; zero = from the start
+}
+
+// CasePage is a page of cases in creation order; Next is the cursor of the next page, zero at the end.
+type CasePage struct {
+	Cases []*Case
+	Next  ID
+}
+
+// CaseService keeps cases: missing reports and found children (service.Service).
+type CaseService interface {
+	CreateCase(ctx context.Context, actor Actor, d CaseDetails) (*Case, error)
+	// Case returns a case the actor may see, with its current candidates.
+	Case(ctx context.Context, actor Actor, id ID) (*Case, []Candidate, error)
+	ListCases(ctx context.Context, actor Actor, q CaseQuery) (*CasePage, error)
+	// CloseCase closes a case with its outcome, and the cases confirmed as its match with it.
+	CloseCase(ctx context.Context, actor Actor, id ID, kind OutcomeKind, note string) (*Case, error)
+	// DeleteCase erases a case: its record, photos, chips and indexed faces.
+	DeleteCase(ctx context.Context, actor Actor, id ID, reason DeletionReason) error
+}
+
 // Validate normalises d (trims text, fills defaults) and checks every field, naming the first bad one.
 func (d *CaseDetails) Validate(now time.Time) error {
 	if !d.Kind.Valid() {
@@ -209,7 +260,7 @@ func (d *CaseDetails) Validate(now time.Time) error {
 		return FieldError("child.languages", "lists more than %d languages", MaxLanguages)
 	}
 	for i := range d.Child.Languages {
-		if err := cleanText("child.languages", &d.Child.Languages[i], MaxShortText); err != nil {
+		if err := CleanText("child.languages", &d.Child.Languages[i], MaxShortText); err != nil {
 			return err
 		}
 		if d.Child.Languages[i] == "" {
@@ -237,7 +288,7 @@ func (d *CaseDetails) Validate(now time.Time) error {
 		{"reporter.phone", &d.Reporter.Phone, MaxShortText},
 		{"reporter.email", &d.Reporter.Email, MaxShortText},
 	} {
-		if err := cleanText(f.name, f.v, f.max); err != nil {
+		if err := CleanText(f.name, f.v, f.max); err != nil {
 			return err
 		}
 	}
@@ -250,8 +301,8 @@ func (d *CaseDetails) Validate(now time.Time) error {
 	return nil
 }
 
-// cleanText trims *s and checks it is valid UTF-8 of at most max bytes with no control characters.
-func cleanText(field string, s *string, max int) error {
+// CleanText trims *s and checks it is valid UTF-8 of at most max bytes with no control characters.
+func CleanText(field string, s *string, max int) error {
 	*s = strings.TrimSpace(*s)
 	if !utf8.ValidString(*s) {
 		return FieldError(field, "is not valid UTF-8")

@@ -19,6 +19,7 @@ const (
 	EForbidden        ErrorCode = "forbidden"         // a valid token without the role for this action
 	EConflict         ErrorCode = "conflict"          // a concurrent change won; retry with fresh state
 	EUnavailable      ErrorCode = "unavailable"       // a dependency (MinIO) cannot be reached
+	ECanceled         ErrorCode = "canceled"          // the client went away before the answer; nothing failed
 	EInternal         ErrorCode = "internal"          // a bug or an unexpected failure; details are logged, never shown
 )
 
@@ -55,6 +56,12 @@ func FieldError(field, format string, args ...any) *Error {
 // Unavailable wraps a dependency failure so the client hears "try again later" and the log keeps the cause.
 func Unavailable(what string, err error) *Error {
 	return &Error{Code: EUnavailable, Message: what + " is unavailable, try again later", Err: err}
+}
+
+// Canceled wraps the error of work stopped because its request's client went away (context.Canceled), so
+// it is neither logged as a failure nor answered as one.
+func Canceled(err error) *Error {
+	return &Error{Code: ECanceled, Message: "the request was cancelled", Err: err}
 }
 
 // ErrorCodeOf returns the code of the first *Error in err's chain, EInternal for any other error, and ""

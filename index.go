@@ -65,3 +65,30 @@ type FaceIndex interface {
 	Bytes() int
 	Snapshotter
 }
+
+// CaseIndex is the index as the services see it (follow.Follower): searches, and every write of a case
+// record applied to the index in the order the writes happened, in this process and in the others.
+type CaseIndex interface {
+	Search(q *Descriptor, k int, f SearchFilter) []Hit
+	SearchBatch(qs []Descriptor, k int, f SearchFilter) [][]Hit
+	// Write runs write, which writes the case's record and returns it (nil when it removed the record),
+	// and brings the case's faces and filter columns in the index up to what it wrote. Writes and re-reads
+	// of one case are applied one at a time, so the index ends with the record's latest state.
+	Write(id ID, write func() (*Case, error)) (*Case, error)
+}
+
+// IndexStart says how the index came up, for the log and /healthz.
+type IndexStart struct {
+	Source   string        `json:"source"`            // "local snapshot", "store snapshot" or "records"
+	Refused  []string      `json:"refused,omitempty"` // why snapshots were not used
+	Faces    int           `json:"faces"`
+	Replayed int           `json:"replayed_cases"`
+	Took     time.Duration `json:"took_ns"`
+}
+
+// IndexStatus is what /healthz tells of the index (follow.Follower).
+type IndexStatus interface {
+	Len() int
+	Bytes() int
+	Started() IndexStart
+}

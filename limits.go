@@ -2,9 +2,11 @@ package childmatch
 
 import "time"
 
-// Every threshold and limit of the service lives in this file, with the reason for its value. Those a
-// deployment may need to change are fields of Limits, filled from the environment by cmd/childmatch;
-// the rest are constants.
+// Every threshold and limit of the service lives in this file, with the reason for its value, whichever
+// package applies it. Those a deployment may need to change are fields of Limits, filled from the
+// environment by cmd/childmatch; the rest are constants. What only describes how one package does its
+// work, not how far it may go (the index's code scale and block size, the snapshot format, the chip's
+// pixel size), stays beside that code.
 
 // Limits are the per-deployment settings of the face pipeline and of matching.
 type Limits struct {
@@ -48,6 +50,13 @@ func DefaultLimits(cpus int) Limits {
 }
 
 const (
+	// DefaultJPEGQuality is the quality of the working JPEG handed to go-face, which reads nothing else
+	// (libjpeg-turbo encodes it, six times faster than image/jpeg). At 95 the re-encoding changes
+	// descriptors by far less than the distance between two photos of one face (README: levers).
+	DefaultJPEGQuality = 95
+	// MaxYaw: the nose's offset from the eyes' midpoint, over the distance between the eyes, beyond which
+	// the face is turned far enough to weaken matching (flagged low quality).
+	MaxYaw = 0.35
 	// WorkingSlack: a photo whose longer side is at most this fraction above WorkingMaxSide is detected as it
 	// is, not scaled down. A 1920 px JPEG is decoded at 7/8 (1680 px, see matcher.decodeJPEG): HOG on its
 	// 10% more pixels costs less than resizing it (README: speed).
@@ -112,3 +121,60 @@ const (
 	DefaultReviewPage = 50
 	MaxReviewPage     = 200
 )
+
+const (
+	// TokenBytes is the entropy of an API token: 256 bits, so tokens cannot be guessed or enumerated.
+	TokenBytes = 32
+	// MinAdminTokenLen keeps a guessable bootstrap token out of production.
+	MinAdminTokenLen = 16
+	// MultipartSlack is what a multipart body may hold beyond the photo: boundaries, part headers and the
+	// small form fields.
+	MultipartSlack = 64 << 10
+	// MaxFormFieldBytes bounds a form field other than the photo: every other field is a word or a number.
+	MaxFormFieldBytes = 1 << 10
+)
+
+// The store (MinIO) and the change feed.
+const (
+	// StoreDialTimeout: MinIO runs beside the service; a connection that takes longer is a server that is
+	// down.
+	StoreDialTimeout = 2 * time.Second
+	// StoreOpenTimeout bounds connecting and creating the bucket at start.
+	StoreOpenTimeout = 10 * time.Second
+	// StoreRetries bounds minio-go's own retries of a failed request. Its default (10, with backoff) would
+	// hold a request for many seconds while MinIO is down; 2 rides over a blip and answers 503 promptly.
+	StoreRetries = 2
+	// UpdateAttempts bounds read-modify-write retries on 412 (a concurrent writer won). Each round lets at
+	// least one writer through, so n simultaneous writers need up to n rounds; 32 covers every photo of a
+	// case arriving at once (MaxPhotosPerCase is larger, but uploads of one case are never all concurrent),
+	// and beyond it the writer hears a conflict instead of waiting forever.
+	UpdateAttempts = 32
+	// ReviewAttempts bounds the rounds of creating a review item or folding into the one a concurrent
+	// upload created meanwhile: each round loses only to a writer that got through.
+	ReviewAttempts = 3
+	// RewatchDelay is the pause before listening again after MinIO closed the notification stream.
+	RewatchDelay = time.Second
+	// FeedOverlap is how far back each listing of the change feed reaches behind the last one. It covers
+	// clock differences between replicas and a change entry whose record is written later (the entry
+	// precedes the record; a write finishes within the HTTP write timeout).
+	FeedOverlap = 10 * time.Minute
+	// FeedSettle is how old an entry must be before a listing counts it as applied: its record is written
+	// right after it, so a listing that saw a younger entry might have read the record before the change,
+	// and the next listing reads it again.
+	FeedSettle = 2 * time.Second
+	// FutureSkew is how far in the future a snapshot's position may lie before the snapshot is refused:
+	// one from the future was written against another store, or by a clock gone wrong.
+	FutureSkew = time.Minute
+)
+
+// PageLimit checks the limit a client asked of a list: 0 asks for the default, anything else must lie
+// within 1..most.
+func PageLimit(limit, def, most int) (int, error) {
+	if limit == 0 {
+		return def, nil
+	}
+	if limit < 1 || limit > most {
+		return 0, FieldError("limit", "must be between 1 and %d", most)
+	}
+	return limit, nil
+}

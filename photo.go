@@ -1,6 +1,9 @@
 package childmatch
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Photo is one uploaded image of a case, stored byte for byte, with the faces found in it.
 type Photo struct {
@@ -66,4 +69,33 @@ type Analysis struct {
 	Width       int    // after EXIF orientation
 	Height      int
 	Faces       []DetectedFace // sorted left to right; empty when no face was found
+}
+
+// FaceAnalyzer is the face pipeline: it turns uploaded bytes into faces. It returns EUnsupportedMedia for
+// what is not an accepted image, ETooLarge for bytes or pixels over the limits, EInvalid for a corrupt
+// image, and an Analysis with no faces when the image holds none.
+type FaceAnalyzer interface {
+	Analyze(ctx context.Context, data []byte) (*Analysis, error)
+	// Sniff returns the content type of an accepted image, or the errors of Analyze that its header tells
+	// (EUnsupportedMedia, ETooLarge, EInvalid for a header that does not parse), decoding no pixel: it is
+	// cheap, and lets an upload be stored while it is analysed without storing what is plainly refused.
+	Sniff(data []byte) (string, error)
+}
+
+// PhotoResult is the answer to an upload: the stored photo and, per face, its candidates.
+type PhotoResult struct {
+	CaseID ID            `json:"case_id"`
+	Photo  Photo         `json:"photo"`
+	Faces  []FaceMatches `json:"faces"`
+}
+
+// PhotoService is the path of a photo (service.Service): uploads to a case, searches by photo, and
+// reading what was stored.
+type PhotoService interface {
+	// AddPhoto analyses, stores, commits, indexes and matches a photo of a case.
+	AddPhoto(ctx context.Context, actor Actor, caseID ID, data []byte, limit int) (*PhotoResult, error)
+	// Search finds the cases nearest to every face of a photo, storing nothing.
+	Search(ctx context.Context, actor Actor, data []byte, q SearchQuery) (*SearchResult, error)
+	// Blob opens a stored photo or face chip the actor may see; the caller closes it.
+	Blob(ctx context.Context, actor Actor, kind BlobKind, id ID) (*Blob, error)
 }

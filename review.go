@@ -1,6 +1,7 @@
 package childmatch
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"time"
@@ -100,10 +101,10 @@ func ConsistencyNotes(a, b *Case) []Note {
 	}
 	if a.Child.Age > 0 && b.Child.Age > 0 {
 		older, newer := a, b
-		if sightingTime(b).Before(sightingTime(a)) {
+		if b.Date().Before(a.Date()) {
 			older, newer = b, a
 		}
-		years := sightingTime(newer).Sub(sightingTime(older)).Hours() / (24 * 365.25)
+		years := newer.Date().Sub(older.Date()).Hours() / (24 * 365.25)
 		expected := float64(older.Child.Age) + years
 		diff := math.Abs(expected - float64(newer.Child.Age))
 		if diff > AgeToleranceYears {
@@ -114,10 +115,39 @@ func ConsistencyNotes(a, b *Case) []Note {
 	return notes
 }
 
-// sightingTime is when the case's sighting happened, or when it was created if nobody recorded that.
-func sightingTime(c *Case) time.Time {
-	if !c.Sighting.Time.IsZero() {
-		return c.Sighting.Time
-	}
-	return c.CreatedAt
+// ReviewItem is a review with what the reviewer needs next to it: both cases' summaries and the photos
+// the best pair of faces comes from.
+type ReviewItem struct {
+	Review
+	A      Summary `json:"case_a_summary"`
+	B      Summary `json:"case_b_summary"`
+	PhotoA ID      `json:"photo_a"`
+	PhotoB ID      `json:"photo_b"`
+}
+
+// ReviewQuery selects part of the queue.
+type ReviewQuery struct {
+	State ReviewState // "" = any
+	Type  ReviewType  // "" = any
+	Case  ID          // zero = any; else the items of this case
+	Limit int
+}
+
+// ReviewStore keeps review items, one per pair of cases.
+type ReviewStore interface {
+	// CreateReview writes a new item; EConflict if one exists for the pair.
+	CreateReview(ctx context.Context, r *Review) error
+	Review(ctx context.Context, id string) (*Review, error)
+	// UpdateReview is an atomic read-modify-write, retried on concurrent change, like UpdateCase.
+	UpdateReview(ctx context.Context, id string, fn func(*Review) error) (*Review, error)
+	// WalkReviews calls fn for every review item until fn returns false or an error.
+	WalkReviews(ctx context.Context, fn func(*Review) (bool, error)) error
+}
+
+// ReviewService is the review workflow: the queue and the decisions (service.Service).
+type ReviewService interface {
+	// Reviews returns review items, best first.
+	Reviews(ctx context.Context, actor Actor, q ReviewQuery) ([]ReviewItem, error)
+	// Decide records a decision; a confirmation links the two cases, a revision away from it unlinks them.
+	Decide(ctx context.Context, actor Actor, id string, state ReviewState, note string) (*ReviewItem, error)
 }

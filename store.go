@@ -27,8 +27,7 @@ type Blob struct {
 // Every method returns an *Error with code ENotFound for a missing record or blob and EUnavailable when the
 // backing service cannot be reached.
 type Store interface {
-	// Ping checks that the store is reachable.
-	Ping(ctx context.Context) error
+	Pinger
 	// CreateCase writes a new case record; it fails with EConflict if a record with its ID exists.
 	CreateCase(ctx context.Context, c *Case) error
 	// Case reads one case record.
@@ -49,13 +48,7 @@ type Store interface {
 	DeleteBlob(ctx context.Context, kind BlobKind, id ID) error
 }
 
-// FaceAnalyzer is the face pipeline: it turns uploaded bytes into faces. It returns EUnsupportedMedia for
-// what is not an accepted image, ETooLarge for bytes or pixels over the limits, EInvalid for a corrupt
-// image, and an Analysis with no faces when the image holds none.
-type FaceAnalyzer interface {
-	Analyze(ctx context.Context, data []byte) (*Analysis, error)
-	// Sniff returns the content type of an accepted image, or the errors of Analyze that its header tells
-	// (EUnsupportedMedia, ETooLarge, EInvalid for a header that does not parse), decoding no pixel: it is
-	// cheap, and lets an upload be stored while it is analysed without storing what is plainly refused.
-	Sniff(data []byte) (string, error)
+// Pinger is a dependency that can say whether it is reachable (the store, for /healthz).
+type Pinger interface {
+	Ping(ctx context.Context) error
 }

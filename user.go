@@ -1,6 +1,7 @@
 package childmatch
 
 import (
+	"context"
 	"slices"
 	"time"
 )
@@ -39,13 +40,13 @@ type NewUser struct {
 
 // Validate trims and checks the fields, naming the first bad one.
 func (u *NewUser) Validate() error {
-	if err := cleanText("name", &u.Name, MaxShortText); err != nil {
+	if err := CleanText("name", &u.Name, MaxShortText); err != nil {
 		return err
 	}
 	if u.Name == "" {
 		return FieldError("name", "is required")
 	}
-	if err := cleanText("organisation", &u.Organisation, MaxShortText); err != nil {
+	if err := CleanText("organisation", &u.Organisation, MaxShortText); err != nil {
 		return err
 	}
 	if u.Organisation == "" {
@@ -81,31 +82,25 @@ type Actor struct {
 	Remote       string // the client address, for the audit trail
 }
 
-// Has reports whether the actor holds any of the roles. Admins hold every role.
-func (a Actor) Has(roles ...Role) bool {
-	for _, r := range a.Roles {
-		if r == RoleAdmin || slices.Contains(roles, r) {
-			return true
-		}
-	}
-	return false
+// UserStore keeps users and their hashed tokens.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *User) error
+	User(ctx context.Context, id ID) (*User, error)
+	WalkUsers(ctx context.Context, fn func(*User) (bool, error)) error
+	// CreateToken stores a token under the hex SHA-256 of its secret.
+	CreateToken(ctx context.Context, hash string, t *Token) error
+	Token(ctx context.Context, hash string) (*Token, error)
+	// UpdateToken is an atomic read-modify-write of a token, found by its id prefix.
+	UpdateToken(ctx context.Context, id string, fn func(*Token) error) (*Token, error)
 }
 
-// Require returns EForbidden unless the actor holds one of the roles.
-func (a Actor) Require(what string, roles ...Role) error {
-	if a.Has(roles...) {
-		return nil
-	}
-	return Errorf(EForbidden, "%s needs the role %s", what, joinRoles(roles))
-}
-
-func joinRoles(roles []Role) string {
-	s := ""
-	for i, r := range roles {
-		if i > 0 {
-			s += " or "
-		}
-		s += string(r)
-	}
-	return s
+// UserService is users, their tokens and authentication (auth.Service).
+type UserService interface {
+	// Authenticate turns a bearer token into the acting user; unknown and revoked tokens are EUnauthorized.
+	Authenticate(ctx context.Context, secret, remote string) (Actor, error)
+	CreateUser(ctx context.Context, actor Actor, nu NewUser) (*User, error)
+	Users(ctx context.Context, actor Actor) ([]*User, error)
+	// IssueToken returns a new token's secret, shown this once: only its hash is stored.
+	IssueToken(ctx context.Context, actor Actor, userID ID) (string, *Token, error)
+	RevokeToken(ctx context.Context, actor Actor, tokenID string) (*Token, error)
 }

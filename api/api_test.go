@@ -23,11 +23,14 @@ import (
 
 	"childmatch"
 	"childmatch/api"
+	"childmatch/auth"
 	"childmatch/fixtures"
+	"childmatch/follow"
 	"childmatch/index"
 	"childmatch/matcher"
 	"childmatch/minio"
 	"childmatch/minio/miniotest"
+	"childmatch/service"
 )
 
 const token = "test-admin-token-0123456789"
@@ -53,13 +56,16 @@ func faces(t testing.TB) *matcher.Matcher {
 
 // env is one service over one real MinIO, reachable through HTTP.
 type env struct {
-	t      testing.TB
-	minio  *miniotest.Server
-	cfg    minio.Config
-	http   *httptest.Server
-	index  *index.Index
-	svc    *childmatch.Service
-	follow childmatch.Follow
+	t     testing.TB
+	minio *miniotest.Server
+	cfg   minio.Config
+	// count counts the requests the service sends to MinIO (the store goes through it; objects() does not).
+	count *miniotest.Counter
+	http  *httptest.Server
+	index *index.Index
+	// follower owns the index of the running service.
+	follower *follow.Follower
+	follow   follow.Config
 	// stopFollowing ends the service's follower and waits for it.
 	stopFollowing func()
 }
@@ -69,8 +75,9 @@ func newEnv(t testing.TB) *env {
 	srv := miniotest.Start(t)
 	e := &env{t: t, minio: srv, cfg: minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
 		SecretKey: srv.SecretKey, Bucket: srv.Bucket},
-		follow: childmatch.Follow{LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"),
+		follow: follow.Config{LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"),
 			CatchUp: 200 * time.Millisecond, SnapshotEvery: time.Hour}}
+	e.count = srv.Count(t)
 	e.start()
 	return e
 }
@@ -82,7 +89,7 @@ func (e *env) stop(save bool) {
 	e.http.Close()
 	e.stopFollowing()
 	if save {
-		if err := e.svc.SaveIndex(context.Background(), e.follow.LocalSnapshot); err != nil {
+		if err := e.follower.Save(context.Background()); err != nil {
 			e.t.Fatal(err)
 		}
 	}
@@ -97,27 +104,32 @@ func (e *env) start() {
 	if e.http != nil {
 		e.stop(true)
 	}
-	store, err := minio.Open(context.Background(), e.cfg)
+	counted := e.cfg
+	counted.Endpoint = e.count.Endpoint
+	store, err := minio.Open(context.Background(), counted)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e.index = index.New()
-	svc := childmatch.NewService(childmatch.Deps{Store: store, Reviews: store, Users: store, Audit: store,
-		Faces: faces(t), Index: e.index, Changes: store, Snapshots: store, Limits: childmatch.DefaultLimits(2),
-		Log: log, AdminToken: token})
-	if _, err := svc.OpenIndex(context.Background(), e.follow); err != nil {
+	follower := follow.New(e.index, store, store, store, e.follow, log)
+	limits := childmatch.DefaultLimits(2)
+	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
+		Limits: limits, Log: log})
+	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		svc.FollowChanges(ctx, e.follow)
+		follower.Run(ctx)
 	}()
-	e.svc, e.stopFollowing = svc, func() { cancel(); <-done }
+	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
-	s, err := api.New(svc, api.Config{}, log)
+	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc,
+		Users: auth.New(store, store, token), Index: follower, Store: store},
+		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,9 @@ var statusOf = map[childmatch.ErrorCode]int{
 	childmatch.ENoFace:           http.StatusUnprocessableEntity,
 	childmatch.EUnavailable:      http.StatusServiceUnavailable,
 	childmatch.EInternal:         http.StatusInternalServerError,
+	// The client went away: nobody reads the answer, and nothing failed. 499 is the status proxies log for
+	// it ("client closed request").
+	childmatch.ECanceled: 499,
 }
 
 type errorBody struct {
@@ -35,9 +38,10 @@ type errorDetail struct {
 	Field   string               `json:"field,omitempty"`
 }
 
-// fail answers err as JSON with the status of its code. Internal errors and dependency failures are
-// logged with their cause (which never holds a child's details: messages are written for that) and the
-// client hears only the code's message.
+// fail answers err as JSON with the status of its code: the one place that turns an error into an answer.
+// Errors arrive already classified where they arose; anything unclassified is internal. Internal errors
+// and dependency failures (5xx) are logged with their cause (which never holds a child's details:
+// messages are written for that), and the client hears only the code's message.
 func (s *Server) fail(c *gin.Context, err error) {
 	code := childmatch.ErrorCodeOf(err)
 	status, ok := statusOf[code]
@@ -46,11 +50,6 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	if status >= 500 {
 		s.log.Error("request failed", "route", c.FullPath(), "code", code, "err", err)
-	}
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		code, status = childmatch.ETooLarge, http.StatusRequestEntityTooLarge
-		err = childmatch.Errorf(childmatch.ETooLarge, "the request is larger than %d bytes", maxErr.Limit)
 	}
 	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: childmatch.ErrorMessage(err),
 		Field: childmatch.ErrorField(err)}})

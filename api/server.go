@@ -3,36 +3,50 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"childmatch"
 )
 
-// Config is what the HTTP layer needs beyond the service.
+// Services are what the routes call: cmd/childmatch passes service.Service, auth.Service and
+// follow.Follower.
+type Services struct {
+	Cases   childmatch.CaseService
+	Photos  childmatch.PhotoService
+	Reviews childmatch.ReviewService
+	Stats   childmatch.StatsService
+	Audit   childmatch.AuditService
+	Users   childmatch.UserService
+	Index   childmatch.IndexStatus
+	Store   childmatch.Pinger
+}
+
+// Config is what the HTTP layer needs beyond the services.
 type Config struct {
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed; empty trusts none, so the
 	// client address in logs and audit is the connection's.
 	TrustedProxies []string
+	// MaxUploadBytes bounds the photo of an upload, read before anything else (Limits.MaxUploadBytes).
+	MaxUploadBytes int64
 }
 
 // Server holds the routes and their dependencies.
 type Server struct {
-	svc    *childmatch.Service
+	Services
+	cfg    Config
 	log    *slog.Logger
 	engine *gin.Engine
 }
 
 // New builds the gin engine: gin.New (no default logger or recovery), our recovery and request log,
 // trusted proxies as configured, JSON 404 and 405.
-func New(svc *childmatch.Service, cfg Config, log *slog.Logger) (*Server, error) {
+func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{svc: svc, log: log, engine: gin.New()}
+	s := &Server{Services: svc, cfg: cfg, log: log, engine: gin.New()}
 	e := s.engine
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "trusted proxies: %v", err)
@@ -89,7 +103,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.fail(c, childmatch.Errorf(childmatch.EUnauthorized, "an Authorization: Bearer <token> header is required"))
 		return
 	}
-	actor, err := s.svc.Authenticate(c.Request.Context(), token, c.ClientIP())
+	actor, err := s.Users.Authenticate(c.Request.Context(), token, c.ClientIP())
 	if err != nil {
 		if childmatch.ErrorCodeOf(err) == childmatch.EUnauthorized {
 			c.Header("WWW-Authenticate", `Bearer realm="childmatch", error="invalid_token"`)
@@ -106,36 +120,4 @@ func actorOf(c *gin.Context) childmatch.Actor {
 		return a.(childmatch.Actor)
 	}
 	return childmatch.Actor{}
-}
-
-type health struct {
-	Status       string      `json:"status"`
-	MinIO        string      `json:"minio"`
-	FacesIndexed int         `json:"faces_indexed"`
-	Index        indexHealth `json:"index"`
-}
-
-// indexHealth is the index's memory and how it came up.
-type indexHealth struct {
-	Bytes        int                   `json:"bytes"`
-	BytesPerFace float64               `json:"bytes_per_face"`
-	Start        childmatch.IndexStart `json:"start"`
-}
-
-// health is liveness plus MinIO reachability; 503 when MinIO cannot be reached, so a load balancer
-// stops sending uploads that would fail.
-func (s *Server) health(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-	defer cancel()
-	h := health{Status: "ok", MinIO: "ok", FacesIndexed: s.svc.IndexedFaces(),
-		Index: indexHealth{Bytes: s.svc.IndexBytes(), Start: s.svc.IndexStarted()}}
-	if h.FacesIndexed > 0 {
-		h.Index.BytesPerFace = float64(h.Index.Bytes) / float64(h.FacesIndexed)
-	}
-	status := http.StatusOK
-	if err := s.svc.Ping(ctx); err != nil {
-		h.Status, h.MinIO, status = "degraded", "unreachable", http.StatusServiceUnavailable
-		s.log.Warn("health: minio unreachable", "err", err)
-	}
-	c.JSON(status, h)
 }

@@ -82,7 +82,7 @@ func (s *Server) signIn(c *gin.Context) {
 		s.fail(c, childmatch.FieldError("token", "is required"))
 		return
 	}
-	actor, err := s.svc.Authenticate(c.Request.Context(), token, c.ClientIP())
+	actor, err := s.Users.Authenticate(c.Request.Context(), token, c.ClientIP())
 	if err != nil {
 		s.fail(c, err)
 		return

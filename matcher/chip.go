@@ -21,9 +21,6 @@ const (
 	chipMargin = 1.6
 	// sharpnessSide is the size the chip is measured at, so sharpness does not depend on photo resolution.
 	sharpnessSide = 150
-	// maxYaw: the nose's offset from the eyes' midpoint, over the distance between the eyes, beyond which
-	// the face is turned far enough to weaken matching.
-	maxYaw = 0.35
 )
 
 // eyes returns the centres of the two eyes, left to right in the image, from dlib's 5 landmarks (two
@@ -99,7 +96,7 @@ func quality(box childmatch.Box, landmarks []childmatch.Point, chipImg image.Ima
 		a, b := eyes(landmarks)
 		eyeDist := math.Hypot(b[0]-a[0], b[1]-a[1])
 		mid := (a[0] + b[0]) / 2
-		if eyeDist > 0 && math.Abs(float64(landmarks[4].X)-mid)/eyeDist > maxYaw {
+		if eyeDist > 0 && math.Abs(float64(landmarks[4].X)-mid)/eyeDist > childmatch.MaxYaw {
 			q.Notes = append(q.Notes, "the face is turned to the side; a photo facing the camera would help")
 		}
 	}

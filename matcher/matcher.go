@@ -29,11 +29,6 @@ var ModelFiles = []string{
 	"mmod_human_face_detector.dat",
 }
 
-// DefaultJPEGQuality is the quality of the JPEG handed to go-face, which reads nothing else (libjpeg-turbo
-// encodes it, six times faster than image/jpeg). At 95 the re-encoding changes descriptors by far less than
-// the distance between two photos of one face (README: levers).
-const DefaultJPEGQuality = 95
-
 // Detector says which of dlib's detectors run.
 type Detector string
 
@@ -52,7 +47,7 @@ type Config struct {
 	Detector  Detector
 	// Jitter is how many jittered copies of each face chip dlib averages the descriptor over (0: none).
 	Jitter int
-	// JPEGQuality of the working image handed to go-face; 0 means DefaultJPEGQuality.
+	// JPEGQuality of the working image handed to go-face; 0 means childmatch.DefaultJPEGQuality.
 	JPEGQuality int
 }
 
@@ -88,7 +83,7 @@ func New(cfg Config) (*Matcher, error) {
 		return nil, fmt.Errorf("unknown detector %q: use %q, %q or %q", cfg.Detector, HOGThenCNN, HOGOnly, CNNOnly)
 	}
 	if cfg.JPEGQuality == 0 {
-		cfg.JPEGQuality = DefaultJPEGQuality
+		cfg.JPEGQuality = childmatch.DefaultJPEGQuality
 	}
 	singleThreadedBLAS()
 	workers := max(1, cfg.Limits.Workers)
@@ -218,6 +213,9 @@ func (m *Matcher) detect(ctx context.Context, jpegData []byte) ([]face.Face, str
 	select {
 	case rec = <-m.pool:
 	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, "", childmatch.Canceled(ctx.Err())
+		}
 		return nil, "", childmatch.Unavailable("the face recognizer", ctx.Err())
 	}
 	defer func() { m.pool <- rec }()

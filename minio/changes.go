@@ -15,7 +15,7 @@ import (
 
 // The change feed and the index snapshot:
 //
-//	changes/<entry-id>.<case-id>   an empty object per case write, written before the record
+//	changes/<entry-id>.<case-id>.<writer>   an empty object per case write, written before the record
 //	index/snapshot                 the newest index snapshot
 //
 // An entry's key carries all it says, so following the feed is a listing, never a read per entry.
@@ -28,23 +28,21 @@ var (
 const (
 	changesPrefix = "changes/"
 	snapshotKey   = "index/snapshot"
-	// rewatchDelay is the pause before listening again after MinIO closed the notification stream.
-	rewatchDelay = time.Second
 )
 
-func changeKey(entry, caseID childmatch.ID) string {
-	return changesPrefix + entry.String() + "." + caseID.String()
+func changeKey(entry, caseID childmatch.ID, writer string) string {
+	return changesPrefix + entry.String() + "." + caseID.String() + "." + writer
 }
 
 // markChange writes the change entry that precedes every write of a case record.
 func (s *Store) markChange(ctx context.Context, caseID childmatch.ID) error {
-	_, err := s.cl.PutObject(ctx, s.bucket, changeKey(childmatch.NewID(), caseID), bytes.NewReader(nil), 0,
+	_, err := s.cl.PutObject(ctx, s.bucket, changeKey(childmatch.NewID(), caseID, s.writer), bytes.NewReader(nil), 0,
 		miniogo.PutObjectOptions{})
 	return s.fail(err, "the change feed")
 }
 
 // ChangesAfter lists the change entries after the given one, in key order, which is time order.
-func (s *Store) ChangesAfter(ctx context.Context, after childmatch.ID, fn func(entry, caseID childmatch.ID) error) error {
+func (s *Store) ChangesAfter(ctx context.Context, after childmatch.ID, fn func(childmatch.Change) error) error {
 	start := ""
 	if !after.IsZero() {
 		start = changesPrefix + after.String() + "/" // after every key of that id ('/' sorts after '.')
@@ -53,26 +51,29 @@ func (s *Store) ChangesAfter(ctx context.Context, after childmatch.ID, fn func(e
 		if obj.Err != nil {
 			return s.fail(obj.Err, "the change feed")
 		}
-		entry, caseID, ok := parseChangeKey(obj.Key)
+		ch, writer, ok := parseChangeKey(obj.Key)
 		if !ok {
 			continue // not ours: nothing else writes under changes/, but a stray key must not stop the feed
 		}
-		if err := fn(entry, caseID); err != nil {
+		ch.Mine = writer == s.writer
+		if err := fn(ch); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func parseChangeKey(key string) (entry, caseID childmatch.ID, ok bool) {
-	e, c, found := strings.Cut(strings.TrimPrefix(key, changesPrefix), ".")
+// parseChangeKey reads an entry's key; entries written before writers were named have none.
+func parseChangeKey(key string) (ch childmatch.Change, writer string, ok bool) {
+	e, rest, found := strings.Cut(strings.TrimPrefix(key, changesPrefix), ".")
 	if !found {
-		return entry, caseID, false
+		return ch, "", false
 	}
+	c, writer, _ := strings.Cut(rest, ".")
 	var err1, err2 error
-	entry, err1 = childmatch.ParseID("entry", e)
-	caseID, err2 = childmatch.ParseID("case", c)
-	return entry, caseID, err1 == nil && err2 == nil
+	ch.Entry, err1 = childmatch.ParseID("entry", e)
+	ch.Case, err2 = childmatch.ParseID("case", c)
+	return ch, writer, err1 == nil && err2 == nil
 }
 
 // WatchCases listens to MinIO's bucket notifications for case records and delivers their ids. When MinIO
@@ -112,7 +113,7 @@ func (s *Store) WatchCases(ctx context.Context) <-chan childmatch.ID {
 			}
 			select {
 			case <-ctx.Done():
-			case <-time.After(rewatchDelay):
+			case <-time.After(childmatch.RewatchDelay):
 			}
 		}
 	}()

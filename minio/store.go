@@ -46,6 +46,9 @@ type Config struct {
 type Store struct {
 	cl     *miniogo.Client
 	bucket string
+	// writer names this store in the change entries it writes, so the process can skip its own: a fresh
+	// random id per Open, so a restarted process replays what its earlier life wrote.
+	writer string
 }
 
 var (
@@ -55,41 +58,26 @@ var (
 	_ childmatch.AuditLog    = (*Store)(nil)
 )
 
-const (
-	// dialTimeout: MinIO runs beside the service; a connection that takes longer is a server that is down.
-	dialTimeout = 2 * time.Second
-	// maxRetries bounds minio-go's own retries of a failed request. Its default (10, with backoff) would
-	// hold a request for many seconds while MinIO is down; 2 rides over a blip and answers 503 promptly.
-	maxRetries = 2
-	// updateAttempts bounds read-modify-write retries on 412 (a concurrent writer won). Each round lets at
-	// least one writer through, so n simultaneous writers need up to n rounds; 32 covers every photo of a
-	// case arriving at once (MaxPhotosPerCase is larger, but uploads of one case are never all concurrent),
-	// and beyond it the writer hears a conflict instead of waiting forever.
-	updateAttempts = 32
-	// openTimeout bounds connecting and creating the bucket at start.
-	openTimeout = 10 * time.Second
-)
-
 // Open connects to MinIO and creates the bucket if it does not exist.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Endpoint == "" || cfg.Bucket == "" {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "the MinIO endpoint and bucket must be set")
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	transport.DialContext = (&net.Dialer{Timeout: childmatch.StoreDialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	transport.ResponseHeaderTimeout = time.Minute
 	transport.MaxIdleConnsPerHost = 64
 	cl, err := miniogo.New(cfg.Endpoint, &miniogo.Options{
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:     cfg.UseSSL,
 		Transport:  transport,
-		MaxRetries: maxRetries,
+		MaxRetries: childmatch.StoreRetries,
 	})
 	if err != nil {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "MinIO endpoint %q: %v", cfg.Endpoint, err)
 	}
-	s := &Store{cl: cl, bucket: cfg.Bucket}
-	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	s := &Store{cl: cl, bucket: cfg.Bucket, writer: childmatch.NewID().Hex()[16:]}
+	ctx, cancel := context.WithTimeout(ctx, childmatch.StoreOpenTimeout)
 	defer cancel()
 	exists, err := cl.BucketExists(ctx, cfg.Bucket)
 	if err != nil {
@@ -120,6 +108,8 @@ func (s *Store) fail(err error, what string) error {
 		return &childmatch.Error{Code: childmatch.ENotFound, Message: what + " does not exist", Err: err}
 	case resp.Code == "PreconditionFailed" || resp.StatusCode == http.StatusPreconditionFailed:
 		return &childmatch.Error{Code: childmatch.EConflict, Message: what + " was changed by someone else", Err: err}
+	case errors.Is(err, context.Canceled):
+		return childmatch.Canceled(err)
 	case resp.Code == "" || resp.StatusCode >= 500 || errors.Is(err, context.DeadlineExceeded):
 		return childmatch.Unavailable("storage", err)
 	}
@@ -182,7 +172,7 @@ func (s *Store) putJSON(ctx context.Context, key, what string, v any, etag strin
 
 // update is the read-modify-write loop behind every record change.
 func update[T any](ctx context.Context, s *Store, key, what string, fn func(*T) error) (*T, error) {
-	for attempt := 0; attempt < updateAttempts; attempt++ {
+	for attempt := 0; attempt < childmatch.UpdateAttempts; attempt++ {
 		var v T
 		etag, err := s.getJSON(ctx, key, what, &v)
 		if err != nil {

@@ -208,9 +208,9 @@ func TestUnavailable(t *testing.T) {
 }
 
 // TestChangeFeed: every write of a case record, deletion included, leaves an entry in the change feed,
-// listed in order from a position on.
+// listed in order from a position on, marked as the writer's own to the store that wrote it only.
 func TestChangeFeed(t *testing.T) {
-	s, _ := open(t)
+	s, srv := open(t)
 	ctx := context.Background()
 	c := newCase(childmatch.KindFound)
 	other := newCase(childmatch.KindMissing)
@@ -233,21 +233,41 @@ func TestChangeFeed(t *testing.T) {
 		}
 	}
 	var entries, cases []childmatch.ID
-	err := s.ChangesAfter(ctx, start, func(entry, caseID childmatch.ID) error {
-		entries = append(entries, entry)
-		cases = append(cases, caseID)
+	err := s.ChangesAfter(ctx, start, func(ch childmatch.Change) error {
+		entries = append(entries, ch.Entry)
+		cases = append(cases, ch.Case)
+		if !ch.Mine {
+			t.Errorf("entry %s of the writing store is not marked its own", ch.Entry)
+		}
 		return nil
 	})
 	want := []childmatch.ID{c.ID, other.ID, c.ID, c.ID}
 	if err != nil || fmt.Sprint(cases) != fmt.Sprint(want) {
 		t.Fatalf("change feed lists %v (%v), want %v", cases, err, want)
 	}
+	// Another process over the same bucket sees them all, as not its own.
+	another, err := minio.Open(ctx, minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+		Bucket: srv.Bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	another.ChangesAfter(ctx, start, func(ch childmatch.Change) error {
+		seen++
+		if ch.Mine {
+			t.Errorf("entry %s of another store is marked as its own", ch.Entry)
+		}
+		return nil
+	})
+	if seen != len(want) {
+		t.Fatalf("another store lists %d entries, want %d", seen, len(want))
+	}
 	if _, err := s.Case(ctx, c.ID); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
 		t.Fatalf("deleted case read back: %v", err)
 	}
 	// From the second entry on, only what came after it.
 	var later []childmatch.ID
-	s.ChangesAfter(ctx, entries[1], func(_, caseID childmatch.ID) error { later = append(later, caseID); return nil })
+	s.ChangesAfter(ctx, entries[1], func(ch childmatch.Change) error { later = append(later, ch.Case); return nil })
 	if fmt.Sprint(later) != fmt.Sprint(want[2:]) {
 		t.Fatalf("after the second entry: %v, want %v", later, want[2:])
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"childmatch"
+	"childmatch/follow"
 	"childmatch/minio"
 )
 
@@ -26,7 +27,7 @@ type config struct {
 	limits         childmatch.Limits
 	jitter         int
 	dataDir        string
-	follow         childmatch.Follow
+	follow         follow.Config
 }
 
 func loadConfig() (config, error) {
@@ -46,8 +47,8 @@ func loadConfig() (config, error) {
 	if c.adminToken, err = secret("CHILDMATCH_ADMIN_TOKEN"); err != nil {
 		return c, err
 	}
-	if len(c.adminToken) < minAdminTokenLen {
-		return c, fmt.Errorf("CHILDMATCH_ADMIN_TOKEN (or CHILDMATCH_ADMIN_TOKEN_FILE) must hold at least %d characters; `make run` generates one", minAdminTokenLen)
+	if len(c.adminToken) < childmatch.MinAdminTokenLen {
+		return c, fmt.Errorf("CHILDMATCH_ADMIN_TOKEN (or CHILDMATCH_ADMIN_TOKEN_FILE) must hold at least %d characters; `make run` generates one", childmatch.MinAdminTokenLen)
 	}
 	if c.minio.SecretKey == "" {
 		if c.minio.SecretKey, err = secret("MINIO_SECRET_KEY"); err != nil {
@@ -107,9 +108,6 @@ func localSnapshot(dataDir string, m minio.Config) string {
 	store := sha256.Sum256([]byte(m.Endpoint + "/" + m.Bucket))
 	return filepath.Join(dataDir, "index-"+hex.EncodeToString(store[:6])+".snapshot")
 }
-
-// minAdminTokenLen keeps a guessable bootstrap token out of production.
-const minAdminTokenLen = 16
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {

@@ -26,7 +26,7 @@ func runEval(args []string) error {
 	limits := childmatch.DefaultLimits(runtime.NumCPU())
 	detector := fs.String("detector", string(matcher.HOGThenCNN), "hog+cnn, hog or cnn")
 	jitter := fs.Int("jitter", 0, "jittered copies averaged per descriptor")
-	quality := fs.Int("jpeg-quality", matcher.DefaultJPEGQuality, "quality of the working JPEG handed to dlib")
+	quality := fs.Int("jpeg-quality", childmatch.DefaultJPEGQuality, "quality of the working JPEG handed to dlib")
 	fs.IntVar(&limits.WorkingMaxSide, "working-side", limits.WorkingMaxSide, "longest side before detection")
 	fs.IntVar(&limits.UpsampleBelowSide, "upsample-below", limits.UpsampleBelowSide, "double photos whose longest side is under this")
 	if err := fs.Parse(args); err != nil {

@@ -1,6 +1,8 @@
 // Command childmatch runs the service: it reads the configuration from the environment, opens MinIO,
-// loads the face models, rebuilds the index from the stored cases and serves HTTP until told to stop.
-// `childmatch eval --data <folder>` measures match quality on a folder of photos instead.
+// loads the face models, opens the index (from a snapshot and the change feed after it, else from every
+// record; package follow) and serves HTTP until told to stop, then writes the index snapshot.
+// `childmatch eval --data <folder>` measures match quality on a folder of photos instead. This file only
+// wires the packages together.
 package main
 
 import (
@@ -16,9 +18,12 @@ import (
 
 	"childmatch"
 	"childmatch/api"
+	"childmatch/auth"
+	"childmatch/follow"
 	"childmatch/index"
 	"childmatch/matcher"
 	"childmatch/minio"
+	"childmatch/service"
 )
 
 func main() {
@@ -54,12 +59,13 @@ func run(log *slog.Logger) error {
 	}
 	defer faces.Close()
 	log.Info("face models loaded", "workers", cfg.limits.Workers, "blas", matcher.LinkedBLAS())
-	svc := childmatch.NewService(childmatch.Deps{Store: store, Reviews: store, Users: store, Audit: store,
-		Faces: faces, Index: index.New(), Changes: store, Snapshots: store, Limits: cfg.limits, Log: log, AdminToken: cfg.adminToken})
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return err
 	}
-	st, err := svc.OpenIndex(ctx, cfg.follow)
+	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
+	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
+		Limits: cfg.limits, Log: log})
+	st, err := follower.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the index: %w", err)
 	}
@@ -70,10 +76,12 @@ func run(log *slog.Logger) error {
 	following := make(chan struct{})
 	go func() {
 		defer close(following)
-		svc.FollowChanges(followCtx, cfg.follow)
+		follower.Run(followCtx)
 	}()
 
-	handler, err := api.New(svc, api.Config{TrustedProxies: cfg.trustedProxies}, log)
+	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc,
+		Users: auth.New(store, store, cfg.adminToken), Index: follower, Store: store},
+		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes}, log)
 	if err != nil {
 		return err
 	}
@@ -105,7 +113,7 @@ func run(log *slog.Logger) error {
 	}
 	stopFollowing()
 	<-following
-	if err := svc.SaveIndex(shutdownCtx, cfg.follow.LocalSnapshot); err != nil {
+	if err := follower.Save(shutdownCtx); err != nil {
 		log.Warn("writing the index snapshot at shutdown", "err", err)
 	}
 	return nil

@@ -1,23 +1,98 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"childmatch"
 )
 
-// multipartSlack is what a multipart body may hold beyond the photo: boundaries, part headers and the
-// small form fields.
-const multipartSlack = 64 << 10
+// The JSON the API answers with. Descriptors are 128 floats a face: they are left out unless the client
+// asks with ?descriptors=true (integrators, and checking the pipeline against other dlib tools).
 
-// maxFieldBytes bounds a form field other than the photo.
-const maxFieldBytes = 1 << 10
+type faceJSON struct {
+	ID         childmatch.ID          `json:"id,omitzero"`
+	PhotoID    childmatch.ID          `json:"photo_id,omitzero"`
+	Box        childmatch.Box         `json:"box"`
+	Landmarks  []childmatch.Point     `json:"landmarks"`
+	Detector   string                 `json:"detector"`
+	Quality    childmatch.Quality     `json:"quality"`
+	ChipURL    string                 `json:"chip_url,omitempty"`
+	Descriptor *childmatch.Descriptor `json:"descriptor,omitempty"`
+}
+
+type photoJSON struct {
+	ID          childmatch.ID `json:"id"`
+	URL         string        `json:"url"`
+	ContentType string        `json:"content_type"`
+	Bytes       int64         `json:"bytes"`
+	Width       int           `json:"width"`
+	Height      int           `json:"height"`
+	SHA256      string        `json:"sha256"`
+	Faces       []faceJSON    `json:"faces"`
+	UploadedAt  time.Time     `json:"uploaded_at"`
+	UploadedBy  string        `json:"uploaded_by"`
+}
+
+type candidateJSON struct {
+	childmatch.Candidate
+	ThumbnailURL string `json:"thumbnail_url"`
+	PhotoURL     string `json:"photo_url"`
+}
+
+type faceMatchesJSON struct {
+	Face       faceJSON        `json:"face"`
+	Candidates []candidateJSON `json:"candidates"`
+}
+
+func photoURL(id childmatch.ID) string { return "/v1/photos/" + id.String() }
+func chipURL(id childmatch.ID) string  { return "/v1/faces/" + id.String() }
+
+func toFace(f *childmatch.Face, withDescriptor bool) faceJSON {
+	fj := faceJSON{ID: f.ID, PhotoID: f.PhotoID, Box: f.Box, Landmarks: f.Landmarks, Detector: f.Detector,
+		Quality: f.Quality}
+	if !f.ID.IsZero() {
+		fj.ChipURL = chipURL(f.ID)
+	}
+	if withDescriptor {
+		d := f.Descriptor
+		fj.Descriptor = &d
+	}
+	return fj
+}
+
+func toPhoto(p *childmatch.Photo, withDescriptor bool) photoJSON {
+	pj := photoJSON{ID: p.ID, URL: photoURL(p.ID), ContentType: p.ContentType, Bytes: p.Bytes, Width: p.Width,
+		Height: p.Height, SHA256: p.SHA256, Faces: []faceJSON{}, UploadedAt: p.UploadedAt, UploadedBy: p.UploadedBy}
+	for i := range p.Faces {
+		pj.Faces = append(pj.Faces, toFace(&p.Faces[i], withDescriptor))
+	}
+	return pj
+}
+
+func toCandidates(cs []childmatch.Candidate) []candidateJSON {
+	out := make([]candidateJSON, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, candidateJSON{Candidate: c, ThumbnailURL: chipURL(c.FaceID), PhotoURL: photoURL(c.PhotoID)})
+	}
+	return out
+}
+
+func toFaceMatches(fms []childmatch.FaceMatches, withDescriptor bool) []faceMatchesJSON {
+	out := make([]faceMatchesJSON, 0, len(fms))
+	for i := range fms {
+		out = append(out, faceMatchesJSON{Face: toFace(&fms[i].Face, withDescriptor),
+			Candidates: toCandidates(fms[i].Candidates)})
+	}
+	return out
+}
 
 // upload is a parsed multipart request: the photo's bytes and the other fields.
 type upload struct {
@@ -29,15 +104,15 @@ type upload struct {
 // memory and the small fields. It never writes a temporary file and never trusts the part's file name or
 // content type: the face pipeline sniffs the bytes.
 func (s *Server) readUpload(c *gin.Context) (*upload, error) {
-	max := s.svc.Limits().MaxUploadBytes
-	if c.Request.ContentLength > max+multipartSlack {
+	max := s.cfg.MaxUploadBytes
+	if c.Request.ContentLength > max+childmatch.MultipartSlack {
 		return nil, childmatch.Errorf(childmatch.ETooLarge, "the photo is larger than the limit of %d MiB", max>>20)
 	}
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mt != "multipart/form-data" {
 		return nil, childmatch.FieldError("photo", "send the photo as multipart/form-data in a field named \"photo\"")
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max+multipartSlack)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max+childmatch.MultipartSlack)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
 		return nil, childmatch.FieldError("photo", "the multipart body cannot be read")
@@ -65,12 +140,12 @@ func (s *Server) readUpload(c *gin.Context) (*upload, error) {
 			}
 			continue
 		}
-		v, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+		v, err := io.ReadAll(io.LimitReader(part, childmatch.MaxFormFieldBytes+1))
 		if err != nil {
 			return nil, uploadError(err)
 		}
-		if len(v) > maxFieldBytes {
-			return nil, childmatch.FieldError(name, "is longer than %d bytes", maxFieldBytes)
+		if len(v) > childmatch.MaxFormFieldBytes {
+			return nil, childmatch.FieldError(name, "is longer than %d bytes", childmatch.MaxFormFieldBytes)
 		}
 		u.fields[name] = string(v)
 	}
@@ -83,12 +158,13 @@ func (s *Server) readUpload(c *gin.Context) (*upload, error) {
 	return u, nil
 }
 
+// uploadError classifies a failure to read a multipart body.
 func uploadError(err error) error {
 	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		return err // fail() answers it as too_large
+	if errors.As(err, &maxErr) || errors.Is(err, context.Canceled) {
+		return bodyError(err)
 	}
-	return childmatch.FieldError("photo", "the multipart body is malformed or was cut off")
+	return &childmatch.Error{Code: childmatch.EInvalid, Field: "photo", Message: "photo: the multipart body is malformed or was cut off", Err: err}
 }
 
 // field returns a form field, falling back to the query string so both styles of client work.
@@ -122,7 +198,7 @@ func (s *Server) addPhoto(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	res, err := s.svc.AddPhoto(c.Request.Context(), actorOf(c), id, u.photo, limit)
+	res, err := s.Photos.AddPhoto(c.Request.Context(), actorOf(c), id, u.photo, limit)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -163,7 +239,7 @@ func (s *Server) search(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	res, err := s.svc.Search(c.Request.Context(), actorOf(c), u.photo, q)
+	res, err := s.Photos.Search(c.Request.Context(), actorOf(c), u.photo, q)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -172,16 +248,7 @@ func (s *Server) search(c *gin.Context) {
 }
 
 func searchQuery(c *gin.Context, u *upload) (childmatch.SearchQuery, error) {
-	q := childmatch.SearchQuery{Gender: childmatch.Gender(u.field(c, "gender"))}
-	switch kind := u.field(c, "kind"); kind {
-	case "", "missing":
-		q.Kind = childmatch.KindMissing
-	case "found":
-		q.Kind = childmatch.KindFound
-	case "any":
-	default:
-		return q, childmatch.FieldError("kind", `must be "missing", "found" or "any"`)
-	}
+	q := childmatch.SearchQuery{Kind: childmatch.Kind(u.field(c, "kind")), Gender: childmatch.Gender(u.field(c, "gender"))}
 	switch st := u.field(c, "status"); st {
 	case "", "open":
 	case "any":
@@ -214,7 +281,7 @@ func (s *Server) blob(kind childmatch.BlobKind) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
-		b, err := s.svc.Blob(c.Request.Context(), actorOf(c), kind, id)
+		b, err := s.Photos.Blob(c.Request.Context(), actorOf(c), kind, id)
 		if err != nil {
 			s.fail(c, err)
 			return

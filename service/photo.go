@@ -1,0 +1,206 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"childmatch"
+)
+
+// What an upload writes, and in what order (README: design):
+//
+//  1. the original, under a fresh photo id, while the face pipeline analyses it (a photo whose header is
+//     refused is never stored);
+//  2. one face chip per face found, under fresh face ids;
+//  3. the case record, with the photo and its faces: the commit point. The store writes the change entry
+//     that tells the other replicas just before it;
+//  4. the faces into this process's index (through the follower, in the order of the case's writes);
+//  5. the audit event, then the review proposals, while the candidates answered are read.
+//
+// Until 3 succeeds, any failure or panic removes what 1 and 2 wrote, whether or not their puts reported
+// success (a put can fail after storing); removing a blob never written is harmless, and the ids are
+// fresh. The record never references a blob that does not exist, and the index never holds a face
+// whose record is not stored.
+
+// AddPhoto analyses a photo of a case, stores it with its face chips, commits it to the case record, then
+// indexes its faces and matches each against the cases of the opposite kind. A photo with no face is
+// refused and nothing is stored.
+func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID childmatch.ID, data []byte, limit int) (*childmatch.PhotoResult, error) {
+	if err := actor.Require(childmatch.ActAddPhoto); err != nil {
+		return nil, err
+	}
+	c, err := s.visibleCase(ctx, actor, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind == childmatch.KindMissing {
+		if err := actor.Require(childmatch.ActMissingPhoto); err != nil {
+			return nil, err
+		}
+	}
+	if len(c.Photos) >= childmatch.MaxPhotosPerCase {
+		return nil, tooManyPhotos()
+	}
+	if limit, err = checkLimit(limit); err != nil {
+		return nil, err
+	}
+	ct, err := s.faces.Sniff(data)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	photo := childmatch.Photo{ID: childmatch.NewID(), ContentType: ct, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
+		UploadedAt: s.now().UTC(), UploadedBy: actor.ID}
+	id := photo.ID
+	stored := make(chan error, 1)
+	go func() { stored <- s.store.PutBlob(ctx, childmatch.BlobPhoto, id, caseID, ct, data) }()
+	putErr, putDone := error(nil), false
+	waitPut := func() error {
+		if !putDone {
+			putErr, putDone = <-stored, true
+		}
+		return putErr
+	}
+	written, committed := []blobRef{{childmatch.BlobPhoto, id}}, false
+	defer func() {
+		if !committed {
+			waitPut()
+			s.deleteBlobs(written)
+		}
+	}()
+	a, err := s.analyze(ctx, data)
+	if putErr := waitPut(); putErr != nil {
+		if err != nil {
+			s.log.Warn("storing a refused photo failed too", "err", putErr)
+		}
+		err = cmp.Or(err, putErr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	photo.Width, photo.Height = a.Width, a.Height
+	for _, df := range a.Faces {
+		photo.Faces = append(photo.Faces, childmatch.Face{ID: childmatch.NewID(), PhotoID: photo.ID, Box: df.Box,
+			Landmarks: df.Landmarks, Detector: df.Detector, Quality: df.Quality, Descriptor: df.Descriptor})
+	}
+
+	chips, err := s.putChips(ctx, caseID, &photo, a)
+	written = append(written, chips...)
+	if err == nil {
+		c, err = s.updateCase(ctx, caseID, func(c *childmatch.Case) error {
+			if len(c.Photos) >= childmatch.MaxPhotosPerCase {
+				return tooManyPhotos()
+			}
+			c.Photos = append(c.Photos, photo)
+			c.UpdatedAt = photo.UploadedAt
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Committed, and indexed: from here on the photo exists, and the index refers to it.
+	committed = true
+	// The candidates answered need neither the audit record nor the review proposals, so they are found
+	// meanwhile; the proposals follow the photo's audit record, as every change follows its own.
+	var recorded, proposed error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		recorded = s.audit.Record(ctx, actor, "photo.add", []childmatch.ID{c.ID}, photo.ID.String())
+		if recorded == nil && c.Status == childmatch.StatusOpen { // matched and closed cases drop out of auto-matching
+			proposed = s.propose(ctx, c, photo.Faces)
+		}
+	})
+	res := &childmatch.PhotoResult{CaseID: c.ID, Photo: photo}
+	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
+	for _, f := range photo.Faces {
+		cands, err := s.candidates(ctx, &f.Descriptor, limit, filter)
+		if err != nil {
+			wg.Wait()
+			return nil, err
+		}
+		res.Faces = append(res.Faces, childmatch.FaceMatches{Face: f, Candidates: cands})
+	}
+	wg.Wait()
+	if err := cmp.Or(recorded, proposed); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func tooManyPhotos() error {
+	return childmatch.Errorf(childmatch.EInvalid, "the case already has %d photos, the most it may hold", childmatch.MaxPhotosPerCase)
+}
+
+type blobRef struct {
+	kind childmatch.BlobKind
+	id   childmatch.ID
+}
+
+// putChips stores the face chips, returning what it may have written so a failure can undo it: a chip whose
+// put failed too, since a put can fail after storing.
+func (s *Service) putChips(ctx context.Context, caseID childmatch.ID, p *childmatch.Photo, a *childmatch.Analysis) ([]blobRef, error) {
+	var written []blobRef
+	for i, df := range a.Faces {
+		id := p.Faces[i].ID
+		written = append(written, blobRef{childmatch.BlobChip, id})
+		if err := s.store.PutBlob(ctx, childmatch.BlobChip, id, caseID, "image/jpeg", df.Chip); err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+func (s *Service) deleteBlobs(refs []blobRef) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, r := range refs {
+		if err := s.store.DeleteBlob(ctx, r.kind, r.id); err != nil {
+			s.log.Warn("unreferenced blob left behind", "kind", r.kind, "id", r.id, "err", err)
+		}
+	}
+}
+
+// analyze runs the face pipeline and refuses a photo without a face.
+func (s *Service) analyze(ctx context.Context, data []byte) (*childmatch.Analysis, error) {
+	a, err := s.faces.Analyze(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(a.Faces) == 0 {
+		return nil, childmatch.Errorf(childmatch.ENoFace, "no face was found in the photo; use a photo where the child's face is clearly visible")
+	}
+	return a, nil
+}
+
+// Blob opens a stored photo or face chip. A shelter may open the originals of its own cases, and the face
+// chips of any case, since those are what its candidates show.
+func (s *Service) Blob(ctx context.Context, actor childmatch.Actor, kind childmatch.BlobKind, id childmatch.ID) (*childmatch.Blob, error) {
+	if err := actor.Require(childmatch.ActViewPhotos); err != nil {
+		return nil, err
+	}
+	b, err := s.store.Blob(ctx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	if kind == childmatch.BlobPhoto && !actor.May(childmatch.ActSeeAllCases) {
+		c, err := s.store.Case(ctx, b.CaseID)
+		if err != nil || !actor.CanSee(c) {
+			b.Close()
+			return nil, childmatch.Errorf(childmatch.ENotFound, "no photo with id %s", id)
+		}
+	}
+	action := "photo.read"
+	if kind == childmatch.BlobChip {
+		action = "face.read"
+	}
+	if err := s.audit.Record(ctx, actor, action, []childmatch.ID{b.CaseID}, id.String()); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}

@@ -1,0 +1,246 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"childmatch"
+)
+
+// proposal is what one upload says about one other case: its best face pair and how many pairs lie under
+// the review threshold.
+type proposal struct {
+	other    *childmatch.Case
+	typ      childmatch.ReviewType
+	distance float32
+	face     childmatch.ID // of the uploaded case
+	otherFc  childmatch.ID
+	support  int
+}
+
+// propose turns the candidates of newly added faces into review items: a found child against missing
+// reports and the other way round ("match"), and against earlier cases of its own kind ("same_child").
+// Only open cases take part.
+func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []childmatch.Face) error {
+	props := map[childmatch.ID]*proposal{}
+	for _, kind := range []childmatch.Kind{c.Kind.Opposite(), c.Kind} {
+		typ := childmatch.ReviewMatch
+		if kind == c.Kind {
+			typ = childmatch.ReviewSameChild
+		}
+		filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{kind}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
+		for i, hits := range s.index.SearchBatch(childmatch.Descriptors(faces), childmatch.MaxSearchLimit, filter) {
+			f := &faces[i]
+			for _, h := range hits {
+				if h.Distance >= s.limits.ReviewThreshold {
+					break
+				}
+				p := props[h.CaseID]
+				if p == nil {
+					other, err := s.store.Case(ctx, h.CaseID)
+					if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+						continue
+					}
+					if err != nil {
+						return err
+					}
+					p = &proposal{other: other, typ: typ, distance: h.Distance, face: f.ID, otherFc: h.FaceID}
+					props[h.CaseID] = p
+				}
+				if h.Distance < p.distance {
+					p.distance, p.face, p.otherFc = h.Distance, f.ID, h.FaceID
+				}
+				for _, of := range p.other.Faces() {
+					if f.Descriptor.Distance(&of.Descriptor) < s.limits.ReviewThreshold {
+						p.support++
+					}
+				}
+			}
+		}
+	}
+	for _, p := range props {
+		if err := s.upsertReview(ctx, c, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upsertReview creates the review item of a pair, or folds new evidence into the existing one. A rejected
+// pair comes back only when the new distance is ReopenMargin closer than when it was rejected.
+func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *proposal) error {
+	a, b, fa, fb := c, p.other, p.face, p.otherFc
+	if (p.typ == childmatch.ReviewMatch && a.Kind == childmatch.KindFound) || (p.typ == childmatch.ReviewSameChild && string(b.ID[:]) < string(a.ID[:])) {
+		a, b, fa, fb = b, a, fb, fa
+	}
+	key := childmatch.PairKey(a.ID, b.ID)
+	now := s.now().UTC()
+	for attempt := 0; attempt < childmatch.ReviewAttempts; attempt++ {
+		_, err := s.reviews.UpdateReview(ctx, key, func(r *childmatch.Review) error {
+			r.Support += p.support
+			r.Notes = append(childmatch.ConsistencyNotes(a, b), keepNotes(r.Notes, "reopened")...)
+			if p.distance < r.Distance {
+				r.Distance, r.FaceA, r.FaceB = p.distance, fa, fb
+			}
+			if r.State == childmatch.ReviewRejected && p.distance <= r.RejectedAt-childmatch.ReopenMargin {
+				r.State = childmatch.ReviewPending
+				r.Notes = append(r.Notes, childmatch.Note{Kind: "reopened", Message: fmt.Sprintf(
+					"proposed again: a new photo is much closer (%.2f) than when the pair was rejected (%.2f)",
+					p.distance, r.RejectedAt)})
+			}
+			r.UpdatedAt = now
+			return nil
+		})
+		if childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+			return err
+		}
+		r := &childmatch.Review{ID: key, Type: p.typ, CaseA: a.ID, CaseB: b.ID, State: childmatch.ReviewPending, FaceA: fa, FaceB: fb,
+			Distance: p.distance, Support: p.support, Notes: childmatch.ConsistencyNotes(a, b), History: []childmatch.Decision{},
+			CreatedAt: now, UpdatedAt: now}
+		err = s.reviews.CreateReview(ctx, r)
+		if childmatch.ErrorCodeOf(err) != childmatch.EConflict { // lost a race with another upload: fold into theirs
+			return err
+		}
+	}
+	return childmatch.Errorf(childmatch.EConflict, "the review item changed too often, try again")
+}
+
+func keepNotes(notes []childmatch.Note, kind string) []childmatch.Note {
+	var out []childmatch.Note
+	for _, n := range notes {
+		if n.Kind == kind {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Reviews returns review items, best first: by distance, with a penalty for each consistency warning.
+func (s *Service) Reviews(ctx context.Context, actor childmatch.Actor, q childmatch.ReviewQuery) ([]childmatch.ReviewItem, error) {
+	if err := actor.Require(childmatch.ActReview); err != nil {
+		return nil, err
+	}
+	if q.State != "" && !q.State.Valid() {
+		return nil, childmatch.FieldError("state", `must be "pending", "confirmed", "rejected" or "unsure"`)
+	}
+	if q.Type != "" && q.Type != childmatch.ReviewMatch && q.Type != childmatch.ReviewSameChild {
+		return nil, childmatch.FieldError("type", `must be "match" or "same_child"`)
+	}
+	limit, err := childmatch.PageLimit(q.Limit, childmatch.DefaultReviewPage, childmatch.MaxReviewPage)
+	if err != nil {
+		return nil, err
+	}
+	q.Limit = limit
+	var rs []*childmatch.Review
+	err = s.reviews.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
+		if (q.State == "" || r.State == q.State) && (q.Type == "" || r.Type == q.Type) &&
+			(q.Case.IsZero() || r.CaseA == q.Case || r.CaseB == q.Case) {
+			rs = append(rs, r)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(rs, func(i, j int) bool {
+		if ri, rj := rs[i].Rank(), rs[j].Rank(); ri != rj {
+			return ri < rj
+		}
+		return rs[i].ID < rs[j].ID
+	})
+	if len(rs) > q.Limit {
+		rs = rs[:q.Limit]
+	}
+	items := make([]childmatch.ReviewItem, 0, len(rs))
+	var ids []childmatch.ID
+	for _, r := range rs {
+		item, err := s.reviewItem(ctx, r)
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			continue // one of its cases was deleted
+		}
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, *item)
+		ids = append(ids, r.CaseA, r.CaseB)
+	}
+	if err := s.audit.Record(ctx, actor, "review.list", ids, ""); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+func (s *Service) reviewItem(ctx context.Context, r *childmatch.Review) (*childmatch.ReviewItem, error) {
+	a, err := s.store.Case(ctx, r.CaseA)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.store.Case(ctx, r.CaseB)
+	if err != nil {
+		return nil, err
+	}
+	return &childmatch.ReviewItem{Review: *r, A: a.Summary(), B: b.Summary(), PhotoA: a.PhotoOf(r.FaceA), PhotoB: b.PhotoOf(r.FaceB)}, nil
+}
+
+// Decide records a reviewer's decision on an item. Decisions are appended to the item's history, so two
+// reviewers deciding at the same moment both keep theirs (the later one stands). A confirmation links the
+// two cases and, for a match, moves both to matched; a revision away from confirmed undoes that.
+func (s *Service) Decide(ctx context.Context, actor childmatch.Actor, id string, state childmatch.ReviewState, note string) (*childmatch.ReviewItem, error) {
+	if err := actor.Require(childmatch.ActDecide); err != nil {
+		return nil, err
+	}
+	if state != childmatch.ReviewConfirmed && state != childmatch.ReviewRejected && state != childmatch.ReviewUnsure {
+		return nil, childmatch.FieldError("state", `must be "confirmed", "rejected" or "unsure"`)
+	}
+	if err := childmatch.CleanText("note", &note, childmatch.MaxLongText); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	r, err := s.reviews.UpdateReview(ctx, id, func(r *childmatch.Review) error {
+		r.History = append(r.History, childmatch.Decision{State: state, Note: note, By: actor.ID, At: now})
+		r.State = state
+		if state == childmatch.ReviewRejected {
+			r.RejectedAt = r.Distance
+		}
+		r.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.relink(ctx, actor, r, now); err != nil {
+		return nil, err
+	}
+	if err := s.audit.Record(ctx, actor, "review.decide", []childmatch.ID{r.CaseA, r.CaseB}, r.ID); err != nil {
+		return nil, err
+	}
+	return s.reviewItem(ctx, r)
+}
+
+// relink makes both cases' links and statuses agree with the item's current state.
+func (s *Service) relink(ctx context.Context, actor childmatch.Actor, r *childmatch.Review, now time.Time) error {
+	for _, pair := range [][2]childmatch.ID{{r.CaseA, r.CaseB}, {r.CaseB, r.CaseA}} {
+		_, err := s.updateCase(ctx, pair[0], func(c *childmatch.Case) error {
+			c.Links = slices.DeleteFunc(c.Links, func(l childmatch.Link) bool { return l.Review == r.ID })
+			if r.State == childmatch.ReviewConfirmed {
+				c.Links = append(c.Links, childmatch.Link{Case: pair[1], Type: r.Type, Review: r.ID, At: now, By: actor.ID})
+			}
+			matched := slices.ContainsFunc(c.Links, func(l childmatch.Link) bool { return l.Type == childmatch.ReviewMatch })
+			switch {
+			case c.Status == childmatch.StatusOpen && matched:
+				c.Status = childmatch.StatusMatched
+			case c.Status == childmatch.StatusMatched && !matched:
+				c.Status = childmatch.StatusOpen
+			}
+			c.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package service
+
+import (
+	"context"
+	"sort"
+	"sync"
+
+	"childmatch"
+)
+
+// Search finds the cases nearest to every face of a photo, without storing anything.
+func (s *Service) Search(ctx context.Context, actor childmatch.Actor, data []byte, q childmatch.SearchQuery) (*childmatch.SearchResult, error) {
+	if err := actor.Require(childmatch.ActSearch); err != nil {
+		return nil, err
+	}
+	filter, limit, err := searchFilter(q)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.analyze(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	res := &childmatch.SearchResult{}
+	var seen []childmatch.ID
+	for _, df := range a.Faces {
+		cands, err := s.candidates(ctx, &df.Descriptor, limit, filter)
+		if err != nil {
+			return nil, err
+		}
+		res.Faces = append(res.Faces, childmatch.FaceMatches{Face: childmatch.Face{Box: df.Box, Landmarks: df.Landmarks,
+			Detector: df.Detector, Quality: df.Quality, Descriptor: df.Descriptor}, Candidates: cands})
+		for _, c := range cands {
+			seen = append(seen, c.Case.ID)
+		}
+	}
+	if err := s.audit.Record(ctx, actor, "search", seen, ""); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// searchFilter checks a search's fields, naming the first bad one, and turns them into the index's filter
+// and the number of candidates per face.
+func searchFilter(q childmatch.SearchQuery) (childmatch.SearchFilter, int, error) {
+	var f childmatch.SearchFilter
+	switch q.Kind {
+	case "":
+		f.Kinds = []childmatch.Kind{childmatch.KindMissing}
+	case childmatch.KindMissing, childmatch.KindFound:
+		f.Kinds = []childmatch.Kind{q.Kind}
+	case childmatch.SearchAnyKind:
+	default:
+		return f, 0, childmatch.FieldError("kind", `must be "missing", "found" or "any"`)
+	}
+	if !q.AnyStatus {
+		f.Statuses = []childmatch.Status{childmatch.StatusOpen}
+	}
+	if q.Gender != "" {
+		if !q.Gender.Valid() {
+			return f, 0, childmatch.FieldError("gender", `must be one of "female", "male", "other", "unknown"`)
+		}
+		// Unknown genders always stay in: a filter must not hide a child whose gender nobody recorded.
+		f.Genders = []childmatch.Gender{q.Gender, childmatch.GenderUnknown}
+	}
+	if q.MinAge < 0 || q.MaxAge < 0 || (q.MaxAge > 0 && q.MinAge > q.MaxAge) {
+		return f, 0, childmatch.FieldError("min_age", "and max_age must be a non-negative range")
+	}
+	for _, fl := range []struct {
+		name string
+		v    *string
+	}{{"state", &q.State}, {"district", &q.District}} {
+		if err := childmatch.CleanText(fl.name, fl.v, childmatch.MaxShortText); err != nil {
+			return f, 0, err
+		}
+	}
+	if q.District != "" && q.State == "" {
+		return f, 0, childmatch.FieldError("state", "is needed with district: district names repeat across states")
+	}
+	if !q.From.IsZero() && !q.Until.IsZero() && q.Until.Before(q.From) {
+		return f, 0, childmatch.FieldError("until", "is before from")
+	}
+	limit, err := checkLimit(q.Limit)
+	if err != nil {
+		return f, 0, err
+	}
+	f.MinAge, f.MaxAge = q.MinAge, q.MaxAge
+	f.State, f.District, f.From, f.Until = q.State, q.District, q.From, q.Until
+	return f, limit, nil
+}
+
+func checkLimit(limit int) (int, error) {
+	return childmatch.PageLimit(limit, childmatch.DefaultSearchLimit, childmatch.MaxSearchLimit)
+}
+
+// caseCandidates returns, for each open case of the opposite kind, its best pair of faces with the case's
+// faces, nearest first.
+func (s *Service) caseCandidates(ctx context.Context, c *childmatch.Case, limit int) ([]childmatch.Candidate, error) {
+	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
+	best := map[childmatch.ID]childmatch.Hit{}
+	for _, hits := range s.index.SearchBatch(childmatch.Descriptors(c.Faces()), limit, filter) {
+		for _, h := range hits {
+			if b, ok := best[h.CaseID]; !ok || h.Distance < b.Distance {
+				best[h.CaseID] = h
+			}
+		}
+	}
+	hits := make([]childmatch.Hit, 0, len(best))
+	for _, h := range best {
+		hits = append(hits, h)
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].Distance != hits[j].Distance {
+			return hits[i].Distance < hits[j].Distance
+		}
+		return string(hits[i].FaceID[:]) < string(hits[j].FaceID[:])
+	})
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return s.resolve(ctx, hits)
+}
+
+func (s *Service) candidates(ctx context.Context, d *childmatch.Descriptor, limit int, f childmatch.SearchFilter) ([]childmatch.Candidate, error) {
+	return s.resolve(ctx, s.index.Search(d, limit, f))
+}
+
+// resolve reads the summaries of the hits' cases, in parallel. A case removed since it was indexed is
+// dropped from the answer rather than failing it.
+func (s *Service) resolve(ctx context.Context, hits []childmatch.Hit) ([]childmatch.Candidate, error) {
+	out := make([]childmatch.Candidate, len(hits))
+	errs := make([]error, len(hits))
+	var wg sync.WaitGroup
+	for i, h := range hits {
+		wg.Go(func() {
+			c, err := s.store.Case(ctx, h.CaseID)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			out[i] = childmatch.Candidate{Case: c.Summary(), PhotoID: c.PhotoOf(h.FaceID), FaceID: h.FaceID, Distance: h.Distance,
+				UnderThreshold: h.Distance < s.limits.ReviewThreshold}
+		})
+	}
+	wg.Wait()
+	kept := out[:0]
+	for i := range out {
+		switch {
+		case errs[i] == nil:
+			kept = append(kept, out[i])
+		case childmatch.ErrorCodeOf(errs[i]) == childmatch.ENotFound:
+		default:
+			return nil, errs[i]
+		}
+	}
+	return kept, nil
+}

@@ -1,0 +1,53 @@
+package service
+
+import (
+	"log/slog"
+	"time"
+
+	"childmatch"
+)
+
+// Deps are what a Service is built from. The MinIO store is Store, ReviewStore and AuditLog at once; they
+// are separate interfaces because each part of the service needs only its own.
+type Deps struct {
+	Store   childmatch.Store
+	Reviews childmatch.ReviewStore
+	Audit   childmatch.AuditLog
+	Faces   childmatch.FaceAnalyzer
+	Index   childmatch.CaseIndex
+	Limits  childmatch.Limits
+	Log     *slog.Logger
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// Service is the path of a photo through childmatch: analysed by the face pipeline, stored (the commit
+// point), then indexed, matched and proposed for review.
+type Service struct {
+	store   childmatch.Store
+	reviews childmatch.ReviewStore
+	audit   childmatch.Auditor
+	faces   childmatch.FaceAnalyzer
+	index   childmatch.CaseIndex
+	limits  childmatch.Limits
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+var (
+	_ childmatch.CaseService   = (*Service)(nil)
+	_ childmatch.PhotoService  = (*Service)(nil)
+	_ childmatch.ReviewService = (*Service)(nil)
+	_ childmatch.StatsService  = (*Service)(nil)
+	_ childmatch.AuditService  = (*Service)(nil)
+)
+
+// New wires a Service. The index must be open (follow.Follower.Open) before it serves.
+func New(d Deps) *Service {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
+		faces: d.Faces, index: d.Index, limits: d.Limits, log: d.Log, now: now}
+}
