@@ -3,9 +3,11 @@ package api_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
+	"childmatch"
 	"childmatch/fixtures"
 )
 
@@ -109,12 +111,17 @@ func TestRoleMatrix(t *testing.T) {
 		denied  = 403
 		hidden  = 404
 	)
+	// Each row is a route and the action of the root's permission table it takes: a role the table permits
+	// gets the route's success status, any other 403; hidden names the roles to whom the record must not
+	// even be seen to exist (404).
 	type row struct {
-		name   string
-		method string
-		path   func(role string) string
-		body   func(role string) any
-		want   map[string]int // per role; bootstrap admin behaves as admin
+		name    string
+		method  string
+		path    func(role string) string
+		body    func(role string) any
+		act     childmatch.Action
+		success int
+		hidden  []string
 	}
 	fresh := func(kind string) func(string) string {
 		return func(string) string { return "/v1/cases/" + e.createCaseAs("Bearer "+token, kind).ID + "/close" }
@@ -123,54 +130,61 @@ func TestRoleMatrix(t *testing.T) {
 	none := func(string) any { return nil }
 	rows := []row{
 		{"create found case", "POST", static("/v1/cases"), func(string) any { return map[string]any{"kind": "found"} },
-			map[string]int{"shelter": created, "officer": created, "reviewer": denied, "admin": created}},
+			childmatch.ActRecordFound, created, nil},
 		{"create missing case", "POST", static("/v1/cases"), func(string) any {
 			return map[string]any{"kind": "missing", "reporter": map[string]any{"name": "x"}}
-		}, map[string]int{"shelter": denied, "officer": created, "reviewer": denied, "admin": created}},
-		{"list cases", "GET", static("/v1/cases"), none,
-			map[string]int{"shelter": ok, "officer": ok, "reviewer": ok, "admin": ok}},
-		{"read own org's case", "GET", static("/v1/cases/" + found.ID), none,
-			map[string]int{"shelter": ok, "officer": ok, "reviewer": ok, "admin": ok}},
-		{"read another org's case", "GET", static("/v1/cases/" + missing.ID), none,
-			map[string]int{"shelter": hidden, "officer": ok, "reviewer": ok, "admin": ok}},
+		}, childmatch.ActFileMissing, created, nil},
+		{"list cases", "GET", static("/v1/cases"), none, childmatch.ActListCases, ok, nil},
+		{"read own org's case", "GET", static("/v1/cases/" + found.ID), none, childmatch.ActReadCase, ok, nil},
+		{"read another org's case", "GET", static("/v1/cases/" + missing.ID), none, childmatch.ActReadCase, ok, []string{"shelter"}},
 		{"add photo to missing case", "POST", static("/v1/cases/" + missing.ID + "/photos"), func(string) any { return jpeg },
-			map[string]int{"shelter": hidden, "officer": created, "reviewer": denied, "admin": created}},
+			childmatch.ActAddPhoto, created, []string{"shelter"}},
 		{"add photo to own found case", "POST", static("/v1/cases/" + found.ID + "/photos"), func(string) any { return jpeg },
-			map[string]int{"shelter": created, "officer": created, "reviewer": denied, "admin": created}},
-		{"search", "POST", static("/v1/search"), func(string) any { return jpeg },
-			map[string]int{"shelter": denied, "officer": ok, "reviewer": denied, "admin": ok}},
-		{"own org's photo", "GET", static("/v1/photos/" + found.Photos[0].ID), none,
-			map[string]int{"shelter": ok, "officer": ok, "reviewer": ok, "admin": ok}},
-		{"another org's photo", "GET", static("/v1/photos/" + missing.Photos[0].ID), none,
-			map[string]int{"shelter": hidden, "officer": ok, "reviewer": ok, "admin": ok}},
-		{"face chip", "GET", static("/v1/faces/" + missing.Photos[0].Faces[0].ID), none,
-			map[string]int{"shelter": ok, "officer": ok, "reviewer": ok, "admin": ok}},
-		{"close case", "POST", fresh("found"), func(string) any { return map[string]any{"outcome": "other"} },
-			map[string]int{"shelter": denied, "officer": ok, "reviewer": ok, "admin": ok}},
+			childmatch.ActAddPhoto, created, nil},
+		{"search", "POST", static("/v1/search"), func(string) any { return jpeg }, childmatch.ActSearch, ok, nil},
+		{"own org's photo", "GET", static("/v1/photos/" + found.Photos[0].ID), none, childmatch.ActViewPhotos, ok, nil},
+		{"another org's photo", "GET", static("/v1/photos/" + missing.Photos[0].ID), none, childmatch.ActViewPhotos, ok, []string{"shelter"}},
+		{"face chip", "GET", static("/v1/faces/" + missing.Photos[0].Faces[0].ID), none, childmatch.ActViewPhotos, ok, nil},
+		{"close case", "POST", fresh("found"), func(string) any { return map[string]any{"outcome": "other"} }, childmatch.ActCloseCase, ok, nil},
 		{"delete case", "DELETE", func(string) string { return "/v1/cases/" + e.createCaseAs("Bearer "+token, "found").ID },
-			func(string) any { return map[string]any{"reason": "duplicate"} },
-			map[string]int{"shelter": denied, "officer": denied, "reviewer": denied, "admin": deleted}},
-		{"review queue", "GET", static("/v1/reviews"), none,
-			map[string]int{"shelter": denied, "officer": denied, "reviewer": ok, "admin": ok}},
+			func(string) any { return map[string]any{"reason": "duplicate"} }, childmatch.ActDeleteCase, deleted, nil},
+		{"review queue", "GET", static("/v1/reviews"), none, childmatch.ActReview, ok, nil},
 		{"decide", "POST", static("/v1/reviews/" + reviewID + "/decision"), func(string) any { return map[string]any{"state": "unsure"} },
-			map[string]int{"shelter": denied, "officer": denied, "reviewer": ok, "admin": ok}},
-		{"list users", "GET", static("/v1/users"), none,
-			map[string]int{"shelter": denied, "officer": denied, "reviewer": denied, "admin": ok}},
+			childmatch.ActDecide, ok, nil},
+		{"list users", "GET", static("/v1/users"), none, childmatch.ActManageUsers, ok, nil},
 		{"create user", "POST", static("/v1/users"), func(string) any {
 			return map[string]any{"name": "n", "organisation": "o", "roles": []string{"officer"}}
-		}, map[string]int{"shelter": denied, "officer": denied, "reviewer": denied, "admin": created}},
+		}, childmatch.ActManageUsers, created, nil},
 		{"issue token", "POST", func(string) string { id, _, _ := e.user("t", "o", "officer"); return "/v1/users/" + id + "/tokens" }, none,
-			map[string]int{"shelter": denied, "officer": denied, "reviewer": denied, "admin": created}},
+			childmatch.ActManageUsers, created, nil},
 		{"revoke token", "DELETE", func(string) string { _, _, tid := e.user("t", "o", "officer"); return "/v1/tokens/" + tid }, none,
-			map[string]int{"shelter": denied, "officer": denied, "reviewer": denied, "admin": ok}},
-		{"audit trail", "GET", static("/v1/audit"), none,
-			map[string]int{"shelter": denied, "officer": denied, "reviewer": denied, "admin": ok}},
-		{"stats", "GET", static("/v1/stats"), none,
-			map[string]int{"shelter": denied, "officer": denied, "reviewer": denied, "admin": ok}},
+			childmatch.ActManageUsers, ok, nil},
+		{"audit trail", "GET", static("/v1/audit"), none, childmatch.ActReadAudit, ok, nil},
+		{"stats", "GET", static("/v1/stats"), none, childmatch.ActReadStats, ok, nil},
+	}
+	covered := map[childmatch.Action]bool{}
+	for _, r := range rows {
+		covered[r.act] = true
+	}
+	for _, act := range childmatch.Actions() {
+		if !covered[act] && act != childmatch.ActMissingPhoto && act != childmatch.ActSeeAllCases {
+			t.Errorf("no route of the matrix takes the action %q", act)
+		}
 	}
 	for _, r := range rows {
-		r.want["bootstrap"] = r.want["admin"]
-		for role, want := range r.want {
+		want := map[string]int{}
+		for _, role := range childmatch.Roles {
+			switch {
+			case slices.Contains(r.hidden, string(role)):
+				want[string(role)] = hidden
+			case childmatch.Permits(role, r.act):
+				want[string(role)] = r.success
+			default:
+				want[string(role)] = denied
+			}
+		}
+		want["bootstrap"] = want["admin"]
+		for role, want := range want {
 			t.Run(r.name+"/"+role, func(t *testing.T) {
 				resp := e.as(auths[role], r.method, r.path(role), r.body(role))
 				if resp.status != want {

@@ -1,0 +1,147 @@
+package follow_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"childmatch"
+	"childmatch/fixtures"
+	"childmatch/follow"
+	"childmatch/index"
+	"childmatch/inmem"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func caseWithFace(r *rand.Rand) *childmatch.Case {
+	c := &childmatch.Case{ID: childmatch.NewID(), CaseDetails: childmatch.CaseDetails{Kind: childmatch.KindMissing},
+		Status: childmatch.StatusOpen, CreatedAt: time.Now()}
+	c.Photos = []childmatch.Photo{{ID: childmatch.NewID(), Faces: []childmatch.Face{{ID: childmatch.NewID(), Descriptor: fixtures.RandomDescriptor(r)}}}}
+	return c
+}
+
+// started opens a follower over a store view and runs it with a short catch-up until the test ends.
+func started(t *testing.T, store *inmem.Store, cfg follow.Config) *follow.Follower {
+	t.Helper()
+	f := follow.New(index.New(), store, store, store, cfg, quiet)
+	if _, err := f.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); f.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return f
+}
+
+// eventually waits (up to a few seconds) for cond, failing the test if it never holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("never: %s", what)
+}
+
+// TestFollowsOthersNotItself: a write through one process's follower is in its index at once and is
+// never read back by it; another process over the same store picks it up from the change feed, the
+// removal of the case too.
+func TestFollowsOthersNotItself(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	mine := inmem.New()
+	theirs := mine.Another()
+	cfg := follow.Config{CatchUp: 5 * time.Millisecond, SnapshotEvery: time.Hour}
+	a, b := started(t, mine, cfg), started(t, theirs, cfg)
+	ctx := context.Background()
+
+	c := caseWithFace(r)
+	if _, err := a.Write(c.ID, func() (*childmatch.Case, error) { return c, mine.CreateCase(ctx, c) }); err != nil {
+		t.Fatal(err)
+	}
+	if a.Len() != 1 {
+		t.Fatalf("the writer's index holds %d faces at once, want 1", a.Len())
+	}
+	eventually(t, "the other process indexes the new face", func() bool { return b.Len() == 1 })
+	// Long enough for the writer to have listed its own, unsettled entry about twenty times: each listing
+	// would have read the record again.
+	time.Sleep(100 * time.Millisecond)
+	if n := mine.Reads(); n != 0 {
+		t.Errorf("the writer read case records back %d times", n)
+	}
+	if theirs.Reads() == 0 {
+		t.Error("the other process never read the record")
+	}
+
+	if _, err := a.Write(c.ID, func() (*childmatch.Case, error) { return nil, mine.DeleteCase(ctx, c.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if a.Len() != 0 {
+		t.Fatalf("the writer's index holds %d faces after the removal", a.Len())
+	}
+	eventually(t, "the other process drops the removed case", func() bool { return b.Len() == 0 })
+}
+
+// TestFailedWriteReadAgain: a write that reports failure may still have landed (a put can fail after
+// storing); the follower reads that case again at its next catch-up.
+func TestFailedWriteReadAgain(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	store := inmem.New()
+	f := started(t, store, follow.Config{CatchUp: 5 * time.Millisecond, SnapshotEvery: time.Hour})
+	c := caseWithFace(r)
+	_, err := f.Write(c.ID, func() (*childmatch.Case, error) {
+		if err := store.CreateCase(context.Background(), c); err != nil {
+			return nil, err
+		}
+		return nil, childmatch.Unavailable("storage", io.ErrUnexpectedEOF)
+	})
+	if childmatch.ErrorCodeOf(err) != childmatch.EUnavailable {
+		t.Fatalf("the write's error was not passed on: %v", err)
+	}
+	eventually(t, "the case of the failed write is indexed", func() bool { return f.Len() == 1 })
+}
+
+// TestSnapshotThenChanges: a saved snapshot brings a new process up with the same faces, plus those
+// written after the snapshot by other processes.
+func TestSnapshotThenChanges(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	ctx := context.Background()
+	store := inmem.New()
+	cfg := follow.Config{LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"), CatchUp: time.Hour, SnapshotEvery: time.Hour}
+	first := follow.New(index.New(), store, store, store, cfg, quiet)
+	if _, err := first.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		c := caseWithFace(r)
+		if _, err := first.Write(c.ID, func() (*childmatch.Case, error) { return c, store.CreateCase(ctx, c) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := first.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other := store.Another()
+	late := caseWithFace(r)
+	if err := other.CreateCase(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+
+	second := follow.New(index.New(), store.Another(), store.Another(), store, cfg, quiet)
+	st, err := second.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Source != "local snapshot" || st.Faces != 4 || second.Len() != 4 {
+		t.Fatalf("start %+v with %d faces: want the local snapshot plus the late case, 4 faces", st, second.Len())
+	}
+	if hits := second.Search(&late.Photos[0].Faces[0].Descriptor, 1, childmatch.SearchFilter{}); len(hits) != 1 || hits[0].CaseID != late.ID {
+		t.Fatalf("the late case is not found: %+v", hits)
+	}
+}

@@ -1,0 +1,143 @@
+package service_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"childmatch"
+	"childmatch/fixtures"
+	"childmatch/follow"
+	"childmatch/index"
+	"childmatch/inmem"
+	"childmatch/service"
+)
+
+// world is one service over in-memory stores, a fake face analyzer and the real index and follower, with
+// a clock the test moves.
+type world struct {
+	t        *testing.T
+	ctx      context.Context
+	store    *inmem.Store
+	follower *follow.Follower
+	svc      *service.Service
+	r        *rand.Rand
+	now      time.Time
+
+	officer, shelter, reviewer, admin childmatch.Actor
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{t: t, ctx: context.Background(), store: inmem.New(), r: rand.New(rand.NewPCG(1, 2)),
+		now: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w.follower = follow.New(index.New(), w.store, w.store, w.store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour}, log)
+	if _, err := w.follower.Open(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.svc = service.New(service.Deps{Store: w.store, Reviews: w.store, Audit: w.store, Faces: inmem.Faces{},
+		Index: w.follower, Limits: childmatch.DefaultLimits(1), Log: log, Now: func() time.Time { return w.now }})
+	actor := func(id string, org string, r childmatch.Role) childmatch.Actor {
+		return childmatch.Actor{ID: id, Organisation: org, Roles: []childmatch.Role{r}}
+	}
+	w.officer = actor("officer", "GRP Bhopal", childmatch.RoleOfficer)
+	w.shelter = actor("shelter", "Shelter Indore", childmatch.RoleShelter)
+	w.reviewer = actor("reviewer", "CWC Bhopal", childmatch.RoleReviewer)
+	w.admin = actor("admin", "", childmatch.RoleAdmin)
+	return w
+}
+
+// person is a new face, shaped like dlib's.
+func (w *world) person() childmatch.Descriptor { return fixtures.RandomDescriptor(w.r) }
+
+// near is another photo of the same face: a descriptor exactly dist away from d.
+func (w *world) near(d childmatch.Descriptor, dist float64) childmatch.Descriptor {
+	var dir [childmatch.DescriptorLen]float64
+	norm := 0.0
+	for i := range dir {
+		dir[i] = w.r.NormFloat64()
+		norm += dir[i] * dir[i]
+	}
+	norm = math.Sqrt(norm)
+	for i := range d {
+		d[i] += float32(dist * dir[i] / norm)
+	}
+	return d
+}
+
+type details func(*childmatch.CaseDetails)
+
+func age(years int) details { return func(d *childmatch.CaseDetails) { d.Child.Age = years } }
+func seen(t time.Time) details { return func(d *childmatch.CaseDetails) { d.Sighting.Time = t } }
+func where(state, district string) details {
+	return func(d *childmatch.CaseDetails) { d.Sighting.State, d.Sighting.District = state, district }
+}
+
+func (w *world) newCase(actor childmatch.Actor, kind childmatch.Kind, with ...details) *childmatch.Case {
+	w.t.Helper()
+	d := childmatch.CaseDetails{Kind: kind, Reporter: childmatch.Contact{Organisation: actor.Organisation + " desk"}}
+	for _, f := range with {
+		f(&d)
+	}
+	c, err := w.svc.CreateCase(w.ctx, actor, d)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c
+}
+
+func (w *world) upload(actor childmatch.Actor, c *childmatch.Case, faces ...childmatch.Descriptor) *childmatch.PhotoResult {
+	w.t.Helper()
+	res, err := w.svc.AddPhoto(w.ctx, actor, c.ID, inmem.Photo(faces...), 0)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return res
+}
+
+// queue is the review queue in any state.
+func (w *world) queue() []childmatch.ReviewItem {
+	w.t.Helper()
+	items, err := w.svc.Reviews(w.ctx, w.reviewer, childmatch.ReviewQuery{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return items
+}
+
+func (w *world) decide(id string, state childmatch.ReviewState) *childmatch.ReviewItem {
+	w.t.Helper()
+	item, err := w.svc.Decide(w.ctx, w.reviewer, id, state, "")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return item
+}
+
+func (w *world) read(id childmatch.ID) *childmatch.Case {
+	w.t.Helper()
+	c, err := w.store.Case(w.ctx, id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c
+}
+
+// searchIDs searches with one face and returns the ids of the candidate cases, nearest first.
+func (w *world) searchIDs(q childmatch.SearchQuery, face childmatch.Descriptor) []childmatch.ID {
+	w.t.Helper()
+	res, err := w.svc.Search(w.ctx, w.officer, inmem.Photo(face), q)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var ids []childmatch.ID
+	for _, c := range res.Faces[0].Candidates {
+		ids = append(ids, c.Case.ID)
+	}
+	return ids
+}
