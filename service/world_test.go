@@ -72,7 +72,7 @@ func (w *world) near(d childmatch.Descriptor, dist float64) childmatch.Descripto
 
 type details func(*childmatch.CaseDetails)
 
-func age(years int) details { return func(d *childmatch.CaseDetails) { d.Child.Age = years } }
+func age(years int) details    { return func(d *childmatch.CaseDetails) { d.Child.Age = years } }
 func seen(t time.Time) details { return func(d *childmatch.CaseDetails) { d.Sighting.Time = t } }
 func where(state, district string) details {
 	return func(d *childmatch.CaseDetails) { d.Sighting.State, d.Sighting.District = state, district }
