@@ -2,17 +2,20 @@ package evaluation
 
 import (
 	"encoding/json"
+	"fmt"
 	"image/color"
 	"os"
 	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 )
 
 // Write puts report.md, report.json, distances.png (genuine against impostor distances) and cmc.png
-// into dir.
+// into dir; in the age-gap mode also cmc-gap.png and cmc-age.png (a CMC per bucket), and with gallery
+// sizes gallery.png.
 func (r *Report) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -29,6 +32,19 @@ func (r *Report) Write(dir string) error {
 	}
 	if err := r.histogram(filepath.Join(dir, "distances.png")); err != nil {
 		return err
+	}
+	if r.AgeGap != nil {
+		if err := bucketPlot(filepath.Join(dir, "cmc-gap.png"), "years between the photos", r.AgeGap.Gaps); err != nil {
+			return err
+		}
+		if err := bucketPlot(filepath.Join(dir, "cmc-age.png"), "age at the enrolled photo", r.AgeGap.Ages); err != nil {
+			return err
+		}
+	}
+	if r.Gallery != nil {
+		if err := r.Gallery.plot(filepath.Join(dir, "gallery.png")); err != nil {
+			return err
+		}
 	}
 	return r.cmcPlot(filepath.Join(dir, "cmc.png"))
 }
@@ -81,22 +97,76 @@ func (r *Report) histogram(path string) error {
 	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
 }
 
-// cmcPlot draws the cumulative match characteristic: how often the true person is within rank k.
-func (r *Report) cmcPlot(path string) error {
-	p := plot.New()
-	p.Title.Text = "Identification: true person within the top k candidates"
-	p.X.Label.Text = "rank k"
-	p.Y.Label.Text = "share of queries"
-	p.Y.Min, p.Y.Max = 0, 1.02
-	pts := make(plotter.XYs, len(r.CMC))
-	for i, v := range r.CMC {
+// curve is one line of a plot.
+type curve struct {
+	name string
+	pts  plotter.XYs
+}
+
+func cmcCurve(name string, cmc CMC) curve {
+	pts := make(plotter.XYs, len(cmc))
+	for i, v := range cmc {
 		pts[i] = plotter.XY{X: float64(i + 1), Y: v}
 	}
-	line, points, err := plotter.NewLinePoints(pts)
-	if err != nil {
-		return err
+	return curve{name, pts}
+}
+
+// cmcPlot draws the cumulative match characteristic: how often the true person is within rank k.
+func (r *Report) cmcPlot(path string) error {
+	return lines(path, "Identification: true person within the top k candidates", "rank k", nil, []curve{cmcCurve("", r.CMC)})
+}
+
+// bucketPlot draws one CMC per non-empty bucket of a grouping of the age-gap mode.
+func bucketPlot(path, grouping string, buckets []Bucket) error {
+	var cs []curve
+	for _, b := range buckets {
+		if b.Queries > 0 {
+			cs = append(cs, cmcCurve(fmt.Sprintf("%s (%d queries)", b.Name, b.Queries), b.CMC))
+		}
 	}
-	line.Color, points.Color = genuineColor, genuineColor
-	p.Add(line, points, plotter.NewGrid())
+	return lines(path, "True person within the top k, by "+grouping, "rank k", nil, cs)
+}
+
+// plot draws rank-1 and rank-10 against the gallery size, on a logarithmic axis.
+func (g *GalleryReport) plot(path string) error {
+	var cs []curve
+	for _, k := range []int{1, 10} {
+		c := curve{name: fmt.Sprintf("rank-%d", k)}
+		for _, pt := range g.Points {
+			c.pts = append(c.pts, plotter.XY{X: float64(pt.Cases), Y: pt.CMC.Rank(k)})
+		}
+		cs = append(cs, c)
+	}
+	return lines(path, "Identification against gallery size", "cases in the gallery (log scale)", plot.LogScale{}, cs)
+}
+
+// lines draws share-of-queries curves, with a legend when there are several.
+func lines(path, title, xLabel string, xScale plot.Normalizer, cs []curve) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xLabel
+	if xScale != nil {
+		p.X.Scale, p.X.Tick.Marker = xScale, plot.LogTicks{Prec: -1}
+	}
+	p.Y.Label.Text = "share of queries"
+	p.Y.Min, p.Y.Max = 0, 1.02
+	p.Add(plotter.NewGrid())
+	for i, c := range cs {
+		line, points, err := plotter.NewLinePoints(c.pts)
+		if err != nil {
+			return err
+		}
+		col := plotutil.Color(i)
+		if len(cs) == 1 {
+			col = genuineColor
+		}
+		line.Color, points.Color = col, col
+		points.Shape = plotutil.Shape(i)
+		p.Add(line, points)
+		if len(cs) > 1 {
+			p.Legend.Add(c.name, line, points)
+		}
+	}
+	p.Legend.Left, p.Legend.Top = true, false
 	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
 }
