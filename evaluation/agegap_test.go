@@ -306,11 +306,30 @@ func TestAgeGapOnSharedPhotos(t *testing.T) {
 		}
 		others := extra[:w.Distractors+w.Synthetic]
 		var within [10]int
+		var nearest []float64 // per query, the nearest case of someone else
 		for _, q := range queries {
 			rank, _ := recomputedRank(rep.Samples, q, others)
 			for k := rank; rank > 0 && k <= 10; k++ {
 				within[k-1]++
 			}
+			near := math.Inf(1)
+			for _, g := range rep.Samples {
+				if g.Enrol && g.Person != q.Person {
+					near = min(near, float64(q.Face.Distance(g.Face)))
+				}
+			}
+			for j := range others {
+				near = min(near, float64(q.Face.Distance(&others[j])))
+			}
+			nearest = append(nearest, near)
+		}
+		sort.Float64s(nearest)
+		if n := pt.NearestOther; n.N != len(queries) || math.Abs(n.Min-nearest[0]) > 1e-5 ||
+			math.Abs(n.Max-nearest[len(nearest)-1]) > 1e-5 ||
+			math.Abs(n.UnderThreshold-rate(nearest, float64(limits.ReviewThreshold))) > 1e-12 {
+			t.Errorf("gallery of %d: nearest other case n=%d min %.4f max %.4f, %.4f under the threshold; recomputed n=%d min %.4f max %.4f, %.4f",
+				pt.Cases, n.N, n.Min, n.Max, n.UnderThreshold, len(queries), nearest[0], nearest[len(nearest)-1],
+				rate(nearest, float64(limits.ReviewThreshold)))
 		}
 		for k := 1; k <= 10; k++ {
 			if got, want := pt.CMC.Rank(k), float64(within[k-1])/float64(len(queries)); math.Abs(got-want) > 1e-12 {

@@ -214,7 +214,7 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 	}
 	rep.Queries = len(queries)
 	var found []int
-	found, rep.CMC = ranks(index, queries, persons, cfg.MaxRank)
+	found, rep.CMC, _ = ranks(index, queries, persons, cfg.MaxRank)
 	for i, q := range queries {
 		q.Rank = found[i]
 	}
@@ -265,22 +265,26 @@ func analyse(ctx context.Context, faces childmatch.FaceAnalyzer, path string) (*
 }
 
 // ranks searches the index with every query and returns each one's rank of its own person (0 = not in
-// the top maxRank) and the CMC they make.
-func ranks(ix childmatch.FaceIndex, queries []*Sample, persons map[string]childmatch.ID, maxRank int) ([]int, CMC) {
+// the top maxRank), the CMC they make, and each query's distance to the nearest case of someone else
+// (none when the index holds only its own person).
+func ranks(ix childmatch.FaceIndex, queries []*Sample, persons map[string]childmatch.ID, maxRank int) ([]int, CMC, []float64) {
 	qs := make([]childmatch.Descriptor, len(queries))
 	for i, q := range queries {
 		qs[i] = *q.Face
 	}
 	found := make([]int, len(queries))
+	var others []float64
 	for i, hits := range ix.SearchBatch(qs, maxRank, childmatch.SearchFilter{}) {
+		other := false
 		for rank, h := range hits {
 			if h.CaseID == persons[queries[i].Person] {
 				found[i] = rank + 1
-				break
+			} else if !other {
+				others, other = append(others, float64(h.Distance)), true
 			}
 		}
 	}
-	return found, cmcOf(found, maxRank)
+	return found, cmcOf(found, maxRank), others
 }
 
 // cmcOf is the CMC of the given ranks (0 = beyond maxRank).
@@ -438,10 +442,12 @@ func (r *Report) Markdown() string {
 		r.bucketTable(&b, "age at the enrolled photo", r.AgeGap.Ages)
 	}
 	if r.Gallery != nil {
-		fmt.Fprintf(&b, "\n| gallery (cases) | distractor faces | synthetic faces | rank-1 | rank-10 |\n|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "\n| gallery (cases) | distractor faces | synthetic faces | rank-1 | rank-10 | nearest other case: min / median | queries with another case under %.2f |\n",
+			r.Threshold)
+		fmt.Fprintf(&b, "|---|---|---|---|---|---|---|\n")
 		for _, pt := range r.Gallery.Points {
-			fmt.Fprintf(&b, "| %d | %d | %d | %.1f%% | %.1f%% |\n", pt.Cases, pt.Distractors, pt.Synthetic,
-				100*pt.CMC.Rank(1), 100*pt.CMC.Rank(10))
+			fmt.Fprintf(&b, "| %d | %d | %d | %.1f%% | %.1f%% | %.3f / %.3f | %.1f%% |\n", pt.Cases, pt.Distractors, pt.Synthetic,
+				100*pt.CMC.Rank(1), 100*pt.CMC.Rank(10), pt.NearestOther.Min, pt.NearestOther.Median, 100*pt.NearestOther.UnderThreshold)
 		}
 	}
 	return b.String()

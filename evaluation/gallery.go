@@ -26,6 +26,9 @@ type GalleryPoint struct {
 	Distractors int `json:"distractors"` // faces of the distractor photos
 	Synthetic   int `json:"synthetic"`
 	CMC         CMC `json:"cmc"`
+	// NearestOther is the distribution over the queries of the distance to the nearest case of someone
+	// else; its UnderThreshold is the share of queries that put another case before a reviewer.
+	NearestOther Summary `json:"nearest_other"`
 }
 
 // SyntheticDescriptor draws a face shaped like dlib's descriptors (the root shape.go): each component
@@ -63,9 +66,9 @@ func grow(ctx context.Context, faces childmatch.FaceAnalyzer, ix childmatch.Face
 	}
 	distractors, synthetic := 0, 0
 	measure := func() {
-		_, cmc := ranks(ix, queries, persons, cfg.MaxRank)
+		_, cmc, others := ranks(ix, queries, persons, cfg.MaxRank)
 		g.Points = append(g.Points, GalleryPoint{Cases: len(persons) + distractors + synthetic,
-			Distractors: distractors, Synthetic: synthetic, CMC: cmc})
+			Distractors: distractors, Synthetic: synthetic, CMC: cmc, NearestOther: summarise(others, float64(cfg.Threshold))})
 	}
 	measure()
 	if cfg.Distractors != "" {

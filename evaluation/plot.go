@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -42,7 +43,7 @@ func (r *Report) Write(dir string) error {
 		}
 	}
 	if r.Gallery != nil {
-		if err := r.Gallery.plot(filepath.Join(dir, "gallery.png")); err != nil {
+		if err := r.Gallery.plot(filepath.Join(dir, "gallery.png"), r.Threshold); err != nil {
 			return err
 		}
 	}
@@ -113,7 +114,7 @@ func cmcCurve(name string, cmc CMC) curve {
 
 // cmcPlot draws the cumulative match characteristic: how often the true person is within rank k.
 func (r *Report) cmcPlot(path string) error {
-	return lines(path, "Identification: true person within the top k candidates", "rank k", nil, []curve{cmcCurve("", r.CMC)})
+	return lines(path, "Identification: true person within the top k candidates", "rank k", false, []curve{cmcCurve("", r.CMC)})
 }
 
 // bucketPlot draws one CMC per non-empty bucket of a grouping of the age-gap mode.
@@ -124,29 +125,56 @@ func bucketPlot(path, grouping string, buckets []Bucket) error {
 			cs = append(cs, cmcCurve(fmt.Sprintf("%s (%d queries)", b.Name, b.Queries), b.CMC))
 		}
 	}
-	return lines(path, "True person within the top k, by "+grouping, "rank k", nil, cs)
+	return lines(path, "True person within the top k, by "+grouping, "rank k", false, cs)
 }
 
-// plot draws rank-1 and rank-10 against the gallery size, on a logarithmic axis.
-func (g *GalleryReport) plot(path string) error {
-	var cs []curve
-	for _, k := range []int{1, 10} {
-		c := curve{name: fmt.Sprintf("rank-%d", k)}
-		for _, pt := range g.Points {
-			c.pts = append(c.pts, plotter.XY{X: float64(pt.Cases), Y: pt.CMC.Rank(k)})
-		}
-		cs = append(cs, c)
+// plot draws rank-1 and rank-10 against the gallery size, on a logarithmic axis, and the share of queries
+// with another case under the review threshold.
+func (g *GalleryReport) plot(path string, threshold float32) error {
+	cs := []curve{{name: "rank-1"}, {name: "rank-10"}, {name: fmt.Sprintf("another case under %.2f", threshold)}}
+	for _, pt := range g.Points {
+		x := float64(pt.Cases)
+		cs[0].pts = append(cs[0].pts, plotter.XY{X: x, Y: pt.CMC.Rank(1)})
+		cs[1].pts = append(cs[1].pts, plotter.XY{X: x, Y: pt.CMC.Rank(10)})
+		cs[2].pts = append(cs[2].pts, plotter.XY{X: x, Y: pt.NearestOther.UnderThreshold})
 	}
-	return lines(path, "Identification against gallery size", "cases in the gallery (log scale)", plot.LogScale{}, cs)
+	return lines(path, "Identification against gallery size", "cases in the gallery (log scale)", true, cs)
 }
 
-// lines draws share-of-queries curves, with a legend when there are several.
-func lines(path, title, xLabel string, xScale plot.Normalizer, cs []curve) error {
+// count writes a number of cases short: 100, 10k, 1M.
+func count(x float64) string {
+	switch {
+	case x >= 1e6:
+		return strconv.FormatFloat(x/1e6, 'f', -1, 64) + "M"
+	case x >= 1e3:
+		return strconv.FormatFloat(x/1e3, 'f', -1, 64) + "k"
+	}
+	return strconv.FormatFloat(x, 'f', -1, 64)
+}
+
+// lines draws share-of-queries curves, with a legend when there are several: against rank k, or against
+// a count on a logarithmic axis.
+func lines(path, title, xLabel string, logX bool, cs []curve) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
-	if xScale != nil {
-		p.X.Scale, p.X.Tick.Marker = xScale, plot.LogTicks{Prec: -1}
+	if logX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick {
+			ticks := plot.LogTicks{}.Ticks(min, max)
+			for i := range ticks {
+				if ticks[i].Label != "" {
+					ticks[i].Label = count(ticks[i].Value)
+				}
+			}
+			return ticks
+		})
+	} else if len(cs) > 0 {
+		var ticks plot.ConstantTicks
+		for _, pt := range cs[0].pts {
+			ticks = append(ticks, plot.Tick{Value: pt.X, Label: strconv.FormatFloat(pt.X, 'f', -1, 64)})
+		}
+		p.X.Tick.Marker = ticks
 	}
 	p.Y.Label.Text = "share of queries"
 	p.Y.Min, p.Y.Max = 0, 1.02
