@@ -365,6 +365,7 @@ func TestAgeGapRefusesBadDates(t *testing.T) {
 		{"csv age not a number", []string{"a.jpg"}, "path,age\np/a.jpg,three\n", evaluation.Config{}, `photos.csv line 2: age "three" is not a number`},
 		{"several enrolled", []string{"3_a.jpg"}, "", evaluation.Config{Enrol: 2}, "enrol: the age-gap mode enrols each person's earliest photo only"},
 		{"gallery size not positive", []string{"3_a.jpg"}, "", evaluation.Config{Gallery: []int{0}}, "gallery: a gallery size is a number of cases"},
+		{"distractors not a folder", []string{"3_a.jpg"}, "", evaluation.Config{Distractors: "/nonexistent"}, "distractors: /nonexistent is not a folder"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -38,8 +38,9 @@ type Config struct {
 	// Distractors is a folder whose photos' faces are added, every face as another case, after the main
 	// measurement; the queries are then searched again.
 	Distractors string
-	// Gallery lists gallery sizes (cases) to grow to with synthetic dlib-shaped faces drawn from Seed,
-	// after the distractors, searching the queries again at each.
+	// Gallery lists gallery sizes (cases) to grow to with synthetic dlib-shaped faces, after the
+	// distractors, searching the queries again at each. The faces are SyntheticDescriptor's draws, in
+	// order, from rand.NewPCG(Seed, Seed).
 	Gallery []int
 	Seed    uint64
 }

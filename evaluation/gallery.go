@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 
@@ -16,7 +17,7 @@ import (
 type GalleryReport struct {
 	Distractors      string         `json:"distractors,omitempty"` // the folder
 	DistractorPhotos int            `json:"distractor_photos"`
-	Seed             uint64         `json:"seed"` // of the synthetic faces
+	Seed             uint64         `json:"seed"` // of the synthetic faces (Config.Seed)
 	Points           []GalleryPoint `json:"points"`
 }
 
@@ -42,8 +43,14 @@ func SyntheticDescriptor(r *rand.Rand) childmatch.Descriptor {
 	return d
 }
 
-// checkGallery refuses gallery sizes that are not positive and sorts them.
+// checkGallery refuses a distractor folder that is not one and gallery sizes that are not positive, before
+// any photo is analysed, and sorts the sizes.
 func checkGallery(cfg *Config) error {
+	if cfg.Distractors != "" {
+		if st, err := os.Stat(cfg.Distractors); err != nil || !st.IsDir() {
+			return childmatch.FieldError("distractors", "%s is not a folder", cfg.Distractors)
+		}
+	}
 	for _, n := range cfg.Gallery {
 		if n < 1 {
 			return childmatch.FieldError("gallery", "a gallery size is a number of cases, at least 1, not %d", n)
