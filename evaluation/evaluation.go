@@ -1,12 +1,14 @@
 // Package evaluation measures match quality on a folder of photos laid out one sub-folder per person:
 // detection rate, identification rank (CMC), verification true-accept rates at fixed false-accept rates,
 // and the distance distributions of genuine and impostor pairs. It runs the same face pipeline and index
-// the service uses.
+// the service uses. The age-gap mode (agegap.go) reports the same figures per time between the photos and
+// per age at the first one; the gallery sizes (gallery.go) add distractors to the registered people.
 package evaluation
 
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -29,6 +31,18 @@ type Config struct {
 	Threshold float32
 	// Strategy is how a person with several enrolled photos is represented in the index.
 	Strategy Strategy
+	// AgeGap dates every photo (photos.csv beside the folders, or a <yyyy-mm-dd>_ or <age>_ prefix of the
+	// file name), enrols each person's earliest photo (Enrol must be 1) and reports per age-gap bucket and
+	// per age at that photo.
+	AgeGap bool
+	// Distractors is a folder whose photos' faces are added, every face as another case, after the main
+	// measurement; the queries are then searched again.
+	Distractors string
+	// Gallery lists gallery sizes (cases) to grow to with synthetic dlib-shaped faces, after the
+	// distractors, searching the queries again at each. The faces are SyntheticDescriptor's draws, in
+	// order, from rand.NewPCG(Seed, Seed).
+	Gallery []int
+	Seed    uint64
 }
 
 // Strategy says how several enrolled photos of one person are matched.
@@ -49,6 +63,12 @@ type Sample struct {
 	Face    *childmatch.Descriptor `json:"-"` // the largest face's descriptor; nil when none was found
 	Enrol   bool                   `json:"enrolled"`
 	Rank    int                    `json:"rank,omitempty"` // for queries: the true person's rank, 0 = not in the top MaxRank
+	// In the age-gap mode: the date and age the photo was taken at, when given or derived (agegap.go), and
+	// for queries the years since the person's enrolled photo.
+	Date     string   `json:"date,omitempty"`
+	Age      *float64 `json:"age,omitempty"`
+	GapYears *float64 `json:"gap_years,omitempty"`
+	years    float64  // the photo's place on its person's time line, in years
 }
 
 // Pair is the distance between two detected photos.
@@ -65,6 +85,7 @@ type Summary struct {
 	Median float64 `json:"median"`
 	Mean   float64 `json:"mean"`
 	Max    float64 `json:"max"`
+	P90    float64 `json:"p90"` // the nearest-rank 90th percentile: the smallest value at least 90% of them do not exceed
 	// UnderThreshold is the fraction of pairs closer than the review threshold.
 	UnderThreshold float64 `json:"under_threshold"`
 }
@@ -84,27 +105,38 @@ type Report struct {
 	DetectionRate   float64          `json:"detection_rate"`
 	People          int              `json:"people"`
 	Queries         int              `json:"queries"`
-	CMC             []float64        `json:"cmc"` // CMC[k-1]: fraction of queries whose person is within rank k
+	CMC             CMC              `json:"cmc"`
 	Threshold       float32          `json:"threshold"`
 	Strategy        Strategy         `json:"strategy"`
 	Genuine         Summary          `json:"genuine"`
 	Impostor        Summary          `json:"impostor"`
 	Verification    []OperatingPoint `json:"verification"`
 	SecondsPerPhoto float64          `json:"seconds_per_photo"`
+	AgeGap          *AgeGapReport    `json:"age_gap,omitempty"`
+	Gallery         *GalleryReport   `json:"gallery,omitempty"`
 	Samples         []Sample         `json:"samples"`
 	Pairs           []Pair           `json:"-"`
 }
 
+// CMC is a cumulative match characteristic: CMC[k-1] is the fraction of queries whose person is within
+// rank k.
+type CMC []float64
+
 // Rank returns the identification rate at rank k (1-based), 0 when k is beyond the curve.
-func (r *Report) Rank(k int) float64 {
-	if k < 1 || k > len(r.CMC) {
+func (c CMC) Rank(k int) float64 {
+	if k < 1 || k > len(c) {
 		return 0
 	}
-	return r.CMC[k-1]
+	return c[k-1]
 }
 
+// Rank returns the identification rate at rank k (1-based), 0 when k is beyond the curve.
+func (r *Report) Rank(k int) float64 { return r.CMC.Rank(k) }
+
 // Run analyses every photo, enrols the first cfg.Enrol of each person in a fresh index (one case per
-// person), searches with the others, and compares every pair of detected photos.
+// person), searches with the others, and compares every pair of detected photos. In the age-gap mode the
+// first photo is the earliest. With distractors or gallery sizes, the index then grows and the queries are
+// searched again at each size.
 func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.FaceIndex, cfg Config) (*Report, error) {
 	if cfg.Enrol < 1 {
 		cfg.Enrol = 1
@@ -112,9 +144,20 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 	if cfg.MaxRank < 1 {
 		cfg.MaxRank = 10
 	}
+	if cfg.AgeGap && cfg.Enrol != 1 {
+		return nil, childmatch.FieldError("enrol", "the age-gap mode enrols each person's earliest photo only, so it must be 1, not %d", cfg.Enrol)
+	}
+	if err := checkGallery(&cfg); err != nil {
+		return nil, err
+	}
 	samples, err := load(cfg.Data)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.AgeGap {
+		if err := date(cfg.Data, samples); err != nil {
+			return nil, err
+		}
 	}
 	switch cfg.Strategy {
 	case "":
@@ -130,16 +173,11 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 	var total float64
 	for i := range samples {
 		s := &samples[i]
-		data, err := os.ReadFile(filepath.Join(cfg.Data, s.Path))
-		if err != nil {
-			return nil, err
-		}
-		start := time.Now()
-		a, err := faces.Analyze(ctx, data)
-		s.Seconds = time.Since(start).Seconds()
+		a, seconds, err := analyse(ctx, faces, filepath.Join(cfg.Data, s.Path))
+		s.Seconds = seconds
 		total += s.Seconds
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Path, err)
+			return nil, err
 		}
 		s.Faces = len(a.Faces)
 		if s.Faces == 0 {
@@ -168,29 +206,18 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 	rep.SecondsPerPhoto = total / float64(max(1, len(samples)))
 	rep.DetectionRate = float64(rep.Detected) / float64(max(1, len(samples)))
 
-	hits := make([]int, cfg.MaxRank)
+	var queries []*Sample
 	for i := range samples {
 		s := &samples[i]
-		if s.Face == nil || s.Enrol {
-			continue
-		}
-		if _, ok := persons[s.Person]; !ok {
-			continue
-		}
-		rep.Queries++
-		for rank, h := range index.Search(s.Face, cfg.MaxRank, childmatch.SearchFilter{}) {
-			if h.CaseID == persons[s.Person] {
-				s.Rank = rank + 1
-				for k := rank; k < cfg.MaxRank; k++ {
-					hits[k]++
-				}
-				break
-			}
+		if _, ok := persons[s.Person]; ok && s.Face != nil && !s.Enrol {
+			queries = append(queries, s)
 		}
 	}
-	rep.CMC = make([]float64, cfg.MaxRank)
-	for k := range hits {
-		rep.CMC[k] = float64(hits[k]) / float64(max(1, rep.Queries))
+	rep.Queries = len(queries)
+	var found []int
+	found, rep.CMC, _ = ranks(index, queries, persons, cfg.MaxRank)
+	for i, q := range queries {
+		q.Rank = found[i]
 	}
 
 	var genuine, impostor []float64
@@ -211,10 +238,82 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 	}
 	rep.Genuine = summarise(genuine, float64(cfg.Threshold))
 	rep.Impostor = summarise(impostor, float64(cfg.Threshold))
-	for _, far := range []float64{0.01, 0.001} {
-		rep.Verification = append(rep.Verification, operatingPoint(genuine, impostor, far))
+	rep.Verification = verification(genuine, impostor)
+	if cfg.AgeGap {
+		rep.AgeGap = ageGaps(samples, queries, float64(cfg.Threshold), cfg.MaxRank)
+	}
+	if cfg.Distractors != "" || len(cfg.Gallery) > 0 {
+		if rep.Gallery, err = grow(ctx, faces, index, cfg, persons, queries); err != nil {
+			return nil, err
+		}
 	}
 	return rep, nil
+}
+
+// analyse reads and analyses one photo, timing the analysis.
+func analyse(ctx context.Context, faces childmatch.FaceAnalyzer, path string) (*childmatch.Analysis, float64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	start := time.Now()
+	a, err := faces.Analyze(ctx, data)
+	seconds := time.Since(start).Seconds()
+	if err != nil {
+		return nil, seconds, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, seconds, nil
+}
+
+// ranks searches the index with every query and returns each one's rank of its own person (0 = not in
+// the top maxRank), the CMC they make, and each query's distance to the nearest case of someone else
+// (none when the index holds only its own person).
+func ranks(ix childmatch.FaceIndex, queries []*Sample, persons map[string]childmatch.ID, maxRank int) ([]int, CMC, []float64) {
+	qs := make([]childmatch.Descriptor, len(queries))
+	for i, q := range queries {
+		qs[i] = *q.Face
+	}
+	found := make([]int, len(queries))
+	var others []float64
+	for i, hits := range ix.SearchBatch(qs, maxRank, childmatch.SearchFilter{}) {
+		other := false
+		for rank, h := range hits {
+			if h.CaseID == persons[queries[i].Person] {
+				found[i] = rank + 1
+			} else if !other {
+				others, other = append(others, float64(h.Distance)), true
+			}
+		}
+	}
+	return found, cmcOf(found, maxRank), others
+}
+
+// cmcOf is the CMC of the given ranks (0 = beyond maxRank).
+func cmcOf(found []int, maxRank int) CMC {
+	hits := make([]int, maxRank)
+	for _, rank := range found {
+		for k := rank - 1; rank > 0 && k < maxRank; k++ {
+			hits[k]++
+		}
+	}
+	cmc := make(CMC, maxRank)
+	for k := range hits {
+		cmc[k] = float64(hits[k]) / float64(max(1, len(found)))
+	}
+	return cmc
+}
+
+// verification is the true-accept rate at FAR 1% and 0.1%; nothing when there are no impostor pairs to
+// set a threshold by.
+func verification(genuine, impostor []float64) []OperatingPoint {
+	if len(impostor) == 0 {
+		return nil
+	}
+	var ops []OperatingPoint
+	for _, far := range []float64{0.01, 0.001} {
+		ops = append(ops, operatingPoint(genuine, impostor, far))
+	}
+	return ops
 }
 
 // enrolAll puts each person's enrolled faces into the index as one case, as the strategy says.
@@ -257,7 +356,7 @@ func load(root string) ([]Sample, error) {
 			return nil, err
 		}
 		for _, f := range files {
-			if f.Type().IsRegular() && !strings.HasPrefix(f.Name(), ".") {
+			if isPhoto(filepath.Join(root, p.Name()), f) {
 				samples = append(samples, Sample{Person: p.Name(), Path: filepath.Join(p.Name(), f.Name())})
 			}
 		}
@@ -266,6 +365,19 @@ func load(root string) ([]Sample, error) {
 		return nil, fmt.Errorf("no photos in person folders under %s", root)
 	}
 	return samples, nil
+}
+
+// isPhoto says whether a folder entry is a file to analyse: a regular file, or a link to one (a layout
+// can then point at the photos instead of copying them), not hidden.
+func isPhoto(dir string, e fs.DirEntry) bool {
+	if strings.HasPrefix(e.Name(), ".") {
+		return false
+	}
+	if e.Type()&fs.ModeSymlink != 0 {
+		st, err := os.Stat(filepath.Join(dir, e.Name()))
+		return err == nil && st.Mode().IsRegular()
+	}
+	return e.Type().IsRegular()
 }
 
 func summarise(xs []float64, threshold float64) Summary {
@@ -286,7 +398,7 @@ func summarise(xs []float64, threshold float64) Summary {
 		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
 	return Summary{N: len(s), Min: s[0], Median: med, Mean: sum / float64(len(s)), Max: s[len(s)-1],
-		UnderThreshold: float64(under) / float64(len(s))}
+		P90: s[int(math.Ceil(0.9*float64(len(s))))-1], UnderThreshold: float64(under) / float64(len(s))}
 }
 
 // operatingPoint finds the largest threshold that accepts at most far of the impostor pairs (accepting
@@ -326,5 +438,40 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "| impostor pairs: distance min / median / max | %.3f / %.3f / %.3f (n=%d; %.2f%% under %.2f) |\n",
 		r.Impostor.Min, r.Impostor.Median, r.Impostor.Max, r.Impostor.N, 100*r.Impostor.UnderThreshold, r.Threshold)
 	fmt.Fprintf(&b, "| time per photo (decode to descriptor) | %.0f ms |\n", 1000*r.SecondsPerPhoto)
+	if r.AgeGap != nil {
+		r.bucketTable(&b, "years between the enrolled and the query photo", r.AgeGap.Gaps)
+		r.bucketTable(&b, "age at the enrolled photo", r.AgeGap.Ages)
+	}
+	if r.Gallery != nil {
+		fmt.Fprintf(&b, "\n| gallery (cases) | distractor faces | synthetic faces | rank-1 | rank-10 | nearest other case: min / median | queries with another case under %.2f |\n",
+			r.Threshold)
+		fmt.Fprintf(&b, "|---|---|---|---|---|---|---|\n")
+		for _, pt := range r.Gallery.Points {
+			fmt.Fprintf(&b, "| %d | %d | %d | %.1f%% | %.1f%% | %.3f / %.3f | %.1f%% |\n", pt.Cases, pt.Distractors, pt.Synthetic,
+				100*pt.CMC.Rank(1), 100*pt.CMC.Rank(10), pt.NearestOther.Min, pt.NearestOther.Median, 100*pt.NearestOther.UnderThreshold)
+		}
+	}
 	return b.String()
+}
+
+// bucketTable renders the age-gap mode's figures of one grouping, a row per bucket.
+func (r *Report) bucketTable(b *strings.Builder, grouping string, buckets []Bucket) {
+	fmt.Fprintf(b, "\n| %s | queries | rank-1 | rank-5 | rank-10 | TAR at %.2f | TAR at FAR 1%% | TAR at FAR 0.1%% | genuine distance median / p90 | impostor pairs |\n",
+		grouping, r.Threshold)
+	fmt.Fprintf(b, "|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, k := range buckets {
+		if k.Queries == 0 {
+			fmt.Fprintf(b, "| %s | 0 | – | – | – | – | – | – | – | – |\n", k.Name)
+			continue
+		}
+		fmt.Fprintf(b, "| %s | %d | %.1f%% | %.1f%% | %.1f%% | %.1f%% |", k.Name, k.Queries,
+			100*k.CMC.Rank(1), 100*k.CMC.Rank(5), 100*k.CMC.Rank(10), 100*k.Genuine.UnderThreshold)
+		for _, op := range k.Verification {
+			fmt.Fprintf(b, " %.1f%% (%.3f) |", 100*op.TAR, op.Threshold)
+		}
+		for range 2 - len(k.Verification) {
+			fmt.Fprintf(b, " – |")
+		}
+		fmt.Fprintf(b, " %.3f / %.3f | %d |\n", k.Genuine.Median, k.Genuine.P90, k.Impostors)
+	}
 }

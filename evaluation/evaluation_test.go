@@ -57,42 +57,18 @@ func TestHarnessOnSharedPhotos(t *testing.T) {
 		t.Errorf("detection: report %d (%.3f), recomputed %d of %d", rep.Detected, rep.DetectionRate, detected, len(rep.Samples))
 	}
 
-	// Identification: a query's rank is 1 + the number of other people whose nearest enrolled photo is
-	// strictly nearer than its own person's nearest.
-	nearest := func(q *childmatch.Descriptor) map[string]float64 {
-		best := map[string]float64{}
-		for _, g := range rep.Samples {
-			if !g.Enrol {
-				continue
-			}
-			d := float64(q.Distance(g.Face))
-			if b, ok := best[g.Person]; !ok || d < b {
-				best[g.Person] = d
-			}
-		}
-		return best
-	}
+	// Identification.
 	within := make([]int, 10)
 	queries := 0
 	for _, s := range rep.Samples {
 		if s.Enrol || s.Face == nil {
 			continue
 		}
-		best := nearest(s.Face)
-		own, ok := best[s.Person]
+		rank, ok := recomputedRank(rep.Samples, s, nil)
 		if !ok {
 			continue
 		}
 		queries++
-		rank := 1
-		for p, d := range best {
-			if p != s.Person && d < own {
-				rank++
-			}
-		}
-		if rank > 10 {
-			rank = 0
-		}
 		if rank != s.Rank {
 			t.Errorf("%s: report rank %d, recomputed %d", s.Path, s.Rank, rank)
 		}
@@ -128,25 +104,77 @@ func TestHarnessOnSharedPhotos(t *testing.T) {
 	if rep.Genuine.N != len(genuine) || rep.Impostor.N != len(impostor) {
 		t.Fatalf("pairs: report %d genuine %d impostor, recomputed %d and %d", rep.Genuine.N, rep.Impostor.N, len(genuine), len(impostor))
 	}
-	rate := func(xs []float64, t float64) float64 {
-		n := 0
-		for _, x := range xs {
-			if x < t {
-				n++
-			}
-		}
-		return float64(n) / float64(len(xs))
-	}
 	if got := rate(genuine, float64(limits.ReviewThreshold)); math.Abs(got-rep.Genuine.UnderThreshold) > 1e-12 {
 		t.Errorf("genuine under threshold: report %.4f, recomputed %.4f", rep.Genuine.UnderThreshold, got)
 	}
-	for _, op := range rep.Verification {
+	checkVerification(t, "", rep.Verification, genuine, impostor)
+
+	if floor := readmeRank1(t); rep.Rank(1) < floor {
+		t.Errorf("rank-1 %.3f fell below the %.3f the README reports", rep.Rank(1), floor)
+	}
+	t.Logf("\n%s", rep.Markdown())
+	if err := rep.Write(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recomputedRank is a query's rank recomputed from the raw descriptors: 1 + the number of other cases
+// strictly nearer than its own person's nearest enrolled photo, where the other cases are the other
+// people (by their nearest enrolled photo) and each of extra; 0 beyond rank 10. ok is false when the
+// query's person has no enrolled photo.
+func recomputedRank(samples []evaluation.Sample, q evaluation.Sample, extra []childmatch.Descriptor) (int, bool) {
+	best := map[string]float64{}
+	for _, g := range samples {
+		if !g.Enrol {
+			continue
+		}
+		d := float64(q.Face.Distance(g.Face))
+		if b, ok := best[g.Person]; !ok || d < b {
+			best[g.Person] = d
+		}
+	}
+	own, ok := best[q.Person]
+	if !ok {
+		return 0, false
+	}
+	rank := 1
+	for p, d := range best {
+		if p != q.Person && d < own {
+			rank++
+		}
+	}
+	for i := range extra {
+		if float64(q.Face.Distance(&extra[i])) < own {
+			rank++
+		}
+	}
+	if rank > 10 {
+		rank = 0
+	}
+	return rank, true
+}
+
+// rate is the fraction of xs under t.
+func rate(xs []float64, t float64) float64 {
+	n := 0
+	for _, x := range xs {
+		if x < t {
+			n++
+		}
+	}
+	return float64(n) / float64(len(xs))
+}
+
+// checkVerification recomputes the operating points from the genuine and impostor distances.
+func checkVerification(t *testing.T, what string, ops []evaluation.OperatingPoint, genuine, impostor []float64) {
+	t.Helper()
+	for _, op := range ops {
 		far := rate(impostor, op.Threshold)
 		if far > op.FAR {
-			t.Errorf("FAR %.3f: threshold %.4f accepts %.4f of impostors", op.FAR, op.Threshold, far)
+			t.Errorf("%sFAR %.3f: threshold %.4f accepts %.4f of impostors", what, op.FAR, op.Threshold, far)
 		}
 		if tar := rate(genuine, op.Threshold); math.Abs(tar-op.TAR) > 1e-12 {
-			t.Errorf("TAR at FAR %.3f: report %.4f, recomputed %.4f", op.FAR, op.TAR, tar)
+			t.Errorf("%sTAR at FAR %.3f: report %.4f, recomputed %.4f", what, op.FAR, op.TAR, tar)
 		}
 		// The threshold is the largest that keeps FAR: the next impostor distance up would exceed it.
 		above := math.Inf(1)
@@ -156,15 +184,7 @@ func TestHarnessOnSharedPhotos(t *testing.T) {
 			}
 		}
 		if !math.IsInf(above, 1) && rate(impostor, math.Nextafter(above, math.Inf(1))) <= op.FAR && above > op.Threshold {
-			t.Errorf("FAR %.3f: threshold %.4f is not the largest allowed (%.4f also is)", op.FAR, op.Threshold, above)
+			t.Errorf("%sFAR %.3f: threshold %.4f is not the largest allowed (%.4f also is)", what, op.FAR, op.Threshold, above)
 		}
-	}
-
-	if floor := readmeRank1(t); rep.Rank(1) < floor {
-		t.Errorf("rank-1 %.3f fell below the %.3f the README reports", rep.Rank(1), floor)
-	}
-	t.Logf("\n%s", rep.Markdown())
-	if err := rep.Write(t.TempDir()); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"childmatch"
 	"childmatch/evaluation"
@@ -15,7 +17,9 @@ import (
 
 // runEval is `childmatch eval`: match quality on a folder of photos, one sub-folder per person, through
 // the same face pipeline and index the service uses. It prints a Markdown table and writes report.md,
-// report.json, distances.png and cmc.png to --out.
+// report.json, distances.png and cmc.png to --out; --age-gap adds the figures per age-gap bucket and per
+// age at the first photo (cmc-gap.png, cmc-age.png), --distractors and --gallery those against gallery
+// size (gallery.png).
 func runEval(args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	data := fs.String("data", "../shared/testdata/faces", "folder with one sub-folder of photos per person")
@@ -28,8 +32,16 @@ func runEval(args []string) error {
 	jitter := fs.Int("jitter", 0, "jittered copies averaged per descriptor")
 	quality := fs.Int("jpeg-quality", childmatch.DefaultJPEGQuality, "quality of the working JPEG handed to dlib")
 	fs.IntVar(&limits.WorkingMaxSide, "working-side", limits.WorkingMaxSide, "longest side before detection")
+	ageGap := fs.Bool("age-gap", false, "date the photos (photos.csv or <yyyy-mm-dd>_ / <age>_ name prefixes), enrol each person's earliest and report per age gap and age")
+	distractors := fs.String("distractors", "", "folder of photos of other people: every face is added as another case")
+	gallery := fs.String("gallery", "", "gallery sizes to grow to with synthetic dlib-shaped faces, e.g. 10000,100000,1000000")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic faces")
 	fs.IntVar(&limits.UpsampleBelowSide, "upsample-below", limits.UpsampleBelowSide, "double photos whose longest side is under this")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sizes, err := gallerySizes(*gallery)
+	if err != nil {
 		return err
 	}
 	faces, err := matcher.New(matcher.Config{ModelsDir: *models, Limits: limits, Detector: matcher.Detector(*detector),
@@ -39,7 +51,8 @@ func runEval(args []string) error {
 	}
 	defer faces.Close()
 	rep, err := evaluation.Run(context.Background(), faces, index.New(), evaluation.Config{Data: *data, Enrol: *enrol,
-		MaxRank: 10, Threshold: limits.ReviewThreshold, Strategy: evaluation.Strategy(*strategy)})
+		MaxRank: 10, Threshold: limits.ReviewThreshold, Strategy: evaluation.Strategy(*strategy), AgeGap: *ageGap,
+		Distractors: *distractors, Gallery: sizes, Seed: *seed})
 	if err != nil {
 		return err
 	}
@@ -49,4 +62,17 @@ func runEval(args []string) error {
 	fmt.Print(rep.Markdown())
 	fmt.Fprintf(os.Stderr, "report and plots in %s\n", *out)
 	return nil
+}
+
+// gallerySizes parses --gallery: comma-separated numbers of cases.
+func gallerySizes(list string) ([]int, error) {
+	var sizes []int
+	for _, f := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' }) {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, childmatch.FieldError("gallery", "%q is not a number of cases (write sizes as 10000,100000,1000000)", f)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
 }
