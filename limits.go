@@ -112,3 +112,15 @@ const (
 	DefaultReviewPage = 50
 	MaxReviewPage     = 200
 )
+
+const (
+	// CardMaxBytes: an alert card must reach a post on a 2G (EDGE) connection, often 50–100 kbit/s in
+	// practice: 300 KB then takes 25–50 s, about the longest an officer waits for a picture in a chat.
+	CardMaxBytes = 300 << 10
+	// CardMaxChipPixels bounds the face chip a card decodes: chips are 200 px squares (matcher's chipSide);
+	// 4 MP admits a whole phone photo scaled to 2000 px, and bounds the memory and time of a render.
+	CardMaxChipPixels = 4_000_000
+	// CardMinQRModule is the smallest QR module, in card pixels, a URL may need: a phone camera reads
+	// 4 px modules off a 1080 px card shown full screen, or forwarded and recompressed by a messenger.
+	CardMinQRModule = 4
+)
