@@ -116,15 +116,14 @@ func istTime(t time.Time) string {
 // The card's words, each in English and Hindi.
 const (
 	labelName      = "Name · नाम"
-	labelAge       = "Age · उम्र"
-	labelGender    = "Gender · लिंग"
+	labelChild     = "Gender, age · लिंग, उम्र"
 	labelLanguages = "Speaks · भाषा"
 	labelClothing  = "Clothing, description · कपड़े, हुलिया"
 	labelMarks     = "Identifying marks · पहचान के निशान"
 	labelLastSeen  = "Last seen · आख़िरी बार देखा गया"
 	labelTrain     = "Train · ट्रेन"
 	labelCall      = "If seen, call · दिखे तो संपर्क करें"
-	notKnown       = "Not known · पता नहीं"
+	nameNotKnown   = "Name not known · नाम पता नहीं"
 	noPhoto        = "No photo yet"
 	noPhotoHindi   = "अभी फ़ोटो नहीं"
 	foundStamp     = "FOUND · मिल गया"
@@ -148,26 +147,24 @@ func headline(t MsgType, exercise bool) (en, hi string) {
 	return en, hi
 }
 
-func genderWords(g childmatch.Gender) string {
-	switch g {
+// genderAge says gender and age, a line in English, then a line in Hindi ("Boy, about 9 years", "लड़का, लगभग 9 वर्ष").
+func genderAge(c childmatch.Child) string {
+	en, hi := "Gender not known", "लिंग पता नहीं"
+	switch c.Gender {
 	case childmatch.GenderFemale:
-		return "Girl · लड़की"
+		en, hi = "Girl", "लड़की"
 	case childmatch.GenderMale:
-		return "Boy · लड़का"
+		en, hi = "Boy", "लड़का"
 	case childmatch.GenderOther:
-		return "Other · अन्य"
+		en, hi = "Other gender", "अन्य लिंग"
 	}
-	return notKnown
-}
-
-func ageWords(c childmatch.Child) string {
 	switch {
 	case c.Age == 0:
-		return notKnown
+		return en + ", age not known\n" + hi + ", उम्र पता नहीं"
 	case c.AgeEstimated:
-		return fmt.Sprintf("about %d years · लगभग %d वर्ष", c.Age, c.Age)
+		return fmt.Sprintf("%s, about %d years\n%s, लगभग %d वर्ष", en, c.Age, hi, c.Age)
 	}
-	return fmt.Sprintf("%d years · %d वर्ष", c.Age, c.Age)
+	return fmt.Sprintf("%s, %d years\n%s, %d वर्ष", en, c.Age, hi, c.Age)
 }
 
 // joinNonEmpty joins the non-empty values with sep.

@@ -93,19 +93,20 @@ func draw1(d Data) (*image.RGBA, error) {
 	}
 	outline(img, pr, rule)
 
-	// Beside the face: who the child is.
+	// Beside the face: who the child is, and whom to call.
 	name := d.Child.Name
 	if strings.TrimSpace(name) == "" {
-		name = notKnown
+		name = nameNotKnown
 	}
 	ts.fit([]field{
 		{label: labelName, value: name, scale: 1.4, style: bold, maxLines: 4},
-		{label: labelAge, value: ageWords(d.Child), scale: 1},
-		{label: labelGender, value: genderWords(d.Child.Gender), scale: 1},
+		{label: labelChild, value: genderAge(d.Child), scale: 1, maxLines: 2},
 		{label: labelLanguages, value: strings.Join(d.Child.Languages, ", "), scale: 1, maxLines: 2},
+		{label: labelCall, value: joinNonEmpty(", ", d.Call.Name, d.Call.Organisation), scale: 1, maxLines: 2},
+		{value: d.Call.Phone, scale: 1.3, style: bold, maxLines: 1},
 	}, image.Rect(columnX, photoTop, Width-margin, photoTop+photoSide), blockSizes, 0.4).draw(ts, img, ink)
 
-	// Below: how to recognise the child, where the child was last seen, whom to call.
+	// Below: how to recognise the child, where and when the child was last seen.
 	seen := joinNonEmpty(", ", d.LastSeen.Station, d.LastSeen.Place, d.LastSeen.District, d.LastSeen.State)
 	if !d.LastSeen.Time.IsZero() {
 		seen = joinNonEmpty("\n", seen, istTime(d.LastSeen.Time))
@@ -119,8 +120,6 @@ func draw1(d Data) (*image.RGBA, error) {
 		{label: labelMarks, value: d.Child.IdentifyingMarks, scale: 1},
 		{label: labelLastSeen, value: seen, scale: 1},
 		{label: labelTrain, value: train, scale: 1, maxLines: 2},
-		{label: labelCall, value: joinNonEmpty(", ", d.Call.Name, d.Call.Organisation), scale: 1, maxLines: 2},
-		{value: d.Call.Phone, scale: 1.35, style: bold, maxLines: 1},
 	}, image.Rect(margin, lowerTop, Width-margin, footerTop-16), blockSizes, 0.4).draw(ts, img, ink)
 
 	// Footer: the case, whose copy this is, and the QR code to the case page.
@@ -138,7 +137,7 @@ func draw1(d Data) (*image.RGBA, error) {
 }
 
 // blockSizes are the value sizes a block of fields tries, largest first, until its fields fit.
-var blockSizes = []float64{38, 35, 32, 29, 26, 24, 22}
+var blockSizes = []float64{40, 37, 34, 31, 28, 26, 24, 22}
 
 // chip decodes the face chip and scales it to fill the photo square (grey on a cancel card); nil without one.
 func chip(b []byte, grey bool) (image.Image, error) {
