@@ -120,7 +120,9 @@ const (
 	// CardMaxChipPixels bounds the face chip a card decodes: chips are 200 px squares (matcher's chipSide);
 	// 4 MP admits a whole phone photo scaled to 2000 px, and bounds the memory and time of a render.
 	CardMaxChipPixels = 4_000_000
-	// CardMinQRModule is the smallest QR module, in card pixels, a URL may need: a phone camera reads
-	// 4 px modules off a 1080 px card shown full screen, or forwarded and recompressed by a messenger.
+	// CardMinQRModule is the smallest QR module, in card pixels, a URL may need: at 4 px a module stays
+	// several JPEG blocks' worth of edge when a messenger recompresses the card, and the code is read back
+	// from the PNG by a test (card.TestQRCodeOpensTheCase). In the card's 210 px square it admits URLs up to about 106 bytes.
+	// Not yet measured with phone cameras.
 	CardMinQRModule = 4
 )

@@ -14,7 +14,7 @@ import (
 // long text measured 423 KB, see README), at most childmatch.CardMaxBytes long.
 func encode(img *image.RGBA) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err := enc.Encode(&buf, quantise(img)); err != nil {
 		return nil, &childmatch.Error{Code: childmatch.EInternal, Message: "encoding the alert card", Err: err}
 	}

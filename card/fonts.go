@@ -13,9 +13,9 @@ import (
 	"childmatch"
 )
 
-// FontDirs are the folders searched, in order, for the card's fonts: where Debian's fonts-noto-core puts
+// fontDirs are the folders searched, in order, for the card's fonts: where Debian's fonts-noto-core puts
 // them (truetype), and where other releases and derivatives have put Noto (opentype, the font root).
-var FontDirs = []string{
+var fontDirs = []string{
 	"/usr/share/fonts/truetype/noto",
 	"/usr/share/fonts/opentype/noto",
 	"/usr/share/fonts/noto",
@@ -55,7 +55,7 @@ var loaded struct {
 // Check loads the fonts if they are not loaded yet and reports whether the card can be rendered. Call it at
 // start-up so a missing font package is found before the first alert.
 func Check() error {
-	loaded.once.Do(func() { loaded.fonts, loaded.err = loadFonts(FontDirs) })
+	loaded.once.Do(func() { loaded.fonts, loaded.err = loadFonts(fontDirs) })
 	return loaded.err
 }
 

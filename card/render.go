@@ -45,15 +45,15 @@ var (
 
 // Render draws the card of d as a PNG of Width×Height pixels, at most childmatch.CardMaxBytes long.
 func Render(d Data) ([]byte, error) {
-	img, err := draw1(d)
+	img, err := paint(d)
 	if err != nil {
 		return nil, err
 	}
 	return encode(img)
 }
 
-// draw1 lays out and draws the card.
-func draw1(d Data) (*image.RGBA, error) {
+// paint lays out and draws the card.
+func paint(d Data) (*image.RGBA, error) {
 	if err := d.validate(); err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func qrCode(img *image.RGBA, url string, r image.Rectangle) error {
 	const quiet = 4 // modules of white around the code, as the standard asks
 	module := r.Dx() / (n + 2*quiet)
 	if module < childmatch.CardMinQRModule {
-		return childmatch.FieldError("url", "is too long for a QR code a phone reads off the card")
+		return childmatch.FieldError("url", "is %d bytes, too long for a QR code a phone reads off the card (at most about 100)", len(url))
 	}
 	side := module * (n + 2*quiet)
 	at := r.Min.Add(image.Pt((r.Dx()-side)/2, (r.Dy()-side)/2))
