@@ -178,3 +178,18 @@ func PageLimit(limit, def, most int) (int, error) {
 	}
 	return limit, nil
 }
+
+// The alert card.
+const (
+	// CardMaxBytes: an alert card must reach a post on a 2G (EDGE) connection, often 50–100 kbit/s in
+	// practice: 300 KB then takes 25–50 s, about the longest an officer waits for a picture in a chat.
+	CardMaxBytes = 300 << 10
+	// CardMaxChipPixels bounds the face chip a card decodes: chips are 200 px squares (matcher's chipSide);
+	// 4 MP admits a whole phone photo scaled to 2000 px, and bounds the memory and time of a render.
+	CardMaxChipPixels = 4_000_000
+	// CardMinQRModule is the smallest QR module, in card pixels, a URL may need: at 4 px a module stays
+	// several JPEG blocks' worth of edge when a messenger recompresses the card, and the code is read back
+	// from the PNG by a test (card.TestQRCodeOpensTheCase). In the card's 210 px square it admits URLs up
+	// to about 106 bytes. Not yet measured with phone cameras.
+	CardMinQRModule = 4
+)

@@ -11,6 +11,7 @@ packages=(
   libjpeg62-turbo-dev  # go-face decodes JPEG with libjpeg
   chromium             # the web app's browser tests
   fonts-lohit-deva     # Devanagari, so the Hindi pages render in the browser tests' screenshots
+  fonts-noto-core      # Noto Sans and Noto Sans Devanagari (regular, bold): the alert card (card/)
 )
 missing=()
 for p in "${packages[@]}"; do
