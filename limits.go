@@ -134,6 +134,30 @@ const (
 	MaxFormFieldBytes = 1 << 10
 )
 
+// The HTTP server and the process.
+const (
+	// HeaderTimeout bounds reading a request's headers: a client that cannot send a few hundred bytes in
+	// this time is gone or hostile.
+	HeaderTimeout = 10 * time.Second
+	// BodyTimeout bounds reading a request and writing its answer: a 20 MiB photo over a slow mobile
+	// connection (1 Mbit/s) takes almost three minutes.
+	BodyTimeout = 5 * time.Minute
+	// IdleTimeout closes a kept-alive connection nobody uses.
+	IdleTimeout = 2 * time.Minute
+	// MaxHeaderBytes bounds a request's headers; a token and cookies need a few hundred bytes.
+	MaxHeaderBytes = 64 << 10
+	// ShutdownTimeout is how long requests in flight may finish after the process is told to stop.
+	ShutdownTimeout = 30 * time.Second
+	// StoreWaitAtStart is how long the process waits for MinIO at start, since both are often started
+	// together.
+	StoreWaitAtStart = 30 * time.Second
+	// HealthTimeout bounds /healthz's check of MinIO, so a load balancer hears "down" within it.
+	HealthTimeout = 2 * time.Second
+	// CleanupTimeout bounds removing the blobs of an upload that failed before its commit point; it runs
+	// on its own context, so a request cut short still cleans up.
+	CleanupTimeout = 10 * time.Second
+)
+
 // The store (MinIO) and the change feed.
 const (
 	// StoreDialTimeout: MinIO runs beside the service; a connection that takes longer is a server that is

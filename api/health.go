@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,7 +26,7 @@ type indexHealth struct {
 // health is liveness plus MinIO reachability; 503 when MinIO cannot be reached, so a load balancer
 // stops sending uploads that would fail.
 func (s *Server) health(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), childmatch.HealthTimeout)
 	defer cancel()
 	h := health{Status: "ok", MinIO: "ok", FacesIndexed: s.Index.Len(),
 		Index: indexHealth{Bytes: s.Index.Bytes(), Start: s.Index.Started()}}

@@ -1,5 +1,3 @@
-// Package api serves childmatch over HTTP with gin: routes, authentication, request parsing and the one
-// mapping of error codes to HTTP status codes.
 package api
 
 import (

@@ -1,14 +1,3 @@
-// Package index is the in-memory vector index: exact top-k by Euclidean distance over face descriptors,
-// one result per case, with filters evaluated inside the scan.
-//
-// Layout: struct of arrays. The descriptors sit in one contiguous []float32 (128 per face), their
-// one-byte codes in one contiguous []int8, the ids, error bounds and filter columns in parallel slices,
-// so there is no heap object per face and a scan reads memory sequentially. A search splits the rows
-// into one contiguous chunk per worker; each keeps its own top k and the chunks are merged.
-//
-// Speed comes from reading less: a first pass over the codes (128 bytes a row instead of 512) computes
-// a lower bound on each row's distance, and only rows whose bound does not exclude them get their
-// float32 distance. quant.go proves that the answer is identical to the plain exact scan's.
 package index
 
 import (

@@ -1,7 +1,3 @@
-// Package matcher is the face pipeline: it sniffs, bounds, decodes and orients an uploaded image, scales it
-// to a working size, detects faces with dlib's HOG detector (falling back to the CNN detector when HOG
-// finds none), and returns each face's box and landmarks in the original photo's frame, its 128-d
-// descriptor, an aligned chip and quality figures. dlib runs through go-face.
 package matcher
 
 import (

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sync"
-	"time"
 
 	"childmatch"
 )
@@ -156,7 +155,7 @@ func (s *Service) putChips(ctx context.Context, caseID childmatch.ID, p *childma
 }
 
 func (s *Service) deleteBlobs(refs []blobRef) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), childmatch.CleanupTimeout)
 	defer cancel()
 	for _, r := range refs {
 		if err := s.store.DeleteBlob(ctx, r.kind, r.id); err != nil {

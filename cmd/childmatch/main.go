@@ -1,8 +1,3 @@
-// Command childmatch runs the service: it reads the configuration from the environment, opens MinIO,
-// loads the face models, opens the index (from a snapshot and the change feed after it, else from every
-// record; package follow) and serves HTTP until told to stop, then writes the index snapshot.
-// `childmatch eval --data <folder>` measures match quality on a folder of photos instead. This file only
-// wires the packages together.
 package main
 
 import (
@@ -88,13 +83,12 @@ func run(log *slog.Logger) error {
 	srv := &http.Server{
 		Addr:              cfg.addr,
 		Handler:           handler.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		// A 20 MiB photo over a slow mobile connection (1 Mbit/s) takes almost three minutes.
-		ReadTimeout:    5 * time.Minute,
-		WriteTimeout:   5 * time.Minute,
-		IdleTimeout:    2 * time.Minute,
-		MaxHeaderBytes: 64 << 10,
-		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: childmatch.HeaderTimeout,
+		ReadTimeout:       childmatch.BodyTimeout,
+		WriteTimeout:      childmatch.BodyTimeout,
+		IdleTimeout:       childmatch.IdleTimeout,
+		MaxHeaderBytes:    childmatch.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -106,7 +100,7 @@ func run(log *slog.Logger) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), childmatch.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -121,7 +115,7 @@ func run(log *slog.Logger) error {
 
 // openStore connects to MinIO, waiting up to 30 seconds for it, since it is often started alongside.
 func openStore(ctx context.Context, cfg minio.Config, log *slog.Logger) (*minio.Store, error) {
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(childmatch.StoreWaitAtStart)
 	for {
 		store, err := minio.Open(ctx, cfg)
 		if err == nil || childmatch.ErrorCodeOf(err) != childmatch.EUnavailable || time.Now().After(deadline) {
