@@ -56,7 +56,13 @@ type Review struct {
 	FaceA    ID      `json:"face_a"`
 	FaceB    ID      `json:"face_b"`
 	Distance float32 `json:"distance"`
-	// Support is how many pairs of faces (one from each case) lie under the review threshold.
+	// Evidence is the strength of the best pair (evidence.go).
+	Evidence Evidence `json:"evidence"`
+	// ProposedRank and Reason are where the latest proposal of the pair put it among the new case's
+	// candidates of its kind (1 = the heaviest), and why it was proposed (proposal.go).
+	ProposedRank int    `json:"proposed_rank"`
+	Reason       Reason `json:"reason"`
+	// Support is how many pairs of faces (one from each case) lie within the outer bound (MinEvidence).
 	Support int    `json:"support"`
 	Notes   []Note `json:"notes"`
 	// RejectedAt is the distance when the pair was last rejected: it is proposed again only if a new photo
@@ -86,9 +92,12 @@ func (r *Review) Warnings() int {
 	return n
 }
 
-// Rank orders the queue: smaller first. A consistency warning ranks an item lower but never hides it:
+// Rank orders the queue, smaller first: minus log10 of the item's weight (proposal.go), its evidence
+// lowered by ConsistencyFactor per consistency warning. A warning ranks an item lower but never hides it:
 // genders are sometimes recorded wrongly and the ages of found children are guesses.
-func (r *Review) Rank() float32 { return r.Distance + WarningRankPenalty*float32(r.Warnings()) }
+func (r *Review) Rank() float32 {
+	return float32(-math.Log10(Weighed{Evidence: r.Evidence, Warnings: r.Warnings()}.Weight()))
+}
 
 // ConsistencyNotes compares what two cases say of the child: gender, and age — the missing child's age when
 // last seen plus the time elapsed, against the found child's (often estimated) age.

@@ -1,6 +1,7 @@
 package childmatch_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,6 @@ import (
 // age then plus the years since is compared with the found child's, beyond AgeToleranceYears a warning.
 // The dates compared are the sightings, else the reports.
 func TestConsistencyNotes(t *testing.T) {
-	day := func(y int) time.Time { return time.Date(y, 6, 1, 0, 0, 0, 0, time.UTC) }
 	mk := func(age int, g childmatch.Gender, seen, created time.Time) *childmatch.Case {
 		c := &childmatch.Case{CreatedAt: created}
 		c.Child.Age, c.Child.Gender, c.Sighting.Time = age, g, seen
@@ -46,10 +46,11 @@ func TestConsistencyNotes(t *testing.T) {
 	}
 }
 
-// TestRank: each warning ranks an item WarningRankPenalty lower, never out of the queue.
+// TestRank: the queue ranks by evidence, and each warning ranks an item lower by the log of
+// ConsistencyFactor, never out of the queue.
 func TestRank(t *testing.T) {
-	r := childmatch.Review{Distance: 0.4, Notes: []childmatch.Note{{Kind: "age", Warning: true}, {Kind: "reopened"}}}
-	if got, want := r.Rank(), float32(0.4+childmatch.WarningRankPenalty); got != want {
+	r := childmatch.Review{Evidence: childmatch.Evidence{Score: 2}, Notes: []childmatch.Note{{Kind: "age", Warning: true}, {Kind: "reopened"}}}
+	if got, want := r.Rank(), float32(-2-math.Log10(childmatch.ConsistencyFactor)); math.Abs(float64(got-want)) > 1e-6 {
 		t.Errorf("rank %v, want %v", got, want)
 	}
 	if childmatch.PairKey(childmatch.IDAt(time.Unix(1, 0)), childmatch.IDAt(time.Unix(2, 0))) !=
@@ -57,3 +58,5 @@ func TestRank(t *testing.T) {
 		t.Error("the pair key depends on the order of the cases")
 	}
 }
+
+func day(y int) time.Time { return time.Date(y, 6, 1, 0, 0, 0, 0, time.UTC) }

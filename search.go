@@ -31,7 +31,10 @@ type Candidate struct {
 	PhotoID  ID      `json:"photo_id"`
 	FaceID   ID      `json:"face_id"`
 	Distance float32 `json:"distance"`
-	// UnderThreshold: the distance is under the deployment's review threshold.
+	// Evidence is how strong the candidate is, for this pair's age and time between the photos.
+	Evidence Evidence `json:"evidence"`
+	// UnderThreshold: the distance is under the deployment's review threshold (0.6: adults' operating
+	// point; Evidence is the figure to read for children).
 	UnderThreshold bool `json:"under_threshold"`
 }
 

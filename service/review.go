@@ -10,63 +10,103 @@ import (
 	"childmatch"
 )
 
-// proposal is what one upload says about one other case: its best face pair and how many pairs lie under
-// the review threshold.
+// proposal is what one upload says about one other case: its best face pair, its strength and how many
+// pairs lie within the outer bound, and where it ranks among the upload's candidates of its kind.
 type proposal struct {
 	other    *childmatch.Case
 	typ      childmatch.ReviewType
 	distance float32
 	face     childmatch.ID // of the uploaded case
 	otherFc  childmatch.ID
+	evidence childmatch.Evidence
 	support  int
+	rank     int
+	reason   childmatch.Reason
 }
 
 // propose turns the candidates of newly added faces into review items: a found child against missing
 // reports and the other way round ("match"), and against earlier cases of its own kind ("same_child").
-// Only open cases take part.
+// Only open cases take part, and per kind only the few the proposal rule picks (root's proposal.go).
 func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []childmatch.Face) error {
-	props := map[childmatch.ID]*proposal{}
 	for _, kind := range []childmatch.Kind{c.Kind.Opposite(), c.Kind} {
 		typ := childmatch.ReviewMatch
 		if kind == c.Kind {
 			typ = childmatch.ReviewSameChild
 		}
-		filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{kind}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
-		for i, hits := range s.index.SearchBatch(childmatch.Descriptors(faces), childmatch.MaxSearchLimit, filter) {
-			f := &faces[i]
-			for _, h := range hits {
-				if h.Distance >= s.limits.ReviewThreshold {
-					break
-				}
-				p := props[h.CaseID]
-				if p == nil {
-					other, err := s.store.Case(ctx, h.CaseID)
-					if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
-						continue
-					}
-					if err != nil {
-						return err
-					}
-					p = &proposal{other: other, typ: typ, distance: h.Distance, face: f.ID, otherFc: h.FaceID}
-					props[h.CaseID] = p
-				}
-				if h.Distance < p.distance {
-					p.distance, p.face, p.otherFc = h.Distance, f.ID, h.FaceID
-				}
-				for _, of := range p.other.Faces() {
-					if f.Descriptor.Distance(&of.Descriptor) < s.limits.ReviewThreshold {
-						p.support++
-					}
-				}
+		props, err := s.candidatesOfKind(ctx, c, faces, kind, typ)
+		if err != nil {
+			return err
+		}
+		weighed := make([]childmatch.Weighed, len(props))
+		for i, p := range props {
+			weighed[i] = childmatch.Weighed{Evidence: p.evidence, Warnings: warnings(childmatch.ConsistencyNotes(c, p.other))}
+		}
+		for rank, i := range childmatch.Propose(weighed, s.limits) {
+			p := props[i]
+			p.rank, p.reason = rank+1, childmatch.ReasonAmbiguous
+			if rank == 0 {
+				p.reason = childmatch.ReasonBest
+			}
+			if err := s.upsertReview(ctx, c, p); err != nil {
+				return err
 			}
 		}
 	}
-	for _, p := range props {
-		if err := s.upsertReview(ctx, c, p); err != nil {
-			return err
+	return nil
+}
+
+// candidatesOfKind returns the open cases of a kind nearest to the new faces, each with its best pair,
+// its evidence and its support, nearest first: the ProposalsMax+1 nearest per face, so the proposal rule
+// sees the heaviest candidates and how much weight the rest carry.
+func (s *Service) candidatesOfKind(ctx context.Context, c *childmatch.Case, faces []childmatch.Face, kind childmatch.Kind,
+	typ childmatch.ReviewType) ([]*proposal, error) {
+	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{kind}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
+	best := map[childmatch.ID]*proposal{}
+	for i, hits := range s.index.SearchBatch(childmatch.Descriptors(faces), s.limits.ProposalsMax+1, filter) {
+		for _, h := range hits {
+			if p := best[h.CaseID]; p == nil || h.Distance < p.distance {
+				best[h.CaseID] = &proposal{typ: typ, distance: h.Distance, face: faces[i].ID, otherFc: h.FaceID}
+			}
 		}
 	}
-	return nil
+	props := make([]*proposal, 0, len(best))
+	for id, p := range best {
+		other, err := s.store.Case(ctx, id)
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			continue // removed since it was indexed
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.other = other
+		pair := childmatch.PairOf(c, other)
+		p.evidence = s.calibration.Evidence(p.distance, pair)
+		for _, f := range faces {
+			for _, of := range other.Faces() {
+				if s.calibration.Evidence(f.Descriptor.Distance(&of.Descriptor), pair).Score >= s.limits.MinEvidence {
+					p.support++
+				}
+			}
+		}
+		props = append(props, p)
+	}
+	sort.Slice(props, func(i, j int) bool {
+		if props[i].distance != props[j].distance {
+			return props[i].distance < props[j].distance
+		}
+		return string(props[i].other.ID[:]) < string(props[j].other.ID[:])
+	})
+	return props, nil
+}
+
+func warnings(notes []childmatch.Note) int {
+	n := 0
+	for _, note := range notes {
+		if note.Warning {
+			n++
+		}
+	}
+	return n
 }
 
 // upsertReview creates the review item of a pair, or folds new evidence into the existing one. A rejected
@@ -83,8 +123,9 @@ func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *propo
 			r.Support += p.support
 			r.Notes = append(childmatch.ConsistencyNotes(a, b), keepNotes(r.Notes, "reopened")...)
 			if p.distance < r.Distance {
-				r.Distance, r.FaceA, r.FaceB = p.distance, fa, fb
+				r.Distance, r.FaceA, r.FaceB, r.Evidence = p.distance, fa, fb, p.evidence
 			}
+			r.ProposedRank, r.Reason = p.rank, p.reason
 			if r.State == childmatch.ReviewRejected && p.distance <= r.RejectedAt-childmatch.ReopenMargin {
 				r.State = childmatch.ReviewPending
 				r.Notes = append(r.Notes, childmatch.Note{Kind: "reopened", Message: fmt.Sprintf(
@@ -98,7 +139,7 @@ func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *propo
 			return err
 		}
 		r := &childmatch.Review{ID: key, Type: p.typ, CaseA: a.ID, CaseB: b.ID, State: childmatch.ReviewPending, FaceA: fa, FaceB: fb,
-			Distance: p.distance, Support: p.support, Notes: childmatch.ConsistencyNotes(a, b), History: []childmatch.Decision{},
+			Distance: p.distance, Evidence: p.evidence, ProposedRank: p.rank, Reason: p.reason, Support: p.support, Notes: childmatch.ConsistencyNotes(a, b), History: []childmatch.Decision{},
 			CreatedAt: now, UpdatedAt: now}
 		err = s.reviews.CreateReview(ctx, r)
 		if childmatch.ErrorCodeOf(err) != childmatch.EConflict { // lost a race with another upload: fold into theirs

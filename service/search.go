@@ -23,8 +23,13 @@ func (s *Service) Search(ctx context.Context, actor childmatch.Actor, data []byt
 	}
 	res := &childmatch.SearchResult{}
 	var seen []childmatch.ID
+	now := s.now()
+	// The child in front of the officer is seen now: the time between the photos runs from the case's date.
+	pair := func(other *childmatch.Case) childmatch.Pair {
+		return childmatch.PairOf(other, &childmatch.Case{CreatedAt: now})
+	}
 	for _, df := range a.Faces {
-		cands, err := s.candidates(ctx, &df.Descriptor, limit, filter)
+		cands, err := s.candidates(ctx, &df.Descriptor, limit, filter, pair)
 		if err != nil {
 			return nil, err
 		}
@@ -118,16 +123,22 @@ func (s *Service) caseCandidates(ctx context.Context, c *childmatch.Case, limit 
 	if len(hits) > limit {
 		hits = hits[:limit]
 	}
-	return s.resolve(ctx, hits)
+	return s.resolve(ctx, hits, pairWith(c))
 }
 
-func (s *Service) candidates(ctx context.Context, d *childmatch.Descriptor, limit int, f childmatch.SearchFilter) ([]childmatch.Candidate, error) {
-	return s.resolve(ctx, s.index.Search(d, limit, f))
+// pairWith describes a candidate against the case c.
+func pairWith(c *childmatch.Case) func(*childmatch.Case) childmatch.Pair {
+	return func(other *childmatch.Case) childmatch.Pair { return childmatch.PairOf(c, other) }
 }
 
-// resolve reads the summaries of the hits' cases, in parallel. A case removed since it was indexed is
-// dropped from the answer rather than failing it.
-func (s *Service) resolve(ctx context.Context, hits []childmatch.Hit) ([]childmatch.Candidate, error) {
+func (s *Service) candidates(ctx context.Context, d *childmatch.Descriptor, limit int, f childmatch.SearchFilter,
+	pair func(*childmatch.Case) childmatch.Pair) ([]childmatch.Candidate, error) {
+	return s.resolve(ctx, s.index.Search(d, limit, f), pair)
+}
+
+// resolve reads the summaries of the hits' cases, in parallel, and weighs each as the pair says. A case
+// removed since it was indexed is dropped from the answer rather than failing it.
+func (s *Service) resolve(ctx context.Context, hits []childmatch.Hit, pair func(*childmatch.Case) childmatch.Pair) ([]childmatch.Candidate, error) {
 	out := make([]childmatch.Candidate, len(hits))
 	errs := make([]error, len(hits))
 	var wg sync.WaitGroup
@@ -139,7 +150,7 @@ func (s *Service) resolve(ctx context.Context, hits []childmatch.Hit) ([]childma
 				return
 			}
 			out[i] = childmatch.Candidate{Case: c.Summary(), PhotoID: c.PhotoOf(h.FaceID), FaceID: h.FaceID, Distance: h.Distance,
-				UnderThreshold: h.Distance < s.limits.ReviewThreshold}
+				Evidence: s.calibration.Evidence(h.Distance, pair(c)), UnderThreshold: h.Distance < s.limits.ReviewThreshold}
 		})
 	}
 	wg.Wait()

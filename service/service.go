@@ -16,7 +16,9 @@ type Deps struct {
 	Faces   childmatch.FaceAnalyzer
 	Index   childmatch.CaseIndex
 	Limits  childmatch.Limits
-	Log     *slog.Logger
+	// Calibration turns distances into evidence; the zero value is childmatch.DefaultCalibration.
+	Calibration childmatch.Calibration
+	Log         *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -24,14 +26,15 @@ type Deps struct {
 // Service is the path of a photo through childmatch: analysed by the face pipeline, stored (the commit
 // point), then indexed, matched and proposed for review.
 type Service struct {
-	store   childmatch.Store
-	reviews childmatch.ReviewStore
-	audit   childmatch.Auditor
-	faces   childmatch.FaceAnalyzer
-	index   childmatch.CaseIndex
-	limits  childmatch.Limits
-	log     *slog.Logger
-	now     func() time.Time
+	store       childmatch.Store
+	reviews     childmatch.ReviewStore
+	audit       childmatch.Auditor
+	faces       childmatch.FaceAnalyzer
+	index       childmatch.CaseIndex
+	limits      childmatch.Limits
+	calibration childmatch.Calibration
+	log         *slog.Logger
+	now         func() time.Time
 }
 
 var (
@@ -48,6 +51,10 @@ func New(d Deps) *Service {
 	if now == nil {
 		now = time.Now
 	}
+	cal := d.Calibration
+	if len(cal.Genuine) == 0 || len(cal.Impostor) == 0 {
+		cal = childmatch.DefaultCalibration()
+	}
 	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
-		faces: d.Faces, index: d.Index, limits: d.Limits, log: d.Log, now: now}
+		faces: d.Faces, index: d.Index, limits: d.Limits, calibration: cal, log: d.Log, now: now}
 }

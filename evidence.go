@@ -1,0 +1,167 @@
+package childmatch
+
+import "math"
+
+// How strong a candidate is: not a verdict, a statement a reviewer can weigh. Two photos of one child
+// taken years apart lie much farther apart than two of one adult taken a week apart, and two unrelated
+// children lie much closer than two unrelated adults (README: children across years), so one distance
+// means different things for different pairs. A Calibration holds, per time between the photos, how far
+// apart the same child's photos lie (genuine), and per age, how close unrelated children come (impostor);
+// a candidate's evidence compares the two at its distance.
+
+// Spread is a distance distribution, summarised as a normal one by its mean and standard deviation.
+type Spread struct {
+	Mean float64 `json:"mean"`
+	SD   float64 `json:"sd"`
+}
+
+// below is the share of the distribution under d.
+func (s Spread) below(d float64) float64 {
+	return 0.5 * math.Erfc(-(d-s.Mean)/(s.SD*math.Sqrt2))
+}
+
+// GapBand is the genuine spread of pairs whose photos lie up to MaxYears apart (the last band has no upper
+// end); Adult bands are for pairs whose later photo shows an adult.
+type GapBand struct {
+	MaxYears float64 `json:"max_years"` // 0 on the last band: no upper end
+	Adult    bool    `json:"adult"`
+	Genuine  Spread  `json:"genuine"`
+	N        int     `json:"n,omitempty"` // the pairs it was measured on; 0 = from the default measurements
+}
+
+// AgeBand is the impostor spread of pairs whose (younger) child is under MaxAge (0 on the last: adults).
+type AgeBand struct {
+	MaxAge   int    `json:"max_age"`
+	Impostor Spread `json:"impostor"`
+	N        int    `json:"n,omitempty"`
+}
+
+// Calibration turns a candidate's distance into evidence. DefaultCalibration holds the measured one; a
+// deployment refits it from its own confirmed and rejected pairs (`childmatch calibrate`).
+type Calibration struct {
+	Source   string    `json:"source"`
+	Genuine  []GapBand `json:"genuine"`  // by MaxYears ascending within each of child and adult
+	Impostor []AgeBand `json:"impostor"` // by MaxAge ascending, the adults' last
+}
+
+// DefaultCalibration is what was measured (dlib's model, Euclidean distance):
+//   - photos of one person close in time: the shared photos' genuine pairs (adults, days to months apart),
+//     median 0.330, largest 0.597 of 331: about N(0.33, 0.10);
+//   - one child years later, still a child: a held-out age-gap set of 1,010 people, median 0.459 with
+//     82.7% under 0.6: N(0.459, 0.150);
+//   - one child, later an adult: the same set, median 0.631 with 37.5% under 0.6 (a fitted sd of 0.097;
+//     taken as 0.150, the child-to-child spread, so that no closer pair ever counts as weaker evidence);
+//   - two unrelated children: the same set, median 0.737, 9.45% under 0.6 and 1% under 0.50: N(0.737,
+//     0.104), which fits both quantiles;
+//   - two unrelated adults: the shared photos, median 0.911, nearest 0.620 of about 4,000 pairs: about
+//     N(0.911, 0.085).
+//
+// Unknown ages count as children: their strangers come closer, so their evidence is weaker, never stronger.
+func DefaultCalibration() Calibration {
+	sameTime, childYears, toAdult := Spread{0.33, 0.10}, Spread{0.459, 0.150}, Spread{0.631, 0.150}
+	return Calibration{
+		Source: "default: measured on the shared photos and a held-out age-gap set (README)",
+		Genuine: []GapBand{
+			{MaxYears: 1, Genuine: sameTime}, {Genuine: childYears},
+			{MaxYears: 1, Adult: true, Genuine: sameTime}, {Adult: true, Genuine: toAdult},
+		},
+		Impostor: []AgeBand{{MaxAge: 18, Impostor: Spread{0.737, 0.104}}, {Impostor: Spread{0.911, 0.085}}},
+	}
+}
+
+// Pair is what evidence depends on besides the distance: the years between the two photos' cases and
+// the child's age in the later one (0: not known).
+type Pair struct {
+	Years    float64
+	LaterAge int
+}
+
+// PairOf describes two cases: the years between their dates, and the age in the later one (the later
+// case's own, else the earlier's plus the years).
+func PairOf(a, b *Case) Pair {
+	if b.Date().Before(a.Date()) {
+		a, b = b, a
+	}
+	years := b.Date().Sub(a.Date()).Hours() / (24 * 365.25)
+	age := b.Child.Age
+	if age == 0 && a.Child.Age > 0 {
+		age = a.Child.Age + int(years)
+	}
+	return Pair{Years: years, LaterAge: age}
+}
+
+// Level is the strength of evidence in a word, which the app shows in English and Hindi.
+type Level string
+
+const (
+	LevelStrong   Level = "strong"    // far likelier the same child than a stranger this close
+	LevelModerate Level = "moderate"  // clearly likelier the same child
+	LevelWeak     Level = "weak"      // somewhat likelier the same child
+	LevelVeryWeak Level = "very_weak" // a stranger is about as likely to lie this close
+)
+
+// Evidence is a candidate's strength.
+type Evidence struct {
+	// Score is log10 of the likelihood ratio at the distance: how much likelier the same child's photos,
+	// across this time, lie this far apart than those of two unrelated children of this age. 2 means a
+	// hundred times likelier the same child; under 0, a stranger is likelier. It never rises with the
+	// distance.
+	Score float64 `json:"score"`
+	// FalseMatchRate is the share of unrelated children of this age who lie this close: 0.01 is one in a
+	// hundred.
+	FalseMatchRate float64 `json:"false_match_rate"`
+	Level          Level   `json:"level"`
+}
+
+// Evidence returns the evidence of a candidate at distance d for the pair.
+func (c Calibration) Evidence(d float32, p Pair) Evidence {
+	gen, imp := c.spreads(p)
+	x := float64(d)
+	e := Evidence{Score: logRatio(gen, imp, x) / math.Ln10, FalseMatchRate: imp.below(x)}
+	switch {
+	case e.Score >= EvidenceStrong:
+		e.Level = LevelStrong
+	case e.Score >= EvidenceModerate:
+		e.Level = LevelModerate
+	case e.Score >= 0:
+		e.Level = LevelWeak
+	default:
+		e.Level = LevelVeryWeak
+	}
+	return e
+}
+
+// spreads picks the genuine band of the pair's time and adulthood, and the impostor band of its age.
+func (c Calibration) spreads(p Pair) (gen, imp Spread) {
+	adult := p.LaterAge >= 18
+	for _, b := range c.Genuine {
+		if b.Adult == adult {
+			gen = b.Genuine
+			if b.MaxYears > 0 && p.Years < b.MaxYears {
+				break
+			}
+		}
+	}
+	for _, b := range c.Impostor {
+		imp = b.Impostor
+		if b.MaxAge > 0 && (p.LaterAge == 0 || p.LaterAge < b.MaxAge) {
+			break
+		}
+	}
+	return gen, imp
+}
+
+// logRatio is the natural log of the ratio of the genuine density to the impostor density at x. With
+// unequal spreads that ratio turns back up far from both means (the narrower tail falls faster); beyond
+// its turning point it is held at its value there, so that a closer pair is never weaker evidence.
+func logRatio(gen, imp Spread, x float64) float64 {
+	a := 1/(imp.SD*imp.SD) - 1/(gen.SD*gen.SD) // log ratio = a/2·x² - b·x + c
+	if a != 0 {
+		turn := (imp.Mean/(imp.SD*imp.SD) - gen.Mean/(gen.SD*gen.SD)) / a
+		if (a > 0 && x > turn) || (a < 0 && x < turn) {
+			x = turn
+		}
+	}
+	zg, zi := (x-gen.Mean)/gen.SD, (x-imp.Mean)/imp.SD
+	return -zg*zg/2 - math.Log(gen.SD) + zi*zi/2 + math.Log(imp.SD)
+}
