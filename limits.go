@@ -120,7 +120,7 @@ const (
 	// on one recognizer (2 shared cores), about 0.85 GB and 3.2 s per megapixel (2.56 MP, a 1600 px square:
 	// +2.2 GB, 8.1 s; 0.35 MP: +0.3 GB, 1.2 s), and its layers keep their largest outputs for the life of
 	// the recognizer. At 0.35 MP every face the CNN finds at the full working size in the shared set's
-	// person, _partial and _group photos is still found (CNN alone, face by face: 100 of 101), but for one:
+	// person, _partial and _group photos is still found (CNN alone, face by face: 109 of 110), but for one:
 	// the 79 px face of obama_and_biden.jpg, which HOG finds, so the fallback loses nothing there; no shared
 	// face photo needs the fallback today (HOG finds every face). What it gives up: a face HOG misses must be
 	// about 80 px wide at this size to be found (in a 1600×1200 working image, about 190 px).

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	face "github.com/Kagami/go-face"
+
 	"childmatch"
 	"childmatch/fixtures"
 	"childmatch/libjpeg"
@@ -301,5 +303,62 @@ func BenchmarkHostileMemory(b *testing.B) {
 			b.ReportMetric(float64(r.After), "after-MiB")
 			b.ReportMetric(float64(r.Later), "later-MiB")
 		})
+	}
+}
+
+// BenchmarkCNNBudgetRecall runs the CNN on the working image at full size and at CNNMaxPixels (cnnImage) for
+// the shared _partial and _group photos, and every person folder with CHILDMATCH_RECALL_ALL set, and
+// reports the share of the full-size faces found again at the budget (a box overlapping by half), face by
+// face in the log.
+func BenchmarkCNNBudgetRecall(b *testing.B) {
+	m := testMatcher(b)
+	folders := []string{"_partial", "_group"}
+	if os.Getenv("CHILDMATCH_RECALL_ALL") != "" {
+		for person := range fixtures.People(b) {
+			folders = append(folders, person)
+		}
+	}
+	rec := <-m.pool
+	defer func() { m.pool <- rec }()
+	cnn := func(img *image.RGBA) []face.Face {
+		data, err := libjpeg.EncodeRGBA(img, m.quality)
+		if err != nil {
+			b.Fatal(err)
+		}
+		faces, err := rec.RecognizeCNN(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return faces
+	}
+	for range b.N {
+		found, kept := 0, 0
+		for _, folder := range folders {
+			for _, rel := range fixtures.Folder(b, folder) {
+				img, _, _, err := decode(fixtures.Photo(b, rel), m.limits)
+				if err != nil {
+					b.Fatal(err)
+				}
+				work := working(img, m.limits)
+				small := cnnImage(work)
+				budget := cnn(small)
+				for _, f := range cnn(work) {
+					found++
+					again := false
+					for _, g := range budget {
+						box, _ := place(g, small.Rect.Size(), work.Rect.Size())
+						r := image.Rect(box.Min.X, box.Min.Y, box.Max.X, box.Max.Y)
+						in := r.Intersect(f.Rectangle)
+						again = again || 2*in.Dx()*in.Dy() > f.Rectangle.Dx()*f.Rectangle.Dy()
+					}
+					if again {
+						kept++
+					}
+					b.Logf("%s: a %d px face in a %v working image: found at %v: %v", rel, f.Rectangle.Dx(), work.Rect.Size(), small.Rect.Size(), again)
+				}
+			}
+		}
+		b.ReportMetric(float64(kept)/float64(found), "kept")
+		b.ReportMetric(float64(found), "faces")
 	}
 }
