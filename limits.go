@@ -241,3 +241,37 @@ const (
 	// to about 106 bytes. Not yet measured with phone cameras.
 	CardMinQRModule = 4
 )
+
+// Bounded cost per photo (issue 19): what one analysis may take, whatever the upload.
+const (
+	// CNNMaxPixels: the CNN fallback (run when HOG finds no face) sees the working image scaled down to at
+	// most this many pixels. dlib's CNN cannot be interrupted and its cost grows with the pixels: measured
+	// on one recognizer (2 shared cores), about 0.85 GB and 3.2 s per megapixel (2.56 MP, a 1600 px square:
+	// +2.2 GB, 8.1 s; 0.35 MP: +0.3 GB, 1.2 s), and its layers keep their largest outputs for the life of
+	// the recognizer. At 0.35 MP every face the CNN finds at the full working size in the shared set's
+	// person, _partial and _group photos is still found (CNN alone, face by face: 109 of 110), but for one:
+	// the 79 px face of obama_and_biden.jpg, which HOG finds, so the fallback loses nothing there; no shared
+	// face photo needs the fallback today (HOG finds every face). What it gives up: a face HOG misses must be
+	// about 80 px wide at this size to be found (in a 1600×1200 working image, about 190 px).
+	CNNMaxPixels = 350_000
+	// MaxDecodedBytesPerPixel: a decoded image may take MaxPixels × this many bytes (160 MB at 40 MP, RGBA),
+	// so a 16-bit-per-channel PNG or TIFF (8 bytes a pixel, decoded whole by Go) is held to 20 MP. A
+	// 6000×6000 16-bit PNG of zeros is 273 KB and would decode to 288 MB.
+	MaxDecodedBytesPerPixel = 4
+	// ReleaseAboveBytes: a decoded image larger than this (16 MP of RGBA, only a PNG, TIFF, BMP, GIF or WebP:
+	// a JPEG is decoded reduced) is dropped once the working image is made, chips are cut from the working
+	// image instead, and the freed memory is given back to the system before detection, so that the decoded
+	// image and the detectors' memory never add up. A 6000×6000 PNG of zeros decodes to 144 MB.
+	ReleaseAboveBytes = 64 << 20
+)
+
+// The memory bounds TestHostileInputMemory holds every hostile input to, for a process with one recognizer
+// (RSS 51 MiB with the models loaded). Measured (BenchmarkHostileMemory): peaks 411–445 MiB for the
+// accepted ones, retained 70–93 MiB over the base, most of it the CNN's layers at CNNMaxPixels. Before
+// the bounds, a 6000×6000 PNG of zeros peaked at 2775 MiB and left 768.
+const (
+	// WorkerPeakRSS: the peak RSS of one worker analysing any input, the goal of issue 19.
+	WorkerPeakRSS = 600 << 20
+	// WorkerRetainedRSS: what one analysis may leave resident once it has returned.
+	WorkerRetainedRSS = 150 << 20
+)

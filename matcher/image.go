@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"image"
+	"image/color"
 	_ "image/gif" // registered for image.DecodeConfig and Decode: GIF, first frame
 	_ "image/jpeg"
 	_ "image/png"
@@ -66,11 +67,43 @@ func check(data []byte, limits childmatch.Limits) (string, image.Config, error) 
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
 		return "", image.Config{}, damaged()
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > int64(limits.MaxPixels) {
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if pixels > int64(limits.MaxPixels) {
 		return "", image.Config{}, childmatch.Errorf(childmatch.ETooLarge, "the photo is %d×%d pixels, over the limit of %d megapixels",
 			cfg.Width, cfg.Height, limits.MaxPixels/1_000_000)
 	}
+	if bpp := bytesPerPixel(cfg.ColorModel); pixels*bpp > int64(limits.MaxPixels)*childmatch.MaxDecodedBytesPerPixel {
+		return "", image.Config{}, childmatch.Errorf(childmatch.ETooLarge,
+			// Only 16 bits a channel (8 bytes a pixel) takes more than MaxDecodedBytesPerPixel.
+			"the photo is %d×%d pixels at 16 bits a channel, over the limit of %d megapixels at that depth; send it at 8 bits",
+			cfg.Width, cfg.Height, int64(limits.MaxPixels)*childmatch.MaxDecodedBytesPerPixel/bpp/1_000_000)
+	}
 	return ct, cfg, nil
+}
+
+// bytesPerPixel is what a pixel of the colour model takes decoded: 8 for 16 bits a channel with alpha, 4 for
+// RGBA and CMYK, 3 for YCbCr at full chroma, 2 and 1 for 16- and 8-bit grey and for a palette.
+func bytesPerPixel(model color.Model) int64 {
+	if _, ok := model.(color.Palette); ok { // a slice: compared with == below, it would panic
+		return 1
+	}
+	switch model {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	}
+	return 4
+}
+
+// decodedBytes is the memory a decoded image's pixels take.
+func decodedBytes(img image.Image) int64 {
+	b := img.Bounds()
+	return int64(b.Dx()) * int64(b.Dy()) * bytesPerPixel(img.ColorModel())
 }
 
 // decode checks the upload (check), then decodes the image and turns it upright by its EXIF orientation. It

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -113,7 +114,8 @@ func (m *Matcher) Sniff(data []byte) (string, error) {
 	return ct, err
 }
 
-// Analyze runs the pipeline on an uploaded image.
+// Analyze runs the pipeline on an uploaded image. It checks ctx between its stages; a stage under way (at
+// most one CNN pass on CNNMaxPixels, the longest) runs to its end, as dlib cannot be interrupted.
 func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysis, error) {
 	img, size, ct, err := decode(data, m.limits)
 	if err != nil {
@@ -121,14 +123,19 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	}
 	a := &childmatch.Analysis{ContentType: ct, Width: size.X, Height: size.Y, Faces: []childmatch.DetectedFace{}}
 	work := working(img, m.limits)
+	if decodedBytes(img) > childmatch.ReleaseAboveBytes {
+		// A huge decoded image (a PNG or TIFF: a JPEG is decoded reduced) is not held through detection: chips
+		// are cut from the working image, as large as a reduced JPEG's, and its memory goes back to the system.
+		img = work
+		release()
+	}
 	if min(work.Rect.Dx(), work.Rect.Dy()) < childmatch.MinDetectSide {
 		return a, nil
 	}
-	jpegData, err := libjpeg.EncodeRGBA(work, m.quality)
-	if err != nil {
+	if err := stopped(ctx); err != nil {
 		return nil, err
 	}
-	found, detector, err := m.detect(ctx, jpegData)
+	found, frame, detector, err := m.detect(ctx, work)
 	if err != nil {
 		return nil, err
 	}
@@ -136,12 +143,12 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	if len(found) > childmatch.MaxFacesPerPhoto {
 		found = found[:childmatch.MaxFacesPerPhoto]
 	}
-	// The detector's points are in the working image; chips are cut from the decoded image, and boxes and
-	// landmarks are reported in the upright original's pixels.
+	// The detector's points are in its frame (the working image, or the CNN's smaller copy of it); chips are
+	// cut from the decoded image, and boxes and landmarks are reported in the upright original's pixels.
 	for _, f := range found {
 		df := childmatch.DetectedFace{Detector: detector, Descriptor: childmatch.Descriptor(f.Descriptor)}
-		df.Box, df.Landmarks = place(f, work.Rect.Size(), size)
-		box, landmarks := place(f, work.Rect.Size(), img.Bounds().Size())
+		df.Box, df.Landmarks = place(f, frame, size)
+		box, landmarks := place(f, frame, img.Bounds().Size())
 		chipImg, chipJPEG, err := chip(img, box, landmarks)
 		if err != nil {
 			return nil, err
@@ -151,6 +158,18 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 		a.Faces = append(a.Faces, df)
 	}
 	return a, nil
+}
+
+// stopped is ctx's end as the error Analyze returns: the caller gave up or its deadline passed.
+func stopped(ctx context.Context) error {
+	switch err := ctx.Err(); {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled):
+		return childmatch.Canceled(err)
+	default:
+		return childmatch.Unavailable("the face recognizer", err)
+	}
 }
 
 // working returns the image the detector sees: img scaled by workingScale, as RGBA for the encoder.
@@ -203,32 +222,55 @@ func place(f face.Face, from, to image.Point) (childmatch.Box, []childmatch.Poin
 	return childmatch.Box{Min: at(f.Rectangle.Min), Max: at(f.Rectangle.Max)}, landmarks
 }
 
-// detect runs the configured detectors on a free recognizer: HOG and, when it finds nothing, the CNN.
-func (m *Matcher) detect(ctx context.Context, jpegData []byte) ([]face.Face, string, error) {
+// detect runs the configured detectors on a free recognizer: HOG on the working image and, when it finds
+// nothing, the CNN on the working image scaled to at most CNNMaxPixels. It returns the faces and the size of
+// the frame their points are in.
+func (m *Matcher) detect(ctx context.Context, work *image.RGBA) ([]face.Face, image.Point, string, error) {
 	var rec *face.Recognizer
 	select {
 	case rec = <-m.pool:
 	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return nil, "", childmatch.Canceled(ctx.Err())
-		}
-		return nil, "", childmatch.Unavailable("the face recognizer", ctx.Err())
+		return nil, image.Point{}, "", stopped(ctx)
 	}
 	defer func() { m.pool <- rec }()
 	if m.detector != CNNOnly {
+		jpegData, err := libjpeg.EncodeRGBA(work, m.quality)
+		if err != nil {
+			return nil, image.Point{}, "", err
+		}
 		faces, err := rec.Recognize(jpegData)
 		if err != nil {
-			return nil, "", fmt.Errorf("face detection: %w", err)
+			return nil, image.Point{}, "", fmt.Errorf("face detection: %w", err)
 		}
 		if len(faces) > 0 || m.detector == HOGOnly {
-			return faces, "hog", nil
+			return faces, work.Rect.Size(), "hog", nil
+		}
+		if err := stopped(ctx); err != nil {
+			return nil, image.Point{}, "", err
 		}
 	}
-	faces, err := rec.RecognizeCNN(jpegData)
+	small := cnnImage(work)
+	jpegData, err := libjpeg.EncodeRGBA(small, m.quality)
 	if err != nil {
-		return nil, "", fmt.Errorf("face detection (cnn): %w", err)
+		return nil, image.Point{}, "", err
 	}
-	return faces, "cnn", nil
+	faces, err := rec.RecognizeCNN(jpegData)
+	// The CNN's layers keep their outputs, bounded by CNNMaxPixels; what it freed goes back to the system.
+	release()
+	if err != nil {
+		return nil, image.Point{}, "", fmt.Errorf("face detection (cnn): %w", err)
+	}
+	return faces, small.Rect.Size(), "cnn", nil
+}
+
+// cnnImage is the image the CNN sees: the working image, scaled down to at most CNNMaxPixels.
+func cnnImage(work *image.RGBA) *image.RGBA {
+	w, h := work.Rect.Dx(), work.Rect.Dy()
+	if w*h <= childmatch.CNNMaxPixels {
+		return work
+	}
+	scale := math.Sqrt(float64(childmatch.CNNMaxPixels) / float64(w*h))
+	return shrink(work, max(1, int(float64(w)*scale)), max(1, int(float64(h)*scale)), triangle)
 }
 
 // ErrSeveralFaces is the code-carrying error DetectSingle returns when a photo holds more than one face.
