@@ -2,12 +2,14 @@ package api_test
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"childmatch"
 	"childmatch/fixtures"
 )
 
@@ -18,18 +20,24 @@ type noteResp struct {
 }
 
 type reviewResp struct {
-	ID       string     `json:"id"`
-	Type     string     `json:"type"`
-	State    string     `json:"state"`
-	CaseA    string     `json:"case_a"`
-	CaseB    string     `json:"case_b"`
-	Distance float32    `json:"distance"`
-	Rank     float32    `json:"rank"`
-	Support  int        `json:"support"`
-	ChipA    string     `json:"chip_a_url"`
-	ChipB    string     `json:"chip_b_url"`
-	Notes    []noteResp `json:"notes"`
-	History  []struct {
+	ID       string  `json:"id"`
+	Type     string  `json:"type"`
+	State    string  `json:"state"`
+	CaseA    string  `json:"case_a"`
+	CaseB    string  `json:"case_b"`
+	Distance float32 `json:"distance"`
+	Rank     float32 `json:"rank"`
+	Evidence struct {
+		Score float64 `json:"score"`
+		Level string  `json:"level"`
+	} `json:"evidence"`
+	ProposedRank int        `json:"proposed_rank"`
+	Reason       string     `json:"reason"`
+	Support      int        `json:"support"`
+	ChipA        string     `json:"chip_a_url"`
+	ChipB        string     `json:"chip_b_url"`
+	Notes        []noteResp `json:"notes"`
+	History      []struct {
 		State string `json:"state"`
 		By    string `json:"by"`
 		Note  string `json:"note"`
@@ -74,7 +82,7 @@ func (e *env) newCase(auth string, details map[string]any) string {
 }
 
 // TestReviewFlow: candidate -> review item -> confirmation -> matched -> closure, through HTTP with a real
-// MinIO, with a restart in the middle; consistency warnings rank an item lower without hiding it; a
+// MinIO, with a restart in the middle; a consistency warning ranks an item lower without hiding it; a
 // rejected pair stays rejected unless a much closer photo comes; "same child" items for the same kind.
 func TestReviewFlow(t *testing.T) {
 	e := newEnv(t)
@@ -84,15 +92,24 @@ func TestReviewFlow(t *testing.T) {
 	_, reviewer2, _ := e.user("reviewer 2", "CWC Indore", "reviewer")
 
 	where := map[string]any{"state": "Madhya Pradesh", "district": "Bhopal", "time": "2026-10-01T10:00:00Z"}
+	foundWhere := map[string]any{"state": "Madhya Pradesh", "district": "Itarsi", "time": "2026-11-01T10:00:00Z"}
 	boy := e.newCase(officer, map[string]any{"kind": "missing", "child": map[string]any{"gender": "male", "age": 9},
 		"sighting": where, "reporter": map[string]any{"name": "parent"}})
 	e.addPhotoAs(officer, boy, "obama/obama1.jpg")
 	girl := e.newCase(officer, map[string]any{"kind": "missing", "child": map[string]any{"gender": "female", "age": 9},
 		"sighting": where, "reporter": map[string]any{"name": "parent"}})
-	e.addPhotoAs(officer, girl, "obama/obama4.jpg")
+	e.addPhotoAs(officer, girl, "rose_leslie/rose1.jpg")
 	found := e.newCase(shelter, map[string]any{"kind": "found", "child": map[string]any{"gender": "male", "age": 9, "age_estimated": true},
-		"sighting": map[string]any{"state": "Madhya Pradesh", "district": "Itarsi", "time": "2026-11-01T10:00:00Z"}})
+		"sighting": foundWhere})
 	e.addPhotoAs(shelter, found, "obama/obama2.jpg")
+	// The same boy reported missing a second time: a match with the found child and a same-child item.
+	boyAgain := e.newCase(officer, map[string]any{"kind": "missing", "child": map[string]any{"gender": "male", "age": 9},
+		"sighting": where, "reporter": map[string]any{"name": "parent"}})
+	e.addPhotoAs(officer, boyAgain, "obama/obama4.jpg")
+	// A found child recorded as a boy whose only near candidate is the girl's report.
+	found2 := e.newCase(shelter, map[string]any{"kind": "found", "child": map[string]any{"gender": "male", "age": 9, "age_estimated": true},
+		"sighting": foundWhere})
+	e.addPhotoAs(shelter, found2, "rose_leslie/rose2.jpg")
 
 	pending := e.reviews(reviewer, "state=pending")
 	var toBoy, toGirl, sameChild *reviewResp
@@ -101,23 +118,26 @@ func TestReviewFlow(t *testing.T) {
 		switch {
 		case r.Type == "match" && r.CaseA == boy && r.CaseB == found:
 			toBoy = r
-		case r.Type == "match" && r.CaseA == girl && r.CaseB == found:
+		case r.Type == "match" && r.CaseA == girl && r.CaseB == found2:
 			toGirl = r
-		case r.Type == "same_child" && (r.CaseA == boy || r.CaseB == boy) && (r.CaseA == girl || r.CaseB == girl):
+		case r.Type == "same_child" && r.CaseA == boy && r.CaseB == boyAgain:
 			sameChild = r
+		case r.CaseA == girl || r.CaseB == girl || r.CaseB == found2:
+			t.Fatalf("a stranger was proposed: %+v", *r)
 		}
 	}
 	if toBoy == nil || toGirl == nil || sameChild == nil {
-		t.Fatalf("want match items found~boy, found~girl and a same_child item boy~girl, got %+v", pending)
+		t.Fatalf("want match items found~boy, found2~girl and a same_child item boy~boyAgain, got %+v", pending)
 	}
-	if toBoy.Support < 1 || toBoy.ChipA == "" || toBoy.ChipB == "" || toBoy.Rank != toBoy.Distance {
+	if toBoy.Support < 1 || toBoy.ChipA == "" || toBoy.ChipB == "" || toBoy.Rank != float32(-toBoy.Evidence.Score) ||
+		toBoy.Evidence.Level != "strong" || toBoy.ProposedRank != 1 || toBoy.Reason != "best" {
 		t.Fatalf("found~boy item: %+v", *toBoy)
 	}
 	if len(toGirl.Notes) == 0 || toGirl.Notes[0].Kind != "gender" || !toGirl.Notes[0].Warning {
-		t.Fatalf("found~girl item has no gender warning: %+v", toGirl.Notes)
+		t.Fatalf("found2~girl item has no gender warning: %+v", toGirl.Notes)
 	}
-	if d := toGirl.Rank - toGirl.Distance; d < 0.099 || d > 0.101 {
-		t.Fatalf("gender warning should rank 0.1 lower: distance %.3f rank %.3f", toGirl.Distance, toGirl.Rank)
+	if d := float64(toGirl.Rank) + toGirl.Evidence.Score; math.Abs(d+math.Log10(childmatch.ConsistencyFactor)) > 1e-4 {
+		t.Fatalf("a gender warning should rank log10(1/ConsistencyFactor) lower: score %.3f rank %.3f", toGirl.Evidence.Score, toGirl.Rank)
 	}
 	for i := 1; i < len(pending); i++ {
 		if pending[i].Rank < pending[i-1].Rank {
@@ -152,7 +172,7 @@ func TestReviewFlow(t *testing.T) {
 	// Rejected stays rejected for a photo no closer than before (the girl's own photo again gives the same
 	// distances); the found child's photo being the girl's very photo (distance ~0) is much closer, so the
 	// pair comes back with a note saying why.
-	e.addPhotoAs(officer, girl, "obama/obama4.jpg")
+	e.addPhotoAs(officer, girl, "rose_leslie/rose1.jpg")
 	var reopened *reviewResp
 	for _, r := range e.reviews(reviewer, "state=pending&case="+girl) {
 		if r.ID == toGirl.ID {
@@ -162,7 +182,7 @@ func TestReviewFlow(t *testing.T) {
 	if reopened != nil {
 		t.Fatalf("the rejected pair came back without a closer photo: %+v", reopened)
 	}
-	e.addPhotoAs(shelter, found, "obama/obama4.jpg")
+	e.addPhotoAs(shelter, found2, "rose_leslie/rose1.jpg")
 	for _, r := range e.reviews(reviewer, "state=pending&case="+girl) {
 		if r.ID == toGirl.ID {
 			reopened = &r
@@ -246,8 +266,8 @@ func TestReviewFlow(t *testing.T) {
 		got[s.District+".confirmed"] += s.Confirmed
 		got[s.District+".reunited"] += s.Reunited
 	}
-	want := map[string]int{"Bhopal.missing": 2, "Bhopal.found": 0, "Bhopal.confirmed": 1, "Bhopal.reunited": 1,
-		"Itarsi.missing": 0, "Itarsi.found": 1, "Itarsi.confirmed": 0, "Itarsi.reunited": 1}
+	want := map[string]int{"Bhopal.missing": 3, "Bhopal.found": 0, "Bhopal.confirmed": 1, "Bhopal.reunited": 1,
+		"Itarsi.missing": 0, "Itarsi.found": 2, "Itarsi.confirmed": 0, "Itarsi.reunited": 1}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("stats %s = %d, want %d (all: %+v)", k, got[k], v, st.Stats)

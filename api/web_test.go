@@ -75,6 +75,7 @@ func TestTranslations(t *testing.T) {
 		"type_":    {"match", "same_child", "match_a", "match_b", "same_child_a", "same_child_b"},
 		"outcome_": {"reunited", "transferred", "other"}, "note_": {"gender", "age", "reopened"},
 		"search_": {"missing", "found", "any"}, "linked_": {"match", "same_child"},
+		"ev_": {"strong", "moderate", "weak", "very_weak"}, "reason_": {"best", "ambiguous"},
 	} {
 		for _, v := range values {
 			used[prefix+v] = true

@@ -90,22 +90,29 @@ function showError(form, err) {
   where.append(h("p", {class: "field-error", role: "alert", text: msg}));
 }
 
-function distanceWords(c) {
-  if (c.distance < 0.45) return t("dist_very_close");
-  if (c.under_threshold) return t("dist_close");
-  return t("dist_far");
+// evidenceWords says how strong a candidate is, in words: the level the service computed for this pair's
+// age and time between the photos, and how often a stranger of that age comes this close.
+function evidenceWords(e, distance) {
+  const words = [t("ev_" + e.level)];
+  if (e.false_match_rate > 0) {
+    const n = Number((1 / e.false_match_rate).toPrecision(2)); // a rate, not a count: two figures are all it knows
+    words.push(t("fmr", {n: n.toLocaleString(lang === "hi" ? "hi-IN" : "en-IN")}));
+  }
+  return words.join(" · ") + " (" + distance.toFixed(2) + ")";
 }
+
+function strong(e) { return e.level === "strong" || e.level === "moderate"; }
 
 function candidateList(cands) {
   if (!cands || cands.length === 0) return h("p", {class: "muted", text: t("no_candidates")});
   return h("ol", {class: "candidates"}, cands.map((c) =>
-    h("li", {class: c.under_threshold ? "cand near" : "cand"},
+    h("li", {class: strong(c.evidence) ? "cand near" : "cand"},
       h("img", {src: c.thumbnail_url, alt: t("face_chip"), loading: "lazy"}),
       h("div", {},
         h("a", {href: "#/case/" + c.case.id}, c.case.name || t("name_unknown")),
         h("div", {class: "muted"}, [t("kind_" + c.case.kind), c.case.age ? t("age_years", {n: c.case.age}) : "",
           t("gender_" + c.case.gender), c.case.sighting.district || ""].filter(Boolean).join(" · ")),
-        h("div", {class: "dist"}, distanceWords(c) + " (" + c.distance.toFixed(2) + ")")))));
+        h("div", {class: "dist"}, evidenceWords(c.evidence, c.distance))))));
 }
 
 function facesResult(res) {
@@ -281,8 +288,8 @@ async function reviewsView() {
       h("p", {class: "type", text: t("type_" + r.type)}),
       (r.notes || []).filter((n) => n.warning).map((n) => h("p", {class: "warn", role: "note", text: t("note_" + n.kind) + ": " + n.message})),
       (r.notes || []).filter((n) => !n.warning).map((n) => h("p", {class: "muted", text: n.message})),
-      h("p", {class: "dist big"}, distanceWords({distance: r.distance, under_threshold: r.distance < 0.6}) +
-        " (" + r.distance.toFixed(2) + ") · " + t("support", {n: r.support})),
+      h("p", {class: "dist big"}, evidenceWords(r.evidence, r.distance) + " · " + t("support", {n: r.support})),
+      r.reason ? h("p", {class: "muted", text: t("reason_" + r.reason)}) : null,
       h("div", {class: "chips"},
         h("figure", {}, h("img", {src: r.chip_a_url, alt: t("face_chip")}), h("figcaption", {text: t("type_" + r.type + "_a")})),
         h("figure", {}, h("img", {src: r.chip_b_url, alt: t("face_chip")}), h("figcaption", {text: t("type_" + r.type + "_b")}))),
@@ -348,7 +355,7 @@ async function caseView(id) {
     const decision = (d) => h("li", {class: "muted",
       text: new Date(d.at).toLocaleString() + " · " + t("state_" + d.state) + (d.note ? " · " + d.note : "")});
     const item = (r) => h("li", {},
-      t("type_" + r.type) + " · " + t("state_" + r.state) + " · " + r.distance.toFixed(2),
+      t("type_" + r.type) + " · " + t("state_" + r.state) + " · " + t("ev_" + r.evidence.level) + " (" + r.distance.toFixed(2) + ")",
       h("ul", {}, r.history.map(decision)));
     page.append(h("div", {class: "card"}, h("h3", {text: t("sec_history")}),
       hist.reviews.length === 0 ? h("p", {class: "muted", text: t("no_history")}) : h("ul", {}, hist.reviews.map(item))));
