@@ -26,6 +26,7 @@ const (
 	ActManageUsers  Action = "managing users"
 	ActReadAudit    Action = "reading the audit trail"
 	ActReadStats    Action = "reading statistics"
+	ActCalibrate    Action = "calibrating the evidence"
 )
 
 // permissions is the role matrix: the roles that may take each action. Admins may take every action.
@@ -46,6 +47,7 @@ var permissions = map[Action][]Role{
 	ActManageUsers:  {},
 	ActReadAudit:    {},
 	ActReadStats:    {},
+	ActCalibrate:    {},
 }
 
 // Actions lists every action of the table, for tests and documentation.

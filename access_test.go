@@ -29,6 +29,7 @@ func TestPermissions(t *testing.T) {
 		childmatch.ActManageUsers:  {},
 		childmatch.ActReadAudit:    {},
 		childmatch.ActReadStats:    {},
+		childmatch.ActCalibrate:    {},
 	}
 	if len(rows) != len(childmatch.Actions()) {
 		t.Errorf("the table has %d actions, this test %d", len(childmatch.Actions()), len(rows))

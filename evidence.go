@@ -1,6 +1,9 @@
 package childmatch
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // How strong a candidate is: not a verdict, a statement a reviewer can weigh. Two photos of one child
 // taken years apart lie much farther apart than two of one adult taken a week apart, and two unrelated
@@ -133,22 +136,51 @@ func (c Calibration) Evidence(d float32, p Pair) Evidence {
 
 // spreads picks the genuine band of the pair's time and adulthood, and the impostor band of its age.
 func (c Calibration) spreads(p Pair) (gen, imp Spread) {
-	adult := p.LaterAge >= 18
-	for _, b := range c.Genuine {
+	return c.Genuine[c.genuineBand(p)].Genuine, c.Impostor[c.impostorBand(p)].Impostor
+}
+
+// genuineBand is the index of the pair's genuine band: the first of its adulthood whose time covers it,
+// else the last of its adulthood.
+func (c Calibration) genuineBand(p Pair) int {
+	adult, last := p.LaterAge >= 18, -1
+	for i, b := range c.Genuine {
 		if b.Adult == adult {
-			gen = b.Genuine
+			last = i
 			if b.MaxYears > 0 && p.Years < b.MaxYears {
-				break
+				return i
 			}
 		}
 	}
-	for _, b := range c.Impostor {
-		imp = b.Impostor
+	return last
+}
+
+// impostorBand is the index of the pair's impostor band; unknown ages take the first (children's).
+func (c Calibration) impostorBand(p Pair) int {
+	for i, b := range c.Impostor {
 		if b.MaxAge > 0 && (p.LaterAge == 0 || p.LaterAge < b.MaxAge) {
-			break
+			return i
 		}
 	}
-	return gen, imp
+	return len(c.Impostor) - 1
+}
+
+// Valid reports whether the calibration has a genuine band for children and for adults, an impostor band,
+// and spreads that are numbers.
+func (c Calibration) Valid() error {
+	if c.genuineBand(Pair{LaterAge: 5}) < 0 || c.genuineBand(Pair{LaterAge: 30}) < 0 || len(c.Impostor) == 0 {
+		return Errorf(EInvalid, "the calibration needs genuine bands for children and adults and an impostor band")
+	}
+	for _, b := range c.Genuine {
+		if !(b.Genuine.SD > 0) || math.IsNaN(b.Genuine.Mean) {
+			return Errorf(EInvalid, "the calibration has a genuine band without a spread")
+		}
+	}
+	for _, b := range c.Impostor {
+		if !(b.Impostor.SD > 0) || math.IsNaN(b.Impostor.Mean) {
+			return Errorf(EInvalid, "the calibration has an impostor band without a spread")
+		}
+	}
+	return nil
 }
 
 // logRatio is the natural log of the ratio of the genuine density to the impostor density at x. With
@@ -164,4 +196,75 @@ func logRatio(gen, imp Spread, x float64) float64 {
 	}
 	zg, zi := (x-gen.Mean)/gen.SD, (x-imp.Mean)/imp.SD
 	return -zg*zg/2 - math.Log(gen.SD) + zi*zi/2 + math.Log(imp.SD)
+}
+
+// Measured is one pair's distance and what its evidence depends on, for fitting a calibration.
+type Measured struct {
+	Distance float32
+	Pair     Pair
+}
+
+// Fit refits a calibration from a deployment's own pairs: genuine ones (confirmed matches and same-child
+// decisions) per time band, impostor ones (faces of two different cases, drawn at random) per age band.
+// A band with fewer than MinCalibrationPairs pairs keeps base's figures, so a young deployment starts
+// from the measured defaults and moves to its own as its decisions accumulate.
+func Fit(base Calibration, genuine, impostor []Measured, source string) Calibration {
+	out := Calibration{Source: source, Genuine: append([]GapBand(nil), base.Genuine...),
+		Impostor: append([]AgeBand(nil), base.Impostor...)}
+	for i, b := range out.Genuine {
+		var xs []float64
+		for _, m := range genuine {
+			if out.genuineBand(m.Pair) == i {
+				xs = append(xs, float64(m.Distance))
+			}
+		}
+		if s, ok := spreadOf(xs); ok {
+			b.Genuine, b.N = s, len(xs)
+			out.Genuine[i] = b
+		}
+	}
+	for i, b := range out.Impostor {
+		var xs []float64
+		for _, m := range impostor {
+			if out.impostorBand(m.Pair) == i {
+				xs = append(xs, float64(m.Distance))
+			}
+		}
+		if s, ok := spreadOf(xs); ok {
+			b.Impostor, b.N = s, len(xs)
+			out.Impostor[i] = b
+		}
+	}
+	return out
+}
+
+// spreadOf is the mean and standard deviation of enough distances.
+func spreadOf(xs []float64) (Spread, bool) {
+	if len(xs) < MinCalibrationPairs {
+		return Spread{}, false
+	}
+	mean := 0.0
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	v := 0.0
+	for _, x := range xs {
+		v += (x - mean) * (x - mean)
+	}
+	return Spread{Mean: mean, SD: max(math.Sqrt(v/float64(len(xs)-1)), MinCalibrationSD)}, true
+}
+
+// CalibrationStore keeps the deployment's fitted calibration, where every process reads it at start.
+type CalibrationStore interface {
+	PutCalibration(ctx context.Context, c Calibration) error
+	// Calibration reads it; ENotFound when none was fitted yet.
+	Calibration(ctx context.Context) (Calibration, error)
+}
+
+// CalibrationService reads and refits the calibration (service.Service). Admins only.
+type CalibrationService interface {
+	Calibration(ctx context.Context, actor Actor) (Calibration, error)
+	// Calibrate refits it from the deployment's own pairs, and stores it for every process if save.
+	Calibrate(ctx context.Context, actor Actor, save bool) (Calibration, error)
 }

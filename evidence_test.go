@@ -76,3 +76,39 @@ func TestPairOf(t *testing.T) {
 		t.Errorf("the later case's own age is not used: %+v", p)
 	}
 }
+
+// TestFit: a band with enough pairs takes their mean and spread, one with too few keeps the default's; a
+// fitted band never narrows below MinCalibrationSD.
+func TestFit(t *testing.T) {
+	base := childmatch.DefaultCalibration()
+	var genuine, impostor []childmatch.Measured
+	years := childmatch.Pair{Years: 4, LaterAge: 12}
+	for i := range childmatch.MinCalibrationPairs {
+		genuine = append(genuine, childmatch.Measured{Distance: 0.50 + 0.002*float32(i%5), Pair: years})
+		impostor = append(impostor, childmatch.Measured{Distance: 0.70 + 0.1*float32(i%2), Pair: years})
+	}
+	few := []childmatch.Measured{{Distance: 0.1, Pair: childmatch.Pair{Years: 0.1, LaterAge: 30}}}
+	cal := childmatch.Fit(base, append(genuine, few...), impostor, "test")
+	if err := cal.Valid(); err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range cal.Genuine {
+		switch {
+		case !b.Adult && b.MaxYears == 0: // a child years later: refitted
+			if b.N != childmatch.MinCalibrationPairs || math.Abs(b.Genuine.Mean-0.504) > 1e-3 || b.Genuine.SD != childmatch.MinCalibrationSD {
+				t.Errorf("refitted band %+v", b)
+			}
+		case b != base.Genuine[i]:
+			t.Errorf("band %d changed with too few pairs: %+v", i, b)
+		}
+	}
+	if b := cal.Impostor[0]; b.N != childmatch.MinCalibrationPairs || math.Abs(b.Impostor.Mean-0.75) > 1e-3 || math.Abs(b.Impostor.SD-0.0508) > 1e-3 {
+		t.Errorf("refitted impostor band %+v", b)
+	}
+	if cal.Impostor[1] != base.Impostor[1] {
+		t.Errorf("the adults' impostor band changed without pairs: %+v", cal.Impostor[1])
+	}
+	if err := (childmatch.Calibration{Genuine: base.Genuine}).Valid(); err == nil {
+		t.Error("a calibration without impostor bands is valid")
+	}
+}

@@ -122,6 +122,20 @@ const (
 	// times); from 0 it is weak, under 0 very weak.
 	EvidenceStrong   = 2.0
 	EvidenceModerate = 1.0
+	// MinCalibrationPairs: a band of a calibration is refitted from a deployment's own pairs only from this
+	// many on: with 30 pairs a band's mean is known within about a third of its spread, and a band with
+	// fewer keeps the measured default.
+	MinCalibrationPairs = 30
+	// MinCalibrationSD keeps a fitted band from being narrower than dlib's distances ever are (the
+	// narrowest measured spread is 0.085), so a few near-identical photos cannot make every other distance
+	// look impossible.
+	MinCalibrationSD = 0.05
+	// CalibrationRefresh is how often a process reads the fitted calibration again, so one fitted on
+	// another replica reaches it without a restart.
+	CalibrationRefresh = 5 * time.Minute
+	// CalibrationSamples is how many random pairs of faces of different cases `childmatch calibrate` draws
+	// for the impostor bands: 20,000 pairs cost a fraction of a second and know a band's spread within 1%.
+	CalibrationSamples = 20_000
 	// ConsistencyFactor lowers a candidate's weight for each consistency warning (a gender or an age that
 	// does not fit): gender is sometimes recorded wrongly and a found child's age is an estimate, so a
 	// warning weakens a candidate, never excludes it. In the simulation that chose it (as

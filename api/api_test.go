@@ -115,7 +115,7 @@ func (e *env) start() {
 	follower := follow.New(e.index, store, store, store, e.follow, log)
 	limits := childmatch.DefaultLimits(2)
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
-		Limits: limits, Log: log})
+		Limits: limits, Calibrations: store, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func (e *env) start() {
 	}()
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
-	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc,
+	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc,
 		Users: auth.New(store, store, token), Index: follower, Store: store},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {

@@ -161,6 +161,9 @@ func TestRoleMatrix(t *testing.T) {
 			childmatch.ActManageUsers, ok, nil},
 		{"audit trail", "GET", static("/v1/audit"), none, childmatch.ActReadAudit, ok, nil},
 		{"stats", "GET", static("/v1/stats"), none, childmatch.ActReadStats, ok, nil},
+		{"calibration", "GET", static("/v1/calibration"), none, childmatch.ActCalibrate, ok, nil},
+		{"calibrate", "POST", static("/v1/calibration"), func(string) any { return map[string]any{"save": false} },
+			childmatch.ActCalibrate, ok, nil},
 	}
 	covered := map[childmatch.Action]bool{}
 	for _, r := range rows {

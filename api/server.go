@@ -13,14 +13,15 @@ import (
 // Services are what the routes call: cmd/childmatch passes service.Service, auth.Service and
 // follow.Follower.
 type Services struct {
-	Cases   childmatch.CaseService
-	Photos  childmatch.PhotoService
-	Reviews childmatch.ReviewService
-	Stats   childmatch.StatsService
-	Audit   childmatch.AuditService
-	Users   childmatch.UserService
-	Index   childmatch.IndexStatus
-	Store   childmatch.Pinger
+	Cases        childmatch.CaseService
+	Photos       childmatch.PhotoService
+	Reviews      childmatch.ReviewService
+	Stats        childmatch.StatsService
+	Audit        childmatch.AuditService
+	Calibrations childmatch.CalibrationService
+	Users        childmatch.UserService
+	Index        childmatch.IndexStatus
+	Store        childmatch.Pinger
 }
 
 // Config is what the HTTP layer needs beyond the services.
@@ -77,6 +78,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.DELETE("/tokens/:id", s.revokeToken)
 	v1.GET("/audit", s.auditTrail)
 	v1.GET("/stats", s.stats)
+	v1.GET("/calibration", s.getCalibration)
+	v1.POST("/calibration", s.calibrate)
 	return s, nil
 }
 

@@ -60,3 +60,23 @@ func (s *Store) OpenSnapshot(context.Context) (io.ReadCloser, error) {
 	}
 	return io.NopCloser(bytes.NewReader(s.d.snapshot)), nil
 }
+
+func (s *Store) PutCalibration(_ context.Context, c childmatch.Calibration) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.unlock()
+	s.d.calibration = encode(c)
+	return nil
+}
+
+func (s *Store) Calibration(context.Context) (childmatch.Calibration, error) {
+	if err := s.lock(); err != nil {
+		return childmatch.Calibration{}, err
+	}
+	defer s.unlock()
+	if s.d.calibration == nil {
+		return childmatch.Calibration{}, notFound("the calibration")
+	}
+	return *decode[childmatch.Calibration](s.d.calibration), nil
+}

@@ -14,15 +14,16 @@ import (
 
 // data is what the views of one store share, as the processes over one bucket share it.
 type data struct {
-	mu       sync.Mutex
-	cases    map[childmatch.ID][]byte // JSON, so nothing a caller holds aliases the stored record
-	blobs    map[childmatch.BlobKind]map[childmatch.ID]blob
-	reviews  map[string][]byte
-	users    map[childmatch.ID][]byte
-	tokens   map[string][]byte // by hash
-	events   []childmatch.Event
-	changes  []change
-	snapshot []byte
+	mu          sync.Mutex
+	cases       map[childmatch.ID][]byte // JSON, so nothing a caller holds aliases the stored record
+	blobs       map[childmatch.BlobKind]map[childmatch.ID]blob
+	reviews     map[string][]byte
+	users       map[childmatch.ID][]byte
+	tokens      map[string][]byte // by hash
+	events      []childmatch.Event
+	changes     []change
+	snapshot    []byte
+	calibration []byte
 }
 
 type blob struct {
@@ -46,12 +47,13 @@ type Store struct {
 }
 
 var (
-	_ childmatch.Store         = (*Store)(nil)
-	_ childmatch.ReviewStore   = (*Store)(nil)
-	_ childmatch.UserStore     = (*Store)(nil)
-	_ childmatch.AuditLog      = (*Store)(nil)
-	_ childmatch.ChangeFeed    = (*Store)(nil)
-	_ childmatch.SnapshotStore = (*Store)(nil)
+	_ childmatch.Store            = (*Store)(nil)
+	_ childmatch.ReviewStore      = (*Store)(nil)
+	_ childmatch.UserStore        = (*Store)(nil)
+	_ childmatch.AuditLog         = (*Store)(nil)
+	_ childmatch.ChangeFeed       = (*Store)(nil)
+	_ childmatch.SnapshotStore    = (*Store)(nil)
+	_ childmatch.CalibrationStore = (*Store)(nil)
 )
 
 // New returns an empty store.

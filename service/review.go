@@ -70,6 +70,7 @@ func (s *Service) candidatesOfKind(ctx context.Context, c *childmatch.Case, face
 		}
 	}
 	props := make([]*proposal, 0, len(best))
+	cal := s.cal(ctx)
 	for id, p := range best {
 		other, err := s.store.Case(ctx, id)
 		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
@@ -80,10 +81,10 @@ func (s *Service) candidatesOfKind(ctx context.Context, c *childmatch.Case, face
 		}
 		p.other = other
 		pair := childmatch.PairOf(c, other)
-		p.evidence = s.calibration.Evidence(p.distance, pair)
+		p.evidence = cal.Evidence(p.distance, pair)
 		for _, f := range faces {
 			for _, of := range other.Faces() {
-				if s.calibration.Evidence(f.Descriptor.Distance(&of.Descriptor), pair).Score >= s.limits.MinEvidence {
+				if cal.Evidence(f.Descriptor.Distance(&of.Descriptor), pair).Score >= s.limits.MinEvidence {
 					p.support++
 				}
 			}

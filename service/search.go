@@ -141,6 +141,7 @@ func (s *Service) candidates(ctx context.Context, d *childmatch.Descriptor, limi
 func (s *Service) resolve(ctx context.Context, hits []childmatch.Hit, pair func(*childmatch.Case) childmatch.Pair) ([]childmatch.Candidate, error) {
 	out := make([]childmatch.Candidate, len(hits))
 	errs := make([]error, len(hits))
+	cal := s.cal(ctx)
 	var wg sync.WaitGroup
 	for i, h := range hits {
 		wg.Go(func() {
@@ -150,7 +151,7 @@ func (s *Service) resolve(ctx context.Context, hits []childmatch.Hit, pair func(
 				return
 			}
 			out[i] = childmatch.Candidate{Case: c.Summary(), PhotoID: c.PhotoOf(h.FaceID), FaceID: h.FaceID, Distance: h.Distance,
-				Evidence: s.calibration.Evidence(h.Distance, pair(c)), UnderThreshold: h.Distance < s.limits.ReviewThreshold}
+				Evidence: cal.Evidence(h.Distance, pair(c)), UnderThreshold: h.Distance < s.limits.ReviewThreshold}
 		})
 	}
 	wg.Wait()

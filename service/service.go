@@ -16,9 +16,9 @@ type Deps struct {
 	Faces   childmatch.FaceAnalyzer
 	Index   childmatch.CaseIndex
 	Limits  childmatch.Limits
-	// Calibration turns distances into evidence; the zero value is childmatch.DefaultCalibration.
-	Calibration childmatch.Calibration
-	Log         *slog.Logger
+	// Calibrations keeps the deployment's fitted calibration (nil: the measured default always).
+	Calibrations childmatch.CalibrationStore
+	Log          *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -32,17 +32,18 @@ type Service struct {
 	faces       childmatch.FaceAnalyzer
 	index       childmatch.CaseIndex
 	limits      childmatch.Limits
-	calibration childmatch.Calibration
+	calibration *calibration
 	log         *slog.Logger
 	now         func() time.Time
 }
 
 var (
-	_ childmatch.CaseService   = (*Service)(nil)
-	_ childmatch.PhotoService  = (*Service)(nil)
-	_ childmatch.ReviewService = (*Service)(nil)
-	_ childmatch.StatsService  = (*Service)(nil)
-	_ childmatch.AuditService  = (*Service)(nil)
+	_ childmatch.CaseService        = (*Service)(nil)
+	_ childmatch.PhotoService       = (*Service)(nil)
+	_ childmatch.ReviewService      = (*Service)(nil)
+	_ childmatch.StatsService       = (*Service)(nil)
+	_ childmatch.AuditService       = (*Service)(nil)
+	_ childmatch.CalibrationService = (*Service)(nil)
 )
 
 // New wires a Service. The index must be open (follow.Follower.Open) before it serves.
@@ -51,10 +52,7 @@ func New(d Deps) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	cal := d.Calibration
-	if len(cal.Genuine) == 0 || len(cal.Impostor) == 0 {
-		cal = childmatch.DefaultCalibration()
-	}
 	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
-		faces: d.Faces, index: d.Index, limits: d.Limits, calibration: cal, log: d.Log, now: now}
+		faces: d.Faces, index: d.Index, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
+		log: d.Log, now: now}
 }

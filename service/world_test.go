@@ -32,16 +32,22 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world {
+	return build(t, inmem.New(), time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))
+}
+
+// newWorldOver is another process over the same store as w, its clock where w's is.
+func newWorldOver(t *testing.T, w *world) *world { return build(t, w.store.Another(), w.now) }
+
+func build(t *testing.T, store *inmem.Store, now time.Time) *world {
 	t.Helper()
-	w := &world{t: t, ctx: context.Background(), store: inmem.New(), r: rand.New(rand.NewPCG(1, 2)),
-		now: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}
+	w := &world{t: t, ctx: context.Background(), store: store, r: rand.New(rand.NewPCG(1, 2)), now: now}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	w.follower = follow.New(index.New(), w.store, w.store, w.store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour}, log)
 	if _, err := w.follower.Open(w.ctx); err != nil {
 		t.Fatal(err)
 	}
 	w.svc = service.New(service.Deps{Store: w.store, Reviews: w.store, Audit: w.store, Faces: inmem.Faces{},
-		Index: w.follower, Limits: childmatch.DefaultLimits(1), Log: log, Now: func() time.Time { return w.now }})
+		Index: w.follower, Limits: childmatch.DefaultLimits(1), Calibrations: w.store, Log: log, Now: func() time.Time { return w.now }})
 	actor := func(id string, org string, r childmatch.Role) childmatch.Actor {
 		return childmatch.Actor{ID: id, Organisation: org, Roles: []childmatch.Role{r}}
 	}

@@ -89,6 +89,15 @@ func loadConfig() (config, error) {
 		}
 		l.ReviewThreshold = float32(f)
 	}
+	if l.ProposalsMax, err = intEnv("CHILDMATCH_PROPOSALS_MAX", l.ProposalsMax); err != nil || l.ProposalsMax < 1 || l.ProposalsMax > childmatch.MaxSearchLimit {
+		return c, fmt.Errorf("CHILDMATCH_PROPOSALS_MAX must be a whole number from 1 to %d", childmatch.MaxSearchLimit)
+	}
+	if l.ProposalShare, err = floatEnv("CHILDMATCH_PROPOSAL_SHARE", l.ProposalShare); err != nil || l.ProposalShare < 0 || l.ProposalShare > 1 {
+		return c, fmt.Errorf("CHILDMATCH_PROPOSAL_SHARE must be a number from 0 to 1")
+	}
+	if l.MinEvidence, err = floatEnv("CHILDMATCH_MIN_EVIDENCE", l.MinEvidence); err != nil || l.MinEvidence < -10 || l.MinEvidence > 10 {
+		return c, fmt.Errorf("CHILDMATCH_MIN_EVIDENCE must be a number from -10 to 10 (log10 of a likelihood ratio)")
+	}
 	if c.follow.CatchUp, err = durationEnv("CHILDMATCH_CATCHUP_INTERVAL", 500*time.Millisecond); err != nil {
 		return c, err
 	}
@@ -150,6 +159,18 @@ func intEnv(name string, def int) (int, error) {
 		return 0, fmt.Errorf("%s must be a whole number, got %q", name, v)
 	}
 	return n, nil
+}
+
+func floatEnv(name string, def float64) (float64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s must be a number, got %q", name, v)
+	}
+	return f, nil
 }
 
 func durationEnv(name string, def time.Duration) (time.Duration, error) {

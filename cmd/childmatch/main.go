@@ -22,12 +22,18 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "eval" {
-		if err := runEval(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "childmatch eval:", err)
-			os.Exit(1)
+	if len(os.Args) > 1 {
+		commands := map[string]func([]string) error{
+			"eval":      runEval,
+			"calibrate": func(args []string) error { return runCalibrate(args, os.Stdout) },
 		}
-		return
+		if run, ok := commands[os.Args[1]]; ok {
+			if err := run(os.Args[2:]); err != nil {
+				fmt.Fprintf(os.Stderr, "childmatch %s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			return
+		}
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(log); err != nil {
@@ -59,7 +65,7 @@ func run(log *slog.Logger) error {
 	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
-		Limits: cfg.limits, Log: log})
+		Limits: cfg.limits, Calibrations: store, Log: log})
 	st, err := follower.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the index: %w", err)
@@ -74,7 +80,7 @@ func run(log *slog.Logger) error {
 		follower.Run(followCtx)
 	}()
 
-	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc,
+	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc,
 		Users: auth.New(store, store, cfg.adminToken), Index: follower, Store: store},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes}, log)
 	if err != nil {

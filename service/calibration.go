@@ -1,0 +1,139 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"childmatch"
+)
+
+// calibration is the evidence's calibration in use: the deployment's fitted one from the store, read
+// again every CalibrationRefresh, else the measured default.
+type calibration struct {
+	store childmatch.CalibrationStore // nil: the default always
+	mu    sync.Mutex
+	cur   childmatch.Calibration
+	read  time.Time
+}
+
+// get returns the calibration in use, reading the store's again when it is due. A store that cannot be
+// read keeps the one in use (the evidence of an answer does not fail it).
+func (c *calibration) get(ctx context.Context, now time.Time, log func(error)) childmatch.Calibration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur.Genuine == nil {
+		c.cur = childmatch.DefaultCalibration()
+	}
+	if c.store == nil || now.Sub(c.read) < childmatch.CalibrationRefresh {
+		return c.cur
+	}
+	c.read = now
+	fitted, err := c.store.Calibration(ctx)
+	switch {
+	case childmatch.ErrorCodeOf(err) == childmatch.ENotFound:
+		c.cur = childmatch.DefaultCalibration()
+	case err != nil:
+		log(err)
+	case fitted.Valid() != nil:
+		log(fitted.Valid())
+	default:
+		c.cur = fitted
+	}
+	return c.cur
+}
+
+func (c *calibration) set(cal childmatch.Calibration, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cur, c.read = cal, now
+}
+
+// cal is the calibration to weigh candidates with now.
+func (s *Service) cal(ctx context.Context) childmatch.Calibration {
+	return s.calibration.get(ctx, s.now(), func(err error) { s.log.Warn("reading the calibration", "err", err) })
+}
+
+// Calibration returns the calibration in use. Admins only.
+func (s *Service) Calibration(ctx context.Context, actor childmatch.Actor) (childmatch.Calibration, error) {
+	if err := actor.Require(childmatch.ActCalibrate); err != nil {
+		return childmatch.Calibration{}, err
+	}
+	return s.cal(ctx), s.audit.Record(ctx, actor, "calibration.read", nil, "")
+}
+
+// Calibrate refits the calibration from the deployment's own pairs and, if save, stores it for every
+// process: genuine pairs are the confirmed review items (matches and same-child), impostor pairs faces of
+// two different cases not linked to each other, drawn at random (CalibrationSamples). Confirmed pairs
+// are those the matching proposed and a person confirmed, so they lean to the closer; the impostor pairs
+// are random, so their spread is the gallery's own. Admins only; it reads descriptors and decisions, and
+// answers only figures.
+func (s *Service) Calibrate(ctx context.Context, actor childmatch.Actor, save bool) (childmatch.Calibration, error) {
+	if err := actor.Require(childmatch.ActCalibrate); err != nil {
+		return childmatch.Calibration{}, err
+	}
+	if save && s.calibration.store == nil {
+		return childmatch.Calibration{}, childmatch.Errorf(childmatch.EUnavailable, "this service keeps no calibration")
+	}
+	cases := map[childmatch.ID]*childmatch.Case{}
+	var faces []childmatch.FaceRef // every face, with its case
+	err := s.store.WalkCases(ctx, childmatch.ID{}, func(c *childmatch.Case) (bool, error) {
+		cases[c.ID] = c
+		for _, f := range c.Faces() {
+			faces = append(faces, childmatch.FaceRef{FaceID: f.ID, CaseID: c.ID})
+		}
+		return true, nil
+	})
+	if err != nil {
+		return childmatch.Calibration{}, err
+	}
+	descriptor := map[childmatch.ID]*childmatch.Descriptor{}
+	for _, c := range cases {
+		for _, p := range c.Photos {
+			for i := range p.Faces {
+				descriptor[p.Faces[i].ID] = &p.Faces[i].Descriptor
+			}
+		}
+	}
+	var genuine []childmatch.Measured
+	linked := map[[2]childmatch.ID]bool{}
+	err = s.reviews.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
+		a, b := cases[r.CaseA], cases[r.CaseB]
+		if r.State == childmatch.ReviewConfirmed && a != nil && b != nil {
+			genuine = append(genuine, childmatch.Measured{Distance: r.Distance, Pair: childmatch.PairOf(a, b)})
+			linked[[2]childmatch.ID{a.ID, b.ID}], linked[[2]childmatch.ID{b.ID, a.ID}] = true, true
+		}
+		return true, nil
+	})
+	if err != nil {
+		return childmatch.Calibration{}, err
+	}
+	var impostor []childmatch.Measured
+	if len(cases) > 1 {
+		r := rand.New(rand.NewPCG(uint64(s.now().UnixNano()), uint64(len(faces))))
+		for tries := 0; len(impostor) < childmatch.CalibrationSamples && tries < 4*childmatch.CalibrationSamples; tries++ {
+			x, y := faces[r.IntN(len(faces))], faces[r.IntN(len(faces))]
+			if x.CaseID == y.CaseID || linked[[2]childmatch.ID{x.CaseID, y.CaseID}] {
+				continue
+			}
+			impostor = append(impostor, childmatch.Measured{Distance: descriptor[x.FaceID].Distance(descriptor[y.FaceID]),
+				Pair: childmatch.PairOf(cases[x.CaseID], cases[y.CaseID])})
+		}
+	}
+	now := s.now().UTC()
+	cal := childmatch.Fit(childmatch.DefaultCalibration(), genuine, impostor, fmt.Sprintf(
+		"fitted %s from %d confirmed pairs and %d random pairs of different cases", now.Format(time.DateOnly), len(genuine), len(impostor)))
+	if save {
+		if err := s.calibration.store.PutCalibration(ctx, cal); err != nil {
+			return childmatch.Calibration{}, err
+		}
+		s.calibration.set(cal, s.now())
+	}
+	action := "calibration.fit"
+	if save {
+		action = "calibration.save"
+	}
+	return cal, s.audit.Record(ctx, actor, action, nil, "")
+}
