@@ -16,6 +16,7 @@ type Deps struct {
 	Faces   childmatch.FaceAnalyzer
 	Index   childmatch.CaseIndex
 	Limits  childmatch.Limits
+	Sweep   SweepConfig
 	Log     *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
@@ -30,6 +31,7 @@ type Service struct {
 	faces   childmatch.FaceAnalyzer
 	index   childmatch.CaseIndex
 	limits  childmatch.Limits
+	sweep   SweepConfig
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -49,5 +51,5 @@ func New(d Deps) *Service {
 		now = time.Now
 	}
 	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
-		faces: d.Faces, index: d.Index, limits: d.Limits, log: d.Log, now: now}
+		faces: d.Faces, index: d.Index, limits: d.Limits, sweep: d.Sweep, log: d.Log, now: now}
 }

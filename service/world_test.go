@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -35,8 +36,10 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), store: inmem.New(), r: rand.New(rand.NewPCG(1, 2)),
 		now: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}
+	w.store.SetClock(func() time.Time { return w.now })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w.follower = follow.New(index.New(), w.store, w.store, w.store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour}, log)
+	w.follower = follow.New(index.New(), w.store, w.store, w.store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour,
+		LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot")}, log)
 	if _, err := w.follower.Open(w.ctx); err != nil {
 		t.Fatal(err)
 	}
