@@ -50,15 +50,20 @@ func main() {
 	}
 }
 
-func run(log *slog.Logger) error {
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
+// begin reads the configuration, watches for the signals that stop the process (stop ends the watch) and
+// connects to MinIO: what the service and `childmatch sweep` both start with.
+func begin(log *slog.Logger) (cfg config, store *minio.Store, ctx context.Context, stop context.CancelFunc, err error) {
+	if cfg, err = loadConfig(); err != nil {
+		return cfg, nil, nil, func() {}, err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	store, err = openStore(ctx, cfg.minio, log)
+	return cfg, store, ctx, stop, err
+}
 
-	store, err := openStore(ctx, cfg.minio, log)
+func run(log *slog.Logger) error {
+	cfg, store, ctx, stop, err := begin(log)
+	defer stop()
 	if err != nil {
 		return err
 	}
@@ -171,13 +176,8 @@ func sweepEvery(ctx context.Context, svc *service.Service, interval time.Duratio
 // runSweep is `childmatch sweep`: one sweep against the configured MinIO, with the service's configuration
 // (its grace period and request deadline), printing what it did as JSON.
 func runSweep(log *slog.Logger) error {
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	cfg, store, ctx, stop, err := begin(log)
 	defer stop()
-	store, err := openStore(ctx, cfg.minio, log)
 	if err != nil {
 		return err
 	}
