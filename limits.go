@@ -191,9 +191,6 @@ const (
 	StoreWaitAtStart = 30 * time.Second
 	// HealthTimeout bounds /healthz's check of MinIO, so a load balancer hears "down" within it.
 	HealthTimeout = 2 * time.Second
-	// CleanupTimeout bounds removing the blobs of an upload that failed before its commit point; it runs
-	// on its own context, so a request cut short still cleans up.
-	CleanupTimeout = 10 * time.Second
 )
 
 // The store (MinIO) and the change feed.
@@ -288,4 +285,33 @@ const (
 	WorkerPeakRSS = 600 << 20
 	// WorkerRetainedRSS: what one analysis may leave resident once it has returned.
 	WorkerRetainedRSS = 150 << 20
+)
+
+// Deadlines and the sweeper (README: Deadlines, The sweeper).
+const (
+	// DefaultStoreCallTimeout bounds each call to MinIO: a record read or write, a blob put or delete,
+	// and, for what streams (listings, a blob's bytes, the snapshot), each stretch without progress.
+	// Beside the service MinIO answers a record call in milliseconds and stores a 20 MiB photo in well
+	// under a second; a call that takes 5 s is a stalled server, and the request answers 503 instead of
+	// waiting as long as MinIO stalls (issue 19: 75 s). A MinIO over a slow link may need more
+	// (MINIO_CALL_TIMEOUT).
+	DefaultStoreCallTimeout = 5 * time.Second
+	// DefaultRequestTimeout bounds a request's work, from when its body has been read to its answer (the
+	// transfer of a photo over a slow connection is bounded by the server's read and write timeouts). The
+	// slowest ordinary upload is the CNN fallback (about 3 s) behind a full pool of workers; 30 s leaves
+	// room for several of those and still answers before a client or proxy gives up (60 s is common).
+	DefaultRequestTimeout = 30 * time.Second
+	// UndoWait is how long a failed upload waits for the removal of the blobs it wrote before it answers;
+	// a store that has not removed them by then is stalled, and the removal goes on in the background for
+	// up to UndoTimeout. What it cannot remove the sweeper removes.
+	UndoWait    = time.Second
+	UndoTimeout = 10 * time.Second
+	// DefaultSweepGrace is how old an unreferenced blob must be, beyond the longest an upload can run (the
+	// request deadline), before the sweeper deletes it. An hour is far beyond any upload, and beyond the
+	// clock differences between a replica and MinIO (minutes at worst), which the blob's age is measured
+	// across; a photo left behind by a failed upload is then deleted within grace plus a sweep interval.
+	DefaultSweepGrace = time.Hour
+	// DefaultSweepInterval: each sweep lists every blob and reads the record of every case with photos, so
+	// it runs hourly, matching the grace period; a blob left behind is gone within about two hours.
+	DefaultSweepInterval = time.Hour
 )

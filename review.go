@@ -151,6 +151,8 @@ type ReviewStore interface {
 	UpdateReview(ctx context.Context, id string, fn func(*Review) error) (*Review, error)
 	// WalkReviews calls fn for every review item until fn returns false or an error.
 	WalkReviews(ctx context.Context, fn func(*Review) (bool, error)) error
+	// DeleteReview removes an item (when one of its cases is erased); removing a missing one is not an error.
+	DeleteReview(ctx context.Context, id string) error
 }
 
 // ReviewService is the review workflow: the queue and the decisions (service.Service).

@@ -3,6 +3,7 @@ package childmatch
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // BlobKind says which kind of immutable object a blob is.
@@ -46,6 +47,17 @@ type Store interface {
 	Blob(ctx context.Context, kind BlobKind, id ID) (*Blob, error)
 	// DeleteBlob removes a blob; removing one that does not exist is not an error.
 	DeleteBlob(ctx context.Context, kind BlobKind, id ID) error
+	// WalkBlobs calls fn for every stored blob of a kind, in no promised order, until fn returns an error.
+	WalkBlobs(ctx context.Context, kind BlobKind, fn func(BlobInfo) error) error
+}
+
+// BlobInfo is what a listing tells of a stored blob, enough for the sweeper (service.Sweep) to judge it
+// without reading it.
+type BlobInfo struct {
+	Kind    BlobKind
+	ID      ID
+	CaseID  ID        // the case it was stored for (PutBlob's caseID); zero when the store cannot tell
+	Written time.Time // when the store wrote it, by the store's clock
 }
 
 // Pinger is a dependency that can say whether it is reachable (the store, for /healthz).

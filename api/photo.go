@@ -101,7 +101,7 @@ type upload struct {
 }
 
 // readUpload streams a multipart/form-data body, keeping the "photo" part (at most MaxUploadBytes) in
-// memory and the small fields. It never writes a temporary file and never trusts the part's file name or
+// memory and the small fields, then starts the request's deadline (deadline.go). It never writes a temporary file and never trusts the part's file name or
 // content type: the face pipeline sniffs the bytes.
 func (s *Server) readUpload(c *gin.Context) (*upload, error) {
 	max := s.cfg.MaxUploadBytes
@@ -155,6 +155,7 @@ func (s *Server) readUpload(c *gin.Context) (*upload, error) {
 	if len(u.photo) == 0 {
 		return nil, childmatch.FieldError("photo", "is empty")
 	}
+	s.startDeadline(c)
 	return u, nil
 }
 

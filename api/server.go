@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -31,6 +32,8 @@ type Config struct {
 	TrustedProxies []string
 	// MaxUploadBytes bounds the photo of an upload, read before anything else (Limits.MaxUploadBytes).
 	MaxUploadBytes int64
+	// RequestTimeout bounds a request's work (deadline.go); zero is childmatch.DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
 
 // Server holds the routes and their dependencies.
@@ -51,7 +54,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "trusted proxies: %v", err)
 	}
 	e.HandleMethodNotAllowed = true
-	e.Use(s.logRequests, s.recovery)
+	e.Use(s.logRequests, s.recovery, s.deadline)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, childmatch.Errorf(childmatch.ENotFound, "no such route")) })
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed",

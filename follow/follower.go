@@ -82,14 +82,15 @@ func (f *Follower) Started() childmatch.IndexStart {
 }
 
 // Write runs a write of a case record and applies what it wrote. A write that fails may still have
-// landed (a put can fail after storing), so its case is read again at the next catch-up.
+// landed (a put can fail after storing, or be cut by a deadline or a client leaving after MinIO stored
+// it), so its case is read again at the next catch-up.
 func (f *Follower) Write(id childmatch.ID, write func() (*childmatch.Case, error)) (*childmatch.Case, error) {
 	l := &f.locks[id[15]]
 	l.Lock()
 	defer l.Unlock()
 	c, err := write()
 	if err != nil {
-		if code := childmatch.ErrorCodeOf(err); code == childmatch.EUnavailable || code == childmatch.EInternal {
+		if code := childmatch.ErrorCodeOf(err); code == childmatch.EUnavailable || code == childmatch.EInternal || code == childmatch.ECanceled {
 			f.mu.Lock()
 			f.recheck[id] = true
 			f.mu.Unlock()

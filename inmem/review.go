@@ -69,3 +69,19 @@ func (s *Store) WalkReviews(_ context.Context, fn func(*childmatch.Review) (bool
 	}
 	return nil
 }
+
+func (s *Store) DeleteReview(_ context.Context, id string) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.unlock()
+	delete(s.d.reviews, id)
+	return nil
+}
+
+// Reviews counts the stored review items.
+func (s *Store) Reviews() int {
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
+	return len(s.d.reviews)
+}

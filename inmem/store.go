@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"childmatch"
 )
@@ -24,12 +25,14 @@ type data struct {
 	changes     []change
 	snapshot    []byte
 	calibration []byte
+	now         func() time.Time // the store's clock, which stamps blobs; time.Now unless SetClock
 }
 
 type blob struct {
 	data        []byte
 	contentType string
 	caseID      childmatch.ID
+	written     time.Time
 }
 
 type change struct {
@@ -60,7 +63,14 @@ var (
 func New() *Store {
 	return &Store{d: &data{cases: map[childmatch.ID][]byte{}, reviews: map[string][]byte{}, users: map[childmatch.ID][]byte{},
 		tokens: map[string][]byte{}, blobs: map[childmatch.BlobKind]map[childmatch.ID]blob{
-			childmatch.BlobPhoto: {}, childmatch.BlobChip: {}}}}
+			childmatch.BlobPhoto: {}, childmatch.BlobChip: {}}, now: time.Now}}
+}
+
+// SetClock sets the clock that stamps the blobs written from now on, in every view of the store.
+func (s *Store) SetClock(now func() time.Time) {
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
+	s.d.now = now
 }
 
 // Another returns a second view of the same data, as another process over the same bucket would have:
@@ -193,7 +203,7 @@ func (s *Store) PutBlob(_ context.Context, kind childmatch.BlobKind, id, caseID 
 		return err
 	}
 	defer s.unlock()
-	s.d.blobs[kind][id] = blob{data: bytes.Clone(b), contentType: contentType, caseID: caseID}
+	s.d.blobs[kind][id] = blob{data: bytes.Clone(b), contentType: contentType, caseID: caseID, written: s.d.now()}
 	return nil
 }
 
@@ -216,6 +226,25 @@ func (s *Store) DeleteBlob(_ context.Context, kind childmatch.BlobKind, id child
 	}
 	defer s.unlock()
 	delete(s.d.blobs[kind], id)
+	return nil
+}
+
+// WalkBlobs lists the blobs of a kind, in id order.
+func (s *Store) WalkBlobs(_ context.Context, kind childmatch.BlobKind, fn func(childmatch.BlobInfo) error) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	infos := make([]childmatch.BlobInfo, 0, len(s.d.blobs[kind]))
+	for id, b := range s.d.blobs[kind] {
+		infos = append(infos, childmatch.BlobInfo{Kind: kind, ID: id, CaseID: b.caseID, Written: b.written})
+	}
+	s.unlock()
+	sort.Slice(infos, func(i, j int) bool { return string(infos[i].ID[:]) < string(infos[j].ID[:]) })
+	for _, b := range infos {
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -36,6 +36,8 @@ func changeKey(entry, caseID childmatch.ID, writer string) string {
 
 // markChange writes the change entry that precedes every write of a case record.
 func (s *Store) markChange(ctx context.Context, caseID childmatch.ID) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err := s.cl.PutObject(ctx, s.bucket, changeKey(childmatch.NewID(), caseID, s.writer), bytes.NewReader(nil), 0,
 		miniogo.PutObjectOptions{})
 	return s.fail(err, "the change feed")
@@ -47,10 +49,13 @@ func (s *Store) ChangesAfter(ctx context.Context, after childmatch.ID, fn func(c
 	if !after.IsZero() {
 		start = changesPrefix + after.String() + "/" // after every key of that id ('/' sorts after '.')
 	}
-	for obj := range s.cl.ListObjects(ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: changesPrefix, StartAfter: start}) {
+	p := s.stream(ctx)
+	defer p.done()
+	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: changesPrefix, StartAfter: start}) {
 		if obj.Err != nil {
-			return s.fail(obj.Err, "the change feed")
+			return s.fail(p.err(obj.Err), "the change feed")
 		}
+		p.kick()
 		ch, writer, ok := parseChangeKey(obj.Key)
 		if !ok {
 			continue // not ours: nothing else writes under changes/, but a stray key must not stop the feed
@@ -83,7 +88,8 @@ func parseChangeKey(key string) (ch childmatch.Change, writer string, ok bool) {
 // The pinned MinIO build (bin/minio.version) accepts the listen request and runs its send loop but never
 // flushes the response: no header, ping or event reaches the client (seen with minio-go and a raw signed
 // request, with and without gzip). There the listing is what keeps replicas current (README: Several
-// replicas); with a MinIO that streams, changes arrive here at once.
+// replicas); with a MinIO that streams, changes arrive here at once. The stream has no call deadline
+// (deadline.go): it is meant to stay open while nothing changes, and no request waits on it.
 func (s *Store) WatchCases(ctx context.Context) <-chan childmatch.ID {
 	out := make(chan childmatch.ID, 256)
 	go func() {
@@ -122,19 +128,26 @@ func (s *Store) WatchCases(ctx context.Context) <-chan childmatch.ID {
 
 // PutSnapshot stores the newest index snapshot, replacing the previous one in one step.
 func (s *Store) PutSnapshot(ctx context.Context, r io.Reader, size int64) error {
-	_, err := s.cl.PutObject(ctx, s.bucket, snapshotKey, r, size, miniogo.PutObjectOptions{ContentType: "application/octet-stream"})
-	return s.fail(err, "the index snapshot")
+	p := s.stream(ctx)
+	defer p.done()
+	_, err := s.cl.PutObject(p.ctx, s.bucket, snapshotKey, &progressReader{r: r, p: p}, size,
+		miniogo.PutObjectOptions{ContentType: "application/octet-stream"})
+	return s.fail(p.err(err), "the index snapshot")
 }
 
 // OpenSnapshot opens the newest index snapshot.
 func (s *Store) OpenSnapshot(ctx context.Context) (io.ReadCloser, error) {
-	obj, err := s.cl.GetObject(ctx, s.bucket, snapshotKey, miniogo.GetObjectOptions{})
+	p := s.stream(ctx)
+	obj, err := s.cl.GetObject(p.ctx, s.bucket, snapshotKey, miniogo.GetObjectOptions{})
 	if err != nil {
-		return nil, s.fail(err, "the index snapshot")
+		p.done()
+		return nil, s.fail(p.err(err), "the index snapshot")
 	}
 	if _, err := obj.Stat(); err != nil {
 		obj.Close()
-		return nil, s.fail(err, "the index snapshot")
+		p.done()
+		return nil, s.fail(p.err(err), "the index snapshot")
 	}
-	return obj, nil
+	p.kick()
+	return &progressReader{r: obj, c: obj, p: p}, nil
 }

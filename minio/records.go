@@ -58,6 +58,16 @@ func (s *Store) WalkReviews(ctx context.Context, fn func(*childmatch.Review) (bo
 	return walk(ctx, s, "reviews/", "", fn)
 }
 
+// DeleteReview removes a review item; removing a missing one is not an error.
+func (s *Store) DeleteReview(ctx context.Context, id string) error {
+	if err := validPairKey(id); err != nil {
+		return err
+	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	return s.fail(s.cl.RemoveObject(ctx, s.bucket, reviewKey(id), miniogo.RemoveObjectOptions{}), "review "+id)
+}
+
 func userKey(id childmatch.ID) string { return "users/" + id.String() + ".json" }
 
 // CreateUser writes a new user.
@@ -98,12 +108,16 @@ func (s *Store) Token(ctx context.Context, hash string) (*childmatch.Token, erro
 // UpdateToken finds a token by its id (the first 16 hex digits of its hash) and changes it atomically.
 func (s *Store) UpdateToken(ctx context.Context, id string, fn func(*childmatch.Token) error) (*childmatch.Token, error) {
 	var key string
-	for obj := range s.cl.ListObjects(ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: "tokens/" + id}) {
+	p := s.stream(ctx)
+	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: "tokens/" + id}) {
 		if obj.Err != nil {
-			return nil, s.fail(obj.Err, "the token listing")
+			p.done()
+			return nil, s.fail(p.err(obj.Err), "the token listing")
 		}
+		p.kick()
 		key = obj.Key
 	}
+	p.done()
 	if key == "" {
 		return nil, childmatch.Errorf(childmatch.ENotFound, "no token with id %s", id)
 	}

@@ -2,6 +2,7 @@ package minio
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,12 +26,15 @@ type Config struct {
 	SecretKey string
 	Bucket    string
 	UseSSL    bool
+	// CallTimeout bounds every call to MinIO (deadline.go); zero is childmatch.DefaultStoreCallTimeout.
+	CallTimeout time.Duration
 }
 
 // Store is the MinIO-backed store. It is safe for concurrent use.
 type Store struct {
-	cl     *miniogo.Client
-	bucket string
+	cl      *miniogo.Client
+	bucket  string
+	timeout time.Duration // of every call (deadline.go)
 	// writer names this store in the change entries it writes, so the process can skip its own: a fresh
 	// random id per Open, so a restarted process replays what its earlier life wrote.
 	writer string
@@ -61,7 +65,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "MinIO endpoint %q: %v", cfg.Endpoint, err)
 	}
-	s := &Store{cl: cl, bucket: cfg.Bucket, writer: childmatch.NewID().Hex()[16:]}
+	s := &Store{cl: cl, bucket: cfg.Bucket, timeout: cmp.Or(cfg.CallTimeout, childmatch.DefaultStoreCallTimeout),
+		writer: childmatch.NewID().Hex()[16:]}
 	ctx, cancel := context.WithTimeout(ctx, childmatch.StoreOpenTimeout)
 	defer cancel()
 	exists, err := cl.BucketExists(ctx, cfg.Bucket)
@@ -103,6 +108,8 @@ func (s *Store) fail(err error, what string) error {
 
 // Ping checks that MinIO answers and the bucket is there.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	ok, err := s.cl.BucketExists(ctx, s.bucket)
 	if err != nil {
 		return s.fail(err, "the bucket")
@@ -115,6 +122,8 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // getJSON reads a JSON record and returns its ETag.
 func (s *Store) getJSON(ctx context.Context, key, what string, v any) (string, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	obj, err := s.cl.GetObject(ctx, s.bucket, key, miniogo.GetObjectOptions{})
 	if err != nil {
 		return "", s.fail(err, what)
@@ -151,6 +160,8 @@ func (s *Store) putJSON(ctx context.Context, key, what string, v any, etag strin
 	default:
 		opts.SetMatchETag(etag)
 	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err = s.cl.PutObject(ctx, s.bucket, key, bytes.NewReader(b), int64(len(b)), opts)
 	return s.fail(err, what)
 }
@@ -186,12 +197,13 @@ func update[T any](ctx context.Context, s *Store, key, what string, fn func(*T) 
 // walk reads every JSON record under prefix after startAfter, in key order, until fn says stop. A record
 // deleted between the listing and the read is skipped.
 func walk[T any](ctx context.Context, s *Store, prefix, startAfter string, fn func(*T) (bool, error)) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // stops the listing when fn stops early
-	for obj := range s.cl.ListObjects(ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: prefix, StartAfter: startAfter, Recursive: true}) {
+	p := s.stream(ctx)
+	defer p.done() // also stops the listing when fn stops early
+	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: prefix, StartAfter: startAfter, Recursive: true}) {
 		if obj.Err != nil {
-			return s.fail(obj.Err, "the listing of "+prefix)
+			return s.fail(p.err(obj.Err), "the listing of "+prefix)
 		}
+		p.kick()
 		var v T
 		if _, err := s.getJSON(ctx, obj.Key, "a record", &v); err != nil {
 			if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
@@ -239,6 +251,8 @@ func (s *Store) DeleteCase(ctx context.Context, id childmatch.ID) error {
 	if err := s.markChange(ctx, id); err != nil {
 		return err
 	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	err := s.cl.RemoveObject(ctx, s.bucket, caseKey(id), miniogo.RemoveObjectOptions{})
 	return s.fail(err, "case "+id.String())
 }
@@ -264,34 +278,39 @@ const caseMeta = "Case"
 
 // PutBlob stores an immutable blob, tagged with its case.
 func (s *Store) PutBlob(ctx context.Context, kind childmatch.BlobKind, id, caseID childmatch.ID, contentType string, data []byte) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err := s.cl.PutObject(ctx, s.bucket, blobKey(kind, id), bytes.NewReader(data), int64(len(data)),
 		miniogo.PutObjectOptions{ContentType: contentType, UserMetadata: map[string]string{caseMeta: caseID.String()}})
 	return s.fail(err, string(kind)+" "+id.String())
 }
 
-// Blob opens a stored blob.
+// Blob opens a stored blob. Its bytes stream under a deadline that moves with every read, so a client
+// reading slowly is never cut while MinIO keeps sending, and a MinIO that stops sending ends the read.
 func (s *Store) Blob(ctx context.Context, kind childmatch.BlobKind, id childmatch.ID) (*childmatch.Blob, error) {
 	what := strings.TrimSuffix(string(kind), "s") + " " + id.String()
-	obj, err := s.cl.GetObject(ctx, s.bucket, blobKey(kind, id), miniogo.GetObjectOptions{})
+	p := s.stream(ctx)
+	obj, err := s.cl.GetObject(p.ctx, s.bucket, blobKey(kind, id), miniogo.GetObjectOptions{})
 	if err != nil {
-		return nil, s.fail(err, what)
+		p.done()
+		return nil, s.fail(p.err(err), what)
 	}
 	info, err := obj.Stat()
 	if err != nil {
 		obj.Close()
-		return nil, s.fail(err, what)
+		p.done()
+		return nil, s.fail(p.err(err), what)
 	}
-	b := &childmatch.Blob{ReadCloser: obj, Size: info.Size, ContentType: info.ContentType}
-	for k, v := range info.UserMetadata {
-		if strings.EqualFold(strings.TrimPrefix(strings.ToLower(k), "x-amz-meta-"), caseMeta) {
-			b.CaseID, _ = childmatch.ParseID("case", v)
-		}
-	}
+	p.kick()
+	b := &childmatch.Blob{ReadCloser: &progressReader{r: obj, c: obj, p: p}, Size: info.Size, ContentType: info.ContentType}
+	b.CaseID = caseOf(info.UserMetadata)
 	return b, nil
 }
 
 // DeleteBlob removes a blob; removing a missing one is not an error.
 func (s *Store) DeleteBlob(ctx context.Context, kind childmatch.BlobKind, id childmatch.ID) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	err := s.cl.RemoveObject(ctx, s.bucket, blobKey(kind, id), miniogo.RemoveObjectOptions{})
 	return s.fail(err, string(kind)+" "+id.String())
 }

@@ -156,13 +156,19 @@ func (s *Service) updateCase(ctx context.Context, id childmatch.ID, fn func(*chi
 	return s.index.Write(id, func() (*childmatch.Case, error) { return s.store.UpdateCase(ctx, id, fn) })
 }
 
-// DeleteCase erases a case: its record, its photos and face chips, and its faces in the index. It is for
-// records that must not exist (entered in error, a duplicate, a lawful erasure request); an outcome is
-// recorded with CloseCase, which keeps the history. Admins only. A case linked to another by a confirmed
-// review is refused until that review is revised, so no case is left linked to nothing.
+// DeleteCase erases a case: its record, its photos and face chips, its faces in the index (and so in the
+// next index snapshot of every replica: removing them marks the index changed), and its review items. It
+// is for records that must not exist (entered in error, a duplicate, a lawful erasure request); an outcome
+// is recorded with CloseCase, which keeps the history. Admins only. A case linked to another by a
+// confirmed review is refused until that review is revised, so no case is left linked to nothing.
+//
+// A review item is about both its cases, but it holds what was recorded of this child (gender and age in
+// its notes, reviewers' notes in its history) and is meaningless without it, so it goes too; the audit
+// trail keeps the ids of who proposed, decided and removed it, which hold no details.
 //
 // The record goes first: once it is gone the case is gone everywhere (the change entry tells the other
-// replicas), and a blob that cannot be removed after it is unreferenced and logged by id.
+// replicas); a blob or review item that cannot be removed after it is unreferenced, logged by id, and
+// removed by the sweeper.
 func (s *Service) DeleteCase(ctx context.Context, actor childmatch.Actor, id childmatch.ID, reason childmatch.DeletionReason) error {
 	if err := actor.Require(childmatch.ActDeleteCase); err != nil {
 		return err
@@ -189,5 +195,8 @@ func (s *Service) DeleteCase(ctx context.Context, actor childmatch.Actor, id chi
 		}
 	}
 	s.deleteBlobs(blobs)
+	if err := s.deleteReviewsOf(ctx, actor, id); err != nil {
+		s.log.Warn("review items of an erased case left to the sweeper", "case", id, "err", err)
+	}
 	return s.audit.Record(ctx, actor, "case.delete", []childmatch.ID{id}, string(reason))
 }

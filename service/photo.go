@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"sync"
+	"time"
 
 	"childmatch"
 )
@@ -20,10 +22,17 @@ import (
 //  4. the faces into this process's index (through the follower, in the order of the case's writes);
 //  5. the audit event, then the review proposals, while the candidates answered are read.
 //
-// Until 3 succeeds, any failure or panic removes what 1 and 2 wrote, whether or not their puts reported
-// success (a put can fail after storing); removing a blob never written is harmless, and the ids are
-// fresh. The record never references a blob that does not exist, and the index never holds a face
-// whose record is not stored.
+// Until 3 is attempted, any failure or panic removes what 1 and 2 wrote, whether or not their puts
+// reported success (a put can fail after storing); removing a blob never written is harmless, and the ids
+// are fresh. The removal runs on its own context, so an expired request deadline cannot cut it short, and
+// the answer waits for it only UndoWait. When 3 itself fails in a way that leaves open whether the record
+// was written (MinIO unreachable or stalled, the deadline hit), the blobs are left: the record may refer
+// to them, and the sweeper (sweep.go) removes them once it can tell it does not. The record never
+// references a blob that does not exist, and the index never holds a face whose record is not stored.
+//
+// Everything up to 3 runs under the request's deadline, which is what bounds an upload in time for the
+// sweeper; what follows 3 (the audit event, the proposals) is the committed photo's own and runs to its end
+// even when the deadline or the client's leaving ends the request, each store call bounded by its own.
 
 // AddPhoto analyses a photo of a case, stores it with its face chips, commits it to the case record, then
 // indexes its faces and matches each against the cases of the opposite kind. A photo with no face is
@@ -64,11 +73,11 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 		}
 		return putErr
 	}
-	written, committed := []blobRef{{childmatch.BlobPhoto, id}}, false
+	written, committed, undo := []blobRef{{childmatch.BlobPhoto, id}}, false, true
 	defer func() {
-		if !committed {
+		if !committed && undo {
 			waitPut()
-			s.deleteBlobs(written)
+			s.undo(written)
 		}
 	}()
 	a, err := s.analyze(ctx, data)
@@ -98,12 +107,17 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 			c.UpdatedAt = photo.UploadedAt
 			return nil
 		})
+		if uncertain(err) {
+			undo = false
+			s.log.Warn("a photo's commit may or may not have landed; its blobs are left to the sweeper", "case", caseID, "photo", id, "err", err)
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	// Committed, and indexed: from here on the photo exists, and the index refers to it.
 	committed = true
+	ctx = context.WithoutCancel(ctx)
 	// The candidates answered need neither the audit record nor the review proposals, so they are found
 	// meanwhile; the proposals follow the photo's audit record, as every change follows its own.
 	var recorded, proposed error
@@ -154,8 +168,31 @@ func (s *Service) putChips(ctx context.Context, caseID childmatch.ID, p *childma
 	return written, nil
 }
 
+// uncertain says whether a failed write may have landed all the same.
+func uncertain(err error) bool {
+	switch childmatch.ErrorCodeOf(err) {
+	case childmatch.EUnavailable, childmatch.EInternal, childmatch.ECanceled:
+		return true
+	}
+	return false
+}
+
+// undo removes the blobs of an upload that did not commit, waiting for it at most UndoWait.
+func (s *Service) undo(refs []blobRef) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.deleteBlobs(refs)
+	}()
+	select {
+	case <-done:
+	case <-time.After(childmatch.UndoWait):
+	}
+}
+
+// deleteBlobs removes blobs on its own context, bounded by UndoTimeout: the request's may have ended.
 func (s *Service) deleteBlobs(refs []blobRef) {
-	ctx, cancel := context.WithTimeout(context.Background(), childmatch.CleanupTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), childmatch.UndoTimeout)
 	defer cancel()
 	for _, r := range refs {
 		if err := s.store.DeleteBlob(ctx, r.kind, r.id); err != nil {
@@ -164,9 +201,29 @@ func (s *Service) deleteBlobs(refs []blobRef) {
 	}
 }
 
-// analyze runs the face pipeline and refuses a photo without a face.
+// analyze runs the face pipeline and refuses a photo without a face. It answers at the request's deadline
+// even when the pipeline has not finished: dlib cannot be interrupted, so the recognizer finishes its
+// work in the background and goes back to the pool, and the result is dropped.
 func (s *Service) analyze(ctx context.Context, data []byte) (*childmatch.Analysis, error) {
-	a, err := s.faces.Analyze(ctx, data)
+	type result struct {
+		a   *childmatch.Analysis
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, err := s.faces.Analyze(ctx, data)
+		done <- result{a, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		r.err = childmatch.Unavailable("the face pipeline", ctx.Err())
+		if errors.Is(ctx.Err(), context.Canceled) {
+			r.err = childmatch.Canceled(ctx.Err())
+		}
+	}
+	a, err := r.a, r.err
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ type Deps struct {
 	Limits  childmatch.Limits
 	// Calibrations keeps the deployment's fitted calibration (nil: the measured default always).
 	Calibrations childmatch.CalibrationStore
+	Sweep        SweepConfig
 	Log          *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
@@ -33,6 +34,7 @@ type Service struct {
 	index       childmatch.CaseIndex
 	limits      childmatch.Limits
 	calibration *calibration
+	sweep       SweepConfig
 	log         *slog.Logger
 	now         func() time.Time
 }
@@ -54,5 +56,5 @@ func New(d Deps) *Service {
 	}
 	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
 		faces: d.Faces, index: d.Index, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
-		log: d.Log, now: now}
+		sweep: d.Sweep, log: d.Log, now: now}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -41,8 +42,10 @@ func newWorldOver(t *testing.T, w *world) *world { return build(t, w.store.Anoth
 func build(t *testing.T, store *inmem.Store, now time.Time) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), store: store, r: rand.New(rand.NewPCG(1, 2)), now: now}
+	w.store.SetClock(func() time.Time { return w.now })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w.follower = follow.New(index.New(), w.store, w.store, w.store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour}, log)
+	w.follower = follow.New(index.New(), w.store, w.store, w.store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour,
+		LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot")}, log)
 	if _, err := w.follower.Open(w.ctx); err != nil {
 		t.Fatal(err)
 	}

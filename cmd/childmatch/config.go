@@ -14,6 +14,7 @@ import (
 	"childmatch"
 	"childmatch/follow"
 	"childmatch/minio"
+	"childmatch/service"
 )
 
 // config is everything main reads from the environment. Every variable has a default (README:
@@ -28,6 +29,9 @@ type config struct {
 	jitter         int
 	dataDir        string
 	follow         follow.Config
+	requestTimeout time.Duration
+	sweep          service.SweepConfig
+	sweepEvery     time.Duration
 }
 
 func loadConfig() (config, error) {
@@ -105,6 +109,19 @@ func loadConfig() (config, error) {
 		return c, err
 	}
 	c.follow.LocalSnapshot = localSnapshot(c.dataDir, c.minio)
+	if c.minio.CallTimeout, err = durationEnv("MINIO_CALL_TIMEOUT", childmatch.DefaultStoreCallTimeout); err != nil {
+		return c, err
+	}
+	if c.requestTimeout, err = durationEnv("CHILDMATCH_REQUEST_TIMEOUT", childmatch.DefaultRequestTimeout); err != nil {
+		return c, err
+	}
+	if c.sweep.Grace, err = durationEnv("CHILDMATCH_SWEEP_GRACE", childmatch.DefaultSweepGrace); err != nil {
+		return c, err
+	}
+	if c.sweepEvery, err = durationEnv("CHILDMATCH_SWEEP_INTERVAL", childmatch.DefaultSweepInterval); err != nil {
+		return c, err
+	}
+	c.sweep.UploadBound = c.requestTimeout
 	if l.Workers < 1 || l.MaxUploadBytes < 1 || l.MaxPixels < 1 || l.WorkingMaxSide < 160 {
 		return c, fmt.Errorf("CHILDMATCH_WORKERS, CHILDMATCH_MAX_UPLOAD_MB and CHILDMATCH_MAX_PIXELS must be positive and CHILDMATCH_WORKING_MAX_SIDE at least 160")
 	}

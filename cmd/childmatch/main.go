@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,21 +37,33 @@ func main() {
 		}
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if len(os.Args) > 1 && os.Args[1] == "sweep" {
+		if err := runSweep(log); err != nil {
+			log.Error("childmatch sweep failed", "err", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(log); err != nil {
 		log.Error("childmatch stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger) error {
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
+// begin reads the configuration, watches for the signals that stop the process (stop ends the watch) and
+// connects to MinIO: what the service and `childmatch sweep` both start with.
+func begin(log *slog.Logger) (cfg config, store *minio.Store, ctx context.Context, stop context.CancelFunc, err error) {
+	if cfg, err = loadConfig(); err != nil {
+		return cfg, nil, nil, func() {}, err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	store, err = openStore(ctx, cfg.minio, log)
+	return cfg, store, ctx, stop, err
+}
 
-	store, err := openStore(ctx, cfg.minio, log)
+func run(log *slog.Logger) error {
+	cfg, store, ctx, stop, err := begin(log)
+	defer stop()
 	if err != nil {
 		return err
 	}
@@ -65,7 +78,7 @@ func run(log *slog.Logger) error {
 	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
-		Limits: cfg.limits, Calibrations: store, Log: log})
+		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Log: log})
 	st, err := follower.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the index: %w", err)
@@ -79,10 +92,11 @@ func run(log *slog.Logger) error {
 		defer close(following)
 		follower.Run(followCtx)
 	}()
+	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc,
 		Users: auth.New(store, store, cfg.adminToken), Index: follower, Store: store},
-		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes}, log)
+		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout}, log)
 	if err != nil {
 		return err
 	}
@@ -134,4 +148,42 @@ func openStore(ctx context.Context, cfg minio.Config, log *slog.Logger) (*minio.
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// sweepEvery sweeps unreferenced blobs every interval until ctx ends. Every replica sweeps: two sweeps at
+// once are safe (service/sweep.go), and a replica that is down leaves the work to the others.
+func sweepEvery(ctx context.Context, svc *service.Service, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rep, err := svc.Sweep(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("sweeping unreferenced blobs", "err", err, "report", rep)
+			}
+			continue
+		}
+		log.Info("swept unreferenced blobs", "report", rep)
+	}
+}
+
+// runSweep is `childmatch sweep`: one sweep against the configured MinIO, with the service's configuration
+// (its grace period and request deadline), printing what it did as JSON.
+func runSweep(log *slog.Logger) error {
+	cfg, store, ctx, stop, err := begin(log)
+	defer stop()
+	if err != nil {
+		return err
+	}
+	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Limits: cfg.limits, Sweep: cfg.sweep, Log: log})
+	rep, err := svc.Sweep(ctx)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(rep)
 }

@@ -52,14 +52,7 @@ func startReplica(t testing.TB, name string, m *miniotest.Server, token, dataDir
 	l.Close()
 	r := &replica{name: name, url: "http://" + addr, token: token, exited: make(chan error, 1)}
 	r.cmd = exec.Command(os.Args[0])
-	r.cmd.Env = append(os.Environ(), replicaEnv+"=1",
-		"CHILDMATCH_ADDR="+addr,
-		"CHILDMATCH_DATA_DIR="+dataDir,
-		"CHILDMATCH_MODELS_DIR="+filepath.Join(fixtures.RepoRoot(t), "models"),
-		"CHILDMATCH_ADMIN_TOKEN="+token,
-		"CHILDMATCH_WORKERS=1",
-		"MINIO_ENDPOINT="+m.Endpoint, "MINIO_ACCESS_KEY="+m.AccessKey, "MINIO_SECRET_KEY="+m.SecretKey,
-		"MINIO_BUCKET="+m.Bucket)
+	r.cmd.Env = append(mainEnv(t, m, token, dataDir), "CHILDMATCH_ADDR="+addr)
 	r.cmd.Stdout, r.cmd.Stderr = &r.logs, &r.logs
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -91,6 +84,17 @@ func startReplica(t testing.TB, name string, m *miniotest.Server, token, dataDir
 			}
 		}
 	}
+}
+
+// mainEnv is the environment of a childmatch process of the test, against the test's MinIO.
+func mainEnv(t testing.TB, m *miniotest.Server, token, dataDir string) []string {
+	return append(os.Environ(), replicaEnv+"=1",
+		"CHILDMATCH_DATA_DIR="+dataDir,
+		"CHILDMATCH_MODELS_DIR="+fixtures.ModelsDir(t),
+		"CHILDMATCH_ADMIN_TOKEN="+token,
+		"CHILDMATCH_WORKERS=1",
+		"MINIO_ENDPOINT="+m.Endpoint, "MINIO_ACCESS_KEY="+m.AccessKey, "MINIO_SECRET_KEY="+m.SecretKey,
+		"MINIO_BUCKET="+m.Bucket)
 }
 
 // stop asks the process to shut down as an orchestrator would, and checks it does so cleanly.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -141,6 +142,7 @@ func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
+	s.cmd.Process.Signal(syscall.SIGCONT) // a paused server would never see the SIGTERM
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.stopped:
@@ -156,4 +158,42 @@ func (s *Server) Restart() {
 	s.tb.Helper()
 	s.Stop()
 	s.start()
+}
+
+// Pause stops the server's process (SIGSTOP) without ending it: connections are accepted by the kernel and
+// requests sent, but nothing answers, as with a stalled or overloaded MinIO. Resume undoes it; the test's
+// cleanup resumes a paused server before stopping it.
+func (s *Server) Pause() {
+	s.tb.Helper()
+	s.signal(syscall.SIGSTOP)
+	// The signal stops the process's threads asynchronously; wait until the kernel says it is stopped.
+	stat := fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid)
+	for deadline := time.Now().Add(startTimeout); ; time.Sleep(time.Millisecond) {
+		b, err := os.ReadFile(stat)
+		if err != nil || time.Now().After(deadline) {
+			s.tb.Fatalf("MinIO did not stop: %v", err)
+		}
+		// The state follows the command name in parentheses: "pid (minio) T ...".
+		if _, rest, ok := bytes.Cut(b, []byte(") ")); ok && len(rest) > 0 && rest[0] == 'T' {
+			return
+		}
+	}
+}
+
+// Resume lets a paused server run again.
+func (s *Server) Resume() {
+	s.tb.Helper()
+	s.signal(syscall.SIGCONT)
+}
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		s.tb.Fatalf("MinIO is not running")
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.tb.Fatalf("signalling MinIO: %v", err)
+	}
 }

@@ -1,0 +1,194 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"time"
+
+	"childmatch"
+)
+
+// The sweeper deletes the blobs no case refers to: the photos and chips of an upload that failed after
+// storing them and whose own cleanup could not finish (MinIO or the process died, or stalled), and those
+// of an erased case whose removal failed after its record was gone. It also deletes the review items one of
+// whose cases is erased.
+//
+// Why it never deletes a blob a case refers to, or will:
+//
+//   - A blob is written by exactly one upload, for one case, under a fresh id; PutBlob stores that case's id
+//     with it. Only that upload's commit (the case record's write, service/photo.go) can make a record refer
+//     to it, and a record refers to a photo from then on until the case is erased: photos are only ever
+//     added to a record, never taken out of it.
+//   - An upload writes its first blob after its body has been read, and its commit comes within the request
+//     deadline of that (SweepConfig.UploadBound; the api's deadline middleware cuts it there), so an upload
+//     still running has only blobs younger than the bound.
+//   - So a blob older than Grace plus the bound that its case's record does not refer to belongs to an upload
+//     that ended without committing, or to a case whose record is gone: nothing will ever refer to it.
+//   - The record is read right before the blob is deleted, never earlier in the sweep, so a record rewritten
+//     meanwhile (a photo added, a review linked) is judged as it is now.
+//   - Two sweepers (replicas) judging the same blob reach the same verdict; deleting a blob twice is harmless.
+//   - A blob whose case cannot be told (no metadata) is kept: the sweeper deletes only what it can judge.
+//
+// The argument assumes MinIO applies a write within Grace of when it was sent. A MinIO stalled for longer
+// than Grace with an upload's commit still in its socket buffer could apply it after the sweeper removed the
+// blobs (README: The sweeper).
+
+// SweepConfig says which blobs the sweeper may judge.
+type SweepConfig struct {
+	// Grace is how old beyond UploadBound an unreferenced blob must be; zero is
+	// childmatch.DefaultSweepGrace.
+	Grace time.Duration
+	// UploadBound is the longest an upload runs from its first blob write to its commit: the request
+	// deadline. Zero is childmatch.DefaultRequestTimeout.
+	UploadBound time.Duration
+}
+
+// SweepReport is what one sweep found and did.
+type SweepReport struct {
+	Photos  int `json:"photos_deleted"`
+	Chips   int `json:"chips_deleted"`
+	Reviews int `json:"reviews_deleted"`
+	// Kept counts the blobs old enough to judge that a case refers to; Young those too young to judge;
+	// Unknown those whose case cannot be told, which are never deleted.
+	Kept    int `json:"kept"`
+	Young   int `json:"young"`
+	Unknown int `json:"unknown"`
+}
+
+// sweeper is the actor the sweeper's audit events name.
+var sweeper = childmatch.Actor{ID: "sweeper", Roles: []childmatch.Role{}}
+
+// Sweep deletes every blob no case refers to that is old enough to judge, and every review item of an
+// erased case, recording an audit event for each. It is safe to run in several replicas at once and
+// while uploads run (see above).
+func (s *Service) Sweep(ctx context.Context) (*SweepReport, error) {
+	cutoff := s.now().Add(-(cmp.Or(s.sweep.Grace, childmatch.DefaultSweepGrace) + cmp.Or(s.sweep.UploadBound, childmatch.DefaultRequestTimeout)))
+	rep := &SweepReport{}
+	old := map[childmatch.ID][]blobRef{} // by case
+	for _, kind := range []childmatch.BlobKind{childmatch.BlobPhoto, childmatch.BlobChip} {
+		err := s.store.WalkBlobs(ctx, kind, func(b childmatch.BlobInfo) error {
+			switch {
+			case !b.Written.Before(cutoff):
+				rep.Young++
+			case b.CaseID.IsZero():
+				rep.Unknown++
+				s.log.Warn("sweep: a blob with no case id is kept", "kind", b.Kind, "id", b.ID)
+			default:
+				old[b.CaseID] = append(old[b.CaseID], blobRef{b.Kind, b.ID})
+			}
+			return nil
+		})
+		if err != nil {
+			return rep, err
+		}
+	}
+	for caseID, blobs := range old {
+		if err := s.sweepCase(ctx, caseID, blobs, rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, s.sweepReviews(ctx, rep)
+}
+
+// sweepCase deletes the blobs of a case that its record, read now, does not refer to.
+func (s *Service) sweepCase(ctx context.Context, caseID childmatch.ID, blobs []blobRef, rep *SweepReport) error {
+	c, err := s.store.Case(ctx, caseID)
+	if err != nil && childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+		return err
+	}
+	referenced := map[childmatch.ID]bool{}
+	if c != nil {
+		for _, p := range c.Photos {
+			referenced[p.ID] = true
+			for _, f := range p.Faces {
+				referenced[f.ID] = true
+			}
+		}
+	}
+	for _, b := range blobs {
+		if referenced[b.id] {
+			rep.Kept++
+			continue
+		}
+		action := "photo.sweep"
+		if b.kind == childmatch.BlobChip {
+			action = "face.sweep"
+		}
+		// The event first: a deletion must leave a trace, and one recorded for a blob a failed deletion
+		// left behind is recorded again when the next sweep deletes it.
+		if err := s.audit.Record(ctx, sweeper, action, []childmatch.ID{caseID}, b.id.String()); err != nil {
+			return err
+		}
+		if err := s.store.DeleteBlob(ctx, b.kind, b.id); err != nil {
+			return err
+		}
+		if b.kind == childmatch.BlobPhoto {
+			rep.Photos++
+		} else {
+			rep.Chips++
+		}
+	}
+	return nil
+}
+
+// sweepReviews deletes the review items one of whose cases is gone: erased while its proposal was being
+// written, or by a DeleteCase that stopped before removing them. A case id is never reused, so such an
+// item is never needed again.
+func (s *Service) sweepReviews(ctx context.Context, rep *SweepReport) error {
+	exists := map[childmatch.ID]bool{}
+	var orphans []*childmatch.Review
+	err := s.reviews.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
+		for _, id := range []childmatch.ID{r.CaseA, r.CaseB} {
+			ok, seen := exists[id]
+			if !seen {
+				_, err := s.store.Case(ctx, id)
+				if err != nil && childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+					return false, err
+				}
+				ok = err == nil
+				exists[id] = ok
+			}
+			if !ok {
+				orphans = append(orphans, r)
+				return true, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range orphans {
+		if err := s.deleteReview(ctx, sweeper, r); err != nil {
+			return err
+		}
+		rep.Reviews++
+	}
+	return nil
+}
+
+// deleteReview removes a review item of an erased case, after the audit event that names both cases.
+func (s *Service) deleteReview(ctx context.Context, actor childmatch.Actor, r *childmatch.Review) error {
+	if err := s.audit.Record(ctx, actor, "review.delete", []childmatch.ID{r.CaseA, r.CaseB}, r.ID); err != nil {
+		return err
+	}
+	return s.reviews.DeleteReview(ctx, r.ID)
+}
+
+// deleteReviewsOf removes the review items of an erased case.
+func (s *Service) deleteReviewsOf(ctx context.Context, actor childmatch.Actor, id childmatch.ID) error {
+	var rs []*childmatch.Review
+	err := s.reviews.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
+		if r.CaseA == id || r.CaseB == id {
+			rs = append(rs, r)
+		}
+		return true, nil
+	})
+	for _, r := range rs {
+		if err != nil {
+			break
+		}
+		err = s.deleteReview(ctx, actor, r)
+	}
+	return err
+}
