@@ -241,7 +241,7 @@ const (
 	PhotoBurstPerAddress = 120
 	PhotoEveryPerAddress = 250 * time.Millisecond
 	// LimiterKeys bounds the keys (addresses, users) each rate limiter remembers; beyond it the least
-	// recently used is forgotten, which then starts again with a full bucket. About 230 bytes a key
-	// (BenchmarkLimiterKeys), so 2.3 MB a limiter at most.
+	// recently used is forgotten, which then starts again with a full bucket. A key holds 204 bytes beside
+	// its text (BenchmarkLimiterKeys), so a limiter holds 2–3 MB at most.
 	LimiterKeys = 10_000
 )

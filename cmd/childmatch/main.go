@@ -80,7 +80,7 @@ func run(log *slog.Logger) error {
 	}()
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc,
-		Users: auth.New(store, store, cfg.adminToken), Index: follower, Store: store},
+		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes}, log)
 	if err != nil {
 		return err
