@@ -172,6 +172,13 @@ type errorResponse struct {
 	} `json:"error"`
 }
 
+func (e *env) httpClient() *http.Client {
+	if e.client == nil {
+		return http.DefaultClient
+	}
+	return e.client
+}
+
 func (e *env) do(method, path, contentType string, body []byte, auth string) response {
 	e.t.Helper()
 	req, err := http.NewRequest(method, e.http.URL+path, bytes.NewReader(body))
@@ -184,11 +191,7 @@ func (e *env) do(method, path, contentType string, body []byte, auth string) res
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	client := e.client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := e.httpClient().Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

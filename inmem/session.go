@@ -28,6 +28,11 @@ func (s *Store) Session(_ context.Context, hash string) (*childmatch.Session, er
 		return nil, err
 	}
 	defer s.unlock()
+	return s.session(hash)
+}
+
+// session decodes the session under hash. Call it locked.
+func (s *Store) session(hash string) (*childmatch.Session, error) {
 	b, ok := s.d.sessions[hash]
 	if !ok {
 		return nil, notFound("session")
@@ -40,11 +45,10 @@ func (s *Store) UpdateSession(_ context.Context, hash string, fn func(*childmatc
 		return nil, err
 	}
 	defer s.unlock()
-	b, ok := s.d.sessions[hash]
-	if !ok {
-		return nil, notFound("session")
+	sess, err := s.session(hash)
+	if err != nil {
+		return nil, err
 	}
-	sess := decode[childmatch.Session](b)
 	if err := fn(sess); err != nil {
 		return nil, err
 	}

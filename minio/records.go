@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	miniogo "github.com/minio/minio-go/v7"
-
 	"childmatch"
 )
 
@@ -97,15 +95,9 @@ func (s *Store) Token(ctx context.Context, hash string) (*childmatch.Token, erro
 
 // UpdateToken finds a token by its id (the first 16 hex digits of its hash) and changes it atomically.
 func (s *Store) UpdateToken(ctx context.Context, id string, fn func(*childmatch.Token) error) (*childmatch.Token, error) {
-	var key string
-	for obj := range s.cl.ListObjects(ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: "tokens/" + id}) {
-		if obj.Err != nil {
-			return nil, s.fail(obj.Err, "the token listing")
-		}
-		key = obj.Key
-	}
-	if key == "" {
-		return nil, childmatch.Errorf(childmatch.ENotFound, "no token with id %s", id)
+	key, err := s.keyByPrefix(ctx, "tokens/"+id, "token with id "+id)
+	if err != nil {
+		return nil, err
 	}
 	return update(ctx, s, key, "token "+id, fn)
 }

@@ -51,17 +51,26 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	if err := validSessionID(id); err != nil {
 		return err
 	}
+	key, err := s.keyByPrefix(ctx, "sessions/"+id, "session with id "+id)
+	if err != nil {
+		return err
+	}
+	return s.fail(s.cl.RemoveObject(ctx, s.bucket, key, miniogo.RemoveObjectOptions{}), "session "+id)
+}
+
+// keyByPrefix finds the key of a record by its id, the first digits of the hash it is stored under.
+func (s *Store) keyByPrefix(ctx context.Context, prefix, what string) (string, error) {
 	var key string
-	for obj := range s.cl.ListObjects(ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: "sessions/" + id}) {
+	for obj := range s.cl.ListObjects(ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: prefix}) {
 		if obj.Err != nil {
-			return s.fail(obj.Err, "the session listing")
+			return "", s.fail(obj.Err, "the listing of "+prefix)
 		}
 		key = obj.Key
 	}
 	if key == "" {
-		return childmatch.Errorf(childmatch.ENotFound, "no session with id %s", id)
+		return "", childmatch.Errorf(childmatch.ENotFound, "no %s", what)
 	}
-	return s.fail(s.cl.RemoveObject(ctx, s.bucket, key, miniogo.RemoveObjectOptions{}), "session "+id)
+	return key, nil
 }
 
 // WalkSessions reads every session.
