@@ -24,6 +24,8 @@ const (
 	ActReview       Action = "working the review queue"
 	ActDecide       Action = "deciding a review"
 	ActManageUsers  Action = "managing users"
+	ActListSessions Action = "listing sessions"
+	ActEndSession   Action = "ending another's session"
 	ActReadAudit    Action = "reading the audit trail"
 	ActReadStats    Action = "reading statistics"
 	ActCalibrate    Action = "calibrating the evidence"
@@ -45,6 +47,8 @@ var permissions = map[Action][]Role{
 	ActReview:       {RoleReviewer},
 	ActDecide:       {RoleReviewer},
 	ActManageUsers:  {},
+	ActListSessions: {},
+	ActEndSession:   {},
 	ActReadAudit:    {},
 	ActReadStats:    {},
 	ActCalibrate:    {},

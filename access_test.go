@@ -27,6 +27,8 @@ func TestPermissions(t *testing.T) {
 		childmatch.ActReview:       {reviewer},
 		childmatch.ActDecide:       {reviewer},
 		childmatch.ActManageUsers:  {},
+		childmatch.ActListSessions: {},
+		childmatch.ActEndSession:   {},
 		childmatch.ActReadAudit:    {},
 		childmatch.ActReadStats:    {},
 		childmatch.ActCalibrate:    {},

@@ -17,6 +17,7 @@ const (
 	EUnsupportedMedia ErrorCode = "unsupported_media" // not an image format we accept
 	EUnauthorized     ErrorCode = "unauthorized"      // missing, unknown or revoked token
 	EForbidden        ErrorCode = "forbidden"         // a valid token without the role for this action
+	ETooManyRequests  ErrorCode = "too_many_requests" // over a rate limit; the answer says when to try again
 	EConflict         ErrorCode = "conflict"          // a concurrent change won; retry with fresh state
 	EUnavailable      ErrorCode = "unavailable"       // a dependency (MinIO) cannot be reached
 	ECanceled         ErrorCode = "canceled"          // the client went away before the answer; nothing failed

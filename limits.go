@@ -163,8 +163,10 @@ const (
 const (
 	// TokenBytes is the entropy of an API token: 256 bits, so tokens cannot be guessed or enumerated.
 	TokenBytes = 32
-	// MinAdminTokenLen keeps a guessable bootstrap token out of production.
-	MinAdminTokenLen = 16
+	// MinAdminTokenLen keeps a guessable bootstrap token out of production: 32 characters of base64 or hex
+	// are 128 bits or more, beyond guessing even without the rate limit below (`make run` generates 64 hex
+	// digits).
+	MinAdminTokenLen = 32
 	// MultipartSlack is what a multipart body may hold beyond the photo: boundaries, part headers and the
 	// small form fields.
 	MultipartSlack = 64 << 10
@@ -314,4 +316,54 @@ const (
 	// DefaultSweepInterval: each sweep lists every blob and reads the record of every case with photos, so
 	// it runs hourly, matching the grace period; a blob left behind is gone within about two hours.
 	DefaultSweepInterval = time.Hour
+)
+
+// SessionLimits are the per-deployment limits of a web session, filled from the environment by
+// cmd/childmatch.
+type SessionLimits struct {
+	// Idle ends a session unused this long: 30 minutes, so a browser left signed in on a shared computer
+	// at a station or a shelter's desk is closed before the next person sits down for long.
+	Idle time.Duration
+	// MaxAge ends a session this long after sign-in however much it is used: 12 hours, one shift, so a
+	// stolen cookie is worth a day at most; the next shift signs in again with its token.
+	MaxAge time.Duration
+}
+
+// DefaultSessionLimits returns the defaults explained on each field of SessionLimits.
+func DefaultSessionLimits() SessionLimits {
+	return SessionLimits{Idle: 30 * time.Minute, MaxAge: 12 * time.Hour}
+}
+
+const (
+	// SessionTouchShare: a session's last use is rewritten only once this fraction of the idle limit has
+	// passed since the last rewrite (a minute of the default 30), so a page's dozens of requests make one
+	// write at most, and the idle limit is exact to within that share.
+	SessionTouchShare = 1.0 / 30
+	// SessionBytes is the entropy of a session's secret, as for an API token.
+	SessionBytes = 32
+)
+
+// Rate limits: token buckets (golang.org/x/time/rate) applied by api/, answering 429 with Retry-After.
+const (
+	// AuthFailureBurst and AuthFailureEvery bound failed authentications (a wrong, revoked or expired token
+	// or session, at sign-in or on any route) per client address: 10 at once, then one every 6 s. A person
+	// retyping a token stops long before; a guesser gets 600 tries an hour, nothing against 256-bit tokens.
+	// While an address is over it, every authentication from it is refused unchecked, right or wrong, so
+	// guessing cannot go on between the refusals (colleagues behind the same address wait at most 6 s).
+	AuthFailureBurst = 10
+	AuthFailureEvery = 6 * time.Second
+	// PhotoBurstPerUser and PhotoEveryPerUser bound the expensive routes (POST /v1/search and POST
+	// /v1/cases/{id}/photos: up to 3 s of a face worker each) per user: 30 at once (a shelter's group
+	// intake, an officer checking a batch), then one a second. Without it one user's script holds every
+	// worker.
+	PhotoBurstPerUser = 30
+	PhotoEveryPerUser = time.Second
+	// PhotoBurstPerAddress and PhotoEveryPerAddress bound the same routes per client address, looser than
+	// per user because a station's officers often share one address: 120 at once, then four a second.
+	PhotoBurstPerAddress = 120
+	PhotoEveryPerAddress = 250 * time.Millisecond
+	// LimiterKeys bounds the keys (addresses, users) each rate limiter remembers; beyond it the least
+	// recently used is forgotten, which then starts again with a full bucket. A key holds 204 bytes beside
+	// its text (BenchmarkLimiterKeys), so a limiter holds 2–3 MB at most.
+	LimiterKeys = 10_000
 )

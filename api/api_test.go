@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -68,6 +69,19 @@ type env struct {
 	follow   follow.Config
 	// stopFollowing ends the service's follower and waits for it.
 	stopFollowing func()
+	// sessions are the web sessions' limits of the next start.
+	sessions childmatch.SessionLimits
+	// client sends the requests of do; nil is http.DefaultClient.
+	client *http.Client
+}
+
+// from returns a view of the env whose requests come from another loopback address (127.0.0.0/8 is all
+// the loopback's on Linux), as another client's would: rate limits count per address.
+func (e *env) from(ip string) *env {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	other := *e
+	other.client = &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
+	return &other
 }
 
 func newEnv(t testing.TB) *env {
@@ -76,7 +90,8 @@ func newEnv(t testing.TB) *env {
 	e := &env{t: t, minio: srv, cfg: minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
 		SecretKey: srv.SecretKey, Bucket: srv.Bucket},
 		follow: follow.Config{LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"),
-			CatchUp: 200 * time.Millisecond, SnapshotEvery: time.Hour}}
+			CatchUp: 200 * time.Millisecond, SnapshotEvery: time.Hour},
+		sessions: childmatch.DefaultSessionLimits()}
 	e.count = srv.Count(t)
 	e.start()
 	return e
@@ -128,7 +143,7 @@ func (e *env) start() {
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
 	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc,
-		Users: auth.New(store, store, token), Index: follower, Store: store},
+		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +172,13 @@ type errorResponse struct {
 	} `json:"error"`
 }
 
+func (e *env) httpClient() *http.Client {
+	if e.client == nil {
+		return http.DefaultClient
+	}
+	return e.client
+}
+
 func (e *env) do(method, path, contentType string, body []byte, auth string) response {
 	e.t.Helper()
 	req, err := http.NewRequest(method, e.http.URL+path, bytes.NewReader(body))
@@ -169,7 +191,7 @@ func (e *env) do(method, path, contentType string, body []byte, auth string) res
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.httpClient().Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

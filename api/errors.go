@@ -16,6 +16,7 @@ var statusOf = map[childmatch.ErrorCode]int{
 	childmatch.EInvalid:          http.StatusBadRequest,
 	childmatch.EUnauthorized:     http.StatusUnauthorized,
 	childmatch.EForbidden:        http.StatusForbidden,
+	childmatch.ETooManyRequests:  http.StatusTooManyRequests,
 	childmatch.ENotFound:         http.StatusNotFound,
 	childmatch.EConflict:         http.StatusConflict,
 	childmatch.ETooLarge:         http.StatusRequestEntityTooLarge,

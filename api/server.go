@@ -42,13 +42,14 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *gin.Engine
+	limits limits
 }
 
 // New builds the gin engine: gin.New (no default logger or recovery), our recovery and request log,
 // trusted proxies as configured, JSON 404 and 405.
 func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{Services: svc, cfg: cfg, log: log, engine: gin.New()}
+	s := &Server{Services: svc, cfg: cfg, log: log, engine: gin.New(), limits: newLimits()}
 	e := s.engine
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "trusted proxies: %v", err)
@@ -67,8 +68,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.POST("/cases", s.createCase)
 	v1.GET("/cases", s.listCases)
 	v1.GET("/cases/:id", s.getCase)
-	v1.POST("/cases/:id/photos", s.addPhoto)
-	v1.POST("/search", s.search)
+	v1.POST("/cases/:id/photos", s.photoLimit, s.addPhoto)
+	v1.POST("/search", s.photoLimit, s.search)
 	v1.GET("/photos/:id", s.blob(childmatch.BlobPhoto))
 	v1.GET("/faces/:id", s.blob(childmatch.BlobChip))
 	v1.POST("/cases/:id/close", s.closeCase)
@@ -79,6 +80,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.POST("/users", s.createUser)
 	v1.POST("/users/:id/tokens", s.issueToken)
 	v1.DELETE("/tokens/:id", s.revokeToken)
+	v1.GET("/sessions", s.listSessions)
+	v1.DELETE("/sessions/:id", s.revokeSession)
 	v1.GET("/audit", s.auditTrail)
 	v1.GET("/stats", s.stats)
 	v1.GET("/calibration", s.getCalibration)
@@ -91,28 +94,32 @@ func (s *Server) Handler() http.Handler { return s.engine }
 
 const actorKey = "childmatch.actor"
 
-// authenticate admits requests bearing a known token, in the Authorization header or in the web app's
-// session cookie (with its CSRF token), and records who is acting.
+// authenticate admits requests bearing a known token in the Authorization header, or the web app's
+// session cookie (with the session's CSRF token on a change), and records who is acting. A client address
+// that has failed too often is refused before its credential is looked at.
 func (s *Server) authenticate(c *gin.Context) {
-	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if c.GetHeader("Authorization") == "" {
-		var err error
-		if token, ok, err = sessionToken(c); err != nil {
-			s.fail(c, err)
-			return
-		}
+	if s.guessing(c) {
+		return
 	}
-	if !ok || token == "" {
+	ctx, remote := c.Request.Context(), c.ClientIP()
+	var actor childmatch.Actor
+	var err error
+	header := c.GetHeader("Authorization")
+	token, bearer := strings.CutPrefix(header, "Bearer ")
+	cookie, _ := c.Cookie(sessionCookie)
+	switch {
+	case bearer && token != "":
+		actor, err = s.Users.Authenticate(ctx, token, remote)
+	case header == "" && cookie != "":
+		changes := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
+		actor, err = s.Users.AuthenticateSession(ctx, cookie, remote, changes, c.GetHeader(csrfHeader))
+	default:
 		c.Header("WWW-Authenticate", `Bearer realm="childmatch"`)
 		s.fail(c, childmatch.Errorf(childmatch.EUnauthorized, "an Authorization: Bearer <token> header is required"))
 		return
 	}
-	actor, err := s.Users.Authenticate(c.Request.Context(), token, c.ClientIP())
 	if err != nil {
-		if childmatch.ErrorCodeOf(err) == childmatch.EUnauthorized {
-			c.Header("WWW-Authenticate", `Bearer realm="childmatch", error="invalid_token"`)
-		}
-		s.fail(c, err)
+		s.failedAuth(c, err)
 		return
 	}
 	c.Set(actorKey, actor)

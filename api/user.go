@@ -33,21 +33,29 @@ func (s *Server) createUser(c *gin.Context) {
 	c.JSON(http.StatusCreated, u)
 }
 
-// issueToken: POST /v1/users/:id/tokens. The secret is in this answer only.
+// issueToken: POST /v1/users/:id/tokens, with no body or {"expires_at": RFC 3339}. The secret is in this
+// answer only.
 func (s *Server) issueToken(c *gin.Context) {
 	id, err := idParam(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	secret, t, err := s.Users.IssueToken(c.Request.Context(), actorOf(c), id)
+	var nt childmatch.NewToken
+	if c.Request.ContentLength != 0 {
+		if err := decodeJSON(c, &nt); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	secret, t, err := s.Users.IssueToken(c.Request.Context(), actorOf(c), id, nt)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusCreated, gin.H{"token": secret, "id": t.ID, "user_id": t.UserID, "created_at": t.CreatedAt,
-		"message": "shown once: store it now; only its hash is kept"})
+		"expires_at": t.ExpiresAt, "message": "shown once: store it now; only its hash is kept"})
 }
 
 // revokeToken: DELETE /v1/tokens/:id.

@@ -1,13 +1,11 @@
 package api
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
 	"embed"
-	"encoding/base64"
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,10 +15,13 @@ import (
 // The web app: one page of plain HTML, CSS and JavaScript, embedded in the binary and served by the
 // service itself, no build step and nothing fetched from elsewhere. It talks to the same /v1 API.
 //
-// Sign-in keeps the user's API token in an HttpOnly cookie (scripts cannot read it), SameSite=Strict,
-// Secure when the request came over TLS. Requests authenticated by that cookie must also carry the
-// double-submit CSRF token: a second, readable cookie whose value the page sends back in X-CSRF-Token on
-// every request that changes something. A request with an Authorization header needs neither.
+// Sign-in exchanges the user's API token for a session (auth.Service): the session's secret goes in an
+// HttpOnly cookie (scripts cannot read it), SameSite=Strict, Secure when the request came over TLS, and only
+// its hash is stored. Sign-out ends the session on the server, so the cookie's value is worthless after
+// it, as after the idle and absolute limits. A request authenticated by the cookie that changes something
+// must carry the session's own CSRF token in X-CSRF-Token; the page reads it from a second, readable cookie,
+// but the server checks it against the session, never against that cookie, so a pair of values another
+// site chose is refused. A request with an Authorization header needs neither.
 
 //go:embed web
 var webFiles embed.FS
@@ -70,8 +71,12 @@ type signInRequest struct {
 	Token string `json:"token"`
 }
 
-// signIn checks a token and, if it is good, sets the session and CSRF cookies.
+// signIn exchanges a token for a session and sets the session and CSRF cookies. A client address that
+// has failed too often is refused before the token is looked at.
 func (s *Server) signIn(c *gin.Context) {
+	if s.guessing(c) {
+		return
+	}
 	var req signInRequest
 	if err := decodeJSON(c, &req); err != nil {
 		s.fail(c, err)
@@ -82,29 +87,31 @@ func (s *Server) signIn(c *gin.Context) {
 		s.fail(c, childmatch.FieldError("token", "is required"))
 		return
 	}
-	actor, err := s.Users.Authenticate(c.Request.Context(), token, c.ClientIP())
+	in, err := s.Users.SignIn(c.Request.Context(), token, c.ClientIP())
 	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	csrf := make([]byte, 24)
-	if _, err := rand.Read(csrf); err != nil {
-		s.fail(c, err)
+		s.failedAuth(c, err)
 		return
 	}
 	secure := c.Request.TLS != nil
-	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: secure,
-		SameSite: http.SameSiteStrictMode, MaxAge: 12 * 3600})
-	http.SetCookie(c.Writer, &http.Cookie{Name: csrfCookie, Value: base64.RawURLEncoding.EncodeToString(csrf), Path: "/",
-		Secure: secure, SameSite: http.SameSiteStrictMode, MaxAge: 12 * 3600})
-	c.JSON(http.StatusOK, meJSON(actor))
+	maxAge := int(time.Until(in.ExpiresAt) / time.Second)
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: in.Secret, Path: "/", HttpOnly: true, Secure: secure,
+		SameSite: http.SameSiteStrictMode, MaxAge: maxAge})
+	http.SetCookie(c.Writer, &http.Cookie{Name: csrfCookie, Value: in.CSRF, Path: "/",
+		Secure: secure, SameSite: http.SameSiteStrictMode, MaxAge: maxAge})
+	c.JSON(http.StatusOK, meJSON(in.Actor))
 }
 
-// signOut clears both cookies.
+// signOut ends the session on the server and clears both cookies.
 func (s *Server) signOut(c *gin.Context) {
 	for _, name := range []string{sessionCookie, csrfCookie} {
 		http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: name == sessionCookie,
 			SameSite: http.SameSiteStrictMode})
+	}
+	if cookie, _ := c.Cookie(sessionCookie); cookie != "" {
+		if err := s.Users.SignOut(c.Request.Context(), cookie, c.ClientIP()); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	c.Status(http.StatusNoContent)
 }
@@ -113,21 +120,4 @@ func (s *Server) me(c *gin.Context) { c.JSON(http.StatusOK, meJSON(actorOf(c))) 
 
 func meJSON(a childmatch.Actor) gin.H {
 	return gin.H{"id": a.ID, "name": a.Name, "organisation": a.Organisation, "roles": a.Roles}
-}
-
-// sessionToken returns the token of a cookie session, checking the CSRF token on requests that change
-// something. ok is false when there is no session cookie.
-func sessionToken(c *gin.Context) (token string, ok bool, err error) {
-	cookie, cerr := c.Cookie(sessionCookie)
-	if cerr != nil || cookie == "" {
-		return "", false, nil
-	}
-	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
-		want, _ := c.Cookie(csrfCookie)
-		got := c.GetHeader(csrfHeader)
-		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-			return "", true, childmatch.Errorf(childmatch.EForbidden, "the request lacks its CSRF token; reload the page")
-		}
-	}
-	return cookie, true, nil
 }

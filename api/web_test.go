@@ -95,8 +95,8 @@ func TestTranslations(t *testing.T) {
 	}
 }
 
-// TestSessionCSRF: a request authenticated by the session cookie must carry the CSRF token to change
-// anything; reads and Bearer requests need none.
+// TestSessionCSRF: a request authenticated by the session cookie must carry its session's CSRF token to
+// change anything, whatever the CSRF cookie holds; reads and Bearer requests need none.
 func TestSessionCSRF(t *testing.T) {
 	e := newEnv(t)
 	_, auth, _ := e.user("officer", "GRP", "officer")
@@ -108,51 +108,21 @@ func TestSessionCSRF(t *testing.T) {
 	if bad.status != http.StatusUnauthorized {
 		t.Fatalf("sign in with a wrong token: %d", bad.status)
 	}
-	// Reproduce the browser: the cookies the sign-in set, with and without the header.
-	req, _ := http.NewRequest("POST", e.http.URL+"/web/signin", strings.NewReader(`{"token":"`+strings.TrimPrefix(auth, "Bearer ")+`"}`))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	var session, csrf string
-	for _, c := range resp.Cookies() {
-		switch c.Name {
-		case "cm_session":
-			session = c.Value
-			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
-				t.Fatalf("session cookie not HttpOnly/SameSite=Strict: %+v", c)
-			}
-		case "cm_csrf":
-			csrf = c.Value
-		}
-	}
-	send := func(method, header string) int {
-		req, _ := http.NewRequest(method, e.http.URL+"/v1/cases", strings.NewReader(`{"kind":"found"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.AddCookie(&http.Cookie{Name: "cm_session", Value: session})
-		req.AddCookie(&http.Cookie{Name: "cm_csrf", Value: csrf})
-		if header != "" {
-			req.Header.Set("X-CSRF-Token", header)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	s := e.signIn(auth)
 	for _, tc := range []struct {
-		name, method, header string
-		want                 int
+		name, method, cookie, header string
+		want                         int
 	}{
-		{"post without token", "POST", "", http.StatusForbidden},
-		{"post with a wrong token", "POST", "x" + csrf, http.StatusForbidden},
-		{"post with the token", "POST", csrf, http.StatusCreated},
-		{"get needs none", "GET", "", http.StatusOK},
+		{"post without token", "POST", s.csrf, "", http.StatusForbidden},
+		{"post with a wrong token", "POST", s.csrf, "x" + s.csrf, http.StatusForbidden},
+		// The attack on a plain double-submit pair: another site that can set cookies for this one chooses
+		// both halves. The server checks the header against the session, never against the cookie.
+		{"post with an attacker's pair", "POST", "attacker-chosen", "attacker-chosen", http.StatusForbidden},
+		{"post with the token", "POST", s.csrf, s.csrf, http.StatusCreated},
+		{"post with the token and no CSRF cookie", "POST", "", s.csrf, http.StatusCreated},
+		{"get needs none", "GET", "", "", http.StatusOK},
 	} {
-		if got := send(tc.method, tc.header); got != tc.want {
+		if got := e.send(s, tc.method, "/v1/cases", tc.cookie, tc.header); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 		}
 	}

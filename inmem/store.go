@@ -21,6 +21,7 @@ type data struct {
 	reviews     map[string][]byte
 	users       map[childmatch.ID][]byte
 	tokens      map[string][]byte // by hash
+	sessions    map[string][]byte // by hash; made by the first CreateSession
 	events      []childmatch.Event
 	changes     []change
 	snapshot    []byte
@@ -53,6 +54,7 @@ var (
 	_ childmatch.Store            = (*Store)(nil)
 	_ childmatch.ReviewStore      = (*Store)(nil)
 	_ childmatch.UserStore        = (*Store)(nil)
+	_ childmatch.SessionStore     = (*Store)(nil)
 	_ childmatch.AuditLog         = (*Store)(nil)
 	_ childmatch.ChangeFeed       = (*Store)(nil)
 	_ childmatch.SnapshotStore    = (*Store)(nil)

@@ -107,19 +107,9 @@ func (s *Store) Token(ctx context.Context, hash string) (*childmatch.Token, erro
 
 // UpdateToken finds a token by its id (the first 16 hex digits of its hash) and changes it atomically.
 func (s *Store) UpdateToken(ctx context.Context, id string, fn func(*childmatch.Token) error) (*childmatch.Token, error) {
-	var key string
-	p := s.stream(ctx)
-	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: "tokens/" + id}) {
-		if obj.Err != nil {
-			p.done()
-			return nil, s.fail(p.err(obj.Err), "the token listing")
-		}
-		p.kick()
-		key = obj.Key
-	}
-	p.done()
-	if key == "" {
-		return nil, childmatch.Errorf(childmatch.ENotFound, "no token with id %s", id)
+	key, err := s.keyByPrefix(ctx, "tokens/"+id, "token with id "+id)
+	if err != nil {
+		return nil, err
 	}
 	return update(ctx, s, key, "token "+id, fn)
 }

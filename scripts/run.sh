@@ -9,7 +9,9 @@ mkdir -p "$data"
 chmod 700 "$data"
 umask 077
 
-random() { head -c 24 /dev/urandom | base64 | tr -d '/+=' ; }
+# 32 random bytes as 64 hex digits: always longer than the service's MinAdminTokenLen (32), which
+# base64 with its symbols stripped was not.
+random() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' ; }
 
 if [ -z "${MINIO_ENDPOINT:-}" ]; then
   creds="$data/minio.env"
@@ -39,6 +41,10 @@ fi
 
 if [ -z "${CHILDMATCH_ADMIN_TOKEN:-}" ] && [ -z "${CHILDMATCH_ADMIN_TOKEN_FILE:-}" ]; then
   export CHILDMATCH_ADMIN_TOKEN_FILE="$data/admin-token"
+  if [ -f "$CHILDMATCH_ADMIN_TOKEN_FILE" ] && [ "$(tr -d '[:space:]' < "$CHILDMATCH_ADMIN_TOKEN_FILE" | wc -c)" -lt 32 ]; then
+    echo "The admin token in $CHILDMATCH_ADMIN_TOKEN_FILE is shorter than the 32 characters the service needs: replacing it"
+    rm "$CHILDMATCH_ADMIN_TOKEN_FILE"
+  fi
   if [ ! -f "$CHILDMATCH_ADMIN_TOKEN_FILE" ]; then
     random > "$CHILDMATCH_ADMIN_TOKEN_FILE"
     echo "Generated the admin token (kept in $CHILDMATCH_ADMIN_TOKEN_FILE): $(cat "$CHILDMATCH_ADMIN_TOKEN_FILE")"

@@ -34,8 +34,10 @@ function csrf() {
 }
 
 class APIError extends Error {
-  constructor(status, body) {
-    super((body && body.error && body.error.message) || ("HTTP " + status));
+  // retryAfter is the Retry-After of a 429: the seconds to wait, said in the user's language.
+  constructor(status, body, retryAfter) {
+    super(status === 429 ? t("err_too_many", {secs: retryAfter || "60"}) :
+      (body && body.error && body.error.message) || ("HTTP " + status));
     this.status = status;
     this.field = body && body.error && body.error.field;
   }
@@ -53,7 +55,7 @@ async function api(method, path, body) {
     me = null;
     location.hash = "#/signin";
   }
-  if (!resp.ok) throw new APIError(resp.status, data);
+  if (!resp.ok) throw new APIError(resp.status, data, resp.headers.get("Retry-After"));
   return data;
 }
 
@@ -70,7 +72,7 @@ function upload(path, form, bar) {
       let data = null;
       try { data = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
       if (xhr.status >= 200 && xhr.status < 300) resolve(data);
-      else reject(new APIError(xhr.status, data));
+      else reject(new APIError(xhr.status, data, xhr.getResponseHeader("Retry-After")));
     };
     xhr.onerror = () => reject(new APIError(0, {error: {message: t("err_network")}}));
     xhr.send(form);

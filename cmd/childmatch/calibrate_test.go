@@ -32,7 +32,7 @@ func TestCalibrateCommand(t *testing.T) {
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: inmem.Faces{}, Index: follower,
 		Limits: childmatch.DefaultLimits(1), Calibrations: store, Log: log})
 	srv, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc,
-		Users: auth.New(store, store, admin), Index: follower, Store: store}, api.Config{MaxUploadBytes: 1 << 20}, log)
+		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: admin, Limits: childmatch.DefaultSessionLimits()}), Index: follower, Store: store}, api.Config{MaxUploadBytes: 1 << 20}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ type config struct {
 	trustedProxies []string
 	minio          minio.Config
 	limits         childmatch.Limits
+	sessions       childmatch.SessionLimits
 	jitter         int
 	dataDir        string
 	follow         follow.Config
@@ -45,7 +46,8 @@ func loadConfig() (config, error) {
 			SecretKey: os.Getenv("MINIO_SECRET_KEY"),
 			Bucket:    env("MINIO_BUCKET", "childmatch"),
 		},
-		limits: childmatch.DefaultLimits(runtime.NumCPU()),
+		limits:   childmatch.DefaultLimits(runtime.NumCPU()),
+		sessions: childmatch.DefaultSessionLimits(),
 	}
 	var err error
 	if c.adminToken, err = secret("CHILDMATCH_ADMIN_TOKEN"); err != nil {
@@ -122,6 +124,12 @@ func loadConfig() (config, error) {
 		return c, err
 	}
 	c.sweep.UploadBound = c.requestTimeout
+	if c.sessions.Idle, err = durationEnv("CHILDMATCH_SESSION_IDLE", c.sessions.Idle); err != nil {
+		return c, err
+	}
+	if c.sessions.MaxAge, err = durationEnv("CHILDMATCH_SESSION_MAX_AGE", c.sessions.MaxAge); err != nil {
+		return c, err
+	}
 	if l.Workers < 1 || l.MaxUploadBytes < 1 || l.MaxPixels < 1 || l.WorkingMaxSide < 160 {
 		return c, fmt.Errorf("CHILDMATCH_WORKERS, CHILDMATCH_MAX_UPLOAD_MB and CHILDMATCH_MAX_PIXELS must be positive and CHILDMATCH_WORKING_MAX_SIDE at least 160")
 	}

@@ -29,7 +29,7 @@ func TestDockerImage(t *testing.T) {
 	m := miniotest.Start(t)
 	name := "childmatch-test-" + fmt.Sprint(time.Now().UnixNano())
 	args := []string{"run", "-d", "--rm", "--name", name, "--network", "host",
-		"-e", "CHILDMATCH_ADDR=127.0.0.1:18080", "-e", "CHILDMATCH_ADMIN_TOKEN=docker-test-token-0123456789",
+		"-e", "CHILDMATCH_ADDR=127.0.0.1:18080", "-e", "CHILDMATCH_ADMIN_TOKEN=docker-test-token-0123456789abcdef",
 		"-e", "MINIO_ENDPOINT=" + m.Endpoint, "-e", "MINIO_ACCESS_KEY=" + m.AccessKey,
 		"-e", "MINIO_SECRET_KEY=" + m.SecretKey, "-e", "MINIO_BUCKET=" + m.Bucket, tag}
 	if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
