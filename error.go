@@ -3,6 +3,7 @@ package childmatch
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrorCode classifies an error for whoever has to act on it. The HTTP layer maps codes to status codes in
@@ -32,6 +33,8 @@ type Error struct {
 	Message string
 	Field   string
 	Err     error
+	// RetryAfter, with ETooManyRequests, says when to try again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -343,6 +343,20 @@ const (
 	SessionBytes = 32
 )
 
+// Sharing the face pipeline's workers between users (service/admission.go).
+const (
+	// AdmissionUserShare is the share of the workers one user's analyses may run on at once (at least
+	// one): with 2 workers, one; so a flood of photos without a face (each runs the CNN fallback, about
+	// 1.2 s) from one user leaves the other worker to everyone else.
+	AdmissionUserShare = 0.5
+	// AdmissionQueuePerUser bounds one user's analyses running or waiting: a shelter's group intake sends
+	// a few photos at once, a script hundreds; beyond it the user hears 429.
+	AdmissionQueuePerUser = 4
+	// AdmissionRetryAfter is what a user over AdmissionQueuePerUser is told to wait: about the time of one
+	// analysis with the CNN fallback.
+	AdmissionRetryAfter = 2 * time.Second
+)
+
 // Rate limits: token buckets (golang.org/x/time/rate) applied by api/, answering 429 with Retry-After.
 const (
 	// AuthFailureBurst and AuthFailureEvery bound failed authentications (a wrong, revoked or expired token

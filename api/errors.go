@@ -3,7 +3,9 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -51,6 +53,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	if status >= 500 {
 		s.log.Error("request failed", "route", c.FullPath(), "code", code, "err", err)
+	}
+	var e *childmatch.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(e.RetryAfter.Seconds())))))
 	}
 	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: childmatch.ErrorMessage(err),
 		Field: childmatch.ErrorField(err)}})

@@ -80,7 +80,7 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 			s.undo(written)
 		}
 	}()
-	a, err := s.analyze(ctx, data)
+	a, err := s.analyze(ctx, actor, data)
 	if putErr := waitPut(); putErr != nil {
 		if err != nil {
 			s.log.Warn("storing a refused photo failed too", "err", putErr)
@@ -201,16 +201,22 @@ func (s *Service) deleteBlobs(refs []blobRef) {
 	}
 }
 
-// analyze runs the face pipeline and refuses a photo without a face. It answers at the request's deadline
-// even when the pipeline has not finished: dlib cannot be interrupted, so the recognizer finishes its
-// work in the background and goes back to the pool, and the result is dropped.
-func (s *Service) analyze(ctx context.Context, data []byte) (*childmatch.Analysis, error) {
+// analyze runs the face pipeline, once the user is admitted to a worker (admission.go), and refuses a
+// photo without a face. It answers at the request's deadline even when the pipeline has not finished:
+// dlib cannot be interrupted, so the recognizer finishes its work in the background and goes back to the
+// pool, and only then is the worker given to the next analysis; the result is dropped.
+func (s *Service) analyze(ctx context.Context, actor childmatch.Actor, data []byte) (*childmatch.Analysis, error) {
+	leave, err := s.admission.enter(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
 	type result struct {
 		a   *childmatch.Analysis
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
+		defer leave()
 		a, err := s.faces.Analyze(ctx, data)
 		done <- result{a, err}
 	}()

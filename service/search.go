@@ -17,7 +17,7 @@ func (s *Service) Search(ctx context.Context, actor childmatch.Actor, data []byt
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.analyze(ctx, data)
+	a, err := s.analyze(ctx, actor, data)
 	if err != nil {
 		return nil, err
 	}

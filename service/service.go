@@ -34,6 +34,7 @@ type Service struct {
 	index       childmatch.CaseIndex
 	limits      childmatch.Limits
 	calibration *calibration
+	admission   *admission
 	sweep       SweepConfig
 	log         *slog.Logger
 	now         func() time.Time
@@ -56,5 +57,6 @@ func New(d Deps) *Service {
 	}
 	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
 		faces: d.Faces, index: d.Index, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
-		sweep: d.Sweep, log: d.Log, now: now}
+		admission: newAdmission(d.Limits.Workers),
+		sweep:     d.Sweep, log: d.Log, now: now}
 }
