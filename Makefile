@@ -18,13 +18,17 @@ test: packages models minio
 	$(GO) test -count=1 -timeout 25m ./...
 
 # Go benchmarks of the index, JPEG decoding and encoding beside image/jpeg, the pipeline (resizing beside
-# imaging), uploads and restarts, then enrolment side by side with Python's
+# imaging), the proposals per found child, the memory of hostile photos, uploads, searches under a flood of
+# photos without a face, and restarts, then enrolment side by side with Python's
 # face_recognition (bench/results/enrol.md) and the index beside FAISS and hnswlib (bench/results/index.md).
 bench: packages models minio
 	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot' -benchtime 20x ./index/
 	$(GO) test -run '^$$' -bench 'BenchmarkDecode|BenchmarkEncode' -benchtime 10x ./libjpeg/
 	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink' -benchtime 10x ./matcher/
+	$(GO) test -run '^$$' -bench 'BenchmarkProposals' -benchtime 1x .
+	$(GO) test -run '^$$' -bench 'BenchmarkHostileMemory' -benchtime 1x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkUploadAt100k' -benchtime 20x ./api/
+	$(GO) test -run '^$$' -bench 'BenchmarkSearchUnderFlood' -benchtime 1x ./api/
 	$(GO) test -run '^$$' -bench 'BenchmarkRestart' -benchtime 3x ./cmd/childmatch/
 	GO=$(GO) bench/enrol.sh $(FACES)
 	GO=$(GO) bench/index.sh $(FACES)

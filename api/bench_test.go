@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
+	"image"
 	"image/jpeg"
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,4 +68,79 @@ func BenchmarkUploadAt100k(b *testing.B) {
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
+}
+
+// BenchmarkSearchUnderFlood: an officer's ordinary searches (a photo with a face, one at a time), alone
+// and while another user floods the service with photos without a face (4 clients at once, each photo
+// running the CNN fallback), through HTTP with the real pipeline, 2 workers and a real MinIO. Reports the
+// ordinary search's p50 both ways and their ratio (goal: within 1.5×), and what the flood's requests got.
+// Each b.N is one round of 20 searches alone and 20 under the flood.
+func BenchmarkSearchUnderFlood(b *testing.B) {
+	e := newEnv(b)
+	e.addPhoto(e.createCase("missing", "child"), "obama/obama1.jpg")
+	// Each phase's searches are an officer's own (a user may search 30 times at once, then once a second).
+	_, flooder, _ := e.user("flooder", "somewhere", "officer")
+	ordinary, flood := e.from("127.0.0.2"), e.from("127.0.0.3")
+	face := fixtures.Photo(b, "obama/obama2.jpg")
+	r := rand.New(rand.NewPCG(5, 6))
+	noise := image.NewGray(image.Rect(0, 0, 1700, 1700))
+	for i := range noise.Pix {
+		noise.Pix[i] = uint8(r.IntN(256))
+	}
+	var noFace bytes.Buffer
+	jpeg.Encode(&noFace, noise, &jpeg.Options{Quality: 90})
+	search := func(env *env, auth string, photo []byte) (int, time.Duration) {
+		ct, body := multipartBody(b, photo, nil)
+		start := time.Now()
+		resp := env.do("POST", "/v1/search", ct, body, auth)
+		return resp.status, time.Since(start)
+	}
+	p50 := func(name string) float64 {
+		_, officer, _ := e.user(name, "GRP Bhopal", "officer")
+		search(ordinary, officer, face) // warm up
+		var times []time.Duration
+		for range 20 {
+			status, took := search(ordinary, officer, face)
+			if status != http.StatusOK {
+				b.Fatalf("an ordinary search answered %d", status)
+			}
+			times = append(times, took)
+		}
+		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+		return float64(times[len(times)/2].Microseconds()) / 1000
+	}
+	for i := range b.N {
+		alone := p50(fmt.Sprintf("officer alone %d", i))
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		answers := map[int]int{}
+		for range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					status, _ := search(flood, flooder, noFace.Bytes())
+					mu.Lock()
+					answers[status]++
+					mu.Unlock()
+					if status == http.StatusTooManyRequests {
+						time.Sleep(200 * time.Millisecond) // a client that honours nothing, but does not spin
+					}
+				}
+			})
+		}
+		time.Sleep(time.Second) // the flood under way
+		flooded := p50(fmt.Sprintf("officer under the flood %d", i))
+		close(stop)
+		wg.Wait()
+		b.ReportMetric(alone, "p50-alone-ms")
+		b.ReportMetric(flooded, "p50-flood-ms")
+		b.ReportMetric(flooded/alone, "ratio")
+		b.ReportMetric(float64(answers[http.StatusUnprocessableEntity]), "flood-analysed")
+		b.ReportMetric(float64(answers[http.StatusTooManyRequests]), "flood-429")
+	}
 }
