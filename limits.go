@@ -248,6 +248,8 @@ const (
 	// CardMaxChipPixels bounds the face chip a card decodes: chips are 200 px squares (matcher's chipSide);
 	// 4 MP admits a whole phone photo scaled to 2000 px, and bounds the memory and time of a render.
 	CardMaxChipPixels = 4_000_000
+	// CardMaxChipBytes bounds the chip a card reads from the store: chips are 200 px JPEGs of 10–20 KB.
+	CardMaxChipBytes = 1 << 20
 	// CardMinQRModule is the smallest QR module, in card pixels, a URL may need: at 4 px a module stays
 	// several JPEG blocks' worth of edge when a messenger recompresses the card, and the code is read back
 	// from the PNG by a test (card.TestQRCodeOpensTheCase). In the card's 210 px square it admits URLs up

@@ -25,6 +25,7 @@ import (
 	"childmatch"
 	"childmatch/api"
 	"childmatch/auth"
+	"childmatch/card"
 	"childmatch/fixtures"
 	"childmatch/follow"
 	"childmatch/index"
@@ -130,7 +131,7 @@ func (e *env) start() {
 	follower := follow.New(e.index, store, store, store, e.follow, log)
 	limits := childmatch.DefaultLimits(2)
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
-		Limits: limits, Calibrations: store, Log: log})
+		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func (e *env) start() {
 	}()
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
-	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc,
+	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {

@@ -150,3 +150,25 @@ func (s *Server) deleteCase(c *gin.Context) {
 	}
 	c.Status(http.StatusNoContent)
 }
+
+// caseCard: GET /v1/cases/:id/card.png, the case's alert card, the asker's organisation printed on it. The
+// QR code opens the case page on this server, which asks for sign-in.
+func (s *Server) caseCard(c *gin.Context) {
+	id, err := idParam(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	png, err := s.Cards.CaseCard(c.Request.Context(), actorOf(c), id, scheme+"://"+c.Request.Host+"/app/#/case/"+id.String())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	// A child's picture: never kept by a shared cache or a browser on a shared phone.
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, "image/png", png)
+}

@@ -137,6 +137,8 @@ func TestRoleMatrix(t *testing.T) {
 		}, childmatch.ActFileMissing, created, nil},
 		{"list cases", "GET", static("/v1/cases"), none, childmatch.ActListCases, ok, nil},
 		{"read own org's case", "GET", static("/v1/cases/" + found.ID), none, childmatch.ActReadCase, ok, nil},
+		{"own org's case card", "GET", static("/v1/cases/" + found.ID + "/card.png"), none, childmatch.ActReadCase, ok, nil},
+		{"another org's case card", "GET", static("/v1/cases/" + missing.ID + "/card.png"), none, childmatch.ActReadCase, ok, []string{"shelter"}},
 		{"read another org's case", "GET", static("/v1/cases/" + missing.ID), none, childmatch.ActReadCase, ok, []string{"shelter"}},
 		{"add photo to missing case", "POST", static("/v1/cases/" + missing.ID + "/photos"), func(string) any { return jpeg },
 			childmatch.ActAddPhoto, created, []string{"shelter"}},

@@ -20,6 +20,7 @@ type Services struct {
 	Stats        childmatch.StatsService
 	Audit        childmatch.AuditService
 	Calibrations childmatch.CalibrationService
+	Cards        childmatch.CardService
 	Users        childmatch.UserService
 	Index        childmatch.IndexStatus
 	Store        childmatch.Pinger
@@ -68,6 +69,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.POST("/cases", s.createCase)
 	v1.GET("/cases", s.listCases)
 	v1.GET("/cases/:id", s.getCase)
+	v1.GET("/cases/:id/card.png", s.caseCard)
 	v1.POST("/cases/:id/photos", s.photoLimit, s.addPhoto)
 	v1.POST("/search", s.photoLimit, s.search)
 	v1.GET("/photos/:id", s.blob(childmatch.BlobPhoto))

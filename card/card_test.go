@@ -35,9 +35,9 @@ func faceChip(tb testing.TB) []byte {
 	return buf.Bytes()
 }
 
-func sample(tb testing.TB) Data {
-	return Data{
-		Type:   Alert,
+func sample(tb testing.TB) childmatch.Card {
+	return childmatch.Card{
+		Type:   childmatch.MsgAlert,
 		CaseID: "0190f5c8-6a4e-7b3c-9d2e-1f0a2b3c4d5e",
 		Child: childmatch.Child{
 			Name: "Ravi Kumar", Age: 9, Gender: childmatch.GenderMale, Languages: []string{"Hindi", "Bhojpuri"},
@@ -55,7 +55,7 @@ func sample(tb testing.TB) Data {
 }
 
 // variants are the cards a person looks at before a change to the layout is done (CHILDMATCH_CARD_DIR).
-func variants(tb testing.TB) map[string]Data {
+func variants(tb testing.TB) map[string]childmatch.Card {
 	english := sample(tb)
 	hindi := sample(tb)
 	hindi.Child = childmatch.Child{Name: "गुमशुदा बच्चा: रवि कुमार", Age: 9, AgeEstimated: true, Gender: childmatch.GenderMale,
@@ -64,7 +64,7 @@ func variants(tb testing.TB) map[string]Data {
 	hindi.LastSeen.Place, hindi.LastSeen.Station = "प्लेटफ़ॉर्म 4", "इटारसी जंक्शन"
 	hindi.Call.Name, hindi.Post = "उप निरीक्षक आर. शर्मा", "आरपीएफ़ चौकी भोपाल"
 	long := sample(tb)
-	long.Type = Update
+	long.Type = childmatch.MsgUpdate
 	long.Child.Name = strings.Repeat("Venkatanarasimharajuvaripeta Srinivasa ", 5)
 	long.Child.Description = strings.Repeat("Wearing a faded green kurta with white embroidery and brown trousers. ", 12)
 	long.Child.IdentifyingMarks = strings.Repeat("Birthmark on the right forearm, mole on the chin. ", 8)
@@ -72,11 +72,11 @@ func variants(tb testing.TB) map[string]Data {
 	missing := sample(tb)
 	missing.FaceChip = nil
 	cancel := sample(tb)
-	cancel.Type = Cancel
-	return map[string]Data{"english": english, "hindi": hindi, "long": long, "missing-photo": missing, "cancel": cancel}
+	cancel.Type = childmatch.MsgCancel
+	return map[string]childmatch.Card{"english": english, "hindi": hindi, "long": long, "missing-photo": missing, "cancel": cancel}
 }
 
-func render(t *testing.T, d Data) image.Image {
+func render(t *testing.T, d childmatch.Card) image.Image {
 	t.Helper()
 	b, err := Render(d)
 	if err != nil {
@@ -331,17 +331,17 @@ func TestQRCodeOpensTheCase(t *testing.T) {
 func TestBadDataIsRefused(t *testing.T) {
 	for _, c := range []struct {
 		field  string
-		change func(*Data)
+		change func(*childmatch.Card)
 	}{
-		{"msg_type", func(d *Data) { d.Type = "urgent" }},
-		{"child.gender", func(d *Data) { d.Child.Gender = "boy" }},
-		{"child.age", func(d *Data) { d.Child.Age = -1 }},
-		{"post", func(d *Data) { d.Post = " " }},
-		{"case_id", func(d *Data) { d.CaseID = "" }},
-		{"url", func(d *Data) { d.URL = "javascript:alert(1)" }},
-		{"url", func(d *Data) { d.URL = "https://childmatch.example.in/cases/" + strings.Repeat("x", 160) }},
-		{"face_chip", func(d *Data) { d.FaceChip = []byte("not a jpeg") }},
-		{"child.description", func(d *Data) { d.Child.Description = strings.Repeat("a", childmatch.MaxLongText+1) }},
+		{"msg_type", func(d *childmatch.Card) { d.Type = "urgent" }},
+		{"child.gender", func(d *childmatch.Card) { d.Child.Gender = "boy" }},
+		{"child.age", func(d *childmatch.Card) { d.Child.Age = -1 }},
+		{"post", func(d *childmatch.Card) { d.Post = " " }},
+		{"case_id", func(d *childmatch.Card) { d.CaseID = "" }},
+		{"url", func(d *childmatch.Card) { d.URL = "javascript:alert(1)" }},
+		{"url", func(d *childmatch.Card) { d.URL = "https://childmatch.example.in/cases/" + strings.Repeat("x", 160) }},
+		{"face_chip", func(d *childmatch.Card) { d.FaceChip = []byte("not a jpeg") }},
+		{"child.description", func(d *childmatch.Card) { d.Child.Description = strings.Repeat("a", childmatch.MaxLongText+1) }},
 	} {
 		d := sample(t)
 		c.change(&d)

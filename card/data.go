@@ -10,42 +10,10 @@ import (
 	"childmatch"
 )
 
-// MsgType is the kind of alert message a card belongs to, as in the alert's msg_type.
-type MsgType string
-
-const (
-	Alert  MsgType = "alert"  // a missing child: look out
-	Update MsgType = "update" // the details of an alert changed
-	Cancel MsgType = "cancel" // the child is found: stand down
-)
-
-// Data is everything a card shows. Text values are printed as given (English, Hindi or both).
-type Data struct {
-	Type MsgType
-	// Exercise marks a drill's card as such, in both languages.
-	Exercise bool
-	CaseID   string
-	// Child gives the name, age, gender, languages, clothing/description and identifying marks.
-	Child childmatch.Child
-	// FaceChip is the face chip as JPEG; nil prints a placeholder saying there is no photo yet.
-	FaceChip []byte
-	// LastSeen: station, place, district, state and time (printed in IST).
-	LastSeen childmatch.Sighting
-	// Train (number and name) and Coach, when known.
-	Train, Coach string
-	// Call is whom to call: name and organisation, and the phone number printed large.
-	Call childmatch.Contact
-	// URL is encoded in the QR code: the case page, which asks for sign-in.
-	URL string
-	// Post is the receiving post's name, printed small on its copy, so a forwarded card says whose copy
-	// it was.
-	Post string
-}
-
 // validate checks what Render relies on and bounds the text, so that a render's time is bounded.
-func (d *Data) validate() error {
+func validate(d *childmatch.Card) error {
 	switch d.Type {
-	case Alert, Update, Cancel:
+	case childmatch.MsgAlert, childmatch.MsgUpdate, childmatch.MsgCancel:
 	default:
 		return childmatch.FieldError("msg_type", "must be alert, update or cancel, not %q", d.Type)
 	}
@@ -132,11 +100,11 @@ const (
 )
 
 // headline is the card's title in English and in Hindi.
-func headline(t MsgType, exercise bool) (en, hi string) {
+func headline(t childmatch.MsgType, exercise bool) (en, hi string) {
 	switch t {
-	case Update:
+	case childmatch.MsgUpdate:
 		en, hi = "UPDATE: MISSING CHILD", "अपडेट: लापता बच्चा"
-	case Cancel:
+	case childmatch.MsgCancel:
 		en, hi = "FOUND, STAND DOWN", "बच्चा मिल गया, खोज बंद करें"
 	default:
 		en, hi = "MISSING CHILD", "लापता बच्चा"

@@ -1,7 +1,7 @@
 // Package card draws the alert card: the one picture an alert message carries to a post's chat (issue 17).
 //
-// Render(Data) returns a PNG of 1080×1350 pixels (4:5, shown uncropped by messaging apps), at most
-// childmatch.CardMaxBytes long so it goes through on a 2G connection. Top to bottom: what the message is
+// Render(childmatch.Card) returns a PNG of 1080×1350 pixels (4:5, shown uncropped by messaging apps), at
+// most childmatch.CardMaxBytes long so it goes through on a 2G connection. Top to bottom: what the message is
 // (MISSING CHILD, UPDATE, FOUND, STAND DOWN; an exercise says so), in English and Hindi, on red, orange or
 // green; the face chip large (a placeholder saying there is no photo yet when there is none; grey and
 // stamped FOUND on a cancel card); beside it the name, gender and age, languages and whom to call with the

@@ -43,8 +43,16 @@ var (
 	drillPurp = color.RGBA{0x4a, 0x23, 0x8c, 0xff}
 )
 
+// Renderer is the card renderer the services are given.
+type Renderer struct{}
+
+var _ childmatch.CardRenderer = Renderer{}
+
+// Render draws the card as a PNG of Width×Height pixels, at most childmatch.CardMaxBytes long.
+func (Renderer) Render(d childmatch.Card) ([]byte, error) { return Render(d) }
+
 // Render draws the card of d as a PNG of Width×Height pixels, at most childmatch.CardMaxBytes long.
-func Render(d Data) ([]byte, error) {
+func Render(d childmatch.Card) ([]byte, error) {
 	img, err := paint(d)
 	if err != nil {
 		return nil, err
@@ -53,15 +61,15 @@ func Render(d Data) ([]byte, error) {
 }
 
 // paint lays out and draws the card.
-func paint(d Data) (*image.RGBA, error) {
-	if err := d.validate(); err != nil {
+func paint(d childmatch.Card) (*image.RGBA, error) {
+	if err := validate(&d); err != nil {
 		return nil, err
 	}
 	ts, err := newTypesetter()
 	if err != nil {
 		return nil, err
 	}
-	photo, err := chip(d.FaceChip, d.Type == Cancel)
+	photo, err := chip(d.FaceChip, d.Type == childmatch.MsgCancel)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +77,7 @@ func paint(d Data) (*image.RGBA, error) {
 	fill(img, img.Bounds(), white)
 
 	// Header: what this message is, in English and in Hindi.
-	bg := map[MsgType]color.RGBA{Alert: alertRed, Update: updateOrg, Cancel: foundGrn}[d.Type]
+	bg := map[childmatch.MsgType]color.RGBA{childmatch.MsgAlert: alertRed, childmatch.MsgUpdate: updateOrg, childmatch.MsgCancel: foundGrn}[d.Type]
 	if d.Exercise {
 		bg = drillPurp
 	}
@@ -85,7 +93,7 @@ func paint(d Data) (*image.RGBA, error) {
 	} else {
 		ts.placeholder(img, pr)
 	}
-	if d.Type == Cancel {
+	if d.Type == childmatch.MsgCancel {
 		band := image.Rect(pr.Min.X, pr.Min.Y+photoSide/2-50, pr.Max.X, pr.Min.Y+photoSide/2+50)
 		fill(img, band, foundGrn)
 		ts.fit([]field{{value: foundStamp, scale: 1, style: bold, maxLines: 1}}, band.Inset(10), []float64{60, 52, 44}, 0).

@@ -19,7 +19,9 @@ type Deps struct {
 	// Calibrations keeps the deployment's fitted calibration (nil: the measured default always).
 	Calibrations childmatch.CalibrationStore
 	Sweep        SweepConfig
-	Log          *slog.Logger
+	// Cards draws alert cards (card.Renderer); nil: none.
+	Cards childmatch.CardRenderer
+	Log   *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -35,6 +37,7 @@ type Service struct {
 	limits      childmatch.Limits
 	calibration *calibration
 	admission   *admission
+	cards       childmatch.CardRenderer
 	sweep       SweepConfig
 	log         *slog.Logger
 	now         func() time.Time
@@ -47,6 +50,7 @@ var (
 	_ childmatch.StatsService       = (*Service)(nil)
 	_ childmatch.AuditService       = (*Service)(nil)
 	_ childmatch.CalibrationService = (*Service)(nil)
+	_ childmatch.CardService        = (*Service)(nil)
 )
 
 // New wires a Service. The index must be open (follow.Follower.Open) before it serves.
@@ -57,6 +61,6 @@ func New(d Deps) *Service {
 	}
 	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
 		faces: d.Faces, index: d.Index, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
-		admission: newAdmission(d.Limits.Workers),
-		sweep:     d.Sweep, log: d.Log, now: now}
+		admission: newAdmission(d.Limits.Workers), cards: d.Cards,
+		sweep: d.Sweep, log: d.Log, now: now}
 }

@@ -15,6 +15,7 @@ import (
 	"childmatch"
 	"childmatch/api"
 	"childmatch/auth"
+	"childmatch/card"
 	"childmatch/follow"
 	"childmatch/index"
 	"childmatch/matcher"
@@ -72,13 +73,16 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	defer faces.Close()
+	if err := card.Check(); err != nil {
+		return err
+	}
 	log.Info("face models loaded", "workers", cfg.limits.Workers, "blas", matcher.LinkedBLAS())
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return err
 	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
-		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Log: log})
+		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Log: log})
 	st, err := follower.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the index: %w", err)
@@ -94,7 +98,7 @@ func run(log *slog.Logger) error {
 	}()
 	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
 
-	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc,
+	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout}, log)
 	if err != nil {
