@@ -29,6 +29,7 @@ const (
 	ActReadAudit    Action = "reading the audit trail"
 	ActReadStats    Action = "reading statistics"
 	ActCalibrate    Action = "calibrating the evidence"
+	ActManagePosts  Action = "managing posts"
 )
 
 // permissions is the role matrix: the roles that may take each action. Admins may take every action.
@@ -52,6 +53,7 @@ var permissions = map[Action][]Role{
 	ActReadAudit:    {},
 	ActReadStats:    {},
 	ActCalibrate:    {},
+	ActManagePosts:  {},
 }
 
 // Actions lists every action of the table, for tests and documentation.

@@ -32,6 +32,7 @@ func TestPermissions(t *testing.T) {
 		childmatch.ActReadAudit:    {},
 		childmatch.ActReadStats:    {},
 		childmatch.ActCalibrate:    {},
+		childmatch.ActManagePosts:  {},
 	}
 	if len(rows) != len(childmatch.Actions()) {
 		t.Errorf("the table has %d actions, this test %d", len(childmatch.Actions()), len(rows))

@@ -345,6 +345,26 @@ const (
 	SessionBytes = 32
 )
 
+// Posts and their areas (post.go).
+const (
+	// MaxPostUsers bounds the users of one post: a post's staff on every shift, not a state's.
+	MaxPostUsers = 200
+	// MaxPosts bounds the list of posts answered at once: a state has a few hundred RPF, GRP and
+	// Childline posts, India about 10,000.
+	MaxPosts = 20_000
+	// MaxPostWebhooks bounds a post's partner endpoints: each alert is delivered to every one.
+	MaxPostWebhooks = 5
+	// MaxAreaPlaces bounds the states, districts and stations an area names: a train's route across India
+	// passes about 100 stations, a state has up to 75 districts.
+	MaxAreaPlaces = 300
+	// MaxRadiusKm bounds a circle: 500 km is a night's train journey from the last-seen station.
+	MaxRadiusKm = 500
+	// MinWebhookSecretBytes and MaxWebhookSecretBytes are the Standard Webhooks specification's bounds on a
+	// secret's random bytes (24 to 64).
+	MinWebhookSecretBytes = 24
+	MaxWebhookSecretBytes = 64
+)
+
 // Sharing the face pipeline's workers between users (service/admission.go).
 const (
 	// AdmissionUserShare is the share of the workers one user's analyses may run on at once (at least

@@ -23,6 +23,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"childmatch"
+	"childmatch/alert"
 	"childmatch/api"
 	"childmatch/auth"
 	"childmatch/card"
@@ -144,6 +145,7 @@ func (e *env) start() {
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
 	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
+		Posts: alert.New(alert.Deps{Posts: store, Users: store, Audit: store}),
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {

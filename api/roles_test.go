@@ -170,6 +170,10 @@ func TestRoleMatrix(t *testing.T) {
 		{"audit trail", "GET", static("/v1/audit"), none, childmatch.ActReadAudit, ok, nil},
 		{"stats", "GET", static("/v1/stats"), none, childmatch.ActReadStats, ok, nil},
 		{"calibration", "GET", static("/v1/calibration"), none, childmatch.ActCalibrate, ok, nil},
+		{"create post", "POST", static("/v1/posts"), func(string) any {
+			return map[string]any{"name": "GRP Itarsi", "kind": "grp", "area": map[string]any{"states": []string{"Madhya Pradesh"}}}
+		}, childmatch.ActManagePosts, created, nil},
+		{"list posts", "GET", static("/v1/posts"), none, childmatch.ActManagePosts, ok, nil},
 		{"calibrate", "POST", static("/v1/calibration"), func(string) any { return map[string]any{"save": false} },
 			childmatch.ActCalibrate, ok, nil},
 	}

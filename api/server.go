@@ -21,6 +21,7 @@ type Services struct {
 	Audit        childmatch.AuditService
 	Calibrations childmatch.CalibrationService
 	Cards        childmatch.CardService
+	Posts        childmatch.PostService
 	Users        childmatch.UserService
 	Index        childmatch.IndexStatus
 	Store        childmatch.Pinger
@@ -86,6 +87,11 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.DELETE("/sessions/:id", s.revokeSession)
 	v1.GET("/audit", s.auditTrail)
 	v1.GET("/stats", s.stats)
+	v1.POST("/posts", s.createPost)
+	v1.GET("/posts", s.listPosts)
+	v1.GET("/posts/:id", s.getPost)
+	v1.PATCH("/posts/:id", s.patchPost)
+	v1.DELETE("/posts/:id", s.deletePost)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
 	return s, nil

@@ -26,7 +26,8 @@ type data struct {
 	changes     []change
 	snapshot    []byte
 	calibration []byte
-	now         func() time.Time // the store's clock, which stamps blobs; time.Now unless SetClock
+	posts       map[childmatch.ID][]byte // made by the first CreatePost
+	now         func() time.Time         // the store's clock, which stamps blobs; time.Now unless SetClock
 }
 
 type blob struct {
@@ -59,6 +60,7 @@ var (
 	_ childmatch.ChangeFeed       = (*Store)(nil)
 	_ childmatch.SnapshotStore    = (*Store)(nil)
 	_ childmatch.CalibrationStore = (*Store)(nil)
+	_ childmatch.PostStore        = (*Store)(nil)
 )
 
 // New returns an empty store.

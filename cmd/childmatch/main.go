@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"childmatch"
+	"childmatch/alert"
 	"childmatch/api"
 	"childmatch/auth"
 	"childmatch/card"
@@ -99,6 +100,7 @@ func run(log *slog.Logger) error {
 	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
+		Posts: alert.New(alert.Deps{Posts: store, Users: store, Audit: store}),
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout}, log)
 	if err != nil {

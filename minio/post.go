@@ -1,0 +1,49 @@
+package minio
+
+import (
+	"context"
+
+	miniogo "github.com/minio/minio-go/v7"
+
+	"childmatch"
+)
+
+// posts/<post-id>.json: a post, its area, users and webhooks.
+
+var _ childmatch.PostStore = (*Store)(nil)
+
+func postKey(id childmatch.ID) string { return "posts/" + id.String() + ".json" }
+
+// CreatePost writes a new post.
+func (s *Store) CreatePost(ctx context.Context, p *childmatch.Post) error {
+	return s.putJSON(ctx, postKey(p.ID), "post "+p.ID.String(), p, "*")
+}
+
+// Post reads a post.
+func (s *Store) Post(ctx context.Context, id childmatch.ID) (*childmatch.Post, error) {
+	var p childmatch.Post
+	if _, err := s.getJSON(ctx, postKey(id), "post "+id.String(), &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// UpdatePost is an atomic read-modify-write of a post.
+func (s *Store) UpdatePost(ctx context.Context, id childmatch.ID, fn func(*childmatch.Post) error) (*childmatch.Post, error) {
+	return update(ctx, s, postKey(id), "post "+id.String(), fn)
+}
+
+// DeletePost removes a post.
+func (s *Store) DeletePost(ctx context.Context, id childmatch.ID) error {
+	if _, err := s.Post(ctx, id); err != nil {
+		return err
+	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	return s.fail(s.cl.RemoveObject(ctx, s.bucket, postKey(id), miniogo.RemoveObjectOptions{}), "post "+id.String())
+}
+
+// WalkPosts reads every post in creation order.
+func (s *Store) WalkPosts(ctx context.Context, fn func(*childmatch.Post) (bool, error)) error {
+	return walk(ctx, s, "posts/", "", fn)
+}
