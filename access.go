@@ -30,6 +30,7 @@ const (
 	ActReadStats    Action = "reading statistics"
 	ActCalibrate    Action = "calibrating the evidence"
 	ActManagePosts  Action = "managing posts"
+	ActReadAlerts   Action = "reading and answering alerts"
 )
 
 // permissions is the role matrix: the roles that may take each action. Admins may take every action.
@@ -54,6 +55,7 @@ var permissions = map[Action][]Role{
 	ActReadStats:    {},
 	ActCalibrate:    {},
 	ActManagePosts:  {},
+	ActReadAlerts:   {RoleShelter, RoleOfficer, RoleReviewer},
 }
 
 // Actions lists every action of the table, for tests and documentation.

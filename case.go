@@ -93,6 +93,9 @@ type CaseDetails struct {
 	Sighting   Sighting   `json:"sighting"`
 	References References `json:"references"`
 	Reporter   Contact    `json:"reporter"`
+	// Alert is where a missing child's alert is to be looked for; nil: the sighting's state, or every
+	// state when no state is known.
+	Alert *Area `json:"alert,omitempty"`
 }
 
 // Case is one missing-child report or one found child, with its photos and their faces.
@@ -295,6 +298,14 @@ func (d *CaseDetails) Validate(now time.Time) error {
 	if d.Reporter.Email != "" && !strings.Contains(d.Reporter.Email, "@") {
 		return FieldError("reporter.email", "is not an email address")
 	}
+	if d.Alert != nil {
+		if d.Kind != KindMissing {
+			return FieldError("alert", "is for missing reports: a found child raises no alert")
+		}
+		if err := d.Alert.validate("alert", true); err != nil {
+			return err
+		}
+	}
 	if d.Kind == KindMissing && d.Reporter.Name == "" && d.Reporter.Organisation == "" {
 		return FieldError("reporter", "a missing report needs the reporting person or organisation")
 	}
@@ -316,4 +327,16 @@ func CleanText(field string, s *string, max int) error {
 		}
 	}
 	return nil
+}
+
+// AlertArea is where the case's alert is to be looked for: the one its report asked for, else its
+// sighting's state, else every state (a child last seen nobody knows where is looked for everywhere).
+func (c *Case) AlertArea() Area {
+	switch {
+	case c.Alert != nil:
+		return *c.Alert
+	case c.Sighting.State != "":
+		return Area{States: []string{c.Sighting.State}}
+	}
+	return Area{All: true}
 }

@@ -352,6 +352,8 @@ const (
 	// MaxPosts bounds the list of posts answered at once: a state has a few hundred RPF, GRP and
 	// Childline posts, India about 10,000.
 	MaxPosts = 20_000
+	// MaxAlertsListed bounds the alerts a list answers at once (newest first), until lists are paged.
+	MaxAlertsListed = 1000
 	// MaxPostWebhooks bounds a post's partner endpoints: each alert is delivered to every one.
 	MaxPostWebhooks = 5
 	// MaxAreaPlaces bounds the states, districts and stations an area names: a train's route across India

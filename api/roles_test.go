@@ -174,6 +174,7 @@ func TestRoleMatrix(t *testing.T) {
 			return map[string]any{"name": "GRP Itarsi", "kind": "grp", "area": map[string]any{"states": []string{"Madhya Pradesh"}}}
 		}, childmatch.ActManagePosts, created, nil},
 		{"list posts", "GET", static("/v1/posts"), none, childmatch.ActManagePosts, ok, nil},
+		{"list alerts", "GET", static("/v1/alerts"), none, childmatch.ActReadAlerts, ok, nil},
 		{"calibrate", "POST", static("/v1/calibration"), func(string) any { return map[string]any{"save": false} },
 			childmatch.ActCalibrate, ok, nil},
 	}

@@ -22,6 +22,7 @@ type Services struct {
 	Calibrations childmatch.CalibrationService
 	Cards        childmatch.CardService
 	Posts        childmatch.PostService
+	Alerts       childmatch.AlertService
 	Users        childmatch.UserService
 	Index        childmatch.IndexStatus
 	Store        childmatch.Pinger
@@ -92,6 +93,9 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.GET("/posts/:id", s.getPost)
 	v1.PATCH("/posts/:id", s.patchPost)
 	v1.DELETE("/posts/:id", s.deletePost)
+	v1.GET("/alerts", s.listAlerts)
+	v1.GET("/alerts/:id", s.getAlert)
+	v1.POST("/alerts/:id/ack", s.ackAlert)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
 	return s, nil

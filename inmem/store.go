@@ -27,6 +27,7 @@ type data struct {
 	snapshot    []byte
 	calibration []byte
 	posts       map[childmatch.ID][]byte // made by the first CreatePost
+	alerts      map[childmatch.ID][]byte // made by the first CreateAlert
 	now         func() time.Time         // the store's clock, which stamps blobs; time.Now unless SetClock
 }
 
@@ -61,6 +62,7 @@ var (
 	_ childmatch.SnapshotStore    = (*Store)(nil)
 	_ childmatch.CalibrationStore = (*Store)(nil)
 	_ childmatch.PostStore        = (*Store)(nil)
+	_ childmatch.AlertStore       = (*Store)(nil)
 )
 
 // New returns an empty store.

@@ -28,7 +28,24 @@ func (s *Service) CreateCase(ctx context.Context, actor childmatch.Actor, d chil
 	if err := s.audit.Record(ctx, actor, "case.create", []childmatch.ID{c.ID}, ""); err != nil {
 		return nil, err
 	}
+	if c.Kind == childmatch.KindMissing && s.alerts != nil {
+		// The report stands whatever becomes of its alert: answering a failure would make the officer file
+		// it again. An alert that could not be raised is logged by the case's id.
+		if _, err := s.alerts.Raise(ctx, c); err != nil {
+			s.log.Error("raising the alert of a missing report failed", "case", c.ID, "err", err)
+		}
+	}
 	return c, nil
+}
+
+// standDown cancels the alerts of missing reports that are matched or closed.
+func (s *Service) standDown(ctx context.Context, c *childmatch.Case, reason string) {
+	if s.alerts == nil || c.Kind != childmatch.KindMissing || c.Status == childmatch.StatusOpen {
+		return
+	}
+	if err := s.alerts.StandDown(ctx, c, reason); err != nil {
+		s.log.Error("standing down an alert failed", "case", c.ID, "err", err)
+	}
 }
 
 // Case returns a stored case the actor may see, with its current candidates: for each open case of the
@@ -127,10 +144,14 @@ func (s *Service) CloseCase(ctx context.Context, actor childmatch.Actor, id chil
 	}
 	outcome := &childmatch.Outcome{Kind: kind, Note: note, At: s.now().UTC(), By: actor.ID}
 	closeOne := func(id childmatch.ID) (*childmatch.Case, error) {
-		return s.updateCase(ctx, id, func(c *childmatch.Case) error {
+		c, err := s.updateCase(ctx, id, func(c *childmatch.Case) error {
 			c.Status, c.Outcome, c.UpdatedAt = childmatch.StatusClosed, outcome, outcome.At
 			return nil
 		})
+		if err == nil {
+			s.standDown(ctx, c, "closed")
+		}
+		return c, err
 	}
 	c, err := closeOne(id)
 	if err != nil {

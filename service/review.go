@@ -265,7 +265,7 @@ func (s *Service) Decide(ctx context.Context, actor childmatch.Actor, id string,
 // relink makes both cases' links and statuses agree with the item's current state.
 func (s *Service) relink(ctx context.Context, actor childmatch.Actor, r *childmatch.Review, now time.Time) error {
 	for _, pair := range [][2]childmatch.ID{{r.CaseA, r.CaseB}, {r.CaseB, r.CaseA}} {
-		_, err := s.updateCase(ctx, pair[0], func(c *childmatch.Case) error {
+		c, err := s.updateCase(ctx, pair[0], func(c *childmatch.Case) error {
 			c.Links = slices.DeleteFunc(c.Links, func(l childmatch.Link) bool { return l.Review == r.ID })
 			if r.State == childmatch.ReviewConfirmed {
 				c.Links = append(c.Links, childmatch.Link{Case: pair[1], Type: r.Type, Review: r.ID, At: now, By: actor.ID})
@@ -282,6 +282,9 @@ func (s *Service) relink(ctx context.Context, actor childmatch.Actor, r *childma
 		})
 		if err != nil {
 			return err
+		}
+		if c.Status == childmatch.StatusMatched {
+			s.standDown(ctx, c, "matched")
 		}
 	}
 	return nil

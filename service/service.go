@@ -21,7 +21,10 @@ type Deps struct {
 	Sweep        SweepConfig
 	// Cards draws alert cards (card.Renderer); nil: none.
 	Cards childmatch.CardRenderer
-	Log   *slog.Logger
+	// Alerts raises a missing child's alert and stands it down when the child is found (alert.Service);
+	// nil: no alerts.
+	Alerts childmatch.Alerter
+	Log    *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -38,6 +41,7 @@ type Service struct {
 	calibration *calibration
 	admission   *admission
 	cards       childmatch.CardRenderer
+	alerts      childmatch.Alerter
 	sweep       SweepConfig
 	log         *slog.Logger
 	now         func() time.Time
@@ -61,6 +65,6 @@ func New(d Deps) *Service {
 	}
 	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
 		faces: d.Faces, index: d.Index, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
-		admission: newAdmission(d.Limits.Workers), cards: d.Cards,
+		admission: newAdmission(d.Limits.Workers), cards: d.Cards, alerts: d.Alerts,
 		sweep: d.Sweep, log: d.Log, now: now}
 }

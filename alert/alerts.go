@@ -1,0 +1,163 @@
+package alert
+
+import (
+	"context"
+	"slices"
+
+	"childmatch"
+)
+
+// Raise raises a missing child's alert, for every post whose area meets the alert's: the first message,
+// sent the moment the report is filed (a photo comes later as an update). One alert per case: raising it
+// again answers the one there is.
+func (s *Service) Raise(ctx context.Context, c *childmatch.Case) (*childmatch.Alert, error) {
+	area := c.AlertArea()
+	now := s.now().UTC()
+	a := &childmatch.Alert{ID: c.ID, Case: c.ID, Status: childmatch.AlertActive, Area: area,
+		Messages:   []childmatch.Message{{Seq: 1, Type: childmatch.MsgAlert, At: now, Reason: "reported"}},
+		Recipients: []childmatch.Recipient{}, Acks: []childmatch.Ack{}, CreatedAt: now, UpdatedAt: now}
+	err := s.posts.WalkPosts(ctx, func(p *childmatch.Post) (bool, error) {
+		if area.Meets(p.Area) {
+			a.Recipients = append(a.Recipients, childmatch.Recipient{Post: p.ID, Name: p.Name, Kind: p.Kind, Since: 1, At: now})
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.alerts.CreateAlert(ctx, a)
+	if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+		return s.alerts.Alert(ctx, c.ID)
+	}
+	return a, err
+}
+
+// StandDown cancels a case's active alert: "found, stand down" to every post it reached, those that
+// answered first among them. A case without an alert has nothing to cancel.
+func (s *Service) StandDown(ctx context.Context, c *childmatch.Case, reason string) error {
+	now := s.now().UTC()
+	_, err := s.alerts.UpdateAlert(ctx, c.ID, func(a *childmatch.Alert) error {
+		if a.Status == childmatch.AlertCancelled {
+			return nil
+		}
+		a.Status, a.UpdatedAt = childmatch.AlertCancelled, now
+		a.Messages = append(a.Messages, childmatch.Message{Seq: len(a.Messages) + 1, Type: childmatch.MsgCancel, At: now, Reason: reason})
+		return nil
+	})
+	if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+		return nil
+	}
+	return err
+}
+
+// postsOf returns the posts the actor belongs to.
+func (s *Service) postsOf(ctx context.Context, actor childmatch.Actor) (map[childmatch.ID]bool, error) {
+	mine := map[childmatch.ID]bool{}
+	id, err := childmatch.ParseID("actor", actor.ID)
+	if err != nil {
+		return mine, nil // the bootstrap admin belongs to no post
+	}
+	err = s.posts.WalkPosts(ctx, func(p *childmatch.Post) (bool, error) {
+		if slices.Contains(p.Users, id) {
+			mine[p.ID] = true
+		}
+		return true, nil
+	})
+	return mine, err
+}
+
+// reaches reports whether the alert reached one of the posts.
+func reaches(a *childmatch.Alert, posts map[childmatch.ID]bool) bool {
+	return slices.ContainsFunc(a.Recipients, func(r childmatch.Recipient) bool { return posts[r.Post] })
+}
+
+// Alerts lists the alerts that reached the actor's posts, newest first; admins see every alert.
+func (s *Service) Alerts(ctx context.Context, actor childmatch.Actor) ([]*childmatch.Alert, error) {
+	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
+		return nil, err
+	}
+	mine, err := s.postsOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	all := actor.May(childmatch.ActManagePosts)
+	out := []*childmatch.Alert{}
+	var cases []childmatch.ID
+	err = s.alerts.WalkAlerts(ctx, func(a *childmatch.Alert) (bool, error) {
+		if all || reaches(a, mine) {
+			out = append(out, a)
+			cases = append(cases, a.Case)
+		}
+		return len(out) < childmatch.MaxAlertsListed, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(out)
+	return out, s.audit.Record(ctx, actor, "alert.list", cases, "")
+}
+
+// Alert opens one alert that reached one of the actor's posts (any, for admins); to anyone else it does not
+// exist. Every opening is in the audit trail.
+func (s *Service) Alert(ctx context.Context, actor childmatch.Actor, id childmatch.ID) (*childmatch.Alert, error) {
+	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
+		return nil, err
+	}
+	a, err := s.visibleAlert(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return a, s.audit.Record(ctx, actor, "alert.read", []childmatch.ID{a.Case}, a.ID.String())
+}
+
+func (s *Service) visibleAlert(ctx context.Context, actor childmatch.Actor, id childmatch.ID) (*childmatch.Alert, error) {
+	a, err := s.alerts.Alert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.May(childmatch.ActManagePosts) {
+		return a, nil
+	}
+	mine, err := s.postsOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if !reaches(a, mine) {
+		return nil, childmatch.Errorf(childmatch.ENotFound, "no alert with id %s", id)
+	}
+	return a, nil
+}
+
+// Acknowledge records a post's answer to an alert it got: seen, searching, not here, found. The actor
+// answers for a post it belongs to.
+func (s *Service) Acknowledge(ctx context.Context, actor childmatch.Actor, id, post childmatch.ID, state childmatch.AckState) (*childmatch.Alert, error) {
+	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
+		return nil, err
+	}
+	if !state.Valid() {
+		return nil, childmatch.FieldError("state", `must be "seen", "searching", "not_here" or "found"`)
+	}
+	if _, err := s.visibleAlert(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	mine, err := s.postsOf(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if !mine[post] {
+		return nil, childmatch.FieldError("post", "is not a post you belong to")
+	}
+	now := s.now().UTC()
+	a, err := s.alerts.UpdateAlert(ctx, id, func(a *childmatch.Alert) error {
+		if !a.Reached(post) {
+			return childmatch.FieldError("post", "did not get this alert")
+		}
+		a.Acks = append(a.Acks, childmatch.Ack{Post: post, State: state, By: actor.ID, At: now})
+		a.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, s.audit.Record(ctx, actor, "alert.ack", []childmatch.ID{a.Case}, string(state))
+}
