@@ -32,7 +32,8 @@ type GapBand struct {
 	N        int     `json:"n,omitempty"` // the pairs it was measured on; 0 = from the default measurements
 }
 
-// AgeBand is the impostor spread of pairs whose (younger) child is under MaxAge (0 on the last: adults).
+// AgeBand is the impostor spread of pairs whose younger photo shows someone under MaxAge (0 on the last:
+// adults).
 type AgeBand struct {
 	MaxAge   int    `json:"max_age"`
 	Impostor Spread `json:"impostor"`
@@ -72,25 +73,31 @@ func DefaultCalibration() Calibration {
 	}
 }
 
-// Pair is what evidence depends on besides the distance: the years between the two photos' cases and
-// the child's age in the later one (0: not known).
+// Pair is what evidence depends on besides the distance: the years between the two photos' cases, the
+// child's age in the later one (which picks the genuine band: a child, or an adult by then) and in the
+// earlier one (which picks the impostor band: a pair with a child's photo in it is weighed against
+// strangers among children, who come closer); 0: not known.
 type Pair struct {
-	Years    float64
-	LaterAge int
+	Years      float64
+	LaterAge   int
+	EarlierAge int
 }
 
-// PairOf describes two cases: the years between their dates, and the age in the later one (the later
-// case's own, else the earlier's plus the years).
+// PairOf describes two cases: the years between their dates, and each one's age (a case's own, else
+// the other's moved by the years).
 func PairOf(a, b *Case) Pair {
 	if b.Date().Before(a.Date()) {
 		a, b = b, a
 	}
 	years := b.Date().Sub(a.Date()).Hours() / (24 * 365.25)
-	age := b.Child.Age
-	if age == 0 && a.Child.Age > 0 {
-		age = a.Child.Age + int(years)
+	later, earlier := b.Child.Age, a.Child.Age
+	if later == 0 && earlier > 0 {
+		later = earlier + int(years)
 	}
-	return Pair{Years: years, LaterAge: age}
+	if earlier == 0 && later > 0 {
+		earlier = max(1, later-int(years))
+	}
+	return Pair{Years: years, LaterAge: later, EarlierAge: earlier}
 }
 
 // Level is the strength of evidence in a word, which the app shows in English and Hindi.
@@ -154,10 +161,11 @@ func (c Calibration) genuineBand(p Pair) int {
 	return last
 }
 
-// impostorBand is the index of the pair's impostor band; unknown ages take the first (children's).
+// impostorBand is the index of the pair's impostor band, by its younger photo's age; unknown ages take
+// the first (children's).
 func (c Calibration) impostorBand(p Pair) int {
 	for i, b := range c.Impostor {
-		if b.MaxAge > 0 && (p.LaterAge == 0 || p.LaterAge < b.MaxAge) {
+		if b.MaxAge > 0 && (p.EarlierAge == 0 || p.EarlierAge < b.MaxAge) {
 			return i
 		}
 	}
@@ -178,6 +186,11 @@ func (c Calibration) Valid() error {
 	for _, b := range c.Impostor {
 		if !(b.Impostor.SD > 0) || math.IsNaN(b.Impostor.Mean) {
 			return Errorf(EInvalid, "the calibration has an impostor band without a spread")
+		}
+		for _, g := range c.Genuine {
+			if g.Genuine.Mean >= b.Impostor.Mean {
+				return Errorf(EInvalid, "the calibration has the same person's photos (mean %.3f) no closer than strangers' (mean %.3f): too few or wrong decisions", g.Genuine.Mean, b.Impostor.Mean)
+			}
 		}
 	}
 	return nil

@@ -12,7 +12,7 @@ import (
 func TestEvidence(t *testing.T) {
 	cal := childmatch.DefaultCalibration()
 	pairs := map[string]childmatch.Pair{
-		"adults a week apart":     {Years: 0.02, LaterAge: 30},
+		"adults a week apart":     {Years: 0.02, LaterAge: 30, EarlierAge: 30},
 		"a child a month later":   {Years: 0.1, LaterAge: 9},
 		"a child five years on":   {Years: 5, LaterAge: 12},
 		"a child, later an adult": {Years: 10, LaterAge: 20},
@@ -54,8 +54,21 @@ func TestEvidence(t *testing.T) {
 		t.Errorf("0.85 among children: %+v, want very weak, most strangers as close", e)
 	}
 	// Unknown ages are weighed as children: weaker, never stronger, than as adults.
-	if at("age unknown", 0.6) > cal.Evidence(0.6, childmatch.Pair{Years: 2, LaterAge: 40}).Score {
+	if at("age unknown", 0.6) > cal.Evidence(0.6, childmatch.Pair{Years: 2, LaterAge: 40, EarlierAge: 38}).Score {
 		t.Error("an unknown age counts as stronger evidence than an adult's")
+	}
+}
+
+// TestNoJumpAtEighteen: a child reported at 14 and found four years later is weighed against strangers
+// among children whichever side of 18 the later age falls: the younger photo shows a child.
+func TestNoJumpAtEighteen(t *testing.T) {
+	cal := childmatch.DefaultCalibration()
+	for _, d := range []float32{0.5, 0.6, 0.7} {
+		at17 := cal.Evidence(d, childmatch.Pair{Years: 4, LaterAge: 17, EarlierAge: 13})
+		at18 := cal.Evidence(d, childmatch.Pair{Years: 4, LaterAge: 18, EarlierAge: 14})
+		if math.Abs(at18.FalseMatchRate-at17.FalseMatchRate) > 1e-9 || at18.Score > at17.Score+1 {
+			t.Errorf("at %.1f: %+v at 17, %+v at 18", d, at17, at18)
+		}
 	}
 }
 
@@ -67,13 +80,17 @@ func TestPairOf(t *testing.T) {
 	b := &childmatch.Case{}
 	b.Sighting.Time = day(2024)
 	for _, p := range []childmatch.Pair{childmatch.PairOf(a, b), childmatch.PairOf(b, a)} {
-		if math.Abs(p.Years-6) > 0.01 || p.LaterAge != 13 {
-			t.Errorf("pair %+v, want 6 years, later age 13", p)
+		if math.Abs(p.Years-6) > 0.01 || p.LaterAge != 13 || p.EarlierAge != 7 {
+			t.Errorf("pair %+v, want 6 years, ages 7 and 13", p)
 		}
 	}
 	b.Child.Age = 12
 	if p := childmatch.PairOf(a, b); p.LaterAge != 12 {
 		t.Errorf("the later case's own age is not used: %+v", p)
+	}
+	a.Child.Age = 0
+	if p := childmatch.PairOf(a, b); p.EarlierAge != 6 {
+		t.Errorf("the earlier age is not the later one less the years: %+v", p)
 	}
 }
 
@@ -110,5 +127,39 @@ func TestFit(t *testing.T) {
 	}
 	if err := (childmatch.Calibration{Genuine: base.Genuine}).Valid(); err == nil {
 		t.Error("a calibration without impostor bands is valid")
+	}
+}
+
+// TestEvidenceClamp: with a fitted band narrower than the strangers' (the genuine spread at its floor), the
+// likelihood ratio would turn back up far from both means; it is held there, so evidence never rises with
+// the distance. Equal spreads give a straight line, which falls as long as the genuine mean is the smaller,
+// and a calibration where it is not is refused.
+func TestEvidenceClamp(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		gen, imp childmatch.Spread
+	}{
+		{"narrow genuine", childmatch.Spread{Mean: 0.4, SD: childmatch.MinCalibrationSD}, childmatch.Spread{Mean: 0.75, SD: 0.10}},
+		{"narrow impostor", childmatch.Spread{Mean: 0.4, SD: 0.15}, childmatch.Spread{Mean: 0.75, SD: childmatch.MinCalibrationSD}},
+		{"equal spreads", childmatch.Spread{Mean: 0.4, SD: 0.1}, childmatch.Spread{Mean: 0.75, SD: 0.1}},
+	} {
+		cal := childmatch.Calibration{Genuine: []childmatch.GapBand{{Genuine: tc.gen}, {Adult: true, Genuine: tc.gen}},
+			Impostor: []childmatch.AgeBand{{Impostor: tc.imp}}}
+		if err := cal.Valid(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		prev := math.Inf(1)
+		for d := float32(0); d <= 2; d += 0.01 {
+			e := cal.Evidence(d, childmatch.Pair{Years: 2, LaterAge: 10})
+			if e.Score > prev+1e-9 {
+				t.Fatalf("%s: evidence rises from %.3f to %.3f at %.2f", tc.name, prev, e.Score, d)
+			}
+			prev = e.Score
+		}
+	}
+	wrong := childmatch.Calibration{Genuine: []childmatch.GapBand{{Genuine: childmatch.Spread{Mean: 0.8, SD: 0.1}},
+		{Adult: true, Genuine: childmatch.Spread{Mean: 0.3, SD: 0.1}}}, Impostor: []childmatch.AgeBand{{Impostor: childmatch.Spread{Mean: 0.7, SD: 0.1}}}}
+	if wrong.Valid() == nil {
+		t.Error("a calibration whose genuine mean lies beyond the impostors' is valid")
 	}
 }

@@ -219,14 +219,20 @@ const (
 	// clock differences between replicas and a change entry whose record is written later (the entry
 	// precedes the record; a write finishes within the HTTP write timeout).
 	FeedOverlap = 10 * time.Minute
-	// FeedSettle is how old an entry must be before a listing counts it as applied: its record is written
-	// right after it, so a listing that saw a younger entry might have read the record before the change,
-	// and the next listing reads it again.
-	FeedSettle = 2 * time.Second
+	// FeedSettle is how old a change entry must be before a listing counts it as applied: the entry is
+	// written before its record, and the write that made it may take as long as its request's deadline
+	// (DefaultRequestTimeout), so until then a listing may have read the record before it changed. With
+	// a margin for the replicas' clocks: 60 s (cmd/childmatch sets it from the configured deadline).
+	FeedSettle = 60 * time.Second
 	// FutureSkew is how far in the future a snapshot's position may lie before the snapshot is refused:
 	// one from the future was written against another store, or by a clock gone wrong.
 	FutureSkew = time.Minute
 )
+
+// FeedCheckpoints are the ages of an unsettled change entry at which its case is read again (besides once
+// when it is first listed, and at FeedSettle): most records land within milliseconds of their entry, the
+// slowest within the deadline; five reads an entry, however often the feed is listed.
+var FeedCheckpoints = [...]time.Duration{2 * time.Second, 10 * time.Second, 30 * time.Second}
 
 // PageLimit checks the limit a client asked of a list: 0 asks for the default, anything else must lie
 // within 1..most.

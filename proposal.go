@@ -34,19 +34,21 @@ func (w Weighed) Weight() float64 {
 	return math.Pow(10, w.Evidence.Score) * math.Pow(ConsistencyFactor, float64(w.Warnings))
 }
 
-// Propose returns the indexes of the candidates proposed, heaviest first.
+// Propose returns the indexes of the candidates proposed, heaviest first. Those outside the outer bound
+// still count in the total weight (they are why the evidence is ambiguous), but are never proposed.
 func Propose(cands []Weighed, l Limits) []int {
-	order := make([]int, len(cands))
+	var order []int
 	total := 0.0
 	for i, c := range cands {
-		order[i] = i
 		total += c.Weight()
+		if c.Evidence.Score >= l.MinEvidence {
+			order = append(order, i)
+		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return cands[order[i]].Weight() > cands[order[j]].Weight() })
 	n := 0
-	for n < len(order) && n < l.ProposalsMax && cands[order[n]].Evidence.Score >= l.MinEvidence &&
-		(n == 0 || cands[order[n]].Weight() >= l.ProposalShare*total) {
+	for n < len(order) && n < l.ProposalsMax && (n == 0 || cands[order[n]].Weight() >= l.ProposalShare*total) {
 		n++
 	}
-	return order[:n]
+	return append([]int{}, order[:n]...)
 }

@@ -27,6 +27,7 @@ func TestPropose(t *testing.T) {
 		{"ambiguous", []childmatch.Weighed{w(1.0, 0), w(1.1, 0), w(0.9, 0), w(-0.5, 0)}, []int{1, 0, 2}},
 		{"a warning moves a candidate down", []childmatch.Weighed{w(1.2, 1), w(1.0, 0)}, []int{1, 0}},
 		{"outside the bound", []childmatch.Weighed{w(l.MinEvidence-0.1, 0)}, []int{}},
+		{"a heavier one outside the bound does not hide one within it", []childmatch.Weighed{w(0, 2), w(l.MinEvidence-0.2, 0)}, []int{0}},
 		{"none", nil, []int{}},
 	} {
 		if got := childmatch.Propose(tc.cands, l); !slices.Equal(got, tc.want) {

@@ -15,6 +15,11 @@ type Config struct {
 	LocalSnapshot string        // the local snapshot cache file; empty: none
 	CatchUp       time.Duration // how often the change feed is listed
 	SnapshotEvery time.Duration // how often a snapshot is written when something changed
+	// Settle is how old a change entry must be before its record surely landed: the longest a write may
+	// take after its entry (the request deadline) and the replicas' clock difference; 0: FeedSettle.
+	Settle time.Duration
+	// Checkpoints are the ages at which an unsettled entry's case is read again; nil: FeedCheckpoints.
+	Checkpoints []time.Duration
 }
 
 // Cases is what the follower reads of the store.
@@ -41,9 +46,10 @@ type Follower struct {
 	// The feed's state is the Run goroutine's (and Open's, before it); mu guards what other goroutines
 	// read or add: the start figures and the cases to check again.
 	cursor  childmatch.ID               // the next listing starts after this position
-	applied map[childmatch.ID]time.Time // entries applied since cursor's moment, so none is applied twice
+	applied map[childmatch.ID]time.Time // entries settled since cursor's moment, so none is read again
+	stages  map[childmatch.ID]int       // entries listed but not settled: the checkpoints they were read at
 	mu      sync.Mutex
-	recheck map[childmatch.ID]bool // own writes that failed, and so may or may not have landed
+	recheck map[childmatch.ID]*doubt // own writes that failed, and so may or may not land
 	start   childmatch.IndexStart
 }
 
@@ -55,8 +61,14 @@ var (
 // New returns a follower of an empty index; call Open before serving. changes and snapshots may be nil.
 func New(index childmatch.FaceIndex, cases Cases, changes childmatch.ChangeFeed, snapshots childmatch.SnapshotStore,
 	cfg Config, log *slog.Logger) *Follower {
+	if cfg.Settle <= 0 {
+		cfg.Settle = childmatch.FeedSettle
+	}
+	if cfg.Checkpoints == nil {
+		cfg.Checkpoints = childmatch.FeedCheckpoints[:]
+	}
 	return &Follower{index: index, cases: cases, changes: changes, snapshots: snapshots, cfg: cfg, log: log,
-		applied: map[childmatch.ID]time.Time{}, recheck: map[childmatch.ID]bool{}}
+		applied: map[childmatch.ID]time.Time{}, stages: map[childmatch.ID]int{}, recheck: map[childmatch.ID]*doubt{}}
 }
 
 // Search and SearchBatch search the index.
@@ -82,8 +94,8 @@ func (f *Follower) Started() childmatch.IndexStart {
 }
 
 // Write runs a write of a case record and applies what it wrote. A write that fails may still have
-// landed (a put can fail after storing, or be cut by a deadline or a client leaving after MinIO stored
-// it), so its case is read again at the next catch-up.
+// landed, or land later (a put can fail after storing, or be cut by a deadline or a client leaving while
+// MinIO stores it), so its case is read again at each read checkpoint until it has settled.
 func (f *Follower) Write(id childmatch.ID, write func() (*childmatch.Case, error)) (*childmatch.Case, error) {
 	l := &f.locks[id[15]]
 	l.Lock()
@@ -92,7 +104,9 @@ func (f *Follower) Write(id childmatch.ID, write func() (*childmatch.Case, error
 	if err != nil {
 		if code := childmatch.ErrorCodeOf(err); code == childmatch.EUnavailable || code == childmatch.EInternal || code == childmatch.ECanceled {
 			f.mu.Lock()
-			f.recheck[id] = true
+			if f.recheck[id] == nil {
+				f.recheck[id] = &doubt{since: time.Now()}
+			}
 			f.mu.Unlock()
 		}
 		return nil, err
@@ -215,41 +229,86 @@ func (f *Follower) Run(ctx context.Context) {
 	}
 }
 
-// catchUp re-reads the cases of other processes' change entries not applied yet, from the cursor on, and
-// the cases of own writes that failed; it moves the cursor to FeedOverlap before now and returns how many
-// cases it re-read.
+// doubt is an own write that failed: since when, and the read checkpoints it was read at.
+type doubt struct {
+	since time.Time
+	stage int
+}
+
+// stage is how many read checkpoints an entry of the given age has passed. A record lands within the
+// write that made its entry, which a request's deadline bounds; until then a listing may read it before
+// it changed, so the case is read again as each checkpoint passes (a handful of reads an entry, however
+// often the feed is listed), and the entry settles at the last one.
+func (f *Follower) stage(age time.Duration) int {
+	n := 0
+	for _, at := range f.cfg.Checkpoints {
+		if age >= at && at < f.cfg.Settle {
+			n++
+		}
+	}
+	if age >= f.cfg.Settle {
+		n++
+	}
+	return n
+}
+
+// settled is the stage of an entry past every checkpoint.
+func (f *Follower) settled() int { return f.stage(f.cfg.Settle) }
+
+// catchUp re-reads the cases of other processes' change entries as their read checkpoints pass, from the
+// cursor on, and the cases of own writes that failed; it moves the cursor to FeedOverlap before now and
+// returns how many cases it re-read.
 func (f *Follower) catchUp(ctx context.Context) (int, error) {
 	now := time.Now()
+	cases := map[childmatch.ID]bool{}
+	stages := map[childmatch.ID]int{}
 	f.mu.Lock()
-	cases := f.recheck
-	f.recheck = map[childmatch.ID]bool{}
+	doubts := map[childmatch.ID]int{}
+	for id, d := range f.recheck {
+		if st := f.stage(now.Sub(d.since)); st > d.stage || d.stage == 0 {
+			cases[id], doubts[id] = true, st
+		}
+	}
 	f.mu.Unlock()
-	var entries []childmatch.ID
 	if f.changes != nil {
 		err := f.changes.ChangesAfter(ctx, f.cursor, func(ch childmatch.Change) error {
 			if _, done := f.applied[ch.Entry]; done || ch.Mine {
 				return nil
 			}
-			cases[ch.Case] = true
-			if ch.Entry.Time().Before(now.Add(-childmatch.FeedSettle)) {
-				entries = append(entries, ch.Entry)
+			st := f.stage(now.Sub(ch.Entry.Time()))
+			if last, seen := f.stages[ch.Entry]; !seen || st > last {
+				cases[ch.Case], stages[ch.Entry] = true, st
 			}
 			return nil
 		})
 		if err != nil {
-			f.keepRechecking(cases)
 			return 0, err
 		}
 	}
 	for id := range cases {
 		if err := f.reindex(ctx, id); err != nil {
-			f.keepRechecking(cases)
-			return 0, err
+			return 0, err // nothing was marked read: the next catch-up reads them all again
 		}
 	}
-	for _, e := range entries {
-		f.applied[e] = e.Time()
+	for e, st := range stages {
+		if st >= f.settled() {
+			f.applied[e] = e.Time()
+			delete(f.stages, e)
+		} else {
+			f.stages[e] = st
+		}
 	}
+	f.mu.Lock()
+	for id, st := range doubts {
+		if d := f.recheck[id]; d != nil {
+			if d.stage = st; st >= f.settled() {
+				delete(f.recheck, id)
+			} else if st == 0 {
+				d.stage = -1 // read once at once; the checkpoints follow
+			}
+		}
+	}
+	f.mu.Unlock()
 	cursor := childmatch.IDAt(now.Add(-childmatch.FeedOverlap))
 	if string(cursor[:]) > string(f.cursor[:]) {
 		f.cursor = cursor
@@ -259,14 +318,10 @@ func (f *Follower) catchUp(ctx context.Context) (int, error) {
 			delete(f.applied, e)
 		}
 	}
-	return len(cases), nil
-}
-
-// keepRechecking puts cases back to be read at the next catch-up, after one failed.
-func (f *Follower) keepRechecking(cases map[childmatch.ID]bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for id := range cases {
-		f.recheck[id] = true
+	for e := range f.stages {
+		if e.Time().Before(f.cursor.Time()) {
+			delete(f.stages, e)
+		}
 	}
+	return len(cases), nil
 }

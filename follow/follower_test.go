@@ -145,3 +145,45 @@ func TestSnapshotThenChanges(t *testing.T) {
 		t.Fatalf("the late case is not found: %+v", hits)
 	}
 }
+
+// lateFeed is a change feed whose one entry was written before its record, which lands later: a write
+// slowed by retries, or by a writer whose clock lags.
+type lateFeed struct{ entry childmatch.Change }
+
+func (l lateFeed) ChangesAfter(_ context.Context, _ childmatch.ID, fn func(childmatch.Change) error) error {
+	return fn(l.entry)
+}
+
+func (lateFeed) WatchCases(ctx context.Context) <-chan childmatch.ID {
+	out := make(chan childmatch.ID)
+	go func() { <-ctx.Done(); close(out) }()
+	return out
+}
+
+// TestLateRecord: a record that lands a while after its change entry, after the first listings have read
+// the case and found nothing, is still indexed: the case is read again as the entry's checkpoints pass.
+func TestLateRecord(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	store := inmem.New()
+	c := caseWithFace(r)
+	feed := lateFeed{childmatch.Change{Entry: childmatch.NewID(), Case: c.ID}}
+	f := follow.New(index.New(), store, feed, store, follow.Config{CatchUp: 5 * time.Millisecond, SnapshotEvery: time.Hour,
+		Settle: 400 * time.Millisecond, Checkpoints: []time.Duration{100 * time.Millisecond, 200 * time.Millisecond}}, quiet)
+	if _, err := f.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); f.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(150 * time.Millisecond) // several listings, the first checkpoint passed: nothing there yet
+	if err := store.CreateCase(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the late record is indexed", func() bool { return f.Len() == 1 })
+	reads := store.Reads()
+	time.Sleep(300 * time.Millisecond) // past Settle: listed about sixty more times
+	if n := store.Reads() - reads; n > 1 {
+		t.Errorf("the settled entry's case was read %d more times", n)
+	}
+}

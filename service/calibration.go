@@ -111,7 +111,7 @@ func (s *Service) Calibrate(ctx context.Context, actor childmatch.Actor, save bo
 		return childmatch.Calibration{}, err
 	}
 	var impostor []childmatch.Measured
-	if len(cases) > 1 {
+	if len(faces) > 1 && len(cases) > 1 {
 		r := rand.New(rand.NewPCG(uint64(s.now().UnixNano()), uint64(len(faces))))
 		for tries := 0; len(impostor) < childmatch.CalibrationSamples && tries < 4*childmatch.CalibrationSamples; tries++ {
 			x, y := faces[r.IntN(len(faces))], faces[r.IntN(len(faces))]
@@ -125,6 +125,9 @@ func (s *Service) Calibrate(ctx context.Context, actor childmatch.Actor, save bo
 	now := s.now().UTC()
 	cal := childmatch.Fit(childmatch.DefaultCalibration(), genuine, impostor, fmt.Sprintf(
 		"fitted %s from %d confirmed pairs and %d random pairs of different cases", now.Format(time.DateOnly), len(genuine), len(impostor)))
+	if err := cal.Valid(); err != nil {
+		return childmatch.Calibration{}, err
+	}
 	if save {
 		if err := s.calibration.store.PutCalibration(ctx, cal); err != nil {
 			return childmatch.Calibration{}, err

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -217,6 +218,13 @@ func (s *Service) analyze(ctx context.Context, actor childmatch.Actor, data []by
 	done := make(chan result, 1)
 	go func() {
 		defer leave()
+		defer func() { // this goroutine is no request's: a panic here would end the process
+			if r := recover(); r != nil {
+				s.log.Error("panic in the face pipeline", "panic", r)
+				done <- result{err: &childmatch.Error{Code: childmatch.EInternal, Message: "the face pipeline failed",
+					Err: fmt.Errorf("panic: %v", r)}}
+			}
+		}()
 		a, err := s.faces.Analyze(ctx, data)
 		done <- result{a, err}
 	}()

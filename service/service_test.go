@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"childmatch"
 	"childmatch/inmem"
+	"childmatch/service"
 )
 
 // TestUploadProposes: a found child's photo near a missing child's proposes the pair as a match (the
@@ -274,5 +276,25 @@ func TestVisibility(t *testing.T) {
 	}
 	if want := []string{"case.create", "case.read", "case.list"}; !slices.Equal(actions, want) {
 		t.Errorf("audit of the case: %v, want %v", actions, want)
+	}
+}
+
+// panicky is a face pipeline with a bug: it panics on every photo.
+type panicky struct{ inmem.Faces }
+
+func (panicky) Analyze(context.Context, []byte) (*childmatch.Analysis, error) { panic("a decoder bug") }
+
+// TestPipelinePanic: a panic in the face pipeline, which runs on a goroutine of its own, answers an
+// internal error and leaves nothing stored, instead of ending the process.
+func TestPipelinePanic(t *testing.T) {
+	w := newWorld(t)
+	svc := service.New(service.Deps{Store: w.store, Reviews: w.store, Audit: w.store, Faces: panicky{},
+		Index: w.follower, Limits: childmatch.DefaultLimits(1), Log: quiet})
+	c := w.newCase(w.officer, childmatch.KindMissing)
+	if _, err := svc.AddPhoto(w.ctx, w.officer, c.ID, inmem.Photo(w.person()), 0); childmatch.ErrorCodeOf(err) != childmatch.EInternal {
+		t.Fatalf("a panicking pipeline: %v, want an internal error", err)
+	}
+	if n := w.store.Blobs(childmatch.BlobPhoto); n != 0 {
+		t.Fatalf("%d photos left behind", n)
 	}
 }

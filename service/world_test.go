@@ -18,6 +18,8 @@ import (
 	"childmatch/service"
 )
 
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 // world is one service over in-memory stores, a fake face analyzer and the real index and follower, with
 // a clock the test moves.
 type world struct {
@@ -43,7 +45,7 @@ func build(t *testing.T, store *inmem.Store, now time.Time) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), store: store, r: rand.New(rand.NewPCG(1, 2)), now: now}
 	w.store.SetClock(func() time.Time { return w.now })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := quiet
 	w.follower = follow.New(index.New(), w.store, w.store, w.store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour,
 		LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot")}, log)
 	if _, err := w.follower.Open(w.ctx); err != nil {

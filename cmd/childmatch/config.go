@@ -124,6 +124,8 @@ func loadConfig() (config, error) {
 		return c, err
 	}
 	c.sweep.UploadBound = c.requestTimeout
+	// A change entry settles once its write's deadline has passed, with FeedSettle's margin for clocks.
+	c.follow.Settle = c.requestTimeout + childmatch.FeedSettle - childmatch.DefaultRequestTimeout
 	if c.sessions.Idle, err = durationEnv("CHILDMATCH_SESSION_IDLE", c.sessions.Idle); err != nil {
 		return c, err
 	}
