@@ -74,7 +74,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	srv := miniotest.Start(t)
 	e := &env{t: t, minio: srv, cfg: minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket},
+		SecretKey: srv.SecretKey, Bucket: srv.Bucket, Encrypt: true},
 		follow: follow.Config{LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"),
 			CatchUp: 200 * time.Millisecond, SnapshotEvery: time.Hour}}
 	e.count = srv.Count(t)

@@ -64,6 +64,9 @@ func loadConfig() (config, error) {
 	if c.minio.UseSSL, err = boolEnv("MINIO_USE_SSL", false); err != nil {
 		return c, err
 	}
+	if c.minio.Encrypt, err = boolEnv("MINIO_ENCRYPT", true); err != nil {
+		return c, err
+	}
 	l := &c.limits
 	if l.Workers, err = intEnv("CHILDMATCH_WORKERS", l.Workers); err != nil {
 		return c, err

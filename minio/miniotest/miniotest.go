@@ -1,11 +1,13 @@
 // Package miniotest starts a real MinIO server for tests: on 127.0.0.1, on a free port, with its data in a
-// temporary folder and random credentials, stopped when the test ends.
+// temporary folder, random credentials and a random static KMS key (so objects can be encrypted at rest,
+// as `make run` does), stopped when the test ends.
 package miniotest
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"net"
 	"net/http"
@@ -29,6 +31,9 @@ type Server struct {
 	AccessKey string
 	SecretKey string
 	Bucket    string // a fresh name; the store creates it
+	// KMSKey is the server's static KMS key (MINIO_KMS_SECRET_KEY, "name:base64"): a restarted server
+	// keeps it, so what it encrypted stays readable.
+	KMSKey string
 
 	tb      testing.TB
 	bin     string
@@ -45,7 +50,7 @@ type Server struct {
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	s := &Server{tb: tb, bin: binary(tb), dir: tb.TempDir(), AccessKey: "test" + random(6), SecretKey: random(20),
-		Bucket: "test-" + random(6)}
+		Bucket: "test-" + random(6), KMSKey: NewKMSKey()}
 	s.Endpoint = "127.0.0.1:" + freePort(tb)
 	s.start()
 	tb.Cleanup(s.Stop)
@@ -69,6 +74,15 @@ func binary(tb testing.TB) string {
 func isExecutable(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode()&0o111 != 0
+}
+
+// NewKMSKey returns a fresh static KMS key in MinIO's form: a name, a colon and 32 random bytes in base64.
+func NewKMSKey() string {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		panic(err)
+	}
+	return "childmatch-test:" + base64.StdEncoding.EncodeToString(key)
 }
 
 func random(n int) string {
@@ -96,7 +110,7 @@ func (s *Server) start() {
 	s.output = &bytes.Buffer{}
 	cmd := exec.Command(s.bin, "server", s.dir, "--quiet", "--address", s.Endpoint, "--console-address", "127.0.0.1:"+freePort(s.tb))
 	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s.AccessKey, "MINIO_ROOT_PASSWORD="+s.SecretKey,
-		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
+		"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_KMS_SECRET_KEY="+s.KMSKey)
 	cmd.Stdout, cmd.Stderr = s.output, s.output
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test binary
 	if err := cmd.Start(); err != nil {
