@@ -1,7 +1,8 @@
 // Command childmatch runs the service: it reads the configuration from the environment, opens MinIO,
 // loads the face models, opens the index (from a snapshot and the change feed after it, else from every
 // record; package follow) and serves HTTP until told to stop, then writes the index snapshot.
-// `childmatch eval --data <folder>` measures match quality on a folder of photos instead. This file only
+// `childmatch eval --data <folder>` measures match quality on a folder of photos instead;
+// `childmatch backup --to DIR` and `childmatch restore --from DIR` copy the bucket out and back. This file only
 // wires the packages together.
 package main
 
@@ -27,12 +28,19 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "eval" {
-		if err := runEval(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "childmatch eval:", err)
-			os.Exit(1)
+	if len(os.Args) > 1 {
+		tools := map[string]func([]string) error{
+			"eval":    runEval,
+			"backup":  func(args []string) error { return runBackup(context.Background(), args) },
+			"restore": func(args []string) error { return runRestore(context.Background(), args) },
 		}
-		return
+		if tool, ok := tools[os.Args[1]]; ok {
+			if err := tool(os.Args[2:]); err != nil {
+				fmt.Fprintf(os.Stderr, "childmatch %s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			return
+		}
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(log); err != nil {

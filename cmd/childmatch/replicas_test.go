@@ -55,7 +55,7 @@ func startReplica(t testing.TB, name string, m *miniotest.Server, token, dataDir
 	r.cmd.Env = append(os.Environ(), replicaEnv+"=1",
 		"CHILDMATCH_ADDR="+addr,
 		"CHILDMATCH_DATA_DIR="+dataDir,
-		"CHILDMATCH_MODELS_DIR="+filepath.Join(fixtures.RepoRoot(t), "models"),
+		"CHILDMATCH_MODELS_DIR="+fixtures.ModelsDir(t),
 		"CHILDMATCH_ADMIN_TOKEN="+token,
 		"CHILDMATCH_WORKERS=1",
 		"MINIO_ENDPOINT="+m.Endpoint, "MINIO_ACCESS_KEY="+m.AccessKey, "MINIO_SECRET_KEY="+m.SecretKey,
