@@ -64,8 +64,9 @@ type header struct {
 const rowBytes = int64(childmatch.DescriptorLen*4 + codeLen + 1 + 2*unsafe.Sizeof(childmatch.ID{}) + unsafe.Sizeof(attrs{}))
 
 // growStep is the most a column grows by before its bytes have arrived, when the reader's size is unknown:
-// 4 MiB, so a header declaring two billion rows costs nothing before its lie is found.
-const growStep = 4 << 20
+// 64 KiB, so a header declaring two billion rows costs next to nothing before its lie is found; the column
+// then doubles as its bytes arrive, so a real snapshot still needs few steps.
+const growStep = 64 << 10
 
 // remainingBytes is how many bytes lie after sk's current offset, -1 if it cannot tell. It leaves the
 // offset where it was.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,22 +44,14 @@ type backupEntry struct {
 // (which must not exist or be empty), then the manifest is written, last, so that a backup cut off half way
 // has none and cannot be restored.
 func runBackup(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	to := fs.String("to", "", "folder to write the backup to; it must not exist or be empty")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *to == "" || fs.NArg() > 0 {
-		return errors.New("usage: childmatch backup --to DIR (s3:// targets are not supported: back up to a folder and copy it)")
-	}
-	if entries, err := os.ReadDir(*to); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%s is not empty: a backup goes into a new folder", *to)
-	}
-	cfg, err := storeConfig()
+	to, err := folderArg("backup", "to", "folder to write the backup to; it must not exist or be empty", args)
 	if err != nil {
 		return err
 	}
-	store, err := minio.Open(ctx, cfg)
+	if entries, err := os.ReadDir(to); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s is not empty: a backup goes into a new folder", to)
+	}
+	store, cfg, err := openBucket(ctx)
 	if err != nil {
 		return err
 	}
@@ -76,7 +67,7 @@ func runBackup(ctx context.Context, args []string) error {
 	m := manifest{Format: manifestFormat, CreatedAt: time.Now().UTC(), Bucket: cfg.Bucket}
 	var total int64
 	for _, listed := range objects {
-		e, err := copyOut(ctx, store, listed.Key, filepath.Join(*to, objectsDir))
+		e, err := copyOut(ctx, store, listed.Key, filepath.Join(to, objectsDir))
 		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
 			continue // deleted since the listing
 		}
@@ -86,15 +77,38 @@ func runBackup(ctx context.Context, args []string) error {
 		m.Objects = append(m.Objects, e)
 		total += e.Size
 	}
-	if err := writeFileSynced(filepath.Join(*to, manifestName), func(w io.Writer) error {
+	if err := writeFileSynced(filepath.Join(to, manifestName), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(m)
 	}); err != nil {
 		return err
 	}
-	fmt.Printf("backed up %d objects (%d bytes) of bucket %s to %s\n", len(m.Objects), total, cfg.Bucket, *to)
+	fmt.Printf("backed up %d objects (%d bytes) of bucket %s to %s\n", len(m.Objects), total, cfg.Bucket, to)
 	return nil
+}
+
+// folderArg reads a tool's one flag, --name DIR, which is required.
+func folderArg(tool, name, usage string, args []string) (string, error) {
+	fs := flag.NewFlagSet(tool, flag.ContinueOnError)
+	dir := fs.String(name, "", usage)
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if *dir == "" || fs.NArg() > 0 {
+		return "", fmt.Errorf("usage: childmatch %s --%s DIR (s3:// is not supported: use a folder and copy it)", tool, name)
+	}
+	return *dir, nil
+}
+
+// openBucket opens the bucket the MINIO_* settings name.
+func openBucket(ctx context.Context) (*minio.Store, minio.Config, error) {
+	cfg, err := storeConfig()
+	if err != nil {
+		return nil, cfg, err
+	}
+	store, err := minio.Open(ctx, cfg)
+	return store, cfg, err
 }
 
 // copyOut copies one object into dir under its key, hashing it on the way.

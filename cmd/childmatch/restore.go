@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,23 +21,19 @@ var errNotEmpty = errors.New("the bucket already holds objects: restore only int
 // manifest's size and SHA-256 before anything is written, then written into the bucket MINIO_* names,
 // which must be empty (encrypted at rest like any other, when MINIO_ENCRYPT is on).
 func runRestore(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	from := fs.String("from", "", "folder of a backup made by `childmatch backup`")
-	if err := fs.Parse(args); err != nil {
+	from, err := folderArg("restore", "from", "folder of a backup made by `childmatch backup`", args)
+	if err != nil {
 		return err
 	}
-	if *from == "" || fs.NArg() > 0 {
-		return errors.New("usage: childmatch restore --from DIR (s3:// sources are not supported: copy the backup to a folder)")
-	}
-	b, err := os.ReadFile(filepath.Join(*from, manifestName))
+	b, err := os.ReadFile(filepath.Join(from, manifestName))
 	if err != nil {
-		return fmt.Errorf("%s holds no finished backup: %w", *from, err)
+		return fmt.Errorf("%s holds no finished backup: %w", from, err)
 	}
 	var m manifest
 	if err := json.Unmarshal(b, &m); err != nil || m.Format != manifestFormat {
 		return fmt.Errorf("%s: not a backup manifest of format %d (%v)", manifestName, manifestFormat, err)
 	}
-	dir := filepath.Join(*from, objectsDir)
+	dir := filepath.Join(from, objectsDir)
 	var total int64
 	for _, e := range m.Objects {
 		if err := verify(dir, e); err != nil {
@@ -46,11 +41,7 @@ func runRestore(ctx context.Context, args []string) error {
 		}
 		total += e.Size
 	}
-	cfg, err := storeConfig()
-	if err != nil {
-		return err
-	}
-	store, err := minio.Open(ctx, cfg)
+	store, cfg, err := openBucket(ctx)
 	if err != nil {
 		return err
 	}
@@ -69,7 +60,7 @@ func runRestore(ctx context.Context, args []string) error {
 			return fmt.Errorf("restoring %s: %w", e.Key, err)
 		}
 	}
-	fmt.Printf("restored %d objects (%d bytes) from %s into bucket %s\n", len(m.Objects), total, *from, cfg.Bucket)
+	fmt.Printf("restored %d objects (%d bytes) from %s into bucket %s\n", len(m.Objects), total, from, cfg.Bucket)
 	return nil
 }
 
