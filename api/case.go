@@ -52,7 +52,11 @@ func (s *Server) createCase(c *gin.Context) {
 	if req.Child != nil {
 		d.Child = *req.Child
 	} else if d.Kind == childmatch.KindMissing {
-		s.fail(c, childmatch.FieldError("child", "is required: a missing report is about a child"))
+		err := actorOf(c).Require(childmatch.ActFileMissing) // who may not file one hears that first
+		if err == nil {
+			err = childmatch.FieldError("child", "is required: a missing report is about a child")
+		}
+		s.fail(c, err)
 		return
 	}
 	created, err := s.Cases.CreateCase(c.Request.Context(), actorOf(c), d)
