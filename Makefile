@@ -16,6 +16,10 @@ test: packages models minio
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./index/... ./minio/...
 	$(GO) test -count=1 -timeout 25m ./...
+	# Short fuzz runs (10 s each) of every JSON body and of the index snapshot reader; the corpus they
+	# grew on longer runs is kept in each package's testdata/fuzz (README: fuzzing).
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime 10s -fuzzminimizetime 2s ./api/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime 10s -fuzzminimizetime 2s ./index/
 
 # Go benchmarks of the index, JPEG decoding and encoding beside image/jpeg, the pipeline (resizing beside
 # imaging), the proposals per found child, the memory of hostile photos, uploads, searches under a flood of

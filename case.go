@@ -4,7 +4,10 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Kind says which side of a match a case is on.
@@ -259,6 +262,9 @@ func (d *CaseDetails) Validate(now time.Time) error {
 	if !d.Sighting.Time.IsZero() && d.Sighting.Time.After(now.Add(MaxClockSkew)) {
 		return FieldError("sighting.time", "is in the future")
 	}
+	if !d.Sighting.Time.IsZero() && d.Sighting.Time.Year() < MinSightingYear {
+		return FieldError("sighting.time", "is before %d", MinSightingYear)
+	}
 	if len(d.Child.Languages) > MaxLanguages {
 		return FieldError("child.languages", "lists more than %d languages", MaxLanguages)
 	}
@@ -312,19 +318,30 @@ func (d *CaseDetails) Validate(now time.Time) error {
 	return nil
 }
 
-// CleanText trims *s and checks it is valid UTF-8 of at most max bytes with no control characters.
+// CleanText trims *s, normalises it to Unicode NFC (so one name has one spelling, whatever keyboard typed
+// it) and checks it is valid UTF-8 of at most max bytes with no control characters, no bidirectional
+// controls (which make "Asha\u202egpj.exe" show as "Ashaexe.jpg") and not only invisible characters.
 func CleanText(field string, s *string, max int) error {
-	*s = strings.TrimSpace(*s)
 	if !utf8.ValidString(*s) {
 		return FieldError(field, "is not valid UTF-8")
 	}
+	*s = norm.NFC.String(strings.TrimSpace(*s))
 	if len(*s) > max {
 		return FieldError(field, "is longer than %d bytes", max)
 	}
+	visible := *s == ""
 	for _, r := range *s {
-		if r < 0x20 && r != '\n' && r != '\t' {
+		switch {
+		case r < 0x20 && r != '\n' && r != '\t', r >= 0x7f && r < 0xa0:
 			return FieldError(field, "holds a control character")
+		case isBidiControl(r):
+			return FieldError(field, "holds a bidirectional control character (U+%04X), which can disguise text", r)
+		case !isInvisible(r):
+			visible = true
 		}
+	}
+	if !visible {
+		return FieldError(field, "holds only invisible characters")
 	}
 	return nil
 }
@@ -339,4 +356,18 @@ func (c *Case) AlertArea() Area {
 		return Area{States: []string{c.Sighting.State}}
 	}
 	return Area{All: true}
+}
+
+// isBidiControl reports the characters that reorder the text around them: the embeddings and overrides
+// (U+202A–U+202E), the isolates (U+2066–U+2069) and the marks (U+200E, U+200F, U+061C).
+func isBidiControl(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// isInvisible reports characters that show nothing on their own: spaces, format characters (zero-width
+// space and joiners, the BOM), combining marks without a base, and the blank letters of Hangul and Braille.
+// Joiners are ordinary inside Devanagari words; only a text made of nothing else is refused.
+func isInvisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me) ||
+		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0 || r == 0x2800
 }

@@ -108,6 +108,10 @@ const (
 	MaxChildAge = 25
 	// MaxClockSkew tolerates a phone whose clock is a little ahead when it stamps a sighting time.
 	MaxClockSkew = 10 * time.Minute
+	// MinSightingYear: a child last seen before 1990 is over 36 today, no longer a case for this service;
+	// an earlier year is a typing error (0026 for 2026) or a client's zero date, which would put the case
+	// at the far end of every date filter.
+	MinSightingYear = 1990
 	// Text field limits: names and places are short; descriptions get a paragraph.
 	MaxShortText = 200
 	MaxLongText  = 2000

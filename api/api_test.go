@@ -90,7 +90,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	srv := miniotest.Start(t)
 	e := &env{t: t, minio: srv, cfg: minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket},
+		SecretKey: srv.SecretKey, Bucket: srv.Bucket, Encrypt: true},
 		follow: follow.Config{LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"),
 			CatchUp: 200 * time.Millisecond, SnapshotEvery: time.Hour},
 		sessions: childmatch.DefaultSessionLimits()}
@@ -515,7 +515,9 @@ func TestBadInput(t *testing.T) {
 		{"case not json", "POST", "/v1/cases", func() (string, []byte) { return "application/json", []byte(`kind=found`) }, "Bearer " + token, 400, "invalid", ""},
 		{"case empty", "POST", "/v1/cases", func() (string, []byte) { return "application/json", nil }, "Bearer " + token, 400, "invalid", ""},
 		{"case as form", "POST", "/v1/cases", func() (string, []byte) { return "application/x-www-form-urlencoded", []byte(`kind=found`) }, "Bearer " + token, 415, "unsupported_media", ""},
-		{"missing report without reporter", "POST", "/v1/cases", func() (string, []byte) { return "application/json", []byte(`{"kind":"missing"}`) }, "Bearer " + token, 400, "invalid", "reporter"},
+		{"missing report without reporter", "POST", "/v1/cases", func() (string, []byte) {
+			return "application/json", []byte(`{"kind":"missing","child":{"name":"Asha"}}`)
+		}, "Bearer " + token, 400, "invalid", "reporter"},
 		{"unknown case get", "GET", "/v1/cases/" + childmatch.NewID().String(), func() (string, []byte) { return "", nil }, "Bearer " + token, 404, "not_found", ""},
 		{"unknown photo", "GET", "/v1/photos/" + childmatch.NewID().String(), func() (string, []byte) { return "", nil }, "Bearer " + token, 404, "not_found", ""},
 		{"list bad status", "GET", "/v1/cases?status=lost", func() (string, []byte) { return "", nil }, "Bearer " + token, 400, "invalid", "status"},

@@ -33,11 +33,29 @@ func toCase(c *childmatch.Case, withDescriptor bool) caseJSON {
 	return cj
 }
 
+// newCaseRequest is a case's details with the child as a pointer, so that a missing report that names no
+// child at all is told so rather than filed about nobody.
+type newCaseRequest struct {
+	childmatch.CaseDetails
+	Child *childmatch.Child `json:"child"` // shadows CaseDetails.Child in JSON
+}
+
 // createCase: POST /v1/cases with the case details as JSON. Unknown fields are refused, so a misspelt
 // field is an error the client sees rather than data silently lost.
 func (s *Server) createCase(c *gin.Context) {
-	var d childmatch.CaseDetails
-	if err := decodeJSON(c, &d); err != nil {
+	var req newCaseRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	d := req.CaseDetails
+	if req.Child != nil {
+		d.Child = *req.Child
+	} else if d.Kind == childmatch.KindMissing {
+		err := actorOf(c).Require(childmatch.ActFileMissing) // who may not file one hears that first
+		if err == nil {
+			err = childmatch.FieldError("child", "is required: a missing report is about a child")
+		}
 		s.fail(c, err)
 		return
 	}

@@ -133,7 +133,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"create found case", "POST", static("/v1/cases"), func(string) any { return map[string]any{"kind": "found"} },
 			childmatch.ActRecordFound, created, nil},
 		{"create missing case", "POST", static("/v1/cases"), func(string) any {
-			return map[string]any{"kind": "missing", "reporter": map[string]any{"name": "x"}}
+			return map[string]any{"kind": "missing", "child": map[string]any{"age": 9}, "reporter": map[string]any{"name": "x"}}
 		}, childmatch.ActFileMissing, created, nil},
 		{"list cases", "GET", static("/v1/cases"), none, childmatch.ActListCases, ok, nil},
 		{"read own org's case", "GET", static("/v1/cases/" + found.ID), none, childmatch.ActReadCase, ok, nil},

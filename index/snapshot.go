@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"slices"
 	"unsafe"
 
 	"childmatch"
@@ -59,6 +60,46 @@ type header struct {
 	Rows     uint64
 }
 
+// rowBytes is what one row takes in the columns of a snapshot.
+const rowBytes = int64(childmatch.DescriptorLen*4 + codeLen + 1 + 2*unsafe.Sizeof(childmatch.ID{}) + unsafe.Sizeof(attrs{}))
+
+// growStep is the most a column grows by before its bytes have arrived, when the reader's size is unknown:
+// 64 KiB, so a header declaring two billion rows costs next to nothing before its lie is found; the column
+// then doubles as its bytes arrive, so a real snapshot still needs few steps.
+const growStep = 64 << 10
+
+// remainingBytes is how many bytes lie after sk's current offset, -1 if it cannot tell. It leaves the
+// offset where it was.
+func remainingBytes(sk io.Seeker) int64 {
+	at, err := sk.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return -1
+	}
+	end, err := sk.Seek(0, io.SeekEnd)
+	if _, err2 := sk.Seek(at, io.SeekStart); err != nil || err2 != nil {
+		return -1
+	}
+	return end - at
+}
+
+// readColumn reads n values. When whole, the bytes are known to be there and the column is allocated at
+// once; otherwise it grows by at most growStep bytes, or doubles, ahead of what has been read.
+func readColumn[T any](r io.Reader, n int, whole bool) ([]T, error) {
+	step := n
+	if size := int(unsafe.Sizeof(*new(T))); !whole {
+		step = min(n, max(growStep/size, 1))
+	}
+	col := make([]T, 0, step)
+	for len(col) < n {
+		k := min(n-len(col), max(step, len(col)))
+		col = slices.Grow(col, k)[:len(col)+k]
+		if _, err := io.ReadFull(r, asBytes(col[len(col)-k:])); err != nil {
+			return nil, err
+		}
+	}
+	return col, nil
+}
+
 // WriteSnapshot writes the whole index and position, the point in the change feed it reflects.
 func (ix *Index) WriteSnapshot(w io.Writer, position childmatch.ID) error {
 	ix.mu.RLock()
@@ -89,10 +130,21 @@ func (ix *Index) WriteSnapshot(w io.Writer, position childmatch.ID) error {
 }
 
 // ReadSnapshot replaces the index's contents with a snapshot's and returns its position. On any error the
-// index is left as it was; errors about the snapshot itself wrap ErrBadSnapshot.
+// index is left as it was; errors about the snapshot itself wrap ErrBadSnapshot. Memory follows the bytes
+// that are there, never the row count a hostile header declares: a reader that can seek (a file, a MinIO
+// object) is checked to hold the declared rows before the columns are allocated at once; from any other,
+// the columns grow as their bytes arrive.
 func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
+	remaining := int64(-1) // unknown
+	if sk, ok := r.(io.Seeker); ok {
+		remaining = remainingBytes(sk)
+	}
+	bufSize := 1 << 20
+	if remaining >= 0 && remaining < int64(bufSize) {
+		bufSize = int(remaining) // bufio's least is 16 bytes
+	}
 	sum := crc32.New(castagnoli)
-	tr := io.TeeReader(bufio.NewReaderSize(r, 1<<20), sum)
+	tr := io.TeeReader(bufio.NewReaderSize(r, bufSize), sum)
 	var h header
 	if err := binary.Read(tr, binary.NativeEndian, &h); err != nil {
 		return childmatch.ID{}, fmt.Errorf("%w: header: %v", ErrBadSnapshot, err)
@@ -106,14 +158,32 @@ func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
 		return childmatch.ID{}, fmt.Errorf("%w: %d rows", ErrBadSnapshot, h.Rows)
 	}
 	n := int(h.Rows)
-	fresh := &Index{
-		vecs: make([]float32, n*childmatch.DescriptorLen), codes: make([]int8, n*codeLen), errs: make([]uint8, n),
-		faces: make([]childmatch.ID, n), cases: make([]childmatch.ID, n), attrs: make([]attrs, n),
+	// The header, the columns, the place count and the checksum, at the least.
+	least := int64(binary.Size(h)) + int64(n)*rowBytes + 4 + 4
+	if remaining >= 0 && remaining < least {
+		return childmatch.ID{}, fmt.Errorf("%w: truncated: %d rows need at least %d bytes, %d are there", ErrBadSnapshot, n, least, remaining)
 	}
-	for _, col := range [][]byte{asBytes(fresh.vecs), asBytes(fresh.codes), fresh.errs, asBytes(fresh.faces), asBytes(fresh.cases), asBytes(fresh.attrs)} {
-		if _, err := io.ReadFull(tr, col); err != nil {
-			return childmatch.ID{}, fmt.Errorf("%w: truncated: %v", ErrBadSnapshot, err)
-		}
+	whole := remaining >= 0
+	fresh := &Index{}
+	var err error
+	fresh.vecs, err = readColumn[float32](tr, n*childmatch.DescriptorLen, whole)
+	if err == nil {
+		fresh.codes, err = readColumn[int8](tr, n*codeLen, whole)
+	}
+	if err == nil {
+		fresh.errs, err = readColumn[uint8](tr, n, whole)
+	}
+	if err == nil {
+		fresh.faces, err = readColumn[childmatch.ID](tr, n, whole)
+	}
+	if err == nil {
+		fresh.cases, err = readColumn[childmatch.ID](tr, n, whole)
+	}
+	if err == nil {
+		fresh.attrs, err = readColumn[attrs](tr, n, whole)
+	}
+	if err != nil {
+		return childmatch.ID{}, fmt.Errorf("%w: truncated: %v", ErrBadSnapshot, err)
 	}
 	var count uint32
 	if err := binary.Read(tr, binary.NativeEndian, &count); err != nil || count > math.MaxUint16 {

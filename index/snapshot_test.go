@@ -5,7 +5,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"io"
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"childmatch"
@@ -112,6 +115,80 @@ func BenchmarkSnapshot(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := New().ReadSnapshot(bytes.NewReader(buf.Bytes())); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// onlyReader hides a reader's Seek, as a network stream would.
+type onlyReader struct{ io.Reader }
+
+// TestSnapshotHostileRowCount: a header declaring two billion rows over a few bytes is refused, from a
+// reader that can seek and from one that cannot, without allocating for the rows it declares.
+func TestSnapshotHostileRowCount(t *testing.T) {
+	var buf bytes.Buffer
+	if err := New().WriteSnapshot(&buf, childmatch.NewID()); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	binary.NativeEndian.PutUint64(b[binary.Size(header{})-8:], math.MaxInt32)
+	b = append(b, make([]byte, 1<<20)...) // some bytes, far fewer than the rows need
+	for name, r := range map[string]func() io.Reader{
+		"seekable": func() io.Reader { return bytes.NewReader(b) },
+		"stream":   func() io.Reader { return onlyReader{bytes.NewReader(b)} },
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := New().ReadSnapshot(r())
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrBadSnapshot) {
+			t.Errorf("%s: error %v, want ErrBadSnapshot", name, err)
+		}
+		// The declared rows would take 1.4 TB; reading what is there may take a few times its size.
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+			t.Errorf("%s: refusing took %d MB", name, alloc>>20)
+		}
+	}
+}
+
+// FuzzReadSnapshot: hostile snapshots never panic nor allocate beyond their size (the fuzzer would run out
+// of memory); each is read alike from a reader that seeks and one that does not, and each is tried again
+// with its checksum made right, so the checks behind the checksum are reached. A snapshot that loads
+// writes back byte for byte.
+func FuzzReadSnapshot(f *testing.F) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, n := range []int{0, 1, 3} {
+		var buf bytes.Buffer
+		if err := build(generate(r, n, 1, n), 1).WriteSnapshot(&buf, childmatch.NewID()); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
+		f.Add(buf.Bytes()[:buf.Len()/2])
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tries := [][]byte{b}
+		if len(b) >= 4 {
+			resummed := bytes.Clone(b)
+			binary.LittleEndian.PutUint32(resummed[len(b)-4:], crc32.Checksum(b[:len(b)-4], castagnoli))
+			tries = append(tries, resummed)
+		}
+		for _, in := range tries {
+			ix := New()
+			pos, err := ix.ReadSnapshot(bytes.NewReader(in))
+			streamed := New()
+			pos2, err2 := streamed.ReadSnapshot(onlyReader{bytes.NewReader(in)})
+			if (err == nil) != (err2 == nil) || pos != pos2 || ix.Len() != streamed.Len() {
+				t.Fatalf("seekable: %v, %d rows; stream: %v, %d rows", err, ix.Len(), err2, streamed.Len())
+			}
+			if err != nil {
+				if !errors.Is(err, ErrBadSnapshot) {
+					t.Fatalf("error %v, want ErrBadSnapshot", err)
+				}
+				continue
+			}
+			var out bytes.Buffer
+			if err := ix.WriteSnapshot(&out, pos); err != nil || !bytes.Equal(out.Bytes(), in) {
+				t.Fatalf("a loaded snapshot writes back differently (%v)", err)
 			}
 		}
 	})

@@ -15,6 +15,7 @@ import (
 
 	miniogo "github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/sse"
 
 	"childmatch"
 )
@@ -28,6 +29,9 @@ type Config struct {
 	UseSSL    bool
 	// CallTimeout bounds every call to MinIO (deadline.go); zero is childmatch.DefaultStoreCallTimeout.
 	CallTimeout time.Duration
+	// Encrypt makes MinIO encrypt every object at rest (SSE-S3 with the server's KMS key, which `make run`
+	// generates): Open sets it as the bucket's default encryption, and fails if MinIO has no KMS key.
+	Encrypt bool
 }
 
 // Store is the MinIO-backed store. It is safe for concurrent use.
@@ -77,6 +81,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		err := cl.MakeBucket(ctx, cfg.Bucket, miniogo.MakeBucketOptions{})
 		if code := miniogo.ToErrorResponse(err).Code; err != nil && code != "BucketAlreadyOwnedByYou" && code != "BucketAlreadyExists" {
 			return nil, s.fail(err, "MinIO at "+cfg.Endpoint)
+		}
+	}
+	if cfg.Encrypt {
+		if err := cl.SetBucketEncryption(ctx, cfg.Bucket, sse.NewConfigurationSSES3()); err != nil {
+			if miniogo.ToErrorResponse(err).StatusCode == http.StatusNotImplemented {
+				return nil, childmatch.Errorf(childmatch.EInvalid, "MinIO at %s has no KMS key to encrypt with: start it with MINIO_KMS_SECRET_KEY (`make run` does), or set MINIO_ENCRYPT=false", cfg.Endpoint)
+			}
+			return nil, s.fail(err, "the bucket's encryption")
 		}
 	}
 	return s, nil

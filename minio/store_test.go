@@ -17,7 +17,7 @@ func open(t *testing.T) (*minio.Store, *miniotest.Server) {
 	t.Helper()
 	srv := miniotest.Start(t)
 	s, err := minio.Open(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket})
+		SecretKey: srv.SecretKey, Bucket: srv.Bucket, Encrypt: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the service. Unless MINIO_ENDPOINT names a running MinIO, starts the project's own MinIO on
-# 127.0.0.1 with its data and generated credentials under CHILDMATCH_DATA_DIR (default ./data), and stops it
+# 127.0.0.1 with its data, generated credentials and generated encryption key (MinIO's static KMS key,
+# with which it encrypts every object at rest) under CHILDMATCH_DATA_DIR (default ./data), and stops it
 # again when the service stops. Generates the admin token on first run (kept in a 0600 file) and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,12 @@ if [ -z "${MINIO_ENDPOINT:-}" ]; then
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     printf 'MINIO_PORT=%s\nMINIO_ROOT_USER=childmatch%s\nMINIO_ROOT_PASSWORD=%s\n' "$port" "$(random | head -c 8)" "$(random)" > "$creds"
   fi
+  # The key MinIO encrypts the bucket's objects with: losing it loses every photo, so back it up apart from
+  # the data (`childmatch backup` copies the objects decrypted; the backup then needs protecting itself).
+  kms="$(cd "$data" && pwd)/minio-kms.key"
+  if [ ! -f "$kms" ]; then
+    printf 'childmatch:%s' "$(head -c 32 /dev/urandom | base64)" > "$kms"
+  fi
   # shellcheck source=/dev/null
   . "$creds"
   export MINIO_ROOT_USER MINIO_ROOT_PASSWORD
@@ -26,7 +33,7 @@ if [ -z "${MINIO_ENDPOINT:-}" ]; then
   # An anonymous request answers 403 once MinIO serves S3 (its health check answers earlier).
   ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$MINIO_ENDPOINT/")" = 403 ]; }
   if ! ready; then
-    MINIO_BROWSER=off bin/minio server "$data/minio" --quiet --address "127.0.0.1:$MINIO_PORT" \
+    MINIO_BROWSER=off MINIO_KMS_SECRET_KEY_FILE="$kms" bin/minio server "$data/minio" --quiet --address "127.0.0.1:$MINIO_PORT" \
       --console-address "127.0.0.1:$((MINIO_PORT + 1))" >>"$data/minio.log" 2>&1 &
     minio_pid=$!
     trap 'kill $minio_pid 2>/dev/null; wait $minio_pid 2>/dev/null' EXIT

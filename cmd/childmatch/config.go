@@ -40,14 +40,8 @@ func loadConfig() (config, error) {
 		addr:      env("CHILDMATCH_ADDR", ":8080"),
 		modelsDir: env("CHILDMATCH_MODELS_DIR", "./models"),
 		dataDir:   env("CHILDMATCH_DATA_DIR", "./data"),
-		minio: minio.Config{
-			Endpoint:  os.Getenv("MINIO_ENDPOINT"),
-			AccessKey: os.Getenv("MINIO_ACCESS_KEY"),
-			SecretKey: os.Getenv("MINIO_SECRET_KEY"),
-			Bucket:    env("MINIO_BUCKET", "childmatch"),
-		},
-		limits:   childmatch.DefaultLimits(runtime.NumCPU()),
-		sessions: childmatch.DefaultSessionLimits(),
+		limits:    childmatch.DefaultLimits(runtime.NumCPU()),
+		sessions:  childmatch.DefaultSessionLimits(),
 	}
 	var err error
 	if c.adminToken, err = secret("CHILDMATCH_ADMIN_TOKEN"); err != nil {
@@ -56,19 +50,11 @@ func loadConfig() (config, error) {
 	if len(c.adminToken) < childmatch.MinAdminTokenLen {
 		return c, fmt.Errorf("CHILDMATCH_ADMIN_TOKEN (or CHILDMATCH_ADMIN_TOKEN_FILE) must hold at least %d characters; `make run` generates one", childmatch.MinAdminTokenLen)
 	}
-	if c.minio.SecretKey == "" {
-		if c.minio.SecretKey, err = secret("MINIO_SECRET_KEY"); err != nil {
-			return c, err
-		}
-	}
-	if c.minio.Endpoint == "" || c.minio.AccessKey == "" || c.minio.SecretKey == "" {
-		return c, fmt.Errorf("MINIO_ENDPOINT, MINIO_ACCESS_KEY and MINIO_SECRET_KEY must be set; `make run` starts a local MinIO and sets them")
+	if c.minio, err = storeConfig(); err != nil {
+		return c, err
 	}
 	if p := os.Getenv("CHILDMATCH_TRUSTED_PROXIES"); p != "" {
 		c.trustedProxies = strings.Split(p, ",")
-	}
-	if c.minio.UseSSL, err = boolEnv("MINIO_USE_SSL", false); err != nil {
-		return c, err
 	}
 	l := &c.limits
 	if l.Workers, err = intEnv("CHILDMATCH_WORKERS", l.Workers); err != nil {
@@ -136,6 +122,32 @@ func loadConfig() (config, error) {
 		return c, fmt.Errorf("CHILDMATCH_WORKERS, CHILDMATCH_MAX_UPLOAD_MB and CHILDMATCH_MAX_PIXELS must be positive and CHILDMATCH_WORKING_MAX_SIDE at least 160")
 	}
 	return c, nil
+}
+
+// storeConfig reads MinIO's settings: the service's, and those of backup and restore.
+func storeConfig() (minio.Config, error) {
+	m := minio.Config{
+		Endpoint:  os.Getenv("MINIO_ENDPOINT"),
+		AccessKey: os.Getenv("MINIO_ACCESS_KEY"),
+		SecretKey: os.Getenv("MINIO_SECRET_KEY"),
+		Bucket:    env("MINIO_BUCKET", "childmatch"),
+	}
+	var err error
+	if m.SecretKey == "" {
+		if m.SecretKey, err = secret("MINIO_SECRET_KEY"); err != nil {
+			return m, err
+		}
+	}
+	if m.Endpoint == "" || m.AccessKey == "" || m.SecretKey == "" {
+		return m, fmt.Errorf("MINIO_ENDPOINT, MINIO_ACCESS_KEY and MINIO_SECRET_KEY must be set; `make run` starts a local MinIO and sets them")
+	}
+	if m.UseSSL, err = boolEnv("MINIO_USE_SSL", false); err != nil {
+		return m, err
+	}
+	if m.Encrypt, err = boolEnv("MINIO_ENCRYPT", true); err != nil {
+		return m, err
+	}
+	return m, nil
 }
 
 // localSnapshot names the local snapshot cache after the store it mirrors, so a data folder reused against

@@ -29,6 +29,8 @@ func main() {
 		commands := map[string]func([]string) error{
 			"eval":      runEval,
 			"calibrate": func(args []string) error { return runCalibrate(args, os.Stdout) },
+			"backup":    func(args []string) error { return runBackup(context.Background(), args) },
+			"restore":   func(args []string) error { return runRestore(context.Background(), args) },
 		}
 		if run, ok := commands[os.Args[1]]; ok {
 			if err := run(os.Args[2:]); err != nil {
@@ -44,7 +46,6 @@ func main() {
 			log.Error("childmatch sweep failed", "err", err)
 			os.Exit(1)
 		}
-		return
 	}
 	if err := run(log); err != nil {
 		log.Error("childmatch stopped", "err", err)

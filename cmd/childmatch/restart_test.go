@@ -25,7 +25,7 @@ import (
 func BenchmarkRestart(b *testing.B) {
 	const faces = 1_000_000
 	m := miniotest.Start(b)
-	cfg := minio.Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket}
+	cfg := minio.Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket, Encrypt: true}
 	store, err := minio.Open(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)

@@ -27,7 +27,7 @@ type bucket struct {
 	cl *miniogo.Client
 }
 
-func openBucket(t *testing.T, m *miniotest.Server) *bucket {
+func testBucket(t *testing.T, m *miniotest.Server) *bucket {
 	cl, err := miniogo.New(m.Endpoint, &miniogo.Options{Creds: credentials.NewStaticV4(m.AccessKey, m.SecretKey, "")})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestSweepAfterKills(t *testing.T) {
 		t.Skip("starts MinIO and service processes")
 	}
 	m := miniotest.Start(t)
-	b := openBucket(t, m)
+	b := testBucket(t, m)
 	token := newToken()
 	a := startReplica(t, "A", m, token, t.TempDir())
 	var c struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -28,6 +29,9 @@ type Server struct {
 	AccessKey string
 	SecretKey string
 	Bucket    string // a fresh name; the store creates it
+	// KMSKey is the server's static KMS key (MINIO_KMS_SECRET_KEY, "name:base64"): a restarted server
+	// keeps it, so what it encrypted stays readable.
+	KMSKey string
 
 	tb      testing.TB
 	bin     string
@@ -44,7 +48,7 @@ type Server struct {
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	s := &Server{tb: tb, bin: binary(tb), dir: tb.TempDir(), AccessKey: "test" + random(6), SecretKey: random(20),
-		Bucket: "test-" + random(6)}
+		Bucket: "test-" + random(6), KMSKey: NewKMSKey()}
 	s.Endpoint = "127.0.0.1:" + freePort(tb)
 	s.start()
 	tb.Cleanup(s.Stop)
@@ -68,6 +72,15 @@ func binary(tb testing.TB) string {
 func isExecutable(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode()&0o111 != 0
+}
+
+// NewKMSKey returns a fresh static KMS key in MinIO's form: a name, a colon and 32 random bytes in base64.
+func NewKMSKey() string {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		panic(err)
+	}
+	return "childmatch-test:" + base64.StdEncoding.EncodeToString(key)
 }
 
 func random(n int) string {
@@ -95,7 +108,7 @@ func (s *Server) start() {
 	s.output = &bytes.Buffer{}
 	cmd := exec.Command(s.bin, "server", s.dir, "--quiet", "--address", s.Endpoint, "--console-address", "127.0.0.1:"+freePort(s.tb))
 	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+s.AccessKey, "MINIO_ROOT_PASSWORD="+s.SecretKey,
-		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
+		"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_KMS_SECRET_KEY="+s.KMSKey)
 	cmd.Stdout, cmd.Stderr = s.output, s.output
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test binary
 	if err := cmd.Start(); err != nil {
