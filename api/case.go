@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -170,18 +171,23 @@ func (s *Server) deleteCase(c *gin.Context) {
 }
 
 // caseCard: GET /v1/cases/:id/card.png, the case's alert card, the asker's organisation printed on it. The
-// QR code opens the case page on this server, which asks for sign-in.
+// QR code opens the case page at the configured public address (else this request's host), which asks for
+// sign-in. Drawing a card costs about a tenth of a second, so it counts against the expensive routes' limits.
 func (s *Server) caseCard(c *gin.Context) {
 	id, err := idParam(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
+	base := strings.TrimRight(s.cfg.PublicURL, "/")
+	if base == "" {
+		scheme := "http"
+		if c.Request.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + c.Request.Host
 	}
-	png, err := s.Cards.CaseCard(c.Request.Context(), actorOf(c), id, scheme+"://"+c.Request.Host+"/app/#/case/"+id.String())
+	png, err := s.Cards.CaseCard(c.Request.Context(), actorOf(c), id, base+"/app/#/case/"+id.String())
 	if err != nil {
 		s.fail(c, err)
 		return

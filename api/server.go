@@ -35,6 +35,9 @@ type Config struct {
 	TrustedProxies []string
 	// MaxUploadBytes bounds the photo of an upload, read before anything else (Limits.MaxUploadBytes).
 	MaxUploadBytes int64
+	// PublicURL is the service's address as its users reach it (https://childmatch.example.in), which the
+	// alert card's QR code opens; empty: the request's own host, for a service on a private address.
+	PublicURL string
 	// RequestTimeout bounds a request's work (deadline.go); zero is childmatch.DefaultRequestTimeout.
 	RequestTimeout time.Duration
 }
@@ -71,7 +74,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.POST("/cases", s.createCase)
 	v1.GET("/cases", s.listCases)
 	v1.GET("/cases/:id", s.getCase)
-	v1.GET("/cases/:id/card.png", s.caseCard)
+	v1.GET("/cases/:id/card.png", s.photoLimit, s.caseCard)
 	v1.POST("/cases/:id/photos", s.photoLimit, s.addPhoto)
 	v1.POST("/search", s.photoLimit, s.search)
 	v1.GET("/photos/:id", s.blob(childmatch.BlobPhoto))

@@ -43,27 +43,33 @@ func notYet[T any](t *testing.T, c chan T, what string) {
 	}
 }
 
-// TestAdmission: with two workers a user runs on one at most, so another user is let in at once while the
-// first user's second analysis waits; a freed worker goes to the user running fewest; a user over its
-// queue hears 429 with Retry-After; one that gives up leaves the queue.
+// TestAdmission: a user runs on its share of the workers at most, so another user is let in while the
+// first user's next analysis waits; a freed worker goes to the eligible waiter whose user runs fewest, even
+// one that arrived later; a user over its queue hears 429 with Retry-After; one that gives up leaves.
 func TestAdmission(t *testing.T) {
 	ctx := context.Background()
-	a := newAdmission(2)
-	leaveA1 := waitFor(t, first(tryEnter(a, ctx, "flood")), "the first analysis of a user is admitted")
-	a2, _ := tryEnter(a, ctx, "flood")
-	notYet(t, a2, "a user's second analysis runs on the other worker")
-	leaveB := waitFor(t, first(tryEnter(a, ctx, "officer")), "another user is admitted at once")
-	// Both workers busy; the flood user waits with one running, a third user arrives after it.
-	c1, _ := tryEnter(a, ctx, "third")
+	a := newAdmission(4) // a share of 2 workers each
+	flood := []func(){waitFor(t, first(tryEnter(a, ctx, "flood")), "the flood's first"),
+		waitFor(t, first(tryEnter(a, ctx, "flood")), "the flood's second")}
+	flood3, _ := tryEnter(a, ctx, "flood")
+	notYet(t, flood3, "a user's analysis beyond its share, with workers free")
+	officer := []func(){waitFor(t, first(tryEnter(a, ctx, "officer")), "another user, at once"),
+		waitFor(t, first(tryEnter(a, ctx, "officer")), "another user's second, at once")}
+	officer3, _ := tryEnter(a, ctx, "officer") // waits: the workers are busy, and it is at its share
 	time.Sleep(10 * time.Millisecond)
-	leaveB()
-	leaveC := waitFor(t, c1, "the freed worker goes to the user running none, not to the earlier waiter running one")
-	notYet(t, a2, "the flood user's second analysis")
-	leaveA1()
-	leaveA2 := waitFor(t, a2, "the flood user's second analysis once its first is done")
+	third, _ := tryEnter(a, ctx, "third") // arrives after the officer's third
+	time.Sleep(10 * time.Millisecond)
+	officer[0]()
+	leaveThird := waitFor(t, third, "the freed worker goes to the user running none, before an earlier waiter running one")
+	notYet(t, officer3, "the officer's third, while the third user runs")
+	officer[1]()
+	leaveOfficer3 := waitFor(t, officer3, "the officer's third, once it runs none")
+	notYet(t, flood3, "the flood's third, at its share")
+	flood[0]()
+	leaveFlood3 := waitFor(t, flood3, "the flood's third once one of its own is done")
 
 	// The queue of one user is bounded.
-	for range childmatch.AdmissionQueuePerUser - 1 {
+	for range childmatch.AdmissionQueuePerUser - 2 {
 		tryEnter(a, ctx, "flood")
 	}
 	time.Sleep(10 * time.Millisecond)
@@ -81,8 +87,10 @@ func TestAdmission(t *testing.T) {
 	if err := waitFor(t, quit, "a cancelled wait ends"); childmatch.ErrorCodeOf(err) != childmatch.ECanceled {
 		t.Fatalf("a cancelled wait: %v", err)
 	}
-	leaveC()
-	leaveA2()
+	leaveThird()
+	leaveOfficer3()
+	leaveFlood3()
+	flood[1]()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.held["patient"]; ok {

@@ -143,6 +143,18 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	if err := cmp.Or(recorded, proposed); err != nil {
 		return nil, err
 	}
+	// The answer shows other children's cases: that read is in the trail too.
+	var shown []childmatch.ID
+	for _, fm := range res.Faces {
+		for _, cd := range fm.Candidates {
+			shown = append(shown, cd.Case.ID)
+		}
+	}
+	if len(shown) > 0 {
+		if err := s.audit.Record(ctx, actor, "photo.candidates", shown, photo.ID.String()); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,6 +25,7 @@ type config struct {
 	modelsDir      string
 	adminToken     string
 	trustedProxies []string
+	publicURL      string
 	minio          minio.Config
 	limits         childmatch.Limits
 	sessions       childmatch.SessionLimits
@@ -52,6 +54,11 @@ func loadConfig() (config, error) {
 	}
 	if c.minio, err = storeConfig(); err != nil {
 		return c, err
+	}
+	if c.publicURL = os.Getenv("CHILDMATCH_PUBLIC_URL"); c.publicURL != "" {
+		if u, err := url.Parse(c.publicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return c, fmt.Errorf("CHILDMATCH_PUBLIC_URL must be an http or https address, got %q", c.publicURL)
+		}
 	}
 	if p := os.Getenv("CHILDMATCH_TRUSTED_PROXIES"); p != "" {
 		c.trustedProxies = strings.Split(p, ",")
