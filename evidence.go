@@ -224,31 +224,29 @@ type Measured struct {
 func Fit(base Calibration, genuine, impostor []Measured, source string) Calibration {
 	out := Calibration{Source: source, Genuine: append([]GapBand(nil), base.Genuine...),
 		Impostor: append([]AgeBand(nil), base.Impostor...)}
-	for i, b := range out.Genuine {
-		var xs []float64
-		for _, m := range genuine {
-			if out.genuineBand(m.Pair) == i {
-				xs = append(xs, float64(m.Distance))
-			}
-		}
-		if s, ok := spreadOf(xs); ok {
-			b.Genuine, b.N = s, len(xs)
-			out.Genuine[i] = b
+	for i := range out.Genuine {
+		if s, n, ok := fitBand(genuine, func(p Pair) bool { return out.genuineBand(p) == i }); ok {
+			out.Genuine[i].Genuine, out.Genuine[i].N = s, n
 		}
 	}
-	for i, b := range out.Impostor {
-		var xs []float64
-		for _, m := range impostor {
-			if out.impostorBand(m.Pair) == i {
-				xs = append(xs, float64(m.Distance))
-			}
-		}
-		if s, ok := spreadOf(xs); ok {
-			b.Impostor, b.N = s, len(xs)
-			out.Impostor[i] = b
+	for i := range out.Impostor {
+		if s, n, ok := fitBand(impostor, func(p Pair) bool { return out.impostorBand(p) == i }); ok {
+			out.Impostor[i].Impostor, out.Impostor[i].N = s, n
 		}
 	}
 	return out
+}
+
+// fitBand is the spread of the pairs a band takes, if there are enough of them, and how many there are.
+func fitBand(pairs []Measured, in func(Pair) bool) (Spread, int, bool) {
+	var xs []float64
+	for _, m := range pairs {
+		if in(m.Pair) {
+			xs = append(xs, float64(m.Distance))
+		}
+	}
+	s, ok := spreadOf(xs)
+	return s, len(xs), ok
 }
 
 // spreadOf is the mean and standard deviation of enough distances.

@@ -1,9 +1,9 @@
 package api
 
 import (
+	"fmt"
 	"math"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
 
@@ -104,11 +104,11 @@ func addressKey(ip string) string {
 	return p.String()
 }
 
-// tooMany answers 429, saying in Retry-After (whole seconds, rounded up) when to try again.
+// tooMany answers 429; fail says in Retry-After when to try again.
 func (s *Server) tooMany(c *gin.Context, wait time.Duration, what string) {
 	secs := max(1, int(math.Ceil(wait.Seconds())))
-	c.Header("Retry-After", strconv.Itoa(secs))
-	s.fail(c, childmatch.Errorf(childmatch.ETooManyRequests, "too many %s; try again in %d seconds", what, secs))
+	s.fail(c, &childmatch.Error{Code: childmatch.ETooManyRequests, RetryAfter: wait,
+		Message: fmt.Sprintf("too many %s; try again in %d seconds", what, secs)})
 }
 
 // guessing answers 429 and reports true when the client's address has used up its failed

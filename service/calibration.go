@@ -19,30 +19,39 @@ type calibration struct {
 	read  time.Time
 }
 
-// get returns the calibration in use, reading the store's again when it is due. A store that cannot be
-// read keeps the one in use (the evidence of an answer does not fail it).
+// get returns the calibration in use, reading the store's again when it is due. The read runs outside the
+// lock, so answers go on being weighed meanwhile, and on its own context, so one request's end does not
+// cut it. A store that cannot be read keeps the one in use (the evidence of an answer does not fail it).
 func (c *calibration) get(ctx context.Context, now time.Time, log func(error)) childmatch.Calibration {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.cur.Genuine == nil {
 		c.cur = childmatch.DefaultCalibration()
 	}
-	if c.store == nil || now.Sub(c.read) < childmatch.CalibrationRefresh {
-		return c.cur
+	cur, due := c.cur, c.store != nil && now.Sub(c.read) >= childmatch.CalibrationRefresh
+	if due {
+		c.read = now // one reader at a time
 	}
-	c.read = now
+	c.mu.Unlock()
+	if !due {
+		return cur
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), childmatch.DefaultStoreCallTimeout)
+	defer cancel()
 	fitted, err := c.store.Calibration(ctx)
 	switch {
 	case childmatch.ErrorCodeOf(err) == childmatch.ENotFound:
-		c.cur = childmatch.DefaultCalibration()
+		fitted = childmatch.DefaultCalibration()
 	case err != nil:
 		log(err)
+		return cur
 	case fitted.Valid() != nil:
 		log(fitted.Valid())
-	default:
-		c.cur = fitted
+		return cur
 	}
-	return c.cur
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cur = fitted
+	return fitted
 }
 
 func (c *calibration) set(cal childmatch.Calibration, now time.Time) {

@@ -123,10 +123,10 @@ func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *propo
 		_, err := s.reviews.UpdateReview(ctx, key, func(r *childmatch.Review) error {
 			r.Support += p.support
 			r.Notes = append(childmatch.ConsistencyNotes(a, b), keepNotes(r.Notes, "reopened")...)
-			if p.distance < r.Distance {
+			if p.distance < r.Distance { // the pair's best evidence, and where that proposal put it
 				r.Distance, r.FaceA, r.FaceB, r.Evidence = p.distance, fa, fb, p.evidence
+				r.ProposedRank, r.Reason = p.rank, p.reason
 			}
-			r.ProposedRank, r.Reason = p.rank, p.reason
 			if r.State == childmatch.ReviewRejected && p.distance <= r.RejectedAt-childmatch.ReopenMargin {
 				r.State = childmatch.ReviewPending
 				r.Notes = append(r.Notes, childmatch.Note{Kind: "reopened", Message: fmt.Sprintf(
