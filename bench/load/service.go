@@ -36,11 +36,12 @@ func startService(ctx context.Context, root string, within time.Duration) (*serv
 		return nil, err
 	}
 	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
+	var log *os.File
+	if err == nil {
+		log, err = os.Create(filepath.Join(dir, "service.log"))
 	}
-	log, err := os.Create(filepath.Join(dir, "service.log"))
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	defer log.Close()
@@ -53,6 +54,7 @@ func startService(ctx context.Context, root string, within time.Duration) (*serv
 	// dies first, on which run.sh stops the service and then MinIO.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := s.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	go func() { s.cmd.Wait(); close(s.exited) }()
@@ -77,8 +79,9 @@ func ownMinIO(env []string) []string {
 
 func (s *service) waitHealthy(ctx context.Context, within time.Duration) error {
 	deadline := time.Now().Add(within)
+	probe := &http.Client{Timeout: 5 * time.Second}
 	for {
-		if resp, err := http.Get(s.url + "/healthz"); err == nil {
+		if resp, err := probe.Get(s.url + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				if s.pid, err = childNamed(s.cmd.Process.Pid, "childmatch"); err != nil {
