@@ -7,7 +7,7 @@ export CHILDMATCH_MINIO_BIN ?= $(CURDIR)/bin/minio
 # Where the shared test photos are; tests find them there by default.
 FACES ?= $(abspath ../shared/testdata/faces)
 
-.PHONY: run test bench levers eval packages models minio build clean
+.PHONY: run test bench levers load eval packages models minio build clean
 
 run: packages models minio build
 	scripts/run.sh
@@ -40,6 +40,11 @@ bench: packages models minio
 # The pipeline's levers, one eval run each (bench/results/levers.md); about ten minutes.
 levers: packages models build
 	bench/levers.sh $(FACES)
+
+# The service under load, bounded and on 127.0.0.1 only: 8 and 32 clients, 70% search, 20% upload, 10%
+# reads, LOAD_DURATION (default 5m) each (bench/results/load.md); about 12 minutes.
+load: packages models minio build
+	GO=$(GO) bench/load.sh $(FACES)
 
 eval: packages models build
 	bin/childmatch eval --data $(FACES) --out bench/out/eval

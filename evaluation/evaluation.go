@@ -145,7 +145,7 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 	if err := checkGallery(&cfg); err != nil {
 		return nil, err
 	}
-	samples, err := load(cfg.Data)
+	samples, err := Load(cfg.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -335,8 +335,8 @@ func enrolAll(index childmatch.FaceIndex, persons map[string]childmatch.ID, gall
 	}
 }
 
-// load lists the photos of every person folder, in name order.
-func load(root string) ([]Sample, error) {
+// Load lists the photos of every person folder under root, in name order (paths relative to root).
+func Load(root string) ([]Sample, error) {
 	people, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err

@@ -33,7 +33,7 @@ if [ -z "${MINIO_ENDPOINT:-}" ]; then
   # An anonymous request answers 403 once MinIO serves S3 (its health check answers earlier).
   ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$MINIO_ENDPOINT/")" = 403 ]; }
   if ! ready; then
-    MINIO_BROWSER=off MINIO_KMS_SECRET_KEY_FILE="$kms" bin/minio server "$data/minio" --quiet --address "127.0.0.1:$MINIO_PORT" \
+    MINIO_BROWSER=off MINIO_KMS_SECRET_KEY_FILE="$kms" "${CHILDMATCH_MINIO_BIN:-bin/minio}" server "$data/minio" --quiet --address "127.0.0.1:$MINIO_PORT" \
       --console-address "127.0.0.1:$((MINIO_PORT + 1))" >>"$data/minio.log" 2>&1 &
     minio_pid=$!
     trap 'kill $minio_pid 2>/dev/null; wait $minio_pid 2>/dev/null' EXIT
