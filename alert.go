@@ -113,6 +113,8 @@ type AlertStore interface {
 	CreateAlert(ctx context.Context, a *Alert) error
 	Alert(ctx context.Context, id ID) (*Alert, error)
 	UpdateAlert(ctx context.Context, id ID, fn func(*Alert) error) (*Alert, error)
+	// DeleteAlert removes an alert; removing one that does not exist is not an error.
+	DeleteAlert(ctx context.Context, id ID) error
 	// WalkAlerts calls fn for every alert in creation order until fn returns false or an error.
 	WalkAlerts(ctx context.Context, fn func(*Alert) (bool, error)) error
 }
@@ -124,6 +126,8 @@ type Alerter interface {
 	Raise(ctx context.Context, c *Case) (*Alert, error)
 	// StandDown cancels the case's alert, if it has one, for every post it reached.
 	StandDown(ctx context.Context, c *Case, reason string) error
+	// Erase removes the alert of an erased case, if it has one.
+	Erase(ctx context.Context, caseID ID) error
 }
 
 // AlertService is what users do with alerts (alert.Service): see those of their posts, answer them.

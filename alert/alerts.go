@@ -50,6 +50,11 @@ func (s *Service) StandDown(ctx context.Context, c *childmatch.Case, reason stri
 	return err
 }
 
+// Erase removes the alert of an erased case: it holds where the child was sought and who answered.
+func (s *Service) Erase(ctx context.Context, caseID childmatch.ID) error {
+	return s.alerts.DeleteAlert(ctx, caseID)
+}
+
 // postsOf returns the posts the actor belongs to.
 func (s *Service) postsOf(ctx context.Context, actor childmatch.Actor) (map[childmatch.ID]bool, error) {
 	mine := map[childmatch.ID]bool{}

@@ -18,6 +18,13 @@ func (s *Store) UpdateAlert(_ context.Context, id childmatch.ID, fn func(*childm
 	return modify(s, s.d.alerts, id, "alert", fn)
 }
 
+func (s *Store) DeleteAlert(_ context.Context, id childmatch.ID) error {
+	if err := remove(s, s.d.alerts, id, "alert"); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+		return err
+	}
+	return nil
+}
+
 func (s *Store) WalkAlerts(_ context.Context, fn func(*childmatch.Alert) (bool, error)) error {
 	return each(s, s.d.alerts, fn)
 }

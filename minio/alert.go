@@ -3,6 +3,8 @@ package minio
 import (
 	"context"
 
+	miniogo "github.com/minio/minio-go/v7"
+
 	"childmatch"
 )
 
@@ -29,6 +31,13 @@ func (s *Store) Alert(ctx context.Context, id childmatch.ID) (*childmatch.Alert,
 // UpdateAlert is an atomic read-modify-write of an alert.
 func (s *Store) UpdateAlert(ctx context.Context, id childmatch.ID, fn func(*childmatch.Alert) error) (*childmatch.Alert, error) {
 	return update(ctx, s, alertKey(id), "alert "+id.String(), fn)
+}
+
+// DeleteAlert removes an alert; removing a missing one is not an error.
+func (s *Store) DeleteAlert(ctx context.Context, id childmatch.ID) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	return s.fail(s.cl.RemoveObject(ctx, s.bucket, alertKey(id), miniogo.RemoveObjectOptions{}), "alert "+id.String())
 }
 
 // WalkAlerts reads every alert in creation order.

@@ -120,20 +120,29 @@ func (s *Service) Calibrate(ctx context.Context, actor childmatch.Actor, save bo
 		return childmatch.Calibration{}, err
 	}
 	var impostor []childmatch.Measured
-	if len(faces) > 1 && len(cases) > 1 {
-		r := rand.New(rand.NewPCG(uint64(s.now().UnixNano()), uint64(len(faces))))
-		for tries := 0; len(impostor) < childmatch.CalibrationSamples && tries < 4*childmatch.CalibrationSamples; tries++ {
-			x, y := faces[r.IntN(len(faces))], faces[r.IntN(len(faces))]
-			if x.CaseID == y.CaseID || linked[[2]childmatch.ID{x.CaseID, y.CaseID}] {
-				continue
-			}
+	pair := func(x, y childmatch.FaceRef) {
+		if x.CaseID != y.CaseID && !linked[[2]childmatch.ID{x.CaseID, y.CaseID}] {
 			impostor = append(impostor, childmatch.Measured{Distance: descriptor[x.FaceID].Distance(descriptor[y.FaceID]),
 				Pair: childmatch.PairOf(cases[x.CaseID], cases[y.CaseID])})
 		}
 	}
+	if n := len(faces); n*(n-1)/2 <= childmatch.CalibrationSamples {
+		// Few enough for every pair, each once: drawing with replacement from a handful of faces would count
+		// the same few pairs thousands of times as if they were a gallery.
+		for i := range faces {
+			for j := i + 1; j < n; j++ {
+				pair(faces[i], faces[j])
+			}
+		}
+	} else {
+		r := rand.New(rand.NewPCG(uint64(s.now().UnixNano()), uint64(n)))
+		for tries := 0; len(impostor) < childmatch.CalibrationSamples && tries < 4*childmatch.CalibrationSamples; tries++ {
+			pair(faces[r.IntN(n)], faces[r.IntN(n)])
+		}
+	}
 	now := s.now().UTC()
 	cal := childmatch.Fit(childmatch.DefaultCalibration(), genuine, impostor, fmt.Sprintf(
-		"fitted %s from %d confirmed pairs and %d random pairs of different cases", now.Format(time.DateOnly), len(genuine), len(impostor)))
+		"fitted %s from %d confirmed pairs and %d pairs of faces of different cases", now.Format(time.DateOnly), len(genuine), len(impostor)))
 	if err := cal.Valid(); err != nil {
 		return childmatch.Calibration{}, err
 	}

@@ -219,5 +219,10 @@ func (s *Service) DeleteCase(ctx context.Context, actor childmatch.Actor, id chi
 	if err := s.deleteReviewsOf(ctx, actor, id); err != nil {
 		s.log.Warn("review items of an erased case left to the sweeper", "case", id, "err", err)
 	}
+	if s.alerts != nil {
+		if err := s.alerts.Erase(ctx, id); err != nil {
+			s.log.Error("the alert of an erased case is left behind", "case", id, "err", err)
+		}
+	}
 	return s.audit.Record(ctx, actor, "case.delete", []childmatch.ID{id}, string(reason))
 }
