@@ -216,6 +216,9 @@ func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
 	if got != want {
 		return childmatch.ID{}, fmt.Errorf("%w: checksum %08x, content sums to %08x", ErrBadSnapshot, got, want)
 	}
+	if n, _ := tr.Read(make([]byte, 1)); n > 0 {
+		return childmatch.ID{}, fmt.Errorf("%w: bytes after the checksum", ErrBadSnapshot)
+	}
 	for _, a := range fresh.attrs {
 		if a.kind > 1 || a.status > 2 || a.gender > 3 || int(a.place) > len(fresh.places.list) {
 			return childmatch.ID{}, fmt.Errorf("%w: filter column out of range", ErrBadSnapshot)
