@@ -46,6 +46,7 @@ func main() {
 			log.Error("childmatch sweep failed", "err", err)
 			os.Exit(1)
 		}
+		return
 	}
 	if err := run(log); err != nil {
 		log.Error("childmatch stopped", "err", err)
