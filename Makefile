@@ -7,12 +7,12 @@ export CHILDMATCH_MINIO_BIN ?= $(CURDIR)/bin/minio
 # Where the shared test photos are; tests find them there by default.
 FACES ?= $(abspath ../shared/testdata/faces)
 
-.PHONY: run test bench levers eval packages models minio build clean
+.PHONY: run test bench levers eval packages models minio onnx build clean
 
 run: packages models minio build
 	scripts/run.sh
 
-test: packages models minio
+test: packages models minio onnx
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./index/... ./minio/...
 	$(GO) test -count=1 -timeout 25m ./...
@@ -44,6 +44,11 @@ models: packages
 
 minio: packages
 	@GO=$(GO) scripts/build-minio.sh
+
+# ONNX Runtime's library and the onnx package, for the optional second face model and its tests; prints the
+# library's path (CHILDMATCH_ONNX_LIB).
+onnx: packages
+	@scripts/install-onnxruntime.sh
 
 build: packages
 	$(GO) build -o bin/childmatch ./cmd/childmatch

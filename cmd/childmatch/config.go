@@ -13,6 +13,7 @@ import (
 
 	"childmatch"
 	"childmatch/follow"
+	"childmatch/matcher"
 	"childmatch/minio"
 	"childmatch/service"
 )
@@ -28,6 +29,7 @@ type config struct {
 	limits         childmatch.Limits
 	sessions       childmatch.SessionLimits
 	jitter         int
+	onnx           matcher.ONNXConfig // Model "" = no second face model
 	dataDir        string
 	follow         follow.Config
 	requestTimeout time.Duration
@@ -82,6 +84,9 @@ func loadConfig() (config, error) {
 	if c.jitter, err = intEnv("CHILDMATCH_JITTER", 0); err != nil || c.jitter < 0 || c.jitter > 100 {
 		return c, fmt.Errorf("CHILDMATCH_JITTER must be a whole number from 0 to 100")
 	}
+	if c.onnx, err = onnxConfig(); err != nil {
+		return c, err
+	}
 	if l.MaxPixels, err = intEnv("CHILDMATCH_MAX_PIXELS", l.MaxPixels); err != nil {
 		return c, err
 	}
@@ -132,6 +137,17 @@ func loadConfig() (config, error) {
 	}
 	if l.Workers < 1 || l.MaxUploadBytes < 1 || l.MaxPixels < 1 || l.WorkingMaxSide < 160 {
 		return c, fmt.Errorf("CHILDMATCH_WORKERS, CHILDMATCH_MAX_UPLOAD_MB and CHILDMATCH_MAX_PIXELS must be positive and CHILDMATCH_WORKING_MAX_SIDE at least 160")
+	}
+	return c, nil
+}
+
+// onnxConfig reads the optional second face model (README: a stronger face model): off unless
+// CHILDMATCH_ONNX_MODEL names a model file, which then needs ONNX Runtime's library in CHILDMATCH_ONNX_LIB.
+func onnxConfig() (matcher.ONNXConfig, error) {
+	c := matcher.ONNXConfig{Model: os.Getenv("CHILDMATCH_ONNX_MODEL"), Library: os.Getenv("CHILDMATCH_ONNX_LIB"),
+		Name: os.Getenv("CHILDMATCH_ONNX_NAME"), Metric: childmatch.Metric(os.Getenv("CHILDMATCH_ONNX_METRIC"))}
+	if c.Model != "" && c.Library == "" {
+		return c, fmt.Errorf("CHILDMATCH_ONNX_MODEL is set but CHILDMATCH_ONNX_LIB is not: set it to ONNX Runtime's libonnxruntime.so (`make onnx` installs one and prints its path)")
 	}
 	return c, nil
 }
