@@ -108,7 +108,7 @@ func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
 	n := int(h.Rows)
 	fresh := &Index{
 		vecs: make([]float32, n*childmatch.DescriptorLen), codes: make([]int8, n*codeLen), errs: make([]uint8, n),
-		faces: make([]childmatch.ID, n), cases: make([]childmatch.ID, n), attrs: make([]attrs, n),
+		rows: rows{faces: make([]childmatch.ID, n), cases: make([]childmatch.ID, n), attrs: make([]attrs, n)},
 	}
 	for _, col := range [][]byte{asBytes(fresh.vecs), asBytes(fresh.codes), fresh.errs, asBytes(fresh.faces), asBytes(fresh.cases), asBytes(fresh.attrs)} {
 		if _, err := io.ReadFull(tr, col); err != nil {
