@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -150,6 +151,22 @@ func onnxConfig() (matcher.ONNXConfig, error) {
 		return c, fmt.Errorf("CHILDMATCH_ONNX_MODEL is set but CHILDMATCH_ONNX_LIB is not: set it to ONNX Runtime's libonnxruntime.so (`make onnx` installs one and prints its path)")
 	}
 	return c, nil
+}
+
+// loadEmbedders loads the face models configured beside dlib (none when c names no model) and returns them
+// with the function that frees them, to run after the matcher is closed. log may be nil.
+func loadEmbedders(c matcher.ONNXConfig, log *slog.Logger) ([]childmatch.Embedder, func(), error) {
+	if c.Model == "" {
+		return nil, func() {}, nil
+	}
+	e, err := matcher.NewONNX(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if log != nil {
+		log.Info("second face model loaded", "name", e.Name(), "dim", e.Dim(), "metric", e.Metric())
+	}
+	return []childmatch.Embedder{e}, e.Close, nil
 }
 
 // localSnapshot names the local snapshot cache after the store it mirrors, so a data folder reused against

@@ -67,16 +67,11 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	var embedders []childmatch.Embedder
-	if cfg.onnx.Model != "" {
-		e, err := matcher.NewONNX(cfg.onnx)
-		if err != nil {
-			return err
-		}
-		defer e.Close()
-		embedders = append(embedders, e)
-		log.Info("second face model loaded", "name", e.Name(), "dim", e.Dim(), "metric", e.Metric())
+	embedders, closeEmbedders, err := loadEmbedders(cfg.onnx, log)
+	if err != nil {
+		return err
 	}
+	defer closeEmbedders()
 	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Jitter: cfg.jitter, Embedders: embedders})
 	if err != nil {
 		return err
