@@ -97,8 +97,8 @@ func alignArc(img image.Image, l []childmatch.Point, out []float32) bool {
 	return true
 }
 
-// sampler reads 8-bit RGB from an image: from its bytes for the decoder's YCbCr and for RGBA, through At
-// for the rest.
+// sampler reads 8-bit RGB from an image: from its bytes for the decoders' YCbCr, RGBA and NRGBA, through
+// At for the rest.
 type sampler struct {
 	img  image.Image
 	rect image.Rectangle
@@ -118,6 +118,10 @@ func (s sampler) rgb(x, y int) (r, g, b float64) {
 	case *image.RGBA:
 		i := m.PixOffset(x, y)
 		return float64(m.Pix[i]), float64(m.Pix[i+1]), float64(m.Pix[i+2])
+	case *image.NRGBA: // what imaging decodes PNG and the rest to
+		i := m.PixOffset(x, y)
+		a := float64(m.Pix[i+3]) / 255
+		return float64(m.Pix[i]) * a, float64(m.Pix[i+1]) * a, float64(m.Pix[i+2]) * a
 	}
 	// Premultiplied: a transparent pixel is composited on black, as opaqueRGBA does for the detector.
 	c := color.RGBAModel.Convert(s.img.At(x, y)).(color.RGBA)

@@ -291,3 +291,35 @@ func TestArcFaceNoseBase(t *testing.T) {
 		t.Errorf("arcNoseBase is %v, measured (%.2f, %.2f)", arcNoseBase, mean[0], mean[1])
 	}
 }
+
+// BenchmarkONNXEmbed: aligning the faces of a photo and running the generated model on them, per photo
+// (alignment dominates: the model is one pooling and one product); a real ArcFace network adds its own
+// time per face on top.
+func BenchmarkONNXEmbed(b *testing.B) {
+	dir := fixtures.ONNXModels(b)
+	lib, _ := fixtures.ONNXRuntime(b)
+	e, err := NewONNX(ONNXConfig{Model: filepath.Join(dir, "projection.onnx"), Library: lib})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	data := fixtures.Photo(b, "_group/two_people.jpg")
+	img, err := imaging.Decode(strings.NewReader(string(data)), imaging.AutoOrientation(true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := testMatcher(b).Analyze(context.Background(), data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var faces []childmatch.EmbedFace
+	for _, f := range a.Faces {
+		faces = append(faces, childmatch.EmbedFace{Photo: img, Landmarks: f.Landmarks})
+	}
+	for b.Loop() {
+		if _, err := e.Embed(context.Background(), faces); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(faces)), "faces/photo")
+}
