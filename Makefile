@@ -20,10 +20,10 @@ test: packages models minio onnx
 # Go benchmarks of the index, JPEG decoding and encoding beside image/jpeg, the pipeline (resizing beside
 # imaging), uploads and restarts, then enrolment side by side with Python's
 # face_recognition (bench/results/enrol.md) and the index beside FAISS and hnswlib (bench/results/index.md).
-bench: packages models minio
-	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot' -benchtime 20x ./index/
+bench: packages models minio onnx
+	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot|BenchmarkFlatSearch' -benchtime 20x ./index/
 	$(GO) test -run '^$$' -bench 'BenchmarkDecode|BenchmarkEncode' -benchtime 10x ./libjpeg/
-	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink' -benchtime 10x ./matcher/
+	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink|BenchmarkONNXEmbed' -benchtime 10x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkUploadAt100k' -benchtime 20x ./api/
 	$(GO) test -run '^$$' -bench 'BenchmarkRestart' -benchtime 3x ./cmd/childmatch/
 	GO=$(GO) bench/enrol.sh $(FACES)
