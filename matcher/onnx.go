@@ -125,11 +125,11 @@ func checkShapes(ins, outs []ort.InputOutputInfo) (batch, dim int, err error) {
 	want := ort.NewShape(-1, 3, arcSide, arcSide)
 	if in.OrtValueType != ort.ONNXTypeTensor || in.DataType != ort.TensorElementDataTypeFloat ||
 		len(in.Dimensions) != 4 || !in.Dimensions[1:].Equals(want[1:]) {
-		return 0, 0, fmt.Errorf("input %q is %s; want a float tensor [batch, 3, %d, %d]", in.Name, in.String(), arcSide, arcSide)
+		return 0, 0, fmt.Errorf("input %q is %v of %v; want float [batch, 3, %d, %d]", in.Name, in.Dimensions, in.DataType, arcSide, arcSide)
 	}
 	if out.OrtValueType != ort.ONNXTypeTensor || out.DataType != ort.TensorElementDataTypeFloat ||
 		len(out.Dimensions) != 2 || out.Dimensions[1] <= 0 {
-		return 0, 0, fmt.Errorf("output %q is %s; want a float tensor [batch, dim]", out.Name, out.String())
+		return 0, 0, fmt.Errorf("output %q is %v of %v; want float [batch, dim]", out.Name, out.Dimensions, out.DataType)
 	}
 	if in.Dimensions[0] != out.Dimensions[0] {
 		return 0, 0, fmt.Errorf("input %q has batch %d but output %q %d", in.Name, in.Dimensions[0], out.Name, out.Dimensions[0])
