@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -117,6 +118,25 @@ func TestONNXEmbedsWhatTheModelComputes(t *testing.T) {
 	if len(all) != len(faces) || len(one) != len(faces) {
 		t.Fatalf("%d and %d vectors for %d faces", len(all), len(one), len(faces))
 	}
+	// Runs at once on one session (the matcher's workers share it) give the same vectors.
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			again, err := dynamic.Embed(context.Background(), faces[g%len(faces):])
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for i, v := range again {
+				if maxDiff(v, all[g%len(faces)+i]) > 1e-5 {
+					t.Errorf("concurrent run %d, face %d: another vector", g, i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	aligned := make([]float32, 3*arcSide*arcSide)
 	for i, f := range faces {
 		if !alignArc(f.Photo, f.Landmarks, aligned) {
