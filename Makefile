@@ -7,12 +7,12 @@ export CHILDMATCH_MINIO_BIN ?= $(CURDIR)/bin/minio
 # Where the shared test photos are; tests find them there by default.
 FACES ?= $(abspath ../shared/testdata/faces)
 
-.PHONY: run test bench levers load eval packages models minio build clean
+.PHONY: run test bench levers load eval packages models minio onnx build clean
 
 run: packages models minio build
 	scripts/run.sh
 
-test: packages models minio
+test: packages models minio onnx
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./index/... ./minio/...
 	$(GO) test -count=1 -timeout 25m ./...
@@ -25,10 +25,10 @@ test: packages models minio
 # imaging), the proposals per found child, the memory of hostile photos, uploads, searches under a flood of
 # photos without a face, and restarts, then enrolment side by side with Python's
 # face_recognition (bench/results/enrol.md) and the index beside FAISS and hnswlib (bench/results/index.md).
-bench: packages models minio
-	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot' -benchtime 20x ./index/
+bench: packages models minio onnx
+	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot|BenchmarkFlatSearch' -benchtime 20x ./index/
 	$(GO) test -run '^$$' -bench 'BenchmarkDecode|BenchmarkEncode' -benchtime 10x ./libjpeg/
-	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink' -benchtime 10x ./matcher/
+	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink|BenchmarkONNXEmbed' -benchtime 10x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkProposals' -benchtime 1x .
 	$(GO) test -run '^$$' -bench 'BenchmarkHostileMemory' -benchtime 1x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkUploadAt100k' -benchtime 20x ./api/
@@ -57,6 +57,11 @@ models: packages
 
 minio: packages
 	@GO=$(GO) scripts/build-minio.sh
+
+# ONNX Runtime's library and the onnx package, for the optional second face model and its tests; prints the
+# library's path (CHILDMATCH_ONNX_LIB).
+onnx: packages
+	@scripts/install-onnxruntime.sh
 
 build: packages
 	$(GO) build -o bin/childmatch ./cmd/childmatch

@@ -50,6 +50,9 @@ type Face struct {
 	Detector   string     `json:"detector"`  // "hog" or "cnn"
 	Quality    Quality    `json:"quality"`
 	Descriptor Descriptor `json:"descriptor"`
+	// Embeddings are the face's vectors from the other configured face models, by Embedder.Name; dlib's is
+	// Descriptor. A face enrolled before a model was configured has none of it.
+	Embeddings map[string][]float32 `json:"embeddings,omitempty"`
 }
 
 // DetectedFace is what the face pipeline returns for one face: everything of a Face but its ids, and the
@@ -60,6 +63,7 @@ type DetectedFace struct {
 	Detector   string
 	Quality    Quality
 	Descriptor Descriptor
+	Embeddings map[string][]float32 // by Embedder.Name, one per configured model beside dlib
 	Chip       []byte
 }
 

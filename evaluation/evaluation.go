@@ -64,6 +64,8 @@ type Sample struct {
 	Age      *float64 `json:"age,omitempty"`
 	GapYears *float64 `json:"gap_years,omitempty"`
 	years    float64  // the photo's place on its person's time line, in years
+	// vectors are the largest face's vectors by model: dlib's (Face) and the other configured models'.
+	vectors map[string][]float32
 }
 
 // Pair is the distance between two detected photos.
@@ -111,6 +113,9 @@ type Report struct {
 	Gallery         *GalleryReport   `json:"gallery,omitempty"`
 	Samples         []Sample         `json:"samples"`
 	Pairs           []Pair           `json:"-"`
+	// Models are the figures of each face model side by side with their fusion, when models beside dlib
+	// are configured and the strategy is best-pair (models.go).
+	Models []ModelReport `json:"models,omitempty"`
 }
 
 // CMC is a cumulative match characteristic: CMC[k-1] is the fraction of queries whose person is within
@@ -187,6 +192,10 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 		}
 		d := largest.Descriptor
 		s.Face = &d
+		s.vectors = map[string][]float32{childmatch.DlibModel: d[:]}
+		for name, v := range largest.Embeddings {
+			s.vectors[name] = v
+		}
 		if enrolled[s.Person] < cfg.Enrol {
 			enrolled[s.Person]++
 			s.Enrol = true
@@ -234,6 +243,9 @@ func Run(ctx context.Context, faces childmatch.FaceAnalyzer, index childmatch.Fa
 	rep.Genuine = summarise(genuine, float64(cfg.Threshold))
 	rep.Impostor = summarise(impostor, float64(cfg.Threshold))
 	rep.Verification = verification(genuine, impostor)
+	if cfg.Strategy == BestPair {
+		rep.Models = models(samples, cfg.MaxRank)
+	}
 	if cfg.AgeGap {
 		rep.AgeGap = ageGaps(samples, queries, float64(cfg.Threshold), cfg.MaxRank)
 	}
@@ -433,6 +445,9 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "| impostor pairs: distance min / median / max | %.3f / %.3f / %.3f (n=%d; %.2f%% under %.2f) |\n",
 		r.Impostor.Min, r.Impostor.Median, r.Impostor.Max, r.Impostor.N, 100*r.Impostor.UnderThreshold, r.Threshold)
 	fmt.Fprintf(&b, "| time per photo (decode to descriptor) | %.0f ms |\n", 1000*r.SecondsPerPhoto)
+	if len(r.Models) > 0 {
+		r.modelsTable(&b)
+	}
 	if r.AgeGap != nil {
 		r.bucketTable(&b, "years between the enrolled and the query photo", r.AgeGap.Gaps)
 		r.bucketTable(&b, "age at the enrolled photo", r.AgeGap.Ages)

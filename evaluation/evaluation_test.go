@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"testing"
@@ -35,7 +36,14 @@ func readmeRank1(t *testing.T) float64 {
 // independently, from the raw descriptors it used.
 func TestHarnessOnSharedPhotos(t *testing.T) {
 	limits := childmatch.DefaultLimits(2)
-	m, err := matcher.New(matcher.Config{ModelsDir: fixtures.ModelsDir(t), Limits: limits})
+	// A second model beside dlib: the generated ONNX projection (matcher/testdata/projection.py).
+	lib, _ := fixtures.ONNXRuntime(t)
+	onnx, err := matcher.NewONNX(matcher.ONNXConfig{Model: filepath.Join(fixtures.ONNXModels(t), "projection.onnx"), Library: lib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer onnx.Close()
+	m, err := matcher.New(matcher.Config{ModelsDir: fixtures.ModelsDir(t), Limits: limits, Embedders: []childmatch.Embedder{onnx}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +116,29 @@ func TestHarnessOnSharedPhotos(t *testing.T) {
 		t.Errorf("genuine under threshold: report %.4f, recomputed %.4f", rep.Genuine.UnderThreshold, got)
 	}
 	checkVerification(t, "", rep.Verification, genuine, impostor)
+
+	// The models side by side: dlib's row, computed without the index, is the report's own; the
+	// projection's and the fusion's are over the same queries and pairs.
+	if len(rep.Models) != 3 || rep.Models[0].Model != childmatch.DlibModel || rep.Models[1].Model != "projection" ||
+		rep.Models[2].Model != evaluation.Fusion {
+		t.Fatalf("models %+v", rep.Models)
+	}
+	// (Its distances are summed in float64, the report's in float32: equal to about 1e-7.)
+	d := rep.Models[0]
+	if !reflect.DeepEqual(d.CMC, rep.CMC) || len(d.Verification) != len(rep.Verification) || d.Impostor.N != rep.Impostor.N ||
+		math.Abs(d.Genuine.Median-rep.Genuine.Median) > 1e-6 || math.Abs(d.Impostor.Median-rep.Impostor.Median) > 1e-6 {
+		t.Errorf("dlib's row %+v differs from the report's figures", d)
+	}
+	for i, op := range d.Verification {
+		if op.TAR != rep.Verification[i].TAR || math.Abs(op.Threshold-rep.Verification[i].Threshold) > 1e-6 {
+			t.Errorf("dlib's operating point %+v, the report's %+v", op, rep.Verification[i])
+		}
+	}
+	for _, mr := range rep.Models[1:] {
+		if mr.Genuine.N != rep.Genuine.N || mr.Impostor.N != rep.Impostor.N || len(mr.CMC) != 10 {
+			t.Errorf("%s: %d genuine and %d impostor pairs, CMC of %d", mr.Model, mr.Genuine.N, mr.Impostor.N, len(mr.CMC))
+		}
+	}
 
 	if floor := readmeRank1(t); rep.Rank(1) < floor {
 		t.Errorf("rank-1 %.3f fell below the %.3f the README reports", rep.Rank(1), floor)

@@ -4,7 +4,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -19,16 +18,22 @@ const parallelMin = 16384
 
 // Index is safe for concurrent use.
 type Index struct {
-	mu      sync.RWMutex
-	vecs    []float32 // row i is vecs[i*128 : i*128+128]
-	codes   []int8    // row i is codes[i*128 : i*128+128]
-	errs    []uint8   // row i's quantisation error bound, see quant.go
-	faces   []childmatch.ID
-	cases   []childmatch.ID
-	attrs   []attrs
-	slots   slots // face id -> row
-	places  places
+	mu    sync.RWMutex
+	vecs  []float32 // row i is vecs[i*128 : i*128+128]
+	codes []int8    // row i is codes[i*128 : i*128+128]
+	errs  []uint8   // row i's quantisation error bound, see quant.go
+	rows
 	workers int
+}
+
+// rows are the columns an index holds for each face beside its vectors, and the tables over them. The
+// caller of each method holds its index's lock.
+type rows struct {
+	faces  []childmatch.ID
+	cases  []childmatch.ID
+	attrs  []attrs
+	slots  slots // face id -> row
+	places places
 }
 
 var _ childmatch.FaceIndex = (*Index)(nil)
@@ -88,7 +93,7 @@ var (
 )
 
 // encode codes a face's attributes, adding its place to the dictionary; the caller holds the write lock.
-func (ix *Index) encode(a childmatch.FaceAttrs) attrs {
+func (ix *rows) encode(a childmatch.FaceAttrs) attrs {
 	age := a.Age
 	if age < 0 || age > 255 {
 		age = 0
@@ -120,9 +125,13 @@ func (ix *Index) Len() int {
 func (ix *Index) Bytes() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	return cap(ix.vecs)*4 + cap(ix.codes) + cap(ix.errs) + ix.rows.bytes()
+}
+
+// bytes is the memory of the columns and tables.
+func (ix *rows) bytes() int {
 	const id = len(childmatch.ID{})
-	return cap(ix.vecs)*4 + cap(ix.codes) + cap(ix.errs) + (cap(ix.faces)+cap(ix.cases))*id +
-		cap(ix.attrs)*int(unsafe.Sizeof(attrs{})) + ix.slots.bytes() + ix.places.bytes()
+	return (cap(ix.faces)+cap(ix.cases))*id + cap(ix.attrs)*int(unsafe.Sizeof(attrs{})) + ix.slots.bytes() + ix.places.bytes()
 }
 
 // Grow makes room for n more faces, so that loading a known number of faces allocates each column once
@@ -133,6 +142,10 @@ func (ix *Index) Grow(n int) {
 	ix.vecs = slices.Grow(ix.vecs, n*childmatch.DescriptorLen)
 	ix.codes = slices.Grow(ix.codes, n*codeLen)
 	ix.errs = slices.Grow(ix.errs, n)
+	ix.rows.grow(n)
+}
+
+func (ix *rows) grow(n int) {
 	ix.faces = slices.Grow(ix.faces, n)
 	ix.cases = slices.Grow(ix.cases, n)
 	ix.attrs = slices.Grow(ix.attrs, n)
@@ -142,8 +155,7 @@ func (ix *Index) Grow(n int) {
 func (ix *Index) Add(ref childmatch.FaceRef, d *childmatch.Descriptor, a childmatch.FaceAttrs) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if cell := ix.slots.find(ref.FaceID, ix.faces); cell >= 0 {
-		row := int(ix.slots.cells[cell] - 1)
+	if row := ix.row(ref.FaceID); row >= 0 {
 		copy(ix.vecs[row*childmatch.DescriptorLen:], d[:])
 		ix.errs[row] = errByte(quantise(d, ix.codes[row*codeLen:(row+1)*codeLen]))
 		ix.cases[row], ix.attrs[row] = ref.CaseID, ix.encode(a)
@@ -153,23 +165,40 @@ func (ix *Index) Add(ref childmatch.FaceRef, d *childmatch.Descriptor, a childma
 	ix.vecs = append(ix.vecs, d[:]...)
 	ix.codes = append(ix.codes, make([]int8, codeLen)...)
 	ix.errs = append(ix.errs, errByte(quantise(d, ix.codes[row*codeLen:])))
+	ix.add(ref, a)
+}
+
+// add appends a face's row to the columns; its vector is the caller's to append.
+func (ix *rows) add(ref childmatch.FaceRef, a childmatch.FaceAttrs) {
 	ix.faces = append(ix.faces, ref.FaceID)
 	ix.cases = append(ix.cases, ref.CaseID)
 	ix.attrs = append(ix.attrs, ix.encode(a))
-	ix.slots.insert(ref.FaceID, row, ix.faces)
+	ix.slots.insert(ref.FaceID, len(ix.faces)-1, ix.faces)
+}
+
+// row returns the row of a face id, or -1.
+func (ix *rows) row(face childmatch.ID) int {
+	if cell := ix.slots.find(face, ix.faces); cell >= 0 {
+		return int(ix.slots.cells[cell] - 1)
+	}
+	return -1
 }
 
 // Clear removes every face and frees the columns.
 func (ix *Index) Clear() {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.vecs, ix.codes, ix.errs, ix.faces, ix.cases, ix.attrs, ix.slots, ix.places = nil, nil, nil, nil, nil, nil, slots{}, places{}
+	ix.vecs, ix.codes, ix.errs, ix.rows = nil, nil, nil, rows{}
 }
 
 // SetCaseAttrs changes the filter columns of every face of a case.
 func (ix *Index) SetCaseAttrs(caseID childmatch.ID, a childmatch.FaceAttrs) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.setCaseAttrs(caseID, a)
+}
+
+func (ix *rows) setCaseAttrs(caseID childmatch.ID, a childmatch.FaceAttrs) {
 	enc := ix.encode(a)
 	for i := range ix.cases {
 		if ix.cases[i] == caseID {
@@ -182,30 +211,45 @@ func (ix *Index) SetCaseAttrs(caseID childmatch.ID, a childmatch.FaceAttrs) {
 func (ix *Index) RemoveCase(caseID childmatch.ID) int {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	return ix.removeCase(caseID, ix.removeRow)
+}
+
+func (ix *Index) removeRow(i int) {
+	last := len(ix.faces) - 1
+	if i != last {
+		const n = childmatch.DescriptorLen
+		copy(ix.vecs[i*n:(i+1)*n], ix.vecs[last*n:])
+		copy(ix.codes[i*codeLen:(i+1)*codeLen], ix.codes[last*codeLen:])
+		ix.errs[i] = ix.errs[last]
+	}
+	ix.vecs, ix.codes, ix.errs = ix.vecs[:last*childmatch.DescriptorLen], ix.codes[:last*codeLen], ix.errs[:last]
+	ix.moveLast(i)
+}
+
+// removeCase removes every row of a case with remove, which moves the last row into the freed one (its
+// vectors, then moveLast), and returns how many there were.
+func (ix *rows) removeCase(caseID childmatch.ID, remove func(row int)) int {
 	removed := 0
 	for i := 0; i < len(ix.cases); {
 		if ix.cases[i] != caseID {
 			i++
 			continue
 		}
-		ix.removeRow(i)
+		remove(i)
 		removed++
 	}
 	return removed
 }
 
-func (ix *Index) removeRow(i int) {
+// moveLast moves the last row of the columns into row i, whose face is dropped.
+func (ix *rows) moveLast(i int) {
 	last := len(ix.faces) - 1
 	ix.slots.remove(ix.slots.find(ix.faces[i], ix.faces), ix.faces)
 	if i != last {
 		ix.slots.cells[ix.slots.find(ix.faces[last], ix.faces)] = int32(i + 1)
-		const n = childmatch.DescriptorLen
-		copy(ix.vecs[i*n:(i+1)*n], ix.vecs[last*n:])
-		copy(ix.codes[i*codeLen:(i+1)*codeLen], ix.codes[last*codeLen:])
-		ix.errs[i], ix.faces[i], ix.cases[i], ix.attrs[i] = ix.errs[last], ix.faces[last], ix.cases[last], ix.attrs[last]
+		ix.faces[i], ix.cases[i], ix.attrs[i] = ix.faces[last], ix.cases[last], ix.attrs[last]
 	}
-	ix.vecs, ix.codes = ix.vecs[:last*childmatch.DescriptorLen], ix.codes[:last*codeLen]
-	ix.errs, ix.faces, ix.cases, ix.attrs = ix.errs[:last], ix.faces[:last], ix.cases[:last], ix.attrs[:last]
+	ix.faces, ix.cases, ix.attrs = ix.faces[:last], ix.cases[:last], ix.attrs[:last]
 }
 
 // filter is a SearchFilter compiled to bit masks over the column codes.
@@ -218,7 +262,7 @@ type filter struct {
 }
 
 // compile turns a SearchFilter into masks; the caller holds the read lock (for the place dictionary).
-func (ix *Index) compile(f childmatch.SearchFilter) filter {
+func (ix *rows) compile(f childmatch.SearchFilter) filter {
 	c := filter{kinds: 0xff, statuses: 0xff, genders: 0xff, minAge: f.MinAge, maxAge: f.MaxAge, exclude: f.Exclude,
 		until: math.MaxUint16}
 	if !f.From.IsZero() {
@@ -285,9 +329,8 @@ func (ix *Index) Search(q *childmatch.Descriptor, k int, f childmatch.SearchFilt
 // SearchBatch answers several queries with one pass over memory: each block of rows is scanned for every
 // query while it is in cache. Result i is what Search(&qs[i], k, f) returns.
 func (ix *Index) SearchBatch(qs []childmatch.Descriptor, k int, f childmatch.SearchFilter) [][]childmatch.Hit {
-	out := make([][]childmatch.Hit, len(qs))
 	if k <= 0 || len(qs) == 0 {
-		return out
+		return make([][]childmatch.Hit, len(qs))
 	}
 	queries := make([]*query, len(qs))
 	for i := range qs {
@@ -296,47 +339,9 @@ func (ix *Index) SearchBatch(qs []childmatch.Descriptor, k int, f childmatch.Sea
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	flt := ix.compile(f)
-	n := len(ix.faces)
-	workers := ix.workers
-	if n < parallelMin || workers < 2 {
-		workers = 1
-	}
-	tops := make([][]topK, workers) // tops[w][query]
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for w := range workers {
-		lo, hi := w*chunk, min(n, (w+1)*chunk)
-		tops[w] = make([]topK, len(qs))
-		for i := range tops[w] {
-			tops[w][i] = topK{k: k}
-		}
-		if workers == 1 {
-			ix.scan(queries, &flt, lo, hi, tops[w])
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ix.scan(queries, &flt, lo, hi, tops[w])
-		}()
-	}
-	wg.Wait()
-	for qi := range qs {
-		merged := topK{k: k}
-		for w := range tops {
-			for _, h := range tops[w][qi].items {
-				merged.offer(h)
-			}
-		}
-		sort.Slice(merged.items, func(i, j int) bool { return merged.items[i].less(&merged.items[j]) })
-		hits := make([]childmatch.Hit, len(merged.items))
-		for i, h := range merged.items {
-			hits[i] = childmatch.Hit{FaceRef: childmatch.FaceRef{FaceID: h.face, CaseID: h.caseID},
-				Distance: float32(math.Sqrt(float64(h.d)))}
-		}
-		out[qi] = hits
-	}
-	return out
+	return searchRows(len(ix.faces), ix.workers, len(qs), k, func(lo, hi int, tops []topK) {
+		ix.scan(queries, &flt, lo, hi, tops)
+	})
 }
 
 // block is how many rows the first pass handles at a time: 256 rows of codes are 32 KiB, which stay in

@@ -25,6 +25,11 @@ type face struct {
 
 // naive is the reference: every distance, best face per case, sorted, first k.
 func naive(faces []face, q *childmatch.Descriptor, k int, f childmatch.SearchFilter) []childmatch.Hit {
+	return naiveBy(faces, func(fc *face) float32 { return fc.d.SquaredDistance(q) }, k, f)
+}
+
+// naiveBy is naive with the squared distance of each face to the query given by sq.
+func naiveBy(faces []face, sq func(*face) float32, k int, f childmatch.SearchFilter) []childmatch.Hit {
 	in := func(xs int, pred func(int) bool) bool {
 		if xs == 0 {
 			return true
@@ -37,8 +42,9 @@ func naive(faces []face, q *childmatch.Descriptor, k int, f childmatch.SearchFil
 		return false
 	}
 	best := map[childmatch.ID]childmatch.Hit{}
-	sq := map[childmatch.ID]float32{}
-	for _, fc := range faces {
+	sqs := map[childmatch.ID]float32{}
+	for i := range faces {
+		fc := &faces[i]
 		a := fc.attrs
 		if !in(len(f.Kinds), func(i int) bool { return f.Kinds[i] == a.Kind }) ||
 			!in(len(f.Statuses), func(i int) bool { return f.Statuses[i] == a.Status }) ||
@@ -51,11 +57,11 @@ func naive(faces []face, q *childmatch.Descriptor, k int, f childmatch.SearchFil
 			fc.ref.CaseID == f.Exclude {
 			continue
 		}
-		d := fc.d.SquaredDistance(q)
+		d := sq(fc)
 		b, ok := best[fc.ref.CaseID]
-		if !ok || d < sq[fc.ref.CaseID] || (d == sq[fc.ref.CaseID] && bytes.Compare(fc.ref.FaceID[:], b.FaceID[:]) < 0) {
+		if !ok || d < sqs[fc.ref.CaseID] || (d == sqs[fc.ref.CaseID] && bytes.Compare(fc.ref.FaceID[:], b.FaceID[:]) < 0) {
 			best[fc.ref.CaseID] = childmatch.Hit{FaceRef: fc.ref, Distance: float32(math.Sqrt(float64(d)))}
-			sq[fc.ref.CaseID] = d
+			sqs[fc.ref.CaseID] = d
 		}
 	}
 	var hits []childmatch.Hit
@@ -63,7 +69,7 @@ func naive(faces []face, q *childmatch.Descriptor, k int, f childmatch.SearchFil
 		hits = append(hits, h)
 	}
 	sort.Slice(hits, func(i, j int) bool {
-		di, dj := sq[hits[i].CaseID], sq[hits[j].CaseID]
+		di, dj := sqs[hits[i].CaseID], sqs[hits[j].CaseID]
 		if di != dj {
 			return di < dj
 		}
@@ -84,6 +90,23 @@ var (
 		{"Madhya Pradesh", "Bhopal"}, {"", ""}}
 	day0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 )
+
+// filters are the filters the searches are checked under: each column, combinations, none admitted.
+var filters = []childmatch.SearchFilter{
+	{},
+	{Kinds: []childmatch.Kind{childmatch.KindMissing}},
+	{Kinds: []childmatch.Kind{childmatch.KindFound}, Statuses: []childmatch.Status{childmatch.StatusOpen}},
+	{Genders: []childmatch.Gender{childmatch.GenderFemale, childmatch.GenderUnknown}},
+	{MinAge: 6, MaxAge: 10},
+	{MaxAge: 3, Statuses: []childmatch.Status{childmatch.StatusMatched, childmatch.StatusClosed}},
+	{Kinds: []childmatch.Kind{"nothing"}},
+	{State: "BIHAR"},
+	{State: "Bihar", District: " aurangabad"},
+	{State: "Maharashtra", District: "Patna"},
+	{From: day0.Add(10 * 24 * time.Hour), Until: day0.Add(20*24*time.Hour + 5*time.Hour)},
+	{Until: day0.Add(3 * 24 * time.Hour), State: "madhya pradesh", Kinds: []childmatch.Kind{childmatch.KindFound}},
+	{State: "Nowhere"},
+}
 
 // generate makes n faces over cases of facesPerCase faces; distinct draws from pool vectors, so a small
 // pool gives many exact ties and duplicates.
@@ -223,21 +246,6 @@ func TestSearchMatchesNaive(t *testing.T) {
 		{"k beyond cases", 50, 3, 50, 100},
 		{"parallel chunks", parallelMin + 5000, 3, parallelMin, 25},
 		{"parallel ties", parallelMin + 5000, 2, 13, 25},
-	}
-	filters := []childmatch.SearchFilter{
-		{},
-		{Kinds: []childmatch.Kind{childmatch.KindMissing}},
-		{Kinds: []childmatch.Kind{childmatch.KindFound}, Statuses: []childmatch.Status{childmatch.StatusOpen}},
-		{Genders: []childmatch.Gender{childmatch.GenderFemale, childmatch.GenderUnknown}},
-		{MinAge: 6, MaxAge: 10},
-		{MaxAge: 3, Statuses: []childmatch.Status{childmatch.StatusMatched, childmatch.StatusClosed}},
-		{Kinds: []childmatch.Kind{"nothing"}},
-		{State: "BIHAR"},
-		{State: "Bihar", District: " aurangabad"},
-		{State: "Maharashtra", District: "Patna"},
-		{From: day0.Add(10 * 24 * time.Hour), Until: day0.Add(20*24*time.Hour + 5*time.Hour)},
-		{Until: day0.Add(3 * 24 * time.Hour), State: "madhya pradesh", Kinds: []childmatch.Kind{childmatch.KindFound}},
-		{State: "Nowhere"},
 	}
 	type namedSet struct {
 		name  string

@@ -2,6 +2,9 @@ package index
 
 import (
 	"bytes"
+	"math"
+	"sort"
+	"sync"
 
 	"childmatch"
 )
@@ -66,4 +69,50 @@ func (t *topK) findWorst() {
 			t.worst = t.items[i]
 		}
 	}
+}
+
+// searchRows answers nq queries over rows 0..n: scan fills one top k per query for a range of rows, in one
+// contiguous chunk per worker (one worker below parallelMin rows), and the chunks' top ks are merged,
+// nearest first, with the square roots of the squared distances.
+func searchRows(n, workers, nq, k int, scan func(lo, hi int, tops []topK)) [][]childmatch.Hit {
+	if n < parallelMin || workers < 2 {
+		workers = 1
+	}
+	tops := make([][]topK, workers) // tops[w][query]
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for w := range workers {
+		lo, hi := w*chunk, min(n, (w+1)*chunk)
+		tops[w] = make([]topK, nq)
+		for i := range tops[w] {
+			tops[w][i] = topK{k: k}
+		}
+		if workers == 1 {
+			scan(lo, hi, tops[w])
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			scan(lo, hi, tops[w])
+		}()
+	}
+	wg.Wait()
+	out := make([][]childmatch.Hit, nq)
+	for qi := range out {
+		merged := topK{k: k}
+		for w := range tops {
+			for _, h := range tops[w][qi].items {
+				merged.offer(h)
+			}
+		}
+		sort.Slice(merged.items, func(i, j int) bool { return merged.items[i].less(&merged.items[j]) })
+		hits := make([]childmatch.Hit, len(merged.items))
+		for i, h := range merged.items {
+			hits[i] = childmatch.Hit{FaceRef: childmatch.FaceRef{FaceID: h.face, CaseID: h.caseID},
+				Distance: float32(math.Sqrt(float64(h.d)))}
+		}
+		out[qi] = hits
+	}
+	return out
 }

@@ -46,16 +46,20 @@ type Config struct {
 	Jitter int
 	// JPEGQuality of the working image handed to go-face; 0 means childmatch.DefaultJPEGQuality.
 	JPEGQuality int
+	// Embedders are the face models run beside dlib on every face (an ONNX model, say); their vectors go
+	// to DetectedFace.Embeddings. The caller closes them after the matcher.
+	Embedders []childmatch.Embedder
 }
 
 // Matcher is the pipeline. go-face serialises all work inside one recognizer with mutexes, so the matcher
 // keeps a pool of them, one per worker, and a request waits for a free one.
 type Matcher struct {
-	limits   childmatch.Limits
-	detector Detector
-	quality  int
-	pool     chan *face.Recognizer
-	all      []*face.Recognizer
+	limits    childmatch.Limits
+	detector  Detector
+	quality   int
+	embedders []childmatch.Embedder
+	pool      chan *face.Recognizer
+	all       []*face.Recognizer
 }
 
 var _ childmatch.FaceAnalyzer = (*Matcher)(nil)
@@ -84,7 +88,14 @@ func New(cfg Config) (*Matcher, error) {
 	}
 	singleThreadedBLAS()
 	workers := max(1, cfg.Limits.Workers)
-	m := &Matcher{limits: cfg.Limits, detector: cfg.Detector, quality: cfg.JPEGQuality,
+	names := map[string]bool{childmatch.DlibModel: true}
+	for _, e := range cfg.Embedders {
+		if names[e.Name()] {
+			return nil, fmt.Errorf("two face models are named %q; each needs its own name", e.Name())
+		}
+		names[e.Name()] = true
+	}
+	m := &Matcher{limits: cfg.Limits, detector: cfg.Detector, quality: cfg.JPEGQuality, embedders: cfg.Embedders,
 		pool: make(chan *face.Recognizer, workers)}
 	for i := 0; i < workers; i++ {
 		// 150 px chips with 0.25 padding are go-face's and dlib's defaults, what the model was trained on.
@@ -145,6 +156,7 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	}
 	// The detector's points are in its frame (the working image, or the CNN's smaller copy of it); chips are
 	// cut from the decoded image, and boxes and landmarks are reported in the upright original's pixels.
+	aligned := make([][]childmatch.Point, 0, len(found)) // landmarks in the decoded image's pixels
 	for _, f := range found {
 		df := childmatch.DetectedFace{Detector: detector, Descriptor: childmatch.Descriptor(f.Descriptor)}
 		df.Box, df.Landmarks = place(f, frame, size)
@@ -156,8 +168,37 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 		df.Chip = chipJPEG
 		df.Quality = quality(df.Box, df.Landmarks, chipImg)
 		a.Faces = append(a.Faces, df)
+		aligned = append(aligned, landmarks)
+	}
+	if err := m.embed(ctx, img, a.Faces, aligned); err != nil {
+		return nil, err
 	}
 	return a, nil
+}
+
+// embed runs the other face models on the faces of the decoded image img, whose landmarks in img's pixels
+// are aligned[i]: all of a photo's faces in one call per model.
+func (m *Matcher) embed(ctx context.Context, img image.Image, faces []childmatch.DetectedFace, aligned [][]childmatch.Point) error {
+	if len(faces) == 0 || len(m.embedders) == 0 {
+		return nil
+	}
+	in := make([]childmatch.EmbedFace, len(faces))
+	for i := range faces {
+		in[i] = childmatch.EmbedFace{Photo: img, Landmarks: aligned[i], Descriptor: &faces[i].Descriptor}
+	}
+	for _, e := range m.embedders {
+		vecs, err := e.Embed(ctx, in)
+		if err != nil {
+			return fmt.Errorf("face model %s: %w", e.Name(), err)
+		}
+		for i := range faces {
+			if faces[i].Embeddings == nil {
+				faces[i].Embeddings = map[string][]float32{}
+			}
+			faces[i].Embeddings[e.Name()] = vecs[i]
+		}
+	}
+	return nil
 }
 
 // stopped is ctx's end as the error Analyze returns: the caller gave up or its deadline passed.

@@ -22,6 +22,7 @@ type personPhoto struct {
 	Person     string                `json:"person"`
 	Path       string                `json:"path"`
 	Descriptor childmatch.Descriptor `json:"descriptor"`
+	Landmarks  []childmatch.Point    `json:"-"`
 }
 
 var (
@@ -66,7 +67,7 @@ func peopleDescriptors(t *testing.T) []personPhoto {
 					case len(a.Faces) != 1:
 						errs[i] = fmt.Errorf("%s: %d faces, want 1", photos[i].Path, len(a.Faces))
 					default:
-						photos[i].Descriptor = a.Faces[0].Descriptor
+						photos[i].Descriptor, photos[i].Landmarks = a.Faces[0].Descriptor, a.Faces[0].Landmarks
 					}
 				}
 			}()

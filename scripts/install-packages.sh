@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential pkg-config ca-certificates curl git python3 python3-pip
+  build-essential pkg-config ca-certificates curl git python3 python3-pip python3-venv
   libdlib-dev          # dlib 19.24: HOG and CNN detectors, shape predictor, ResNet embedder
   libopenblas-dev      # the BLAS dlib uses at run time (libblas.so.3 alternative)
   libatlas-base-dev    # only for the libcblas.so name go-face links; OpenBLAS serves the calls (README)

@@ -94,7 +94,7 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	photo.Width, photo.Height = a.Width, a.Height
 	for _, df := range a.Faces {
 		photo.Faces = append(photo.Faces, childmatch.Face{ID: childmatch.NewID(), PhotoID: photo.ID, Box: df.Box,
-			Landmarks: df.Landmarks, Detector: df.Detector, Quality: df.Quality, Descriptor: df.Descriptor})
+			Landmarks: df.Landmarks, Detector: df.Detector, Quality: df.Quality, Descriptor: df.Descriptor, Embeddings: df.Embeddings})
 	}
 
 	chips, err := s.putChips(ctx, caseID, &photo, a)

@@ -298,3 +298,40 @@ func TestPipelinePanic(t *testing.T) {
 		t.Fatalf("%d photos left behind", n)
 	}
 }
+
+// secondModel is the fake analyzer with a second face model: each face also carries a vector of model
+// "second", here its descriptor's first components doubled.
+type secondModel struct{ inmem.Faces }
+
+func (f secondModel) Analyze(ctx context.Context, data []byte) (*childmatch.Analysis, error) {
+	a, err := f.Faces.Analyze(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	for i := range a.Faces {
+		v := make([]float32, 8)
+		for j := range v {
+			v[j] = 2 * a.Faces[i].Descriptor[j]
+		}
+		a.Faces[i].Embeddings = map[string][]float32{"second": v}
+	}
+	return a, nil
+}
+
+// TestOtherModelsStored: the vectors of the models beside dlib are kept in the case record, face by face.
+func TestOtherModelsStored(t *testing.T) {
+	w := newWorldWith(t, secondModel{})
+	c := w.newCase(w.officer, childmatch.KindMissing)
+	a, b := w.person(), w.person()
+	w.upload(w.officer, c, a, b)
+	faces := w.read(c.ID).Faces()
+	if len(faces) != 2 {
+		t.Fatalf("%d faces stored", len(faces))
+	}
+	for _, f := range faces {
+		v := f.Embeddings["second"]
+		if len(f.Embeddings) != 1 || len(v) != 8 || v[0] != 2*f.Descriptor[0] || v[7] != 2*f.Descriptor[7] {
+			t.Errorf("face %s: embeddings %v for descriptor %v", f.ID, f.Embeddings, f.Descriptor[:8])
+		}
+	}
+}

@@ -35,13 +35,20 @@ type world struct {
 }
 
 func newWorld(t *testing.T) *world {
-	return build(t, inmem.New(), time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))
+	return newWorldWith(t, inmem.Faces{})
+}
+
+// newWorldWith is a world whose photos are analysed by faces.
+func newWorldWith(t *testing.T, faces childmatch.FaceAnalyzer) *world {
+	return build(t, inmem.New(), time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), faces)
 }
 
 // newWorldOver is another process over the same store as w, its clock where w's is.
-func newWorldOver(t *testing.T, w *world) *world { return build(t, w.store.Another(), w.now) }
+func newWorldOver(t *testing.T, w *world) *world {
+	return build(t, w.store.Another(), w.now, inmem.Faces{})
+}
 
-func build(t *testing.T, store *inmem.Store, now time.Time) *world {
+func build(t *testing.T, store *inmem.Store, now time.Time, faces childmatch.FaceAnalyzer) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), store: store, r: rand.New(rand.NewPCG(1, 2)), now: now}
 	w.store.SetClock(func() time.Time { return w.now })
@@ -51,7 +58,7 @@ func build(t *testing.T, store *inmem.Store, now time.Time) *world {
 	if _, err := w.follower.Open(w.ctx); err != nil {
 		t.Fatal(err)
 	}
-	w.svc = service.New(service.Deps{Store: w.store, Reviews: w.store, Audit: w.store, Faces: inmem.Faces{},
+	w.svc = service.New(service.Deps{Store: w.store, Reviews: w.store, Audit: w.store, Faces: faces,
 		Index: w.follower, Limits: childmatch.DefaultLimits(1), Calibrations: w.store, Log: log, Now: func() time.Time { return w.now }})
 	actor := func(id string, org string, r childmatch.Role) childmatch.Actor {
 		return childmatch.Actor{ID: id, Organisation: org, Roles: []childmatch.Role{r}}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"childmatch"
 	"childmatch/follow"
+	"childmatch/matcher"
 	"childmatch/minio"
 	"childmatch/service"
 )
@@ -30,6 +32,7 @@ type config struct {
 	limits         childmatch.Limits
 	sessions       childmatch.SessionLimits
 	jitter         int
+	onnx           matcher.ONNXConfig // Model "" = no second face model
 	dataDir        string
 	follow         follow.Config
 	requestTimeout time.Duration
@@ -74,6 +77,9 @@ func loadConfig() (config, error) {
 	l.MaxUploadBytes = int64(mib) << 20
 	if c.jitter, err = intEnv("CHILDMATCH_JITTER", 0); err != nil || c.jitter < 0 || c.jitter > 100 {
 		return c, fmt.Errorf("CHILDMATCH_JITTER must be a whole number from 0 to 100")
+	}
+	if c.onnx, err = onnxConfig(); err != nil {
+		return c, err
 	}
 	if l.MaxPixels, err = intEnv("CHILDMATCH_MAX_PIXELS", l.MaxPixels); err != nil {
 		return c, err
@@ -155,6 +161,33 @@ func storeConfig() (minio.Config, error) {
 		return m, err
 	}
 	return m, nil
+}
+
+// onnxConfig reads the optional second face model (README: a stronger face model): off unless
+// CHILDMATCH_ONNX_MODEL names a model file, which then needs ONNX Runtime's library in CHILDMATCH_ONNX_LIB.
+func onnxConfig() (matcher.ONNXConfig, error) {
+	c := matcher.ONNXConfig{Model: os.Getenv("CHILDMATCH_ONNX_MODEL"), Library: os.Getenv("CHILDMATCH_ONNX_LIB"),
+		Name: os.Getenv("CHILDMATCH_ONNX_NAME"), Metric: childmatch.Metric(os.Getenv("CHILDMATCH_ONNX_METRIC"))}
+	if c.Model != "" && c.Library == "" {
+		return c, fmt.Errorf("CHILDMATCH_ONNX_MODEL is set but CHILDMATCH_ONNX_LIB is not: set it to ONNX Runtime's libonnxruntime.so (`make onnx` installs one and prints its path)")
+	}
+	return c, nil
+}
+
+// loadEmbedders loads the face models configured beside dlib (none when c names no model) and returns them
+// with the function that frees them, to run after the matcher is closed. log may be nil.
+func loadEmbedders(c matcher.ONNXConfig, log *slog.Logger) ([]childmatch.Embedder, func(), error) {
+	if c.Model == "" {
+		return nil, func() {}, nil
+	}
+	e, err := matcher.NewONNX(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if log != nil {
+		log.Info("second face model loaded", "name", e.Name(), "dim", e.Dim(), "metric", e.Metric())
+	}
+	return []childmatch.Embedder{e}, e.Close, nil
 }
 
 // localSnapshot names the local snapshot cache after the store it mirrors, so a data folder reused against

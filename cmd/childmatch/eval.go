@@ -44,8 +44,19 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
+	// A second face model from CHILDMATCH_ONNX_MODEL (and _LIB, _NAME, _METRIC), as the service reads it:
+	// the report then shows each model and their fusion side by side.
+	onnx, err := onnxConfig()
+	if err != nil {
+		return err
+	}
+	embedders, closeEmbedders, err := loadEmbedders(onnx, nil)
+	if err != nil {
+		return err
+	}
+	defer closeEmbedders()
 	faces, err := matcher.New(matcher.Config{ModelsDir: *models, Limits: limits, Detector: matcher.Detector(*detector),
-		Jitter: *jitter, JPEGQuality: *quality})
+		Jitter: *jitter, JPEGQuality: *quality, Embedders: embedders})
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,12 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Jitter: cfg.jitter})
+	embedders, closeEmbedders, err := loadEmbedders(cfg.onnx, log)
+	if err != nil {
+		return err
+	}
+	defer closeEmbedders()
+	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Jitter: cfg.jitter, Embedders: embedders})
 	if err != nil {
 		return err
 	}
