@@ -14,8 +14,10 @@ import (
 
 const (
 	// cropMargin is the side of the crop a face is described on over the side of its box: room for dlib's
-	// landmarks and its 0.25 chip padding, and for the HOG detector to find the face again at its edges.
-	cropMargin = 2.0
+	// landmarks and its 0.25 chip padding, and for the HOG detector to find the face again. 1.5 describes
+	// as faithfully as 2 (TestDescriptorFidelity: 0.038 against 0.036 at the median at 400 px) and
+	// separates people as well, on a crop of half the pixels.
+	cropMargin = 1.5
 	// cropQuality is the quality of the crop's JPEG, the only format go-face reads: at 100 the descriptor
 	// lies as close to go-face's on the photo file as a copy of the whole file at 100 does
 	// (TestDescriptorFidelity; full-resolution chroma changed nothing), and a crop of a few hundred pixels is
