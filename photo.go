@@ -33,13 +33,27 @@ type Box struct {
 func (b Box) Width() int  { return b.Max.X - b.Min.X }
 func (b Box) Height() int { return b.Max.Y - b.Min.Y }
 
-// Quality holds simple figures about a face that tell a reviewer how far to trust a match.
+// Quality holds simple figures about a face that tell a reviewer how far to trust a match, and the uploader
+// whether to take the photo again while the child is still there.
 type Quality struct {
-	FaceSize  int      `json:"face_size"` // width of the face box in the original photo, pixels
-	Sharpness float64  `json:"sharpness"` // variance of the Laplacian of the grey face chip; low = blurred
-	Low       bool     `json:"low"`       // one of the figures is under its threshold (limits.go)
-	Notes     []string `json:"notes,omitempty"`
+	FaceSize  int     `json:"face_size"` // width of the face box in the original photo, pixels
+	Sharpness float64 `json:"sharpness"` // variance of the Laplacian of the grey face chip; low = blurred
+	Low       bool    `json:"low"`       // one of the figures is under its threshold (limits.go)
+	// Retake: the face is too small, blurred or turned for a useful match; a new photo would help, and the
+	// reasons say what to change (QualitySmall, QualityBlurred, QualityTurned).
+	Retake  bool            `json:"retake"`
+	Reasons []QualityReason `json:"reasons,omitempty"`
+	Notes   []string        `json:"notes,omitempty"`
 }
+
+// QualityReason is why a face is too poor for a useful match, as a code clients translate.
+type QualityReason string
+
+const (
+	QualitySmall   QualityReason = "small"   // narrower than MinFaceSize: come closer
+	QualityBlurred QualityReason = "blurred" // sharpness under MinSharpness: hold still, focus
+	QualityTurned  QualityReason = "turned"  // turned beyond MaxYaw: face the camera
+)
 
 // Face is one face found in a photo.
 type Face struct {

@@ -278,6 +278,10 @@ type matchesResp struct {
 	Faces      []struct {
 		Face struct {
 			Descriptor []float32 `json:"descriptor"`
+			Quality    struct {
+				Retake  bool     `json:"retake"`
+				Reasons []string `json:"reasons"`
+			} `json:"quality"`
 		} `json:"face"`
 		Candidates []candidateResp `json:"candidates"`
 	} `json:"faces"`
@@ -747,5 +751,22 @@ func TestSearchByPlaceAndDate(t *testing.T) {
 				t.Fatalf("%d: candidates %v, want the case found: %v", r.status, caseIDs(m), tc.found)
 			}
 		})
+	}
+}
+
+// TestRetakeVerdict: the upload and search answers say per face whether to take the photo again, with
+// reason codes: none for a clear photo, "small" for the same photo taken from far away.
+func TestRetakeVerdict(t *testing.T) {
+	e := newEnv(t)
+	clear := e.addPhoto(e.createCase("found", ""), "obama/obama1.jpg")
+	if len(clear.Faces) != 1 || clear.Faces[0].Face.Quality.Retake || len(clear.Faces[0].Face.Quality.Reasons) != 0 {
+		t.Fatalf("a clear photo: %+v", clear.Faces)
+	}
+	r := e.postPhoto("/v1/search", fixtures.Shrunk(t, "obama/obama1.jpg", 160), nil)
+	var far matchesResp
+	r.decode(t, &far)
+	if r.status != http.StatusOK || len(far.Faces) != 1 || !far.Faces[0].Face.Quality.Retake ||
+		!slices.Contains(far.Faces[0].Face.Quality.Reasons, "small") {
+		t.Fatalf("a face from far away: %d %s", r.status, r.body)
 	}
 }

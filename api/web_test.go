@@ -153,6 +153,11 @@ func TestBrowserFlow(t *testing.T) {
 	}
 	photoA, _ := filepath.Abs(filepath.Join(fixtures.FacesDir(t), "obama", "obama1.jpg"))
 	photoB, _ := filepath.Abs(filepath.Join(fixtures.FacesDir(t), "obama", "obama2.jpg"))
+	// The same face from far away: too small for a useful match, so the app asks for a retake.
+	photoFar := filepath.Join(t.TempDir(), "far.jpg")
+	if err := os.WriteFile(photoFar, fixtures.Shrunk(t, "obama/obama2.jpg", 110), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser),
 		chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
@@ -252,6 +257,22 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.Click(`button[type=submit]`),
 		chromedp.WaitVisible(`ol.candidates li.near`),
 		shoot("05-check"))
+	run("retake a photo from too far",
+		chromedp.Navigate(e.http.URL+"/app/#/found"),
+		chromedp.Navigate(e.http.URL+"/app/#/check"),
+		chromedp.WaitVisible(`input[type=file]`),
+		chromedp.SetUploadFiles(`input[type=file]`, []string{photoFar}),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`div.retake`),
+		chromedp.Text(`div.retake`, &text),
+		shoot("05-retake"))
+	if !strings.Contains(text, "too small") {
+		t.Fatalf("the retake prompt does not say the face is too small: %q", text)
+	}
+	run("the photo taken again",
+		chromedp.SetUploadFiles(`div.retake input[type=file]`, []string{photoB}),
+		chromedp.WaitNotPresent(`div.retake`),
+		chromedp.WaitVisible(`ol.candidates li.near`))
 	run("review queue",
 		chromedp.Navigate(e.http.URL+"/app/#/reviews"),
 		chromedp.WaitVisible(`button.confirm`),
@@ -284,7 +305,13 @@ func TestBrowserFlow(t *testing.T) {
 		shoot("10-case-hindi"),
 		chromedp.Navigate(e.http.URL+"/app/#/found"),
 		chromedp.WaitVisible(`input[name="child.age"]`),
-		shoot("11-found-hindi"))
+		shoot("11-found-hindi"),
+		chromedp.Navigate(e.http.URL+"/app/#/check"),
+		chromedp.WaitVisible(`input[type=file]`),
+		chromedp.SetUploadFiles(`input[type=file]`, []string{photoFar}),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`div.retake`),
+		shoot("12-retake-hindi"))
 	if !strings.Contains(text, "मिलान हुआ") {
 		t.Fatalf("the Hindi case page does not say matched: %q", text)
 	}

@@ -34,7 +34,7 @@ type GalleryPoint struct {
 
 // SyntheticDescriptor draws a face shaped like dlib's descriptors (the root shape.go): each component
 // from a normal distribution with the mean and spread the model gives real faces. Two of them lie about
-// 0.88 apart, as two photos of different people do.
+// 0.87 apart, as two photos of different people do.
 func SyntheticDescriptor(r *rand.Rand) childmatch.Descriptor {
 	var d childmatch.Descriptor
 	for i := range d {

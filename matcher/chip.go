@@ -86,21 +86,26 @@ func chip(img image.Image, box childmatch.Box, landmarks []childmatch.Point) (im
 // turned; under a threshold it is flagged with a note telling the uploader what would help.
 func quality(box childmatch.Box, landmarks []childmatch.Point, chipImg image.Image) childmatch.Quality {
 	q := childmatch.Quality{FaceSize: box.Width(), Sharpness: sharpness(chipImg)}
+	flag := func(r childmatch.QualityReason, note string) {
+		q.Reasons = append(q.Reasons, r)
+		q.Notes = append(q.Notes, note)
+	}
 	if q.FaceSize < childmatch.MinFaceSize {
-		q.Notes = append(q.Notes, fmt.Sprintf("the face is small (%d px wide); a closer photo would help", q.FaceSize))
+		flag(childmatch.QualitySmall, fmt.Sprintf("the face is small (%d px wide); a closer photo would help", q.FaceSize))
 	}
 	if q.Sharpness < childmatch.MinSharpness {
-		q.Notes = append(q.Notes, "the face looks blurred; a sharper photo would help")
+		flag(childmatch.QualityBlurred, "the face looks blurred; a sharper photo would help")
 	}
 	if len(landmarks) == 5 {
 		a, b := eyes(landmarks)
 		eyeDist := math.Hypot(b[0]-a[0], b[1]-a[1])
 		mid := (a[0] + b[0]) / 2
 		if eyeDist > 0 && math.Abs(float64(landmarks[4].X)-mid)/eyeDist > childmatch.MaxYaw {
-			q.Notes = append(q.Notes, "the face is turned to the side; a photo facing the camera would help")
+			flag(childmatch.QualityTurned, "the face is turned to the side; a photo facing the camera would help")
 		}
 	}
-	q.Low = len(q.Notes) > 0
+	q.Low = len(q.Reasons) > 0
+	q.Retake = q.Low
 	return q
 }
 

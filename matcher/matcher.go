@@ -57,6 +57,7 @@ type Matcher struct {
 	limits    childmatch.Limits
 	detector  Detector
 	quality   int
+	mirror    bool
 	embedders []childmatch.Embedder
 	pool      chan *face.Recognizer
 	all       []*face.Recognizer
@@ -83,6 +84,10 @@ func New(cfg Config) (*Matcher, error) {
 	default:
 		return nil, fmt.Errorf("unknown detector %q: use %q, %q or %q", cfg.Detector, HOGThenCNN, HOGOnly, CNNOnly)
 	}
+	if cfg.Limits.DescribeMaxSide < childmatch.MinFaceSize {
+		return nil, fmt.Errorf("the side faces are described at (%d px) is under the smallest face HOG finds (%d px)",
+			cfg.Limits.DescribeMaxSide, childmatch.MinFaceSize)
+	}
 	if cfg.JPEGQuality == 0 {
 		cfg.JPEGQuality = childmatch.DefaultJPEGQuality
 	}
@@ -96,7 +101,8 @@ func New(cfg Config) (*Matcher, error) {
 		names[e.Name()] = true
 	}
 	m := &Matcher{limits: cfg.Limits, detector: cfg.Detector, quality: cfg.JPEGQuality, embedders: cfg.Embedders,
-		pool: make(chan *face.Recognizer, workers)}
+		mirror: cfg.Limits.Mirror,
+		pool:   make(chan *face.Recognizer, workers)}
 	for i := 0; i < workers; i++ {
 		// 150 px chips with 0.25 padding are go-face's and dlib's defaults, what the model was trained on.
 		rec, err := face.NewRecognizerWithConfig(cfg.ModelsDir, 150, 0.25, max(0, cfg.Jitter))
@@ -146,7 +152,14 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	if err := stopped(ctx); err != nil {
 		return nil, err
 	}
-	found, frame, detector, err := m.detect(ctx, work)
+	var rec *face.Recognizer
+	select {
+	case rec = <-m.pool:
+	case <-ctx.Done():
+		return nil, stopped(ctx)
+	}
+	defer func() { m.pool <- rec }()
+	found, frame, detector, err := m.detect(ctx, rec, work)
 	if err != nil {
 		return nil, err
 	}
@@ -154,13 +167,24 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	if len(found) > childmatch.MaxFacesPerPhoto {
 		found = found[:childmatch.MaxFacesPerPhoto]
 	}
-	// The detector's points are in its frame (the working image, or the CNN's smaller copy of it); chips are
-	// cut from the decoded image, and boxes and landmarks are reported in the upright original's pixels.
+	// The detector's points are in its frame (the working image, or the CNN's smaller copy of it); chips and
+	// descriptors are cut from the decoded image (descriptors from a finer decoding of a JPEG when its faces
+	// need it), and boxes and landmarks are reported in the upright original's pixels.
+	fine := m.finer(data, ct, img, size, found, frame)
 	aligned := make([][]childmatch.Point, 0, len(found)) // landmarks in the decoded image's pixels
 	for _, f := range found {
 		df := childmatch.DetectedFace{Detector: detector, Descriptor: childmatch.Descriptor(f.Descriptor)}
 		df.Box, df.Landmarks = place(f, frame, size)
 		box, landmarks := place(f, frame, img.Bounds().Size())
+		if err := stopped(ctx); err != nil {
+			return nil, err
+		}
+		fineBox, _ := place(f, frame, fine.Bounds().Size())
+		if d, ok, err := m.describe(rec, fine, fineBox); err != nil {
+			return nil, err
+		} else if ok {
+			df.Descriptor = d
+		}
 		chipImg, chipJPEG, err := chip(img, box, landmarks)
 		if err != nil {
 			return nil, err
@@ -199,6 +223,34 @@ func (m *Matcher) embed(ctx context.Context, img image.Image, faces []childmatch
 		}
 	}
 	return nil
+}
+
+// finer returns the image faces are described on: img, or, for a JPEG decoded reduced in which the smallest
+// face is narrower than both Limits.DescribeMaxSide and the original's face, the JPEG decoded again at the
+// scale that gives that face its original width or DescribeMaxSide, within ReleaseAboveBytes.
+func (m *Matcher) finer(data []byte, ct string, img image.Image, size image.Point, found []face.Face, frame image.Point) image.Image {
+	decoded := img.Bounds().Dx()
+	if ct != "image/jpeg" || len(found) == 0 || decoded >= size.X {
+		return img
+	}
+	smallest := size.X
+	for _, f := range found {
+		box, _ := place(f, frame, size)
+		smallest = min(smallest, max(box.Width(), box.Height()))
+	}
+	want := min(smallest, m.limits.DescribeMaxSide)
+	eighths := min(8, (8*want+smallest-1)/max(1, smallest))
+	for eighths > 1 && int64(size.X*eighths/8)*int64(size.Y*eighths/8)*3 > childmatch.ReleaseAboveBytes {
+		eighths--
+	}
+	if size.X*eighths/8 <= decoded {
+		return img
+	}
+	fine, err := libjpeg.DecodeYCbCr(data, eighths)
+	if err != nil { // decoded once already: only memory can fail it, and img is still there
+		return img
+	}
+	return orient(fine, exifOrientation(data))
 }
 
 // stopped is ctx's end as the error Analyze returns: the caller gave up or its deadline passed.
@@ -263,17 +315,10 @@ func place(f face.Face, from, to image.Point) (childmatch.Box, []childmatch.Poin
 	return childmatch.Box{Min: at(f.Rectangle.Min), Max: at(f.Rectangle.Max)}, landmarks
 }
 
-// detect runs the configured detectors on a free recognizer: HOG on the working image and, when it finds
-// nothing, the CNN on the working image scaled to at most CNNMaxPixels. It returns the faces and the size of
-// the frame their points are in.
-func (m *Matcher) detect(ctx context.Context, work *image.RGBA) ([]face.Face, image.Point, string, error) {
-	var rec *face.Recognizer
-	select {
-	case rec = <-m.pool:
-	case <-ctx.Done():
-		return nil, image.Point{}, "", stopped(ctx)
-	}
-	defer func() { m.pool <- rec }()
+// detect runs the configured detectors on rec: HOG on the working image and, when it finds nothing, the CNN
+// on the working image scaled to at most CNNMaxPixels. It returns the faces and the size of the frame their
+// points are in.
+func (m *Matcher) detect(ctx context.Context, rec *face.Recognizer, work *image.RGBA) ([]face.Face, image.Point, string, error) {
 	if m.detector != CNNOnly {
 		jpegData, err := libjpeg.EncodeRGBA(work, m.quality)
 		if err != nil {

@@ -620,7 +620,9 @@ func TestWriteReferenceCrops(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			faces, _, _, err := m.detect(context.Background(), work)
+			rec := <-m.pool
+			faces, _, _, err := m.detect(context.Background(), rec, work)
+			m.pool <- rec
 			if err != nil || len(faces) != 1 {
 				t.Fatalf("%s: %d faces, %v", rel, len(faces), err)
 			}

@@ -117,14 +117,30 @@ function candidateList(cands) {
         h("div", {class: "dist"}, evidenceWords(c.evidence, c.distance))))));
 }
 
-function facesResult(res) {
+// retakePrompt asks for the photo again while the child is still there, saying in words what to change:
+// for every face the service says is too small, blurred or turned for a useful match (quality.retake and
+// its reason codes), or when it found no face. onPhoto gets the new photo; null when nothing needs a retake.
+function retakePrompt(faces, onPhoto) {
+  const reasons = faces.length === 0 ? [t("retake_no_face")] : faces.flatMap((f, i) =>
+    f.face.quality && f.face.quality.retake ? (f.face.quality.reasons || []).map((r) =>
+      (faces.length > 1 ? t("face_n", {n: i + 1}) + ": " : "") + t("retake_" + r)) : []);
+  if (reasons.length === 0) return null;
+  const photo = photoInput();
+  photo.required = false;
+  photo.addEventListener("change", () => { if (photo.files[0]) onPhoto(photo.files[0]); });
+  return h("div", {class: "warn retake", role: "alert"},
+    h("p", {}, h("strong", {text: t("retake_title")})),
+    h("ul", {}, reasons.map((r) => h("li", {text: r}))),
+    h("label", {}, h("span", {text: t("btn_retake")}), photo));
+}
+
+function facesResult(res, onRetake) {
   const faces = res.faces || [];
   return h("section", {class: "result"},
     h("h3", {text: t("faces_found", {n: faces.length})}),
+    retakePrompt(faces, onRetake),
     faces.map((f, i) => h("div", {class: "face-result"},
       faces.length > 1 ? h("h4", {text: t("face_n", {n: i + 1})}) : null,
-      f.face.quality && f.face.quality.low
-        ? h("p", {class: "warn", text: t("low_quality")}) : null,
       candidateList(f.candidates))));
 }
 
@@ -204,9 +220,26 @@ function caseForm(kind) {
         out.replaceChildren(h("p", {}, h("a", {href: "#/case/" + c.id, text: t("case_saved_no_photo")})));
         return;
       }
-      out.replaceChildren(h("p", {class: "ok"}, t("case_saved"), " ", h("a", {href: "#/case/" + c.id, text: t("open_case")})),
-        facesResult(res));
-      out.scrollIntoView({behavior: "smooth"});
+      // A photo taken again is added to the same case, and its answer replaces the first one's.
+      const show = (res, added) => {
+        out.replaceChildren(h("p", {class: "ok"}, t(added ? "retake_added" : "case_saved"), " ",
+          h("a", {href: "#/case/" + c.id, text: t("open_case")})),
+        facesResult(res, async (file) => {
+          const again = new FormData();
+          again.append("photo", file);
+          bar.hidden = false;
+          try {
+            show(await upload("/v1/cases/" + c.id + "/photos", again, bar), true);
+          } catch (err) {
+            err.field = "photo";
+            showError(form, err);
+          } finally {
+            bar.hidden = true;
+          }
+        }));
+        out.scrollIntoView({behavior: "smooth"});
+      };
+      show(res, false);
     } catch (err) {
       showError(form, err);
     } finally {
@@ -231,19 +264,22 @@ function checkView() {
     h("label", {}, h("span", {text: t("f_search_in")}), kind),
     bar,
     h("button", {type: "submit", class: "primary", text: t("btn_check")}));
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
+  const check = async (file) => {
     const fd = new FormData();
-    fd.append("photo", photo.files[0]);
+    fd.append("photo", file);
     fd.append("kind", kind.value);
     bar.hidden = false;
     try {
-      out.replaceChildren(facesResult(await upload("/v1/search", fd, bar)));
+      out.replaceChildren(facesResult(await upload("/v1/search", fd, bar), check));
     } catch (err) {
       showError(form, err);
     } finally {
       bar.hidden = true;
     }
+  };
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    check(photo.files[0]);
   });
   return h("div", {}, form, out);
 }

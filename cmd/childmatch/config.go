@@ -81,6 +81,12 @@ func loadConfig() (config, error) {
 	if c.onnx, err = onnxConfig(); err != nil {
 		return c, err
 	}
+	if l.Mirror, err = boolEnv("CHILDMATCH_MIRROR", l.Mirror); err != nil {
+		return c, err
+	}
+	if l.DescribeMaxSide, err = intEnv("CHILDMATCH_DESCRIBE_MAX_SIDE", l.DescribeMaxSide); err != nil || l.DescribeMaxSide < childmatch.MinFaceSize {
+		return c, fmt.Errorf("CHILDMATCH_DESCRIBE_MAX_SIDE must be a whole number of pixels from %d", childmatch.MinFaceSize)
+	}
 	if l.MaxPixels, err = intEnv("CHILDMATCH_MAX_PIXELS", l.MaxPixels); err != nil {
 		return c, err
 	}

@@ -31,6 +31,8 @@ func runEval(args []string) error {
 	detector := fs.String("detector", string(matcher.HOGThenCNN), "hog+cnn, hog or cnn")
 	jitter := fs.Int("jitter", 0, "jittered copies averaged per descriptor")
 	quality := fs.Int("jpeg-quality", childmatch.DefaultJPEGQuality, "quality of the working JPEG handed to dlib")
+	fs.BoolVar(&limits.Mirror, "mirror", limits.Mirror, "describe each face as the mean of its crop's and its mirror image's descriptors")
+	fs.IntVar(&limits.DescribeMaxSide, "describe-side", limits.DescribeMaxSide, "widest a face is described at, pixels")
 	fs.IntVar(&limits.WorkingMaxSide, "working-side", limits.WorkingMaxSide, "longest side before detection")
 	ageGap := fs.Bool("age-gap", false, "date the photos (photos.csv or <yyyy-mm-dd>_ / <age>_ name prefixes), enrol each person's earliest and report per age gap and age")
 	distractors := fs.String("distractors", "", "folder of photos of other people: every face is added as another case")
