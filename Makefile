@@ -12,12 +12,12 @@ FACES ?= $(abspath ../shared/testdata/faces)
 run: packages models minio build
 	scripts/run.sh
 
+# The tests, then short fuzz runs (10 s each) of every JSON body and of the index snapshot reader; the
+# corpus they grew on longer runs is kept in each package's testdata/fuzz (README: fuzzing).
 test: packages models minio onnx
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./index/... ./minio/...
 	$(GO) test -count=1 -timeout 25m ./...
-	# Short fuzz runs (10 s each) of every JSON body and of the index snapshot reader; the corpus they
-	# grew on longer runs is kept in each package's testdata/fuzz (README: fuzzing).
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime 10s -fuzzminimizetime 2s ./api/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime 10s -fuzzminimizetime 2s ./index/
 
@@ -58,10 +58,10 @@ models: packages
 minio: packages
 	@GO=$(GO) scripts/build-minio.sh
 
-# ONNX Runtime's library and the onnx package, for the optional second face model and its tests; prints the
-# library's path (CHILDMATCH_ONNX_LIB).
+# ONNX Runtime's library and the onnx package, for the optional second face model and its tests (the script
+# prints the library's path, for CHILDMATCH_ONNX_LIB).
 onnx: packages
-	@scripts/install-onnxruntime.sh
+	@scripts/install-onnxruntime.sh >/dev/null
 
 build: packages
 	$(GO) build -o bin/childmatch ./cmd/childmatch
