@@ -79,11 +79,7 @@ func TestRefusedPhotoStoresNothing(t *testing.T) {
 // and is proposed again, with a note saying why, when one is ReopenMargin closer than when it was rejected.
 func TestRejectedPairComesBack(t *testing.T) {
 	w := newWorld(t)
-	asha := w.person()
-	missing := w.newCase(w.officer, childmatch.KindMissing)
-	w.upload(w.officer, missing, asha)
-	found := w.newCase(w.shelter, childmatch.KindFound)
-	w.upload(w.shelter, found, w.near(asha, 0.5))
+	_, found, asha := w.pair(0.5)
 	id := w.queue()[0].ID
 	w.decide(id, childmatch.ReviewRejected)
 
@@ -109,11 +105,7 @@ func TestRejectedPairComesBack(t *testing.T) {
 // its confirmed match with it.
 func TestConfirmLinksAndUndo(t *testing.T) {
 	w := newWorld(t)
-	asha := w.person()
-	missing := w.newCase(w.officer, childmatch.KindMissing)
-	w.upload(w.officer, missing, asha)
-	found := w.newCase(w.shelter, childmatch.KindFound)
-	w.upload(w.shelter, found, w.near(asha, 0.3))
+	missing, found, asha := w.pair(0.3)
 	id := w.queue()[0].ID
 
 	w.decide(id, childmatch.ReviewConfirmed)

@@ -174,11 +174,7 @@ func TestSweepReadsTheRecordLast(t *testing.T) {
 // service's back (its proposal landing after the erasure) is removed by the sweeper.
 func TestErasureIsComplete(t *testing.T) {
 	w := newWorld(t)
-	asha := w.person()
-	missing := w.newCase(w.officer, childmatch.KindMissing)
-	w.upload(w.officer, missing, asha)
-	found := w.newCase(w.shelter, childmatch.KindFound)
-	w.upload(w.shelter, found, w.near(asha, 0.3))
+	missing, found, asha := w.pair(0.3)
 	other := w.newCase(w.shelter, childmatch.KindFound)
 	w.upload(w.shelter, other, w.near(asha, 0.35))
 	if n := w.store.Reviews(); n != 3 {

@@ -118,6 +118,18 @@ func (w *world) upload(actor childmatch.Actor, c *childmatch.Case, faces ...chil
 	return res
 }
 
+// pair registers a missing child with one photo of a new face, and a found child whose photo lies dist
+// from it; it returns both cases and the face.
+func (w *world) pair(dist float64) (missing, found *childmatch.Case, face childmatch.Descriptor) {
+	w.t.Helper()
+	face = w.person()
+	missing = w.newCase(w.officer, childmatch.KindMissing)
+	w.upload(w.officer, missing, face)
+	found = w.newCase(w.shelter, childmatch.KindFound)
+	w.upload(w.shelter, found, w.near(face, dist))
+	return missing, found, face
+}
+
 // queue is the review queue in any state.
 func (w *world) queue() []childmatch.ReviewItem {
 	w.t.Helper()
