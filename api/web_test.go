@@ -76,6 +76,8 @@ func TestTranslations(t *testing.T) {
 		"outcome_": {"reunited", "transferred", "other"}, "note_": {"gender", "age", "reopened"},
 		"search_": {"missing", "found", "any"}, "linked_": {"match", "same_child"},
 		"ev_": {"strong", "moderate", "weak", "very_weak"}, "reason_": {"best", "ambiguous"},
+		"err_": {"invalid", "not_found", "no_face", "too_large", "unsupported_media", "unauthorized", "forbidden",
+			"conflict", "unavailable", "internal"},
 	} {
 		for _, v := range values {
 			used[prefix+v] = true

@@ -6,7 +6,7 @@ import (
 	"childmatch"
 )
 
-// The records kept by id, as JSON, so nothing a caller holds aliases a stored one: posts and alerts.
+// The records kept by id, as JSON, so nothing a caller holds aliases a stored one: users, posts and alerts.
 
 func create[T any](s *Store, table *map[childmatch.ID][]byte, id childmatch.ID, v *T, what string) error {
 	if err := s.lock(); err != nil {

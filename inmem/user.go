@@ -2,56 +2,21 @@ package inmem
 
 import (
 	"context"
-	"sort"
 	"strings"
 
 	"childmatch"
 )
 
 func (s *Store) CreateUser(_ context.Context, u *childmatch.User) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.unlock()
-	if _, ok := s.d.users[u.ID]; ok {
-		return childmatch.Errorf(childmatch.EConflict, "user %s exists", u.ID)
-	}
-	s.d.users[u.ID] = encode(u)
-	return nil
+	return create(s, &s.d.users, u.ID, u, "user")
 }
 
 func (s *Store) User(_ context.Context, id childmatch.ID) (*childmatch.User, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.unlock()
-	b, ok := s.d.users[id]
-	if !ok {
-		return nil, notFound("user " + id.String())
-	}
-	return decode[childmatch.User](b), nil
+	return get[childmatch.User](s, s.d.users, id, "user")
 }
 
 func (s *Store) WalkUsers(_ context.Context, fn func(*childmatch.User) (bool, error)) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	ids := make([]childmatch.ID, 0, len(s.d.users))
-	for id := range s.d.users {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return string(ids[i][:]) < string(ids[j][:]) })
-	records := make([][]byte, len(ids))
-	for i, id := range ids {
-		records[i] = s.d.users[id]
-	}
-	s.unlock()
-	for _, b := range records {
-		if more, err := fn(decode[childmatch.User](b)); err != nil || !more {
-			return err
-		}
-	}
-	return nil
+	return each(s, s.d.users, fn)
 }
 
 func (s *Store) CreateToken(_ context.Context, hash string, t *childmatch.Token) error {

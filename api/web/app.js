@@ -33,11 +33,20 @@ function csrf() {
   return m ? m[1] : "";
 }
 
+// errorWords says a server error in the user's language: the server writes its messages in English, so
+// other languages say what the error's code means, with the server's words only where they name the field.
+function errorWords(body, status) {
+  const e = (body && body.error) || {};
+  if (lang === "en" || !e.code || !(dict[lang] && dict[lang]["err_" + e.code])) {
+    return e.message || ("HTTP " + status);
+  }
+  return t("err_" + e.code, {msg: e.field || ""});
+}
+
 class APIError extends Error {
   // retryAfter is the Retry-After of a 429: the seconds to wait, said in the user's language.
   constructor(status, body, retryAfter) {
-    super(status === 429 ? t("err_too_many", {secs: retryAfter || "60"}) :
-      (body && body.error && body.error.message) || ("HTTP " + status));
+    super(status === 429 ? t("err_too_many", {secs: retryAfter || "60"}) : errorWords(body, status));
     this.status = status;
     this.field = body && body.error && body.error.field;
   }
