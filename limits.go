@@ -388,6 +388,12 @@ const (
 	MaxAlertsListed = 1000
 	// MaxPostWebhooks bounds a post's partner endpoints: each alert is delivered to every one.
 	MaxPostWebhooks = 5
+	// MaxPostEndpoints bounds a post's messaging addresses (chats, numbers, mailboxes): a post's shift
+	// leaders and its control room, each reached one-to-one.
+	MaxPostEndpoints = 50
+	// LinkTTL is how long a signed link in a message (the alert, its card, its CAP document, the face
+	// chip) works: 72 h covers a child moved across India by train, and a forwarded message goes stale.
+	LinkTTL = 72 * time.Hour
 	// MaxAreaPlaces bounds the states, districts and stations an area names: a train's route across India
 	// passes about 100 stations, a state has up to 75 districts.
 	MaxAreaPlaces = 300

@@ -63,15 +63,17 @@ type Webhook struct {
 
 // Post is a place that acts on alerts.
 type Post struct {
-	ID        ID        `json:"id"`
-	Name      string    `json:"name"`
-	Kind      PostKind  `json:"kind"`
-	Area      Area      `json:"area"`
-	Users     []ID      `json:"users,omitempty"` // who see the post's alerts
-	Webhooks  []Webhook `json:"webhooks,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID       ID        `json:"id"`
+	Name     string    `json:"name"`
+	Kind     PostKind  `json:"kind"`
+	Area     Area      `json:"area"`
+	Users    []ID      `json:"users,omitempty"` // who see the post's alerts
+	Webhooks []Webhook `json:"webhooks,omitempty"`
+	// Endpoints are the post's addresses on the messaging channels, in the order they are tried.
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	CreatedBy string     `json:"created_by"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // PostStore keeps posts.
@@ -87,20 +89,22 @@ type PostStore interface {
 
 // PostDetails is what an admin provides to register or change a post.
 type PostDetails struct {
-	Name     string    `json:"name"`
-	Kind     PostKind  `json:"kind"`
-	Area     Area      `json:"area"`
-	Users    []ID      `json:"users,omitempty"`
-	Webhooks []Webhook `json:"webhooks,omitempty"`
+	Name      string     `json:"name"`
+	Kind      PostKind   `json:"kind"`
+	Area      Area       `json:"area"`
+	Users     []ID       `json:"users,omitempty"`
+	Webhooks  []Webhook  `json:"webhooks,omitempty"`
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
 }
 
 // PostChange is a partial change of a post (PATCH): only the fields given change.
 type PostChange struct {
-	Name     *string    `json:"name"`
-	Kind     *PostKind  `json:"kind"`
-	Area     *Area      `json:"area"`
-	Users    *[]ID      `json:"users"`
-	Webhooks *[]Webhook `json:"webhooks"`
+	Name      *string     `json:"name"`
+	Kind      *PostKind   `json:"kind"`
+	Area      *Area       `json:"area"`
+	Users     *[]ID       `json:"users"`
+	Webhooks  *[]Webhook  `json:"webhooks"`
+	Endpoints *[]Endpoint `json:"endpoints"`
 }
 
 // PostService manages posts (service.Service). Admins only.
@@ -146,6 +150,28 @@ func (d *PostDetails) Validate() error {
 			return err
 		}
 	}
+	if len(d.Endpoints) > MaxPostEndpoints {
+		return FieldError("endpoints", "lists more than %d addresses", MaxPostEndpoints)
+	}
+	for i := range d.Endpoints {
+		if err := d.Endpoints[i].validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate checks a messaging address: a channel that has addresses, and an address of its form.
+func (e *Endpoint) validate() error {
+	switch e.Channel {
+	case ChanTelegram, ChanWhatsApp, ChanSMS, ChanEmail:
+	default:
+		return FieldError("endpoints.channel", `must be one of "telegram", "whatsapp", "sms", "email" (webhooks have their own field)`)
+	}
+	e.Address = strings.TrimSpace(e.Address)
+	if e.Address == "" || len(e.Address) > MaxShortText {
+		return FieldError("endpoints.address", "must be given, at most %d bytes", MaxShortText)
+	}
 	return nil
 }
 
@@ -166,12 +192,15 @@ func (ch PostChange) Apply(d *PostDetails) error {
 	if ch.Webhooks != nil {
 		d.Webhooks = *ch.Webhooks
 	}
+	if ch.Endpoints != nil {
+		d.Endpoints = *ch.Endpoints
+	}
 	return d.Validate()
 }
 
 // Details returns what an admin may change of the post.
 func (p *Post) Details() PostDetails {
-	return PostDetails{Name: p.Name, Kind: p.Kind, Area: p.Area, Users: p.Users, Webhooks: p.Webhooks}
+	return PostDetails{Name: p.Name, Kind: p.Kind, Area: p.Area, Users: p.Users, Webhooks: p.Webhooks, Endpoints: p.Endpoints}
 }
 
 // validate checks an area; forAlert admits the alert-only forms (All, a radius around the last-seen

@@ -29,25 +29,33 @@ func (s *Service) Raise(ctx context.Context, c *childmatch.Case) (*childmatch.Al
 	if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
 		return s.alerts.Alert(ctx, c.ID)
 	}
-	return a, err
+	if err != nil {
+		return nil, err
+	}
+	return a, s.dispatch(ctx, a, a.Messages[0], a.Recipients)
 }
 
 // StandDown cancels a case's active alert: "found, stand down" to every post it reached, those that
 // answered first among them. A case without an alert has nothing to cancel.
 func (s *Service) StandDown(ctx context.Context, c *childmatch.Case, reason string) error {
 	now := s.now().UTC()
-	_, err := s.alerts.UpdateAlert(ctx, c.ID, func(a *childmatch.Alert) error {
+	sent := false
+	a, err := s.alerts.UpdateAlert(ctx, c.ID, func(a *childmatch.Alert) error {
 		if a.Status == childmatch.AlertCancelled {
 			return nil
 		}
 		a.Status, a.UpdatedAt = childmatch.AlertCancelled, now
 		a.Messages = append(a.Messages, childmatch.Message{Seq: len(a.Messages) + 1, Type: childmatch.MsgCancel, At: now, Reason: reason})
+		sent = true
 		return nil
 	})
 	if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
 		return nil
 	}
-	return err
+	if err != nil || !sent {
+		return err
+	}
+	return s.dispatch(ctx, a, a.Messages[len(a.Messages)-1], a.Recipients)
 }
 
 // Erase removes the alert of an erased case: it holds where the child was sought and who answered.

@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"context"
 	"time"
 
 	"childmatch"
@@ -12,6 +13,9 @@ type Deps struct {
 	Alerts childmatch.AlertStore
 	Users  childmatch.UserStore // a post's users must exist
 	Audit  childmatch.AuditLog
+	// Dispatch writes each new message's deliveries to the outbox; nil sends nothing (a service
+	// without channels, unit tests of the rules).
+	Dispatch childmatch.Dispatcher
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -22,6 +26,7 @@ type Service struct {
 	alerts childmatch.AlertStore
 	users  childmatch.UserStore
 	audit  childmatch.Auditor
+	send   childmatch.Dispatcher
 	now    func() time.Time
 }
 
@@ -37,5 +42,13 @@ func New(d Deps) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{posts: d.Posts, alerts: d.Alerts, users: d.Users, audit: childmatch.Auditor{Log: d.Audit, Now: now}, now: now}
+	return &Service{posts: d.Posts, alerts: d.Alerts, users: d.Users, audit: childmatch.Auditor{Log: d.Audit, Now: now}, send: d.Dispatch, now: now}
+}
+
+// dispatch hands a stored message to the outbox, for the posts it is for.
+func (s *Service) dispatch(ctx context.Context, a *childmatch.Alert, m childmatch.Message, to []childmatch.Recipient) error {
+	if s.send == nil || len(to) == 0 {
+		return nil
+	}
+	return s.send.Dispatch(ctx, a, m, to)
 }

@@ -6,6 +6,12 @@ let dict = {};
 let lang = localStorage.getItem("cm_lang") || "en";
 let me = null;
 
+// Pages other scripts add (each page's own file, with its own i18n file): addPage({name, nav, roles,
+// view}) puts #/name in the menu for users with one of roles; view(parts, query) builds it.
+const pages = [];
+const i18nFiles = ["/static/i18n.json"];
+function addPage(p) { pages.push(p); }
+
 function t(key, vars) {
   let s = (dict[lang] && dict[lang][key]) || (dict.en && dict.en[key]) || key;
   for (const [k, v] of Object.entries(vars || {})) s = s.replace("{" + k + "}", v);
@@ -496,6 +502,7 @@ function nav() {
     ["#/check", "nav_check", has("officer")],
     ["#/reviews", "nav_reviews", has("reviewer")],
     ["#/cases", "nav_cases", has("shelter", "officer", "reviewer")],
+    ...pages.filter((p) => p.nav).map((p) => ["#/" + p.name, p.nav, has(...p.roles)]),
   ].filter(([, , ok]) => ok);
   const el = document.getElementById("nav");
   el.replaceChildren(...links.map(([href, key]) => h("a", {href, class: location.hash.startsWith(href) ? "active" : null, text: t(key)})));
@@ -524,7 +531,11 @@ async function route() {
       case "reviews": view = await reviewsView(); keyHandler = view; break;
       case "case": view = await caseView(parts[1]); break;
       case "cases": view = await casesView(query || ""); break;
-      default: location.hash = home(); return;
+      default: {
+        const p = pages.find((x) => x.name === parts[0]);
+        if (!p) { location.hash = home(); return; }
+        view = await p.view(parts, query || "");
+      }
     }
   } catch (err) {
     view = h("div", {class: "card"}, h("p", {class: "field-error", role: "alert", text: err.message}));
@@ -546,7 +557,10 @@ document.addEventListener("keydown", (ev) => {
 });
 
 async function start() {
-  dict = await (await fetch("/static/i18n.json")).json();
+  dict = {};
+  for (const part of await Promise.all(i18nFiles.map(async (f) => (await fetch(f)).json()))) {
+    for (const [l, words] of Object.entries(part)) dict[l] = Object.assign(dict[l] || {}, words);
+  }
   const picker = document.getElementById("lang");
   picker.value = lang;
   picker.addEventListener("change", () => {
@@ -565,4 +579,5 @@ async function start() {
   route();
 }
 
-start();
+// Page scripts load after this one (all deferred), so start once the document is parsed.
+document.addEventListener("DOMContentLoaded", start);
