@@ -46,6 +46,54 @@ type Calibration struct {
 	Source   string    `json:"source"`
 	Genuine  []GapBand `json:"genuine"`  // by MaxYears ascending within each of child and adult
 	Impostor []AgeBand `json:"impostor"` // by MaxAge ascending, the adults' last
+	// Models are the spreads of the face models beside dlib, by Embedder.Name, fitted from the
+	// deployment's own pairs: a model's distances count in the evidence only once it has its band.
+	Models map[string]ModelBand `json:"models,omitempty"`
+}
+
+// ModelBand is what a deployment measured of a face model beside dlib (`childmatch calibrate`): the spread
+// of its distances between the same child's photos (confirmed pairs) and between different children's.
+// It has no age or time bands: a model a deployment provides comes without the age-gap figures dlib's
+// calibration was built from, and its own pairs are too few to split at first.
+type ModelBand struct {
+	Genuine  Spread `json:"genuine"`
+	Impostor Spread `json:"impostor"`
+	N        int    `json:"n"`          // the genuine pairs it was fitted from
+	NImp     int    `json:"n_impostor"` // the impostor pairs
+}
+
+// ModelMatch is one face model's distance for a candidate (its nearest pair of faces), with the model's
+// evidence score when the model is calibrated.
+type ModelMatch struct {
+	Model    string   `json:"model"`
+	Distance float32  `json:"distance"`
+	Score    *float64 `json:"score,omitempty"`
+}
+
+// ModelScore is the evidence score of a model's distance d, if the calibration has the model's band.
+func (c Calibration) ModelScore(model string, d float32) (float64, bool) {
+	b, ok := c.Models[model]
+	if !ok {
+		return 0, false
+	}
+	return logRatio(b.Genuine, b.Impostor, float64(d)) / math.Ln10, true
+}
+
+// Fuse folds the calibrated models' scores into dlib's evidence: the score is the mean of dlib's and
+// theirs. The models look at the same two faces, so their evidence is not independent; adding the scores
+// (as independent evidence would) counts what they agree on twice, and a mean never claims more than the
+// models say on average. The false-match rate stays dlib's, measured for the pair's age.
+func Fuse(dlib Evidence, models []ModelMatch) Evidence {
+	sum, n := dlib.Score, 1
+	for _, m := range models {
+		if m.Score != nil {
+			sum, n = sum+*m.Score, n+1
+		}
+	}
+	if n == 1 {
+		return dlib
+	}
+	return Evidence{Score: sum / float64(n), FalseMatchRate: dlib.FalseMatchRate, Level: levelOf(sum / float64(n))}
 }
 
 // DefaultCalibration is what was measured (dlib's model, Euclidean distance):
@@ -127,18 +175,22 @@ type Evidence struct {
 func (c Calibration) Evidence(d float32, p Pair) Evidence {
 	gen, imp := c.spreads(p)
 	x := float64(d)
-	e := Evidence{Score: logRatio(gen, imp, x) / math.Ln10, FalseMatchRate: imp.below(x)}
+	score := logRatio(gen, imp, x) / math.Ln10
+	return Evidence{Score: score, FalseMatchRate: imp.below(x), Level: levelOf(score)}
+}
+
+// levelOf says a score in a word.
+func levelOf(score float64) Level {
 	switch {
-	case e.Score >= EvidenceStrong:
-		e.Level = LevelStrong
-	case e.Score >= EvidenceModerate:
-		e.Level = LevelModerate
-	case e.Score >= 0:
-		e.Level = LevelWeak
+	case score >= EvidenceStrong:
+		return LevelStrong
+	case score >= EvidenceModerate:
+		return LevelModerate
+	case score >= 0:
+		return LevelWeak
 	default:
-		e.Level = LevelVeryWeak
+		return LevelVeryWeak
 	}
-	return e
 }
 
 // spreads picks the genuine band of the pair's time and adulthood, and the impostor band of its age.
@@ -193,7 +245,23 @@ func (c Calibration) Valid() error {
 			}
 		}
 	}
+	for name, b := range c.Models {
+		if !(b.Genuine.SD > 0) || !(b.Impostor.SD > 0) || !(b.Genuine.Mean < b.Impostor.Mean) {
+			return Errorf(EInvalid, "the calibration of face model %q has the same person's photos no closer than strangers', or no spread", name)
+		}
+	}
 	return nil
+}
+
+// FitModel returns the model's band from its genuine and impostor distances, if both are enough
+// (MinCalibrationPairs each) and the same child's photos lie closer than strangers'.
+func FitModel(genuine, impostor []float64) (ModelBand, bool) {
+	g, okG := spreadOf(genuine)
+	i, okI := spreadOf(impostor)
+	if !okG || !okI || g.Mean >= i.Mean {
+		return ModelBand{}, false
+	}
+	return ModelBand{Genuine: g, Impostor: i, N: len(genuine), NImp: len(impostor)}, true
 }
 
 // logRatio is the natural log of the ratio of the genuine density to the impostor density at x. With

@@ -66,11 +66,27 @@ type FaceIndex interface {
 	Snapshotter
 }
 
+// ModelIndex is the exact index of one face model's vectors beside dlib's (index.Flat): the same rows,
+// filters and answers as FaceIndex, for vectors of the model's own dimension.
+type ModelIndex interface {
+	// Add refuses a vector of another dimension or one that is not finite numbers.
+	Add(ref FaceRef, v []float32, attrs FaceAttrs) error
+	SetCaseAttrs(caseID ID, attrs FaceAttrs)
+	Clear()
+	RemoveCase(caseID ID) int
+	SearchBatch(qs [][]float32, k int, f SearchFilter) ([][]Hit, error)
+	Len() int
+	Bytes() int
+}
+
 // CaseIndex is the index as the services see it (follow.Follower): searches, and every write of a case
 // record applied to the index in the order the writes happened, in this process and in the others.
 type CaseIndex interface {
 	Search(q *Descriptor, k int, f SearchFilter) []Hit
 	SearchBatch(qs []Descriptor, k int, f SearchFilter) [][]Hit
+	// SearchModel searches the vectors of a face model beside dlib (Embedder.Name); nil when the index
+	// holds no such model or a query is not of its dimension.
+	SearchModel(model string, qs [][]float32, k int, f SearchFilter) [][]Hit
 	// Write runs write, which writes the case's record and returns it (nil when it removed the record),
 	// and brings the case's faces and filter columns in the index up to what it wrote. Writes and re-reads
 	// of one case are applied one at a time, so the index ends with the record's latest state.
@@ -89,6 +105,8 @@ type IndexStart struct {
 // IndexStatus is what /healthz tells of the index (follow.Follower).
 type IndexStatus interface {
 	Len() int
+	// ModelLens is the number of faces in each face model's index beside dlib's, by Embedder.Name.
+	ModelLens() map[string]int
 	Bytes() int
 	Started() IndexStart
 }

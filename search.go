@@ -36,6 +36,9 @@ type Candidate struct {
 	// UnderThreshold: the distance is under the deployment's review threshold (0.6: adults' operating
 	// point; Evidence is the figure to read for children).
 	UnderThreshold bool `json:"under_threshold"`
+	// Models are the distances of the face models beside dlib, where both cases have their vectors;
+	// Evidence is fused from the calibrated ones (Fuse).
+	Models []ModelMatch `json:"models,omitempty"`
 }
 
 // FaceMatches is one face of a photo and the cases nearest to it.

@@ -16,8 +16,10 @@ type health struct {
 	Index        indexHealth `json:"index"`
 }
 
-// indexHealth is the index's memory and how it came up.
+// indexHealth is the index's memory (dlib's and the other face models' indexes) and how it came up.
 type indexHealth struct {
+	// Models is the number of faces in each face model's index beside dlib's.
+	Models       map[string]int        `json:"models,omitempty"`
 	Bytes        int                   `json:"bytes"`
 	BytesPerFace float64               `json:"bytes_per_face"`
 	Start        childmatch.IndexStart `json:"start"`
@@ -29,7 +31,7 @@ func (s *Server) health(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), childmatch.HealthTimeout)
 	defer cancel()
 	h := health{Status: "ok", MinIO: "ok", FacesIndexed: s.Index.Len(),
-		Index: indexHealth{Bytes: s.Index.Bytes(), Start: s.Index.Started()}}
+		Index: indexHealth{Models: s.Index.ModelLens(), Bytes: s.Index.Bytes(), Start: s.Index.Started()}}
 	if h.FacesIndexed > 0 {
 		h.Index.BytesPerFace = float64(h.Index.Bytes) / float64(h.FacesIndexed)
 	}

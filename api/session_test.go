@@ -241,6 +241,7 @@ func TestPhotoLimit(t *testing.T) {
 	e := newEnv(t)
 	_, officer, _ := e.user("officer", "GRP", "officer")
 	caseID := e.createCaseAs(officer, "missing").ID
+	start := time.Now() // the address's bucket refills from its first request on
 	for i := range childmatch.PhotoBurstPerUser {
 		path := "/v1/search"
 		if i%2 == 1 {
@@ -259,7 +260,6 @@ func TestPhotoLimit(t *testing.T) {
 	}
 	// Other users of the same address, each within their own budget, until the address's is spent (the
 	// first user's refused requests spent none of it).
-	start := time.Now()
 	for sent := childmatch.PhotoBurstPerUser; sent < childmatch.PhotoBurstPerAddress; {
 		_, other, _ := e.user("another officer", "GRP", "officer")
 		for range min(childmatch.PhotoBurstPerUser, childmatch.PhotoBurstPerAddress-sent) {

@@ -20,6 +20,9 @@ type Config struct {
 	Settle time.Duration
 	// Checkpoints are the ages at which an unsettled entry's case is read again; nil: FeedCheckpoints.
 	Checkpoints []time.Duration
+	// Models are the indexes of the face models beside dlib, by Embedder.Name (index.Flat). Snapshots hold
+	// dlib's index only: with a snapshot, Open fills these from the records (README: face models).
+	Models map[string]childmatch.ModelIndex
 }
 
 // Cases is what the follower reads of the store.
@@ -80,11 +83,42 @@ func (f *Follower) SearchBatch(qs []childmatch.Descriptor, k int, filter childma
 	return f.index.SearchBatch(qs, k, filter)
 }
 
+// SearchModel searches a face model's index; nil when there is none of that name or a query does not fit.
+func (f *Follower) SearchModel(model string, qs [][]float32, k int, filter childmatch.SearchFilter) [][]childmatch.Hit {
+	ix := f.cfg.Models[model]
+	if ix == nil {
+		return nil
+	}
+	hits, err := ix.SearchBatch(qs, k, filter)
+	if err != nil {
+		return nil
+	}
+	return hits
+}
+
 // Len is the number of faces in the index.
 func (f *Follower) Len() int { return f.index.Len() }
 
-// Bytes is the index's memory.
-func (f *Follower) Bytes() int { return f.index.Bytes() }
+// ModelLens is the number of faces in each model's index; nil when there is none.
+func (f *Follower) ModelLens() map[string]int {
+	var out map[string]int
+	for name, ix := range f.cfg.Models {
+		if out == nil {
+			out = map[string]int{}
+		}
+		out[name] = ix.Len()
+	}
+	return out
+}
+
+// Bytes is the memory of the index and the models' indexes.
+func (f *Follower) Bytes() int {
+	n := f.index.Bytes()
+	for _, ix := range f.cfg.Models {
+		n += ix.Bytes()
+	}
+	return n
+}
 
 // Started returns how the index came up.
 func (f *Follower) Started() childmatch.IndexStart {
@@ -136,25 +170,40 @@ func (f *Follower) reindex(ctx context.Context, id childmatch.ID) error {
 func (f *Follower) apply(id childmatch.ID, c *childmatch.Case) {
 	if c == nil {
 		f.index.RemoveCase(id)
+		for _, ix := range f.cfg.Models {
+			ix.RemoveCase(id)
+		}
 	} else {
-		indexCase(f.index, c)
+		f.indexCase(c, true)
 		f.index.SetCaseAttrs(c.ID, c.Attrs())
+		for _, ix := range f.cfg.Models {
+			ix.SetCaseAttrs(c.ID, c.Attrs())
+		}
 	}
 	f.changed.Store(true)
 }
 
-// indexCase adds every face of the case and returns how many there are.
-func indexCase(index childmatch.FaceIndex, c *childmatch.Case) int {
+// indexCase adds every face of the case to the models' indexes, and to dlib's if withDlib. A face
+// without a model's vector (enrolled before the model was configured) is in dlib's index only; a vector
+// the model's index refuses (another dimension: the model was swapped under its name) is logged.
+func (f *Follower) indexCase(c *childmatch.Case, withDlib bool) {
 	attrs := c.Attrs()
-	n := 0
 	for _, p := range c.Photos {
 		for i := range p.Faces {
 			fc := &p.Faces[i]
-			index.Add(childmatch.FaceRef{FaceID: fc.ID, CaseID: c.ID}, &fc.Descriptor, attrs)
-			n++
+			ref := childmatch.FaceRef{FaceID: fc.ID, CaseID: c.ID}
+			if withDlib {
+				f.index.Add(ref, &fc.Descriptor, attrs)
+			}
+			for name, ix := range f.cfg.Models {
+				if v, ok := fc.Embeddings[name]; ok {
+					if err := ix.Add(ref, v, attrs); err != nil {
+						f.log.Warn("a face's vector does not fit its model's index", "model", name, "face", fc.ID, "err", err)
+					}
+				}
+			}
 		}
 	}
-	return n
 }
 
 // Open fills the index: from a snapshot plus the changes after it when it can, else from every record.
@@ -166,16 +215,21 @@ func (f *Follower) Open(ctx context.Context) (childmatch.IndexStart, error) {
 	if source == "" {
 		pos = childmatch.IDAt(time.Now().Add(-childmatch.FeedOverlap))
 		f.index.Clear()
+		st.Source = "records"
+	} else {
+		st.Source = source
+	}
+	if source == "" || len(f.cfg.Models) > 0 {
+		for _, ix := range f.cfg.Models {
+			ix.Clear()
+		}
 		err := f.cases.WalkCases(ctx, childmatch.ID{}, func(c *childmatch.Case) (bool, error) {
-			indexCase(f.index, c)
+			f.indexCase(c, source == "")
 			return true, nil
 		})
 		if err != nil {
 			return st, err
 		}
-		st.Source = "records"
-	} else {
-		st.Source = source
 	}
 	f.cursor, f.applied = pos, map[childmatch.ID]time.Time{}
 	if f.changes != nil {

@@ -187,3 +187,62 @@ func TestLateRecord(t *testing.T) {
 		t.Errorf("the settled entry's case was read %d more times", n)
 	}
 }
+
+// TestModelsFromRecords: a face model's vectors are in its index after a write, follow the case's removal,
+// and are filled from the records when the dlib index comes from a snapshot (which holds dlib's only).
+func TestModelsFromRecords(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	store := inmem.New()
+	ctx := context.Background()
+	snap := filepath.Join(t.TempDir(), "index.snapshot")
+	models := func() (map[string]childmatch.ModelIndex, *index.Flat) {
+		ix := index.NewFlat(3)
+		return map[string]childmatch.ModelIndex{"arc": ix}, ix
+	}
+	m1, flat1 := models()
+	f := follow.New(index.New(), store, store, store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour, LocalSnapshot: snap, Models: m1}, quiet)
+	if _, err := f.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var cases []*childmatch.Case
+	for i := range 3 {
+		c := caseWithFace(r)
+		c.Photos[0].Faces[0].Embeddings = map[string][]float32{"arc": {float32(i), 0, 0}}
+		if i == 2 {
+			c.Photos[0].Faces[0].Embeddings = nil // enrolled before the model was configured
+		}
+		if _, err := f.Write(c.ID, func() (*childmatch.Case, error) { return c, store.CreateCase(ctx, c) }); err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, c)
+	}
+	if flat1.Len() != 2 || f.Len() != 3 {
+		t.Fatalf("the model's index holds %d faces and dlib's %d, want 2 and 3", flat1.Len(), f.Len())
+	}
+	hits := f.SearchModel("arc", [][]float32{{1, 0, 0}}, 1, childmatch.SearchFilter{})
+	if len(hits) != 1 || len(hits[0]) != 1 || hits[0][0].CaseID != cases[1].ID {
+		t.Fatalf("the model's nearest to its own vector: %v", hits)
+	}
+	if f.SearchModel("other", [][]float32{{1, 0, 0}}, 1, childmatch.SearchFilter{}) != nil ||
+		f.SearchModel("arc", [][]float32{{1, 0}}, 1, childmatch.SearchFilter{}) != nil {
+		t.Fatal("an unknown model, or a query of another dimension, answered")
+	}
+	if _, err := f.Write(cases[0].ID, func() (*childmatch.Case, error) { return nil, store.DeleteCase(ctx, cases[0].ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if flat1.Len() != 1 {
+		t.Fatalf("after the removal the model's index holds %d faces, want 1", flat1.Len())
+	}
+	if err := f.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m2, flat2 := models()
+	g := follow.New(index.New(), store, store, store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour, LocalSnapshot: snap, Models: m2}, quiet)
+	st, err := g.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Source != "local snapshot" || flat2.Len() != 1 || g.Len() != 2 {
+		t.Fatalf("from %s, the model's index holds %d faces and dlib's %d, want 1 and 2 from the local snapshot", st.Source, flat2.Len(), g.Len())
+	}
+}

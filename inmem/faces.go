@@ -8,12 +8,27 @@ import (
 	"childmatch"
 )
 
-// photoMagic starts a fake photo: the faces it holds, as JSON, follow it.
-var photoMagic = []byte("childmatch-test-photo\n")
+// photoMagic starts a fake photo: the faces it holds, as JSON, follow it (their descriptors, or with
+// modelsMark first, each face's descriptor and its other models' vectors).
+var (
+	photoMagic = []byte("childmatch-test-photo\n")
+	modelsMark = []byte("models\n")
+)
 
 // Photo makes the bytes of a fake photo holding faces with the given descriptors, left to right.
 func Photo(faces ...childmatch.Descriptor) []byte {
 	return append(bytes.Clone(photoMagic), encode(faces)...)
+}
+
+// Face is a face of a fake photo with the vectors of face models beside dlib's, by Embedder.Name.
+type Face struct {
+	Descriptor childmatch.Descriptor `json:"d"`
+	Embeddings map[string][]float32  `json:"e"`
+}
+
+// PhotoOf makes the bytes of a fake photo holding faces with their models' vectors, left to right.
+func PhotoOf(faces ...Face) []byte {
+	return append(append(bytes.Clone(photoMagic), modelsMark...), encode(faces)...)
 }
 
 // Faces is a fake face analyzer: it finds in a photo made by Photo the faces Photo put there, and refuses
@@ -37,15 +52,24 @@ func (f Faces) Analyze(ctx context.Context, data []byte) (*childmatch.Analysis, 
 	if err != nil {
 		return nil, err
 	}
-	var descs []childmatch.Descriptor
-	if err := json.Unmarshal(data[len(photoMagic):], &descs); err != nil {
+	var faces []Face
+	if body, ok := bytes.CutPrefix(data[len(photoMagic):], modelsMark); ok {
+		err = json.Unmarshal(body, &faces)
+	} else {
+		var descs []childmatch.Descriptor
+		err = json.Unmarshal(body, &descs)
+		for _, d := range descs {
+			faces = append(faces, Face{Descriptor: d})
+		}
+	}
+	if err != nil {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "the test photo is damaged")
 	}
-	a := &childmatch.Analysis{ContentType: ct, Width: 200 * max(1, len(descs)), Height: 200}
-	for i, d := range descs {
+	a := &childmatch.Analysis{ContentType: ct, Width: 200 * max(1, len(faces)), Height: 200}
+	for i, f := range faces {
 		box := childmatch.Box{Min: childmatch.Point{X: 200*i + 50, Y: 50}, Max: childmatch.Point{X: 200*i + 150, Y: 150}}
-		a.Faces = append(a.Faces, childmatch.DetectedFace{Box: box, Detector: "test", Descriptor: d,
-			Quality: childmatch.Quality{FaceSize: box.Width()}, Chip: []byte("chip")})
+		a.Faces = append(a.Faces, childmatch.DetectedFace{Box: box, Detector: "test", Descriptor: f.Descriptor,
+			Embeddings: f.Embeddings, Quality: childmatch.Quality{FaceSize: box.Width()}, Chip: []byte("chip")})
 	}
 	return a, nil
 }

@@ -98,20 +98,22 @@ func (s *Service) Calibrate(ctx context.Context, actor childmatch.Actor, save bo
 	if err != nil {
 		return childmatch.Calibration{}, err
 	}
-	descriptor := map[childmatch.ID]*childmatch.Descriptor{}
+	face := map[childmatch.ID]*childmatch.Face{}
 	for _, c := range cases {
 		for _, p := range c.Photos {
 			for i := range p.Faces {
-				descriptor[p.Faces[i].ID] = &p.Faces[i].Descriptor
+				face[p.Faces[i].ID] = &p.Faces[i]
 			}
 		}
 	}
 	var genuine []childmatch.Measured
+	models := newModelPairs()
 	linked := map[[2]childmatch.ID]bool{}
 	err = s.reviews.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
 		a, b := cases[r.CaseA], cases[r.CaseB]
 		if r.State == childmatch.ReviewConfirmed && a != nil && b != nil {
 			genuine = append(genuine, childmatch.Measured{Distance: r.Distance, Pair: childmatch.PairOf(a, b)})
+			models.genuinePair(a, b)
 			linked[[2]childmatch.ID{a.ID, b.ID}], linked[[2]childmatch.ID{b.ID, a.ID}] = true, true
 		}
 		return true, nil
@@ -122,8 +124,10 @@ func (s *Service) Calibrate(ctx context.Context, actor childmatch.Actor, save bo
 	var impostor []childmatch.Measured
 	pair := func(x, y childmatch.FaceRef) {
 		if x.CaseID != y.CaseID && !linked[[2]childmatch.ID{x.CaseID, y.CaseID}] {
-			impostor = append(impostor, childmatch.Measured{Distance: descriptor[x.FaceID].Distance(descriptor[y.FaceID]),
+			fx, fy := face[x.FaceID], face[y.FaceID]
+			impostor = append(impostor, childmatch.Measured{Distance: fx.Descriptor.Distance(&fy.Descriptor),
 				Pair: childmatch.PairOf(cases[x.CaseID], cases[y.CaseID])})
+			models.impostorPair(fx, fy)
 		}
 	}
 	if n := len(faces); n*(n-1)/2 <= childmatch.CalibrationSamples {
@@ -143,6 +147,7 @@ func (s *Service) Calibrate(ctx context.Context, actor childmatch.Actor, save bo
 	now := s.now().UTC()
 	cal := childmatch.Fit(childmatch.DefaultCalibration(), genuine, impostor, fmt.Sprintf(
 		"fitted %s from %d confirmed pairs and %d pairs of faces of different cases", now.Format(time.DateOnly), len(genuine), len(impostor)))
+	cal.Models = models.fit()
 	if err := cal.Valid(); err != nil {
 		return childmatch.Calibration{}, err
 	}
@@ -157,4 +162,43 @@ func (s *Service) Calibrate(ctx context.Context, actor childmatch.Actor, save bo
 		action = "calibration.save"
 	}
 	return cal, s.audit.Record(ctx, actor, action, nil, "")
+}
+
+// modelPairs gathers the distances of the face models beside dlib between the pairs a calibration is
+// fitted from, by model.
+type modelPairs struct{ genuine, impostor map[string][]float64 }
+
+func newModelPairs() *modelPairs {
+	return &modelPairs{genuine: map[string][]float64{}, impostor: map[string][]float64{}}
+}
+
+// genuinePair adds the nearest distance of each model between two cases confirmed as one child.
+func (m *modelPairs) genuinePair(a, b *childmatch.Case) {
+	faces := a.Faces()
+	for _, mm := range weigh(childmatch.DefaultCalibration(), faces, b, near{qi: -1}, childmatch.Pair{}).models {
+		m.genuine[mm.Model] = append(m.genuine[mm.Model], float64(mm.Distance))
+	}
+}
+
+// impostorPair adds each model's distance between two faces of different children.
+func (m *modelPairs) impostorPair(x, y *childmatch.Face) {
+	for name, a := range x.Embeddings {
+		if b, ok := y.Embeddings[name]; ok && len(a) == len(b) {
+			m.impostor[name] = append(m.impostor[name], euclidean(a, b))
+		}
+	}
+}
+
+// fit returns the bands of the models with enough pairs of both kinds; nil when none has.
+func (m *modelPairs) fit() map[string]childmatch.ModelBand {
+	var out map[string]childmatch.ModelBand
+	for name, g := range m.genuine {
+		if b, ok := childmatch.FitModel(g, m.impostor[name]); ok {
+			if out == nil {
+				out = map[string]childmatch.ModelBand{}
+			}
+			out[name] = b
+		}
+	}
+	return out
 }

@@ -132,7 +132,7 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	res := &childmatch.PhotoResult{CaseID: c.ID, Photo: photo}
 	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
 	for _, f := range photo.Faces {
-		cands, err := s.candidates(ctx, &f.Descriptor, limit, filter, pairWith(c))
+		cands, err := s.candidates(ctx, f, limit, filter, pairWith(c))
 		if err != nil {
 			wg.Wait()
 			return nil, err

@@ -61,29 +61,17 @@ func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []child
 func (s *Service) candidatesOfKind(ctx context.Context, c *childmatch.Case, faces []childmatch.Face, kind childmatch.Kind,
 	typ childmatch.ReviewType) ([]*proposal, error) {
 	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{kind}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
-	best := map[childmatch.ID]*proposal{}
-	for i, hits := range s.index.SearchBatch(childmatch.Descriptors(faces), s.limits.ProposalsMax+1, filter) {
-		for _, h := range hits {
-			if p := best[h.CaseID]; p == nil || h.Distance < p.distance {
-				best[h.CaseID] = &proposal{typ: typ, distance: h.Distance, face: faces[i].ID, otherFc: h.FaceID}
-			}
-		}
+	ms, err := s.weighAll(ctx, faces, s.nearest(faces, s.limits.ProposalsMax+1, filter), pairWith(c))
+	if err != nil {
+		return nil, err
 	}
-	props := make([]*proposal, 0, len(best))
 	cal := s.cal(ctx)
-	for id, p := range best {
-		other, err := s.store.Case(ctx, id)
-		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
-			continue // removed since it was indexed
-		}
-		if err != nil {
-			return nil, err
-		}
-		p.other = other
-		pair := childmatch.PairOf(c, other)
-		p.evidence = cal.Evidence(p.distance, pair)
+	props := make([]*proposal, 0, len(ms))
+	for _, m := range ms {
+		p := &proposal{other: m.other, typ: typ, distance: m.distance, face: m.face, otherFc: m.otherFace, evidence: m.evidence}
+		pair := childmatch.PairOf(c, m.other)
 		for _, f := range faces {
-			for _, of := range other.Faces() {
+			for _, of := range m.other.Faces() {
 				if cal.Evidence(f.Descriptor.Distance(&of.Descriptor), pair).Score >= s.limits.MinEvidence {
 					p.support++
 				}

@@ -2,8 +2,6 @@ package service
 
 import (
 	"context"
-	"sort"
-	"sync"
 
 	"childmatch"
 )
@@ -29,7 +27,7 @@ func (s *Service) Search(ctx context.Context, actor childmatch.Actor, data []byt
 		return childmatch.PairOf(other, &childmatch.Case{CreatedAt: now})
 	}
 	for _, df := range a.Faces {
-		cands, err := s.candidates(ctx, &df.Descriptor, limit, filter, pair)
+		cands, err := s.candidates(ctx, childmatch.Face{Descriptor: df.Descriptor, Embeddings: df.Embeddings}, limit, filter, pair)
 		if err != nil {
 			return nil, err
 		}
@@ -99,31 +97,11 @@ func checkLimit(limit int) (int, error) {
 }
 
 // caseCandidates returns, for each open case of the opposite kind, its best pair of faces with the case's
-// faces, nearest first.
+// faces, strongest first.
 func (s *Service) caseCandidates(ctx context.Context, c *childmatch.Case, limit int) ([]childmatch.Candidate, error) {
 	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
-	best := map[childmatch.ID]childmatch.Hit{}
-	for _, hits := range s.index.SearchBatch(childmatch.Descriptors(c.Faces()), limit, filter) {
-		for _, h := range hits {
-			if b, ok := best[h.CaseID]; !ok || h.Distance < b.Distance {
-				best[h.CaseID] = h
-			}
-		}
-	}
-	hits := make([]childmatch.Hit, 0, len(best))
-	for _, h := range best {
-		hits = append(hits, h)
-	}
-	sort.Slice(hits, func(i, j int) bool {
-		if hits[i].Distance != hits[j].Distance {
-			return hits[i].Distance < hits[j].Distance
-		}
-		return string(hits[i].FaceID[:]) < string(hits[j].FaceID[:])
-	})
-	if len(hits) > limit {
-		hits = hits[:limit]
-	}
-	return s.resolve(ctx, hits, pairWith(c))
+	faces := c.Faces()
+	return s.resolve(ctx, faces, s.nearest(faces, limit, filter), limit, pairWith(c))
 }
 
 // pairWith describes a candidate against the case c.
@@ -131,39 +109,9 @@ func pairWith(c *childmatch.Case) func(*childmatch.Case) childmatch.Pair {
 	return func(other *childmatch.Case) childmatch.Pair { return childmatch.PairOf(c, other) }
 }
 
-func (s *Service) candidates(ctx context.Context, d *childmatch.Descriptor, limit int, f childmatch.SearchFilter,
+// candidates returns the cases nearest to one face, strongest first.
+func (s *Service) candidates(ctx context.Context, q childmatch.Face, limit int, f childmatch.SearchFilter,
 	pair func(*childmatch.Case) childmatch.Pair) ([]childmatch.Candidate, error) {
-	return s.resolve(ctx, s.index.Search(d, limit, f), pair)
-}
-
-// resolve reads the summaries of the hits' cases, in parallel, and weighs each as the pair says. A case
-// removed since it was indexed is dropped from the answer rather than failing it.
-func (s *Service) resolve(ctx context.Context, hits []childmatch.Hit, pair func(*childmatch.Case) childmatch.Pair) ([]childmatch.Candidate, error) {
-	out := make([]childmatch.Candidate, len(hits))
-	errs := make([]error, len(hits))
-	cal := s.cal(ctx)
-	var wg sync.WaitGroup
-	for i, h := range hits {
-		wg.Go(func() {
-			c, err := s.store.Case(ctx, h.CaseID)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			out[i] = childmatch.Candidate{Case: c.Summary(), PhotoID: c.PhotoOf(h.FaceID), FaceID: h.FaceID, Distance: h.Distance,
-				Evidence: cal.Evidence(h.Distance, pair(c)), UnderThreshold: h.Distance < s.limits.ReviewThreshold}
-		})
-	}
-	wg.Wait()
-	kept := out[:0]
-	for i := range out {
-		switch {
-		case errs[i] == nil:
-			kept = append(kept, out[i])
-		case childmatch.ErrorCodeOf(errs[i]) == childmatch.ENotFound:
-		default:
-			return nil, errs[i]
-		}
-	}
-	return kept, nil
+	queries := []childmatch.Face{q}
+	return s.resolve(ctx, queries, s.nearest(queries, limit, f), limit, pair)
 }

@@ -49,12 +49,17 @@ func newWorldOver(t *testing.T, w *world) *world {
 }
 
 func build(t *testing.T, store *inmem.Store, now time.Time, faces childmatch.FaceAnalyzer) *world {
+	return buildWith(t, store, now, faces, nil)
+}
+
+// buildWith is a world whose index holds the vectors of face models beside dlib's.
+func buildWith(t *testing.T, store *inmem.Store, now time.Time, faces childmatch.FaceAnalyzer, models map[string]childmatch.ModelIndex) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), store: store, r: rand.New(rand.NewPCG(1, 2)), now: now}
 	w.store.SetClock(func() time.Time { return w.now })
 	log := quiet
 	w.follower = follow.New(index.New(), w.store, w.store, w.store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour,
-		LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot")}, log)
+		LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"), Models: models}, log)
 	if _, err := w.follower.Open(w.ctx); err != nil {
 		t.Fatal(err)
 	}

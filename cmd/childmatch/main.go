@@ -88,6 +88,10 @@ func run(log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return err
 	}
+	cfg.follow.Models = map[string]childmatch.ModelIndex{}
+	for _, e := range embedders {
+		cfg.follow.Models[e.Name()] = index.NewFlat(e.Dim())
+	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
 	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,

@@ -44,6 +44,12 @@ type replica struct {
 
 func startReplica(t testing.TB, name string, m *miniotest.Server, token, dataDir string) *replica {
 	t.Helper()
+	return startReplicaWith(t, name, m, token, dataDir)
+}
+
+// startReplicaWith starts a replica with more of the environment (NAME=value).
+func startReplicaWith(t testing.TB, name string, m *miniotest.Server, token, dataDir string, env ...string) *replica {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +58,7 @@ func startReplica(t testing.TB, name string, m *miniotest.Server, token, dataDir
 	l.Close()
 	r := &replica{name: name, url: "http://" + addr, token: token, exited: make(chan error, 1)}
 	r.cmd = exec.Command(os.Args[0])
-	r.cmd.Env = append(mainEnv(t, m, token, dataDir), "CHILDMATCH_ADDR="+addr)
+	r.cmd.Env = append(append(mainEnv(t, m, token, dataDir), "CHILDMATCH_ADDR="+addr), env...)
 	r.cmd.Stdout, r.cmd.Stderr = &r.logs, &r.logs
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
