@@ -81,6 +81,21 @@ type DetectedFace struct {
 	Chip       []byte
 }
 
+// Redescribed is a stored face's vectors computed again (FaceRedescriber).
+type Redescribed struct {
+	Descriptor Descriptor
+	// Found: dlib found the face again where the record says it is; when not, Descriptor is the stored one.
+	Found      bool
+	Embeddings map[string][]float32 // the configured models' vectors, by Embedder.Name
+}
+
+// FaceRedescriber computes the vectors of a stored photo's faces again from the photo, where the record
+// says each face is, without detecting the photo's faces again (matcher.Matcher): `childmatch reembed`,
+// after a face model is added or upgraded.
+type FaceRedescriber interface {
+	Redescribe(ctx context.Context, data []byte, faces []Face) ([]Redescribed, error)
+}
+
 // Analysis is what the face pipeline makes of one uploaded image.
 type Analysis struct {
 	ContentType string // sniffed: image/jpeg, image/png, image/gif, image/bmp, image/tiff, image/webp

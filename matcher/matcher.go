@@ -170,7 +170,11 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	// The detector's points are in its frame (the working image, or the CNN's smaller copy of it); chips and
 	// descriptors are cut from the decoded image (descriptors from a finer decoding of a JPEG when its faces
 	// need it), and boxes and landmarks are reported in the upright original's pixels.
-	fine := m.finer(data, ct, img, size, found, frame)
+	boxes := make([]childmatch.Box, len(found))
+	for i, f := range found {
+		boxes[i], _ = place(f, frame, size)
+	}
+	fine := m.finer(data, ct, img, size, boxes)
 	aligned := make([][]childmatch.Point, 0, len(found)) // landmarks in the decoded image's pixels
 	for _, f := range found {
 		df := childmatch.DetectedFace{Detector: detector, Descriptor: childmatch.Descriptor(f.Descriptor)}
@@ -226,16 +230,15 @@ func (m *Matcher) embed(ctx context.Context, img image.Image, faces []childmatch
 }
 
 // finer returns the image faces are described on: img, or, for a JPEG decoded reduced in which the smallest
-// face is narrower than both Limits.DescribeMaxSide and the original's face, the JPEG decoded again at the
+// face (boxes, in the upright original's pixels) is narrower than both Limits.DescribeMaxSide and the original's face, the JPEG decoded again at the
 // scale that gives that face its original width or DescribeMaxSide, within ReleaseAboveBytes.
-func (m *Matcher) finer(data []byte, ct string, img image.Image, size image.Point, found []face.Face, frame image.Point) image.Image {
+func (m *Matcher) finer(data []byte, ct string, img image.Image, size image.Point, boxes []childmatch.Box) image.Image {
 	decoded := img.Bounds().Dx()
-	if ct != "image/jpeg" || len(found) == 0 || decoded >= size.X {
+	if ct != "image/jpeg" || len(boxes) == 0 || decoded >= size.X {
 		return img
 	}
 	smallest := size.X
-	for _, f := range found {
-		box, _ := place(f, frame, size)
+	for _, box := range boxes {
 		smallest = min(smallest, max(box.Width(), box.Height()))
 	}
 	want := min(smallest, m.limits.DescribeMaxSide)

@@ -48,6 +48,13 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "reembed" {
+		if err := runReembed(os.Args[2:], log, os.Stdout); err != nil {
+			log.Error("childmatch reembed failed", "err", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(log); err != nil {
 		log.Error("childmatch stopped", "err", err)
 		os.Exit(1)

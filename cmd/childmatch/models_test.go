@@ -3,8 +3,12 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"childmatch/fixtures"
 	"childmatch/minio/miniotest"
@@ -83,4 +87,58 @@ func indexHealth(t *testing.T, r *replica) (string, map[string]int) {
 		t.Fatal(err)
 	}
 	return health.Index.Start.Source, health.Index.Models
+}
+
+// TestReembedServed: faces enrolled before a second model was configured get its vectors from
+// `childmatch reembed` run beside the serving service, which picks each case up from the change feed;
+// a second run resumes after the saved position and has nothing left to do.
+func TestReembedServed(t *testing.T) {
+	lib, _ := fixtures.ONNXRuntime(t)
+	env := []string{"CHILDMATCH_ONNX_MODEL=" + filepath.Join(fixtures.ONNXModels(t), "projection.onnx"), "CHILDMATCH_ONNX_LIB=" + lib}
+	m := miniotest.Start(t)
+	token, dir := newToken(), t.TempDir()
+	r := startReplica(t, "without the model", m, token, dir)
+	var ids []string
+	for _, person := range []string{"john_salley", "biden"} {
+		var c struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(r.json(t, "POST", "/v1/cases", map[string]any{"kind": "missing",
+			"child": map[string]any{"age": 9}, "reporter": map[string]any{"organisation": "GRP"}}, http.StatusCreated), &c); err != nil {
+			t.Fatal(err)
+		}
+		r.photo(t, "/v1/cases/"+c.ID+"/photos", fixtures.Folder(t, person)[0], nil, http.StatusCreated)
+		ids = append(ids, c.ID)
+	}
+	r.stop(t)
+	r = startReplicaWith(t, "with the model", m, token, dir, env...)
+	if _, models := indexHealth(t, r); models["projection"] != 0 {
+		t.Fatalf("before reembed the model's index holds %v faces, want 0", models)
+	}
+	reembed := func() string {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "reembed", "--workers", "2")
+		cmd.Env = append(mainEnv(t, m, token, t.TempDir()), env...)
+		cmd.Env = append(cmd.Env, "CHILDMATCH_DATA_DIR="+filepath.Join(dir, "reembed"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("childmatch reembed: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "reembed"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out := reembed()
+	if !strings.Contains(out, "2 cases (2 written, 0 failed), 2 photos, 2 faces (0 not found again)") || !strings.Contains(out, "reembed: done") {
+		t.Fatalf("the first run said:\n%s", out)
+	}
+	within(t, 10*time.Second, "the serving replica indexes the new vectors", func() bool {
+		_, models := indexHealth(t, r)
+		return models["projection"] == 2
+	})
+	out = reembed()
+	if !strings.Contains(out, "resuming after case "+ids[1]) || !strings.Contains(out, "0 cases (0 written") {
+		t.Fatalf("the second run said:\n%s", out)
+	}
 }
