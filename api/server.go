@@ -21,6 +21,7 @@ type Services struct {
 	Audit        childmatch.AuditService
 	Calibrations childmatch.CalibrationService
 	Cards        childmatch.CardService
+	Publications childmatch.PublicationService
 	Posts        childmatch.PostService
 	Alerts       childmatch.AlertService
 	Users        childmatch.UserService
@@ -99,6 +100,9 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.GET("/alerts", s.listAlerts)
 	v1.GET("/alerts/:id", s.getAlert)
 	v1.POST("/alerts/:id/ack", s.ackAlert)
+	v1.GET("/alerts/:id/messages/:seq/card.png", s.photoLimit, s.messageCard)
+	v1.GET("/cases/:id/poster.pdf", s.photoLimit, s.poster)
+	v1.PUT("/cases/:id/publication", s.permitPublication)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
 	return s, nil
