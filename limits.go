@@ -466,6 +466,8 @@ const (
 	// WhatsAppMediaReuse: an uploaded card is kept by Meta 30 days; the same card (one post's copy, sent
 	// to each of its numbers) is uploaded once and its media id reused for a day.
 	WhatsAppMediaReuse = 24 * time.Hour
+	// WhatsAppMediaKept bounds the media ids remembered: a card's id is 60 bytes, one per post and message.
+	WhatsAppMediaKept = 10_000
 	// WhatsAppParamMax: the runes of one template parameter; a template's body is at most 1,024
 	// characters in all, and six facts of 150 fit with the template's own words.
 	WhatsAppParamMax = 150
