@@ -477,6 +477,8 @@ const (
 	// (Hindi); a longer text is split and may arrive in pieces or out of order on a cheap phone.
 	SMSMaxGSM     = 160
 	SMSMaxUnicode = 70
+	// SMSVarMax: TRAI's DLT rules allow at most 30 characters in one {#var#} of a registered template.
+	SMSVarMax = 30
 	// ShortLinkBytes: the random bytes of a short link's token, 8 chars of base64: 2^48 tokens, far more
 	// than a deployment's links in their 72 h, and short enough for a Hindi SMS of 70 characters.
 	ShortLinkBytes = 6

@@ -22,6 +22,9 @@ func TestCut(t *testing.T) {
 		{"missing child near platform four", 20, "missing child near…"},
 		{"लापता बच्चा इटारसी जंक्शन", 14, "लापता बच्चा…"},
 		{"Venkatanarasimharajuvaripeta", 10, "Venkatana…"},
+		{"क्षेत्र", 5, "क्षे…"}, // क ् ष े त ् र: never after the virama nor before the matra
+		{"लड़का", 3, "ल…"},      // ल ड ़ का: the nukta stays with its ड
+		{"बच्चा", 4, "ब…"},      // ब च ् च ा
 	} {
 		got := Cut(c.text, c.n, Rune, "…")
 		if got != c.want || Count(got, Rune) > c.n {
@@ -84,5 +87,12 @@ func TestHTTPError(t *testing.T) {
 		if e.Permanent != c.permanent || e.Gone != c.gone || e.RetryAfter != c.retry || e.Status != c.status {
 			t.Errorf("%d: %+v", c.status, e)
 		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	got := Redact("To number +91 94250 12345 is invalid; mail ops@example.in; chat -1001234567890; code 400")
+	if strings.ContainsAny(got, "@") || strings.Contains(got, "94250") || strings.Contains(got, "1001234567890") || !strings.Contains(got, "code 400") {
+		t.Errorf("redacted: %q", got)
 	}
 }

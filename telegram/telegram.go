@@ -129,7 +129,7 @@ func (s *Sender) Send(ctx context.Context, d *childmatch.Delivery, out *childmat
 // id, so its old one is gone; 400 (chat not found, a bad photo), 401 (a bad token) and 403 (the bot was
 // blocked or removed) are permanent; 5xx is tried again.
 func classify(a *channel.Answer, ans answer) error {
-	e := channel.HTTPError(a.Status, a.Header, "Telegram: "+ans.Description)
+	e := channel.HTTPError(a.Status, a.Header, "Telegram: "+channel.Redact(ans.Description))
 	if ans.Parameters.RetryAfter > 0 {
 		e.RetryAfter = time.Duration(ans.Parameters.RetryAfter) * time.Second
 	}
