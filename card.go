@@ -67,6 +67,9 @@ type CardService interface {
 	// MessageCard is the card of message seq of an alert the actor may see ("found, stand down" for a
 	// cancel), the name of the actor's post the alert reached printed on the copy.
 	MessageCard(ctx context.Context, actor Actor, alert ID, seq int, url string) ([]byte, error)
+	// LinkedCard is the card of message seq of an alert as the post received it, for a signed link
+	// (CardPath) that opens it without sign-in; the opening is audited under the post.
+	LinkedCard(ctx context.Context, alert ID, seq int, post ID, url string) ([]byte, error)
 	// Poster is the case's A4 poster as PDF, for station notice boards: only for a case whose record
 	// holds the Child Welfare Committee's permission to publish (EForbidden otherwise).
 	Poster(ctx context.Context, actor Actor, id ID, url string) ([]byte, error)
@@ -76,4 +79,7 @@ type CardService interface {
 // admins) and the actor's posts among its recipients, without recording an opening (alert.Service).
 type AlertViewer interface {
 	VisibleAlert(ctx context.Context, actor Actor, id ID) (*Alert, []Recipient, error)
+	// ReachedAlert answers an alert that reached the post, and the post as its recipient; ENotFound
+	// otherwise.
+	ReachedAlert(ctx context.Context, id, post ID) (*Alert, Recipient, error)
 }

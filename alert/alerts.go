@@ -146,6 +146,20 @@ func (s *Service) VisibleAlert(ctx context.Context, actor childmatch.Actor, id c
 	return a, got, nil
 }
 
+// ReachedAlert answers an alert that reached the post: a signed link to one of its cards names the post.
+func (s *Service) ReachedAlert(ctx context.Context, id, post childmatch.ID) (*childmatch.Alert, childmatch.Recipient, error) {
+	a, err := s.alerts.Alert(ctx, id)
+	if err != nil {
+		return nil, childmatch.Recipient{}, err
+	}
+	for _, r := range a.Recipients {
+		if r.Post == post {
+			return a, r, nil
+		}
+	}
+	return nil, childmatch.Recipient{}, childmatch.Errorf(childmatch.ENotFound, "no alert with id %s", id)
+}
+
 func (s *Service) visibleAlert(ctx context.Context, actor childmatch.Actor, id childmatch.ID) (*childmatch.Alert, error) {
 	a, err := s.alerts.Alert(ctx, id)
 	if err != nil {

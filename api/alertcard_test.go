@@ -2,12 +2,14 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"image/png"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"childmatch"
 	"childmatch/fixtures"
@@ -125,5 +127,54 @@ func TestPosterNeedsPermission(t *testing.T) {
 	}
 	if !recorded || !rendered {
 		t.Fatalf("audit: permission recorded %v, poster rendered %v", recorded, rendered)
+	}
+}
+
+// TestSMSLinkOpensCard: an SMS's short link redirects to the signed card of its message as its post got
+// it, which opens without sign-in and names the post; the opening is audited under the post; a link
+// whose signature is wrong, or for a post the alert did not reach, does not open, and says so in both
+// languages.
+func TestSMSLinkOpensCard(t *testing.T) {
+	e := newEnv(t)
+	r := e.postJSON("/v1/posts", map[string]any{"name": "RPF Itarsi", "kind": "rpf", "area": map[string]any{"states": []string{"Madhya Pradesh"}}})
+	var p struct {
+		ID string `json:"id"`
+	}
+	r.decode(t, &p)
+	id := e.newCase("Bearer "+token, map[string]any{"kind": "missing", "child": map[string]any{"name": "Ravi", "age": 9},
+		"sighting": map[string]any{"state": "Madhya Pradesh"}, "reporter": map[string]any{"name": "GRP Itarsi", "phone": "+91 7572 000000"}})
+	alert, _ := childmatch.ParseID("alert", id)
+	post, _ := childmatch.ParseID("post", p.ID)
+	signed := e.links.Sign(childmatch.CardPath(alert, 1, post), childmatch.LinkTTL)
+	short, err := e.short.Shorten(context.Background(), signed, time.Now().Add(childmatch.LinkTTL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(e.http.URL + strings.TrimPrefix(short, "https://childmatch.example.in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != signed {
+		t.Fatalf("short link: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	r = e.do("GET", signed, "", nil, "")
+	if r.status != http.StatusOK || !bytes.HasPrefix(r.body, []byte("\x89PNG")) {
+		t.Fatalf("signed card: %d %.80s", r.status, r.body)
+	}
+	os.WriteFile(filepath.Join(fixtures.RepoRoot(t), "screenshots", "card-sms-link.png"), r.body, 0o644)
+	opened := false
+	for _, body := range e.objects("audit/") {
+		opened = opened || bytes.Contains(body, []byte(`"actor":"link:`+p.ID+`"`)) && bytes.Contains(body, []byte(`"card.render"`))
+	}
+	if !opened {
+		t.Error("the link's opening is not in the audit trail")
+	}
+	other := e.links.Sign(childmatch.CardPath(alert, 1, childmatch.NewID()), childmatch.LinkTTL)
+	for _, bad := range []string{strings.Replace(signed, "sig=", "sig=x", 1), other, "/l/AAAAAAAA"} {
+		if r := e.do("GET", bad, "", nil, ""); r.status/100 != 4 || !strings.Contains(string(r.body), "लिंक") {
+			t.Errorf("%s: %d %.60s", bad, r.status, r.body)
+		}
 	}
 }

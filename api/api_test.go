@@ -75,6 +75,9 @@ type env struct {
 	sessions childmatch.SessionLimits
 	// client sends the requests of do; nil is http.DefaultClient.
 	client *http.Client
+	// links signs the links of messages, short makes short ones (in the running service's store).
+	links *auth.Links
+	short *auth.ShortLinks
 }
 
 // from returns a view of the env whose requests come from another loopback address (127.0.0.0/8 is all
@@ -145,9 +148,14 @@ func (e *env) start() {
 	}()
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
+	e.links = auth.NewLinks([]byte("the test's link key"), nil)
+	if e.short, err = auth.NewShortLinks(store, "https://childmatch.example.in", nil); err != nil {
+		t.Fatal(err)
+	}
 	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc,
 		Posts: alerts, Alerts: alerts,
-		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store},
+		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store,
+		Links: e.links, ShortLinks: e.short},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {
 		t.Fatal(err)

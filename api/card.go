@@ -88,3 +88,72 @@ func (s *Server) permitPublication(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, cs)
 }
+
+// addressLimit bounds the routes opened without sign-in by the client's address, as the photo routes'
+// addresses are bounded.
+func (s *Server) addressLimit(c *gin.Context) {
+	if wait := s.limits.photoAddresses.take(addressKey(c.ClientIP())); wait > 0 {
+		s.tooMany(c, wait, "links from this address")
+		return
+	}
+	c.Next()
+}
+
+// badLink answers a link that does not open, in words a person on a phone reads, in both languages.
+func badLink(c *gin.Context, err error) {
+	status := http.StatusNotFound
+	if childmatch.ErrorCodeOf(err) == childmatch.EUnauthorized {
+		status = http.StatusGone
+	}
+	c.Data(status, "text/plain; charset=utf-8", []byte("This link has expired or is not valid: open the alert in the childmatch app.\n"+
+		"यह लिंक पुराना हो गया है या सही नहीं है: childmatch ऐप में अलर्ट खोलें।\n"))
+}
+
+// shortLink: GET /l/:token, an SMS's short link: a redirect to the signed path it stands for.
+func (s *Server) shortLink(c *gin.Context) {
+	if s.ShortLinks == nil {
+		badLink(c, nil)
+		return
+	}
+	target, err := s.ShortLinks.Resolve(c.Request.Context(), c.Param("token"))
+	if err != nil {
+		if code := childmatch.ErrorCodeOf(err); code != childmatch.ENotFound && code != childmatch.EUnauthorized {
+			s.fail(c, err)
+			return
+		}
+		badLink(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, no-store")
+	c.Redirect(http.StatusFound, target)
+}
+
+// linkedCard: GET /c/:alert/:seq/:post/card.png?exp=&sig=, the card of an alert's message as the post got
+// it, opened by a signed link without sign-in (childmatch.CardPath).
+func (s *Server) linkedCard(c *gin.Context) {
+	if s.Links == nil {
+		badLink(c, nil)
+		return
+	}
+	if err := s.Links.Check(c.Request.URL.Path, c.Query("exp"), c.Query("sig")); err != nil {
+		badLink(c, err)
+		return
+	}
+	alert, err1 := childmatch.ParseID("alert", c.Param("alert"))
+	post, err2 := childmatch.ParseID("post", c.Param("post"))
+	seq, err3 := strconv.Atoi(c.Param("seq"))
+	if err1 != nil || err2 != nil || err3 != nil {
+		badLink(c, nil)
+		return
+	}
+	png, err := s.Cards.LinkedCard(c.Request.Context(), alert, seq, post, s.casePage(c, alert))
+	if err != nil {
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			badLink(c, err)
+			return
+		}
+		s.fail(c, err)
+		return
+	}
+	private(c, "image/png", png)
+}

@@ -27,6 +27,10 @@ type Services struct {
 	Users        childmatch.UserService
 	Index        childmatch.IndexStatus
 	Store        childmatch.Pinger
+	// Links checks signed links and ShortLinks opens short ones (auth.Links, auth.ShortLinks): the
+	// cards an SMS links to. Nil: those routes answer 404.
+	Links      childmatch.Linker
+	ShortLinks childmatch.Shortener
 }
 
 // Config is what the HTTP layer needs beyond the services.
@@ -71,6 +75,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 
 	e.GET("/healthz", s.health)
 	s.registerWeb(e)
+	e.GET("/l/:token", s.addressLimit, s.shortLink)
+	e.GET("/c/:alert/:seq/:post/card.png", s.addressLimit, s.linkedCard)
 	v1 := e.Group("/v1", s.authenticate)
 	v1.POST("/cases", s.createCase)
 	v1.GET("/cases", s.listCases)

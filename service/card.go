@@ -42,17 +42,35 @@ func (s *Service) MessageCard(ctx context.Context, actor childmatch.Actor, alert
 	if err != nil {
 		return nil, err
 	}
+	post := copyFor(actor)
+	if len(mine) > 0 {
+		post = mine[0].Name
+	}
+	return s.messageCard(ctx, actor, a, seq, post, url)
+}
+
+// LinkedCard renders the card of one message of an alert as the post it reached got it, for a signed link
+// that opens it without sign-in (an SMS's). The audit trail records the opening under the post.
+func (s *Service) LinkedCard(ctx context.Context, alert childmatch.ID, seq int, post childmatch.ID, url string) ([]byte, error) {
+	if s.alertViews == nil {
+		return nil, childmatch.Errorf(childmatch.EUnavailable, "this service sends no alerts")
+	}
+	a, r, err := s.alertViews.ReachedAlert(ctx, alert, post)
+	if err != nil {
+		return nil, err
+	}
+	return s.messageCard(ctx, childmatch.Actor{ID: "link:" + post.String()}, a, seq, r.Name, url)
+}
+
+// messageCard draws the card of message seq of alert a for the post named post.
+func (s *Service) messageCard(ctx context.Context, actor childmatch.Actor, a *childmatch.Alert, seq int, post, url string) ([]byte, error) {
 	i := slices.IndexFunc(a.Messages, func(m childmatch.Message) bool { return m.Seq == seq })
 	if i < 0 {
-		return nil, childmatch.Errorf(childmatch.ENotFound, "alert %s has no message %d", alert, seq)
+		return nil, childmatch.Errorf(childmatch.ENotFound, "alert %s has no message %d", a.ID, seq)
 	}
 	c, err := s.store.Case(ctx, a.Case)
 	if err != nil {
 		return nil, err
-	}
-	post := copyFor(actor)
-	if len(mine) > 0 {
-		post = mine[0].Name
 	}
 	card, err := s.cardOf(ctx, c, a.Messages[i].Type, post, url)
 	if err != nil {
