@@ -16,7 +16,7 @@ import (
 )
 
 // noiseChip is a face chip no photo is worse than for the PNG's size: 200 px of random colour.
-func noiseChip(t *testing.T) []byte {
+func noiseChip(t testing.TB) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 200, 200))
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range img.Pix {
@@ -37,7 +37,7 @@ func fillTo(word string, n int) string {
 
 // worst is the card with every field at the longest a card takes, in Hindi (Devanagari's shapes cost the
 // most bytes), a photo of noise, an exercise's header and a URL near the QR code's limit.
-func worst(t *testing.T) childmatch.Card {
+func worst(t testing.TB) childmatch.Card {
 	short, long := childmatch.MaxShortText, childmatch.MaxLongText
 	d := childmatch.Card{Type: childmatch.MsgUpdate, Exercise: true, CaseID: fillTo("0190f5c8-", short),
 		Child: childmatch.Child{Name: fillTo("वेंकटनरसिंहराजुवारिपेटा श्रीनिवास ", short), Age: 17, AgeEstimated: true, Gender: childmatch.GenderOther,
@@ -74,4 +74,18 @@ func TestWorstCardFits(t *testing.T) {
 	if share(img, photo, first) > 0.1 {
 		t.Error("the worst card's photo box is mostly one colour")
 	}
+}
+
+// BenchmarkRenderWorst: the worst card is encoded twice (256 colours are over the limit, 64 are not).
+func BenchmarkRenderWorst(b *testing.B) {
+	d := worst(b)
+	var n int
+	for b.Loop() {
+		png, err := Render(d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(png)
+	}
+	b.ReportMetric(float64(n), "bytes")
 }
