@@ -29,7 +29,7 @@ func noiseChip(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
-// fill repeats word to exactly n runes.
+// fillTo repeats word to exactly n runes.
 func fillTo(word string, n int) string {
 	r := []rune(strings.Repeat(word, n/len([]rune(word))+1))
 	return string(r[:n])
@@ -74,18 +74,4 @@ func TestWorstCardFits(t *testing.T) {
 	if share(img, photo, first) > 0.1 {
 		t.Error("the worst card's photo box is mostly one colour")
 	}
-}
-
-// BenchmarkRenderWorst: the worst card is encoded twice (256 colours are over the limit, 64 are not).
-func BenchmarkRenderWorst(b *testing.B) {
-	d := worst(b)
-	var n int
-	for b.Loop() {
-		png, err := Render(d)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = len(png)
-	}
-	b.ReportMetric(float64(n), "bytes")
 }
