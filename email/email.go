@@ -76,7 +76,7 @@ func (s *Sender) Send(ctx context.Context, d *childmatch.Delivery, out *childmat
 	}
 	msg, err := compose(s.from, to, d, out, s.c.Hostname, time.Now())
 	if err != nil {
-		return err
+		return &childmatch.SendError{Reason: "composing the email: " + err.Error(), Permanent: true}
 	}
 	ctx, cancel := context.WithTimeout(ctx, childmatch.ChannelCallTimeout)
 	defer cancel()

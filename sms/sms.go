@@ -154,6 +154,9 @@ func (s *Sender) Send(ctx context.Context, d *childmatch.Delivery, out *childmat
 	if to == "" || strings.Trim(strings.TrimPrefix(to, "+"), "0123456789") != "" {
 		return &childmatch.SendError{Reason: "the endpoint is not a phone number", Permanent: true}
 	}
+	if err := s.pace.Wait(ctx, ""); err != nil {
+		return err // before the short link is made: a send put off makes none
+	}
 	values, whole := make([]string, len(s.c.Vars)), make([]bool, len(s.c.Vars))
 	for i, name := range s.c.Vars {
 		whole[i] = name == childmatch.FactLink || name == childmatch.FactPhone
@@ -170,9 +173,6 @@ func (s *Sender) Send(ctx context.Context, d *childmatch.Delivery, out *childmat
 	text, ok := Text(s.c.Template, values, whole)
 	if !ok {
 		return &childmatch.SendError{Reason: fmt.Sprintf("the SMS is %d characters, more than the %d of one SMS, even with its facts cut", length(text), limit(text)), Permanent: true}
-	}
-	if err := s.pace.Wait(ctx, ""); err != nil {
-		return err
 	}
 	encoding := "plain"
 	if !isGSM(text) {
