@@ -99,6 +99,9 @@ type CaseDetails struct {
 	// Alert is where a missing child's alert is to be looked for; nil: the sighting's state, or every
 	// state when no state is known.
 	Alert *Area `json:"alert,omitempty"`
+	// Publication records the Child Welfare Committee's permission to publish the child's identity (JJ Act
+	// s.74): without it no poster is made.
+	Publication *Publication `json:"publication,omitempty"`
 }
 
 // Case is one missing-child report or one found child, with its photos and their faces.
@@ -303,6 +306,9 @@ func (d *CaseDetails) Validate(now time.Time) error {
 	}
 	if d.Reporter.Email != "" && !strings.Contains(d.Reporter.Email, "@") {
 		return FieldError("reporter.email", "is not an email address")
+	}
+	if err := d.Publication.Validate(now); err != nil {
+		return err
 	}
 	if d.Alert != nil {
 		if d.Kind != KindMissing {

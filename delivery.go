@@ -92,6 +92,8 @@ type Outgoing struct {
 	Text string
 	// Link is a signed link to the alert that expires (LinkTTL), for channels that carry a link.
 	Link string
+	// Facts are the card's key facts by name (card.Facts), for template channels (WhatsApp, SMS).
+	Facts Facts
 }
 
 // Sender sends deliveries on one channel (package webhook, telegram, whatsapp, sms, email, push).

@@ -443,3 +443,52 @@ const (
 	// its text (BenchmarkLimiterKeys), so a limiter holds 2–3 MB at most.
 	LimiterKeys = 10_000
 )
+
+// The messaging channels (packages telegram, whatsapp, sms, email): each provider's documented pace, so
+// that a fan-out is paced here rather than refused there, and the bounds of what one message carries.
+const (
+	// TelegramPerSecond: the Bot API's FAQ asks bots broadcasting to many chats to stay under about 30
+	// messages a second in all, or get 429s.
+	TelegramPerSecond = 30
+	// TelegramChatInterval: the same FAQ asks for no more than one message a second to one chat.
+	TelegramChatInterval = time.Second
+	// TelegramGroupInterval: and no more than 20 messages a minute to one group or channel (a chat id
+	// that begins with "-").
+	TelegramGroupInterval = 3 * time.Second
+	// TelegramCaptionMax: sendPhoto's caption is at most 1,024 characters (the Bot API's limit).
+	TelegramCaptionMax = 1024
+	// WhatsAppPerSecond: the Cloud API's default throughput of a business phone number, 80 messages a
+	// second (error 130429 beyond it).
+	WhatsAppPerSecond = 80
+	// WhatsAppPairInterval: the Cloud API's pair rate, about one message every 6 seconds from one business
+	// number to one user (error 131056 beyond it).
+	WhatsAppPairInterval = 6 * time.Second
+	// WhatsAppMediaReuse: an uploaded card is kept by Meta 30 days; the same card (one post's copy, sent
+	// to each of its numbers) is uploaded once and its media id reused for a day.
+	WhatsAppMediaReuse = 24 * time.Hour
+	// WhatsAppMediaKept bounds the media ids remembered: a card's id is 60 bytes, one per post and message.
+	WhatsAppMediaKept = 10_000
+	// WhatsAppParamMax: the runes of one template parameter; a template's body is at most 1,024
+	// characters in all, and six facts of 150 fit with the template's own words.
+	WhatsAppParamMax = 150
+	// SMSPerSecond: Exotel's API answers 429 past 200 requests a minute (3.3 a second).
+	SMSPerSecond = 3
+	// SMSMaxGSM, SMSMaxUnicode: one SMS holds 160 characters of the GSM 7-bit alphabet, or 70 of UCS-2
+	// (Hindi); a longer text is split and may arrive in pieces or out of order on a cheap phone.
+	SMSMaxGSM     = 160
+	SMSMaxUnicode = 70
+	// SMSVarMax: TRAI's DLT rules allow at most 30 characters in one {#var#} of a registered template.
+	SMSVarMax = 30
+	// ShortLinkBytes: the random bytes of a short link's token, 8 chars of base64: 2^48 tokens, far more
+	// than a deployment's links in their 72 h, and short enough for a Hindi SMS of 70 characters.
+	ShortLinkBytes = 6
+	// EmailPerSecond: an SMTP relay's pace; Amazon SES's default production rate is 14 a second.
+	EmailPerSecond = 10
+	// ChannelMaxPace is the longest a send waits for its turn under these paces; a longer wait is handed
+	// back to the outbox as the delivery's retry-after, so a worker is never held.
+	ChannelMaxPace = 10 * time.Second
+	// ChannelCallTimeout bounds one call to a provider, a 300 KB card's upload included.
+	ChannelCallTimeout = 30 * time.Second
+	// ChannelMaxAnswer bounds the provider's answer read: their JSON answers are under a few KB.
+	ChannelMaxAnswer = 64 << 10
+)

@@ -123,6 +123,43 @@ func (s *Service) Alert(ctx context.Context, actor childmatch.Actor, id childmat
 	return a, s.audit.Record(ctx, actor, "alert.read", []childmatch.ID{a.Case}, a.ID.String())
 }
 
+// VisibleAlert answers an alert the actor may see, and the actor's posts among its recipients, without
+// recording an opening: for the cards of its messages, whose renders are audited.
+func (s *Service) VisibleAlert(ctx context.Context, actor childmatch.Actor, id childmatch.ID) (*childmatch.Alert, []childmatch.Recipient, error) {
+	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
+		return nil, nil, err
+	}
+	a, err := s.visibleAlert(ctx, actor, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	mine, err := s.postsOf(ctx, actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	var got []childmatch.Recipient
+	for _, r := range a.Recipients {
+		if mine[r.Post] {
+			got = append(got, r)
+		}
+	}
+	return a, got, nil
+}
+
+// ReachedAlert answers an alert that reached the post: a signed link to one of its cards names the post.
+func (s *Service) ReachedAlert(ctx context.Context, id, post childmatch.ID) (*childmatch.Alert, childmatch.Recipient, error) {
+	a, err := s.alerts.Alert(ctx, id)
+	if err != nil {
+		return nil, childmatch.Recipient{}, err
+	}
+	for _, r := range a.Recipients {
+		if r.Post == post {
+			return a, r, nil
+		}
+	}
+	return nil, childmatch.Recipient{}, childmatch.Errorf(childmatch.ENotFound, "no alert with id %s", id)
+}
+
 func (s *Service) visibleAlert(ctx context.Context, actor childmatch.Actor, id childmatch.ID) (*childmatch.Alert, error) {
 	a, err := s.alerts.Alert(ctx, id)
 	if err != nil {

@@ -34,6 +34,7 @@ var (
 	_ childmatch.PostService  = (*Service)(nil)
 	_ childmatch.AlertService = (*Service)(nil)
 	_ childmatch.Alerter      = (*Service)(nil)
+	_ childmatch.AlertViewer  = (*Service)(nil)
 )
 
 // New wires a Service.

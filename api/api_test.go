@@ -75,6 +75,9 @@ type env struct {
 	sessions childmatch.SessionLimits
 	// client sends the requests of do; nil is http.DefaultClient.
 	client *http.Client
+	// links signs the links of messages, short makes short ones (in the running service's store).
+	links *auth.Links
+	short *auth.ShortLinks
 }
 
 // from returns a view of the env whose requests come from another loopback address (127.0.0.0/8 is all
@@ -133,7 +136,7 @@ func (e *env) start() {
 	limits := childmatch.DefaultLimits(2)
 	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
-		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Alerts: alerts, Log: log})
+		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -145,9 +148,14 @@ func (e *env) start() {
 	}()
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
-	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
+	e.links = auth.NewLinks([]byte("the test's link key"), nil)
+	if e.short, err = auth.NewShortLinks(store, "https://childmatch.example.in", nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc,
 		Posts: alerts, Alerts: alerts,
-		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store},
+		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store,
+		Links: e.links, ShortLinks: e.short},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -179,20 +178,10 @@ func (s *Server) caseCard(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	base := strings.TrimRight(s.cfg.PublicURL, "/")
-	if base == "" {
-		scheme := "http"
-		if c.Request.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + c.Request.Host
-	}
-	png, err := s.Cards.CaseCard(c.Request.Context(), actorOf(c), id, base+"/app/#/case/"+id.String())
+	png, err := s.Cards.CaseCard(c.Request.Context(), actorOf(c), id, s.casePage(c, id))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	// A child's picture: never kept by a shared cache or a browser on a shared phone.
-	c.Header("Cache-Control", "private, no-store")
-	c.Data(http.StatusOK, "image/png", png)
+	private(c, "image/png", png)
 }

@@ -139,6 +139,9 @@ func TestRoleMatrix(t *testing.T) {
 		{"read own org's case", "GET", static("/v1/cases/" + found.ID), none, childmatch.ActReadCase, ok, nil},
 		{"own org's case card", "GET", static("/v1/cases/" + found.ID + "/card.png"), none, childmatch.ActReadCase, ok, nil},
 		{"another org's case card", "GET", static("/v1/cases/" + missing.ID + "/card.png"), none, childmatch.ActReadCase, ok, []string{"shelter"}},
+		{"record the CWC's permission to publish", "PUT", static("/v1/cases/" + missing.ID + "/publication"), func(string) any {
+			return map[string]any{"by": "CWC Bhopal", "at": "2026-01-02T03:04:05Z"}
+		}, childmatch.ActPermitPublic, ok, nil},
 		{"read another org's case", "GET", static("/v1/cases/" + missing.ID), none, childmatch.ActReadCase, ok, []string{"shelter"}},
 		{"add photo to missing case", "POST", static("/v1/cases/" + missing.ID + "/photos"), func(string) any { return jpeg },
 			childmatch.ActAddPhoto, created, []string{"shelter"}},

@@ -21,11 +21,16 @@ type Services struct {
 	Audit        childmatch.AuditService
 	Calibrations childmatch.CalibrationService
 	Cards        childmatch.CardService
+	Publications childmatch.PublicationService
 	Posts        childmatch.PostService
 	Alerts       childmatch.AlertService
 	Users        childmatch.UserService
 	Index        childmatch.IndexStatus
 	Store        childmatch.Pinger
+	// Links checks signed links and ShortLinks opens short ones (auth.Links, auth.ShortLinks): the
+	// cards an SMS links to. Nil: those routes answer 404.
+	Links      childmatch.Linker
+	ShortLinks childmatch.Shortener
 }
 
 // Config is what the HTTP layer needs beyond the services.
@@ -70,6 +75,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 
 	e.GET("/healthz", s.health)
 	s.registerWeb(e)
+	e.GET("/l/:token", s.addressLimit, s.shortLink)
+	e.GET("/c/:alert/:seq/:post/card.png", s.addressLimit, s.linkedCard)
 	v1 := e.Group("/v1", s.authenticate)
 	v1.POST("/cases", s.createCase)
 	v1.GET("/cases", s.listCases)
@@ -99,6 +106,9 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.GET("/alerts", s.listAlerts)
 	v1.GET("/alerts/:id", s.getAlert)
 	v1.POST("/alerts/:id/ack", s.ackAlert)
+	v1.GET("/alerts/:id/messages/:seq/card.png", s.photoLimit, s.messageCard)
+	v1.GET("/cases/:id/poster.pdf", s.photoLimit, s.poster)
+	v1.PUT("/cases/:id/publication", s.permitPublication)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
 	return s, nil

@@ -360,8 +360,10 @@ func TestMissingFontsSayWhatToInstall(t *testing.T) {
 }
 
 func BenchmarkRender(b *testing.B) {
-	for _, name := range []string{"english", "long", "missing-photo"} {
-		d := variants(b)[name]
+	cards := variants(b)
+	cards["worst"] = worst(b) // encoded twice: over the limit in 256 colours, not in 64
+	for _, name := range []string{"english", "long", "missing-photo", "worst"} {
+		d := cards[name]
 		b.Run(name, func(b *testing.B) {
 			var n int
 			for b.Loop() {

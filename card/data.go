@@ -58,6 +58,13 @@ func validate(d *childmatch.Card) error {
 		{"url", d.URL, childmatch.MaxShortText},
 		{"post", d.Post, childmatch.MaxShortText},
 	}
+	if d.Publication != nil {
+		texts = append(texts, []struct {
+			field string
+			value string
+			max   int
+		}{{"publication.by", d.Publication.By, childmatch.MaxShortText}, {"publication.order", d.Publication.Order, childmatch.MaxShortText}}...)
+	}
 	for _, t := range texts {
 		if !utf8.ValidString(t.value) {
 			return childmatch.FieldError(t.field, "is not valid UTF-8")
@@ -98,6 +105,17 @@ const (
 	scanCaption    = "Scan to open the case (sign-in required) · केस देखने के लिए स्कैन करें (साइन-इन ज़रूरी)"
 	notPublic      = "Not for publication (JJ Act 2015, s. 74) · प्रकाशन निषिद्ध (किशोर न्याय अधिनियम 2015, धारा 74)"
 )
+
+// notice is the footer's word on publication: forbidden, or permitted by the Child Welfare Committee
+// (who, when, the order) on a poster.
+func notice(p *childmatch.Publication) string {
+	if p == nil {
+		return notPublic
+	}
+	t := p.At.In(ist)
+	return fmt.Sprintf("Published with the Child Welfare Committee's permission · बाल कल्याण समिति की अनुमति से प्रकाशित: %s, %s (%d %s %d)",
+		joinNonEmpty(", ", p.By, p.Order), t.Format("2 Jan 2006"), t.Day(), hindiMonths[t.Month()-1], t.Year())
+}
 
 // headline is the card's title in English and in Hindi.
 func headline(t childmatch.MsgType, exercise bool) (en, hi string) {

@@ -15,7 +15,9 @@
 // under /usr/share/fonts at the first render or at Check). Glyph outlines are filled with
 // golang.org/x/image/vector. Each block of fields takes the largest size at which it fits its box, and
 // at the smallest size its longest values are cut line by line and end in "…": text never leaves its box.
-// The image is reduced to a 256-colour palette by median cut before PNG encoding.
+// The image is reduced to a 256-colour palette by median cut before PNG encoding (64, then 16, for a card
+// that would be over the limit in 256). Facts gives the card's key facts in words for template channels;
+// Renderer.Poster puts the card on an A4 PDF page for a notice board.
 //
 // Render is safe for concurrent use: fonts are parsed once and shared; faces, shaper and rasteriser are
 // made per render. Bad input is an EInvalid childmatch error naming the field; missing fonts an EInternal

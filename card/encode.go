@@ -11,18 +11,26 @@ import (
 )
 
 // encode writes the card as a palette PNG (one byte a pixel instead of four: a truecolour card with a
-// long text measured 423 KB, see README), at most childmatch.CardMaxBytes long.
+// long text measured 423 KB, see README), at most childmatch.CardMaxBytes long. A card over the limit in
+// 256 colours is encoded again in fewer (paletteSizes): a busy photo beside text at every field's longest
+// measured 327 KB in 256 colours (card/worst_test.go); fewer colours cost the photo some shading only.
 func encode(img *image.RGBA) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
-	if err := enc.Encode(&buf, quantise(img)); err != nil {
-		return nil, &childmatch.Error{Code: childmatch.EInternal, Message: "encoding the alert card", Err: err}
+	for _, n := range paletteSizes {
+		buf.Reset()
+		if err := enc.Encode(&buf, quantise(img, n)); err != nil {
+			return nil, &childmatch.Error{Code: childmatch.EInternal, Message: "encoding the alert card", Err: err}
+		}
+		if buf.Len() <= childmatch.CardMaxBytes {
+			return buf.Bytes(), nil
+		}
 	}
-	if buf.Len() > childmatch.CardMaxBytes {
-		return nil, childmatch.Errorf(childmatch.EInternal, "the alert card is %d bytes, more than %d", buf.Len(), childmatch.CardMaxBytes)
-	}
-	return buf.Bytes(), nil
+	return nil, childmatch.Errorf(childmatch.EInternal, "the alert card is %d bytes in %d colours, more than %d", buf.Len(), paletteSizes[len(paletteSizes)-1], childmatch.CardMaxBytes)
 }
+
+// paletteSizes are the palettes a card is tried in, until it fits childmatch.CardMaxBytes.
+var paletteSizes = []int{256, 64, 16}
 
 // A colour's key is its top 5 bits of red, green and blue: the cells median cut works on.
 const keyBits = 5
@@ -37,12 +45,12 @@ type cell struct {
 	r, g, b int
 }
 
-// quantise maps img to 256 colours by median cut (Heckbert, 1982): the box of cells with the largest
-// squared error is split at its median along its widest channel until there are 256 boxes, and each box
-// becomes the mean colour of its pixels. The card's flat areas (white, the header, the footer) are most
-// of the pixels, so each is its own box and keeps its colour exactly; the photo and the edges of the text
+// quantise maps img to at most colours colours by median cut (Heckbert, 1982): the box of cells with the
+// largest squared error is split at its median along its widest channel until there are that many boxes,
+// and each box becomes the mean colour of its pixels. The card's flat areas (white, the header, the
+// footer) are most of the pixels, so each is its own box and keeps its colour exactly; the photo and the edges of the text
 // share the rest. No dithering: dither noise would cost far more bytes than it gains on a face chip.
-func quantise(img *image.RGBA) *image.Paletted {
+func quantise(img *image.RGBA, colours int) *image.Paletted {
 	cells := make([]cell, 1<<(3*keyBits))
 	pix := img.Pix
 	for i := 0; i < len(pix); i += 4 {
@@ -59,7 +67,7 @@ func quantise(img *image.RGBA) *image.Paletted {
 		}
 	}
 	boxes := []box{newBox(all, cells)}
-	for len(boxes) < 256 {
+	for len(boxes) < colours {
 		worst := -1
 		for i, b := range boxes {
 			if len(b.keys) > 1 && (worst < 0 || b.sse > boxes[worst].sse) {

@@ -46,7 +46,10 @@ var (
 // Renderer is the card renderer the services are given.
 type Renderer struct{}
 
-var _ childmatch.CardRenderer = Renderer{}
+var (
+	_ childmatch.CardRenderer   = Renderer{}
+	_ childmatch.PosterRenderer = Renderer{}
+)
 
 // Render draws the card as a PNG of Width×Height pixels, at most childmatch.CardMaxBytes long.
 func (Renderer) Render(d childmatch.Card) ([]byte, error) { return Render(d) }
@@ -136,7 +139,7 @@ func paint(d childmatch.Card) (*image.RGBA, error) {
 		{value: "Case · केस " + d.CaseID, scale: 1, style: bold, maxLines: 1},
 		{value: scanCaption, scale: 0.85, maxLines: 2},
 		{value: "Copy for · प्रति: " + d.Post, scale: 0.85, style: bold, maxLines: 2},
-		{value: notPublic, scale: 0.75, maxLines: 2},
+		{value: notice(d.Publication), scale: 0.75, maxLines: 2},
 	}, image.Rect(margin, footerTop+14, margin+footerText, Height-14), []float64{28, 26, 24, 22, 20}, 0.25).draw(ts, img, ink)
 	if err := qrCode(img, d.URL, image.Rect(Width-margin-qrSide, footerTop+5, Width-margin, footerTop+5+qrSide)); err != nil {
 		return nil, err

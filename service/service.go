@@ -21,6 +21,10 @@ type Deps struct {
 	Sweep        SweepConfig
 	// Cards draws alert cards (card.Renderer); nil: none.
 	Cards childmatch.CardRenderer
+	// Posters draws posters (card.Renderer); nil: none.
+	Posters childmatch.PosterRenderer
+	// AlertViews says which alerts an actor may see, for their messages' cards (alert.Service); nil: none.
+	AlertViews childmatch.AlertViewer
 	// Alerts raises a missing child's alert and stands it down when the child is found (alert.Service);
 	// nil: no alerts.
 	Alerts childmatch.Alerter
@@ -41,6 +45,8 @@ type Service struct {
 	calibration *calibration
 	admission   *admission
 	cards       childmatch.CardRenderer
+	posters     childmatch.PosterRenderer
+	alertViews  childmatch.AlertViewer
 	alerts      childmatch.Alerter
 	sweep       SweepConfig
 	log         *slog.Logger
@@ -55,6 +61,7 @@ var (
 	_ childmatch.AuditService       = (*Service)(nil)
 	_ childmatch.CalibrationService = (*Service)(nil)
 	_ childmatch.CardService        = (*Service)(nil)
+	_ childmatch.PublicationService = (*Service)(nil)
 )
 
 // New wires a Service. The index must be open (follow.Follower.Open) before it serves.
@@ -66,5 +73,6 @@ func New(d Deps) *Service {
 	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
 		faces: d.Faces, index: d.Index, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
 		admission: newAdmission(d.Limits.Workers), cards: d.Cards, alerts: d.Alerts,
+		posters: d.Posters, alertViews: d.AlertViews,
 		sweep: d.Sweep, log: d.Log, now: now}
 }

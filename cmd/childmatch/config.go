@@ -38,6 +38,7 @@ type config struct {
 	requestTimeout time.Duration
 	sweep          service.SweepConfig
 	sweepEvery     time.Duration
+	channels       channelsConfig // Telegram, WhatsApp, SMS, email: cfg.channels.senders builds them
 }
 
 func loadConfig() (config, error) {
@@ -135,6 +136,9 @@ func loadConfig() (config, error) {
 		return c, err
 	}
 	if c.sessions.MaxAge, err = durationEnv("CHILDMATCH_SESSION_MAX_AGE", c.sessions.MaxAge); err != nil {
+		return c, err
+	}
+	if c.channels, err = loadChannels(); err != nil {
 		return c, err
 	}
 	if l.Workers < 1 || l.MaxUploadBytes < 1 || l.MaxPixels < 1 || l.WorkingMaxSide < 160 {

@@ -102,7 +102,7 @@ func run(log *slog.Logger) error {
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
 	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
-		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Alerts: alerts, Log: log})
+		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
 	st, err := follower.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the index: %w", err)
@@ -118,7 +118,7 @@ func run(log *slog.Logger) error {
 	}()
 	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
 
-	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
+	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc,
 		Posts: alerts, Alerts: alerts,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout,
