@@ -2,6 +2,7 @@ package childmatch
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -246,4 +247,22 @@ type AlertService interface {
 	Alerts(ctx context.Context, actor Actor) ([]*Alert, error)
 	Alert(ctx context.Context, actor Actor, id ID) (*Alert, error)
 	Acknowledge(ctx context.Context, actor Actor, id, post ID, state AckState) (*Alert, error)
+	// CAP answers message seq of an alert the actor may see (0: the latest of those for the actor's
+	// posts) as a CAP 1.2 document; base is the service's address as its users reach it.
+	CAP(ctx context.Context, actor Actor, id ID, seq int, base string) ([]byte, error)
+	// CAPByLink is CAP for a signed link the API has checked: seq 0 is the latest message for every post.
+	CAPByLink(ctx context.Context, remote string, id ID, seq int, base string) ([]byte, error)
+	// Feed answers the active alerts of the actor's posts (every one, for admins) as an Atom feed.
+	Feed(ctx context.Context, actor Actor, base string) ([]byte, error)
+	// Face opens the face chip of an alert's case, as its documents link to it (a signed link).
+	FaceByLink(ctx context.Context, remote string, id ID) (*Blob, error)
 }
+
+// LinkActor is who opened a signed link, in the audit trail: whoever the message was sent to.
+const LinkActor = "signed-link"
+
+// CAPPath is the path of the CAP document of an alert's message, as links sign it.
+func CAPPath(id ID, seq int) string { return fmt.Sprintf("/v1/alerts/%s/cap?seq=%d", id, seq) }
+
+// FacePath is the path of an alert's face chip, as links sign it.
+func FacePath(id ID) string { return fmt.Sprintf("/v1/alerts/%s/face.jpg", id) }

@@ -189,6 +189,16 @@ func (c *Case) Attrs() FaceAttrs {
 		State: c.Sighting.State, District: c.Sighting.District, Date: c.Date()}
 }
 
+// LatestFace is the first face of the latest photo that has one, false when none has.
+func (c *Case) LatestFace() (ID, bool) {
+	for i := len(c.Photos) - 1; i >= 0; i-- {
+		if len(c.Photos[i].Faces) > 0 {
+			return c.Photos[i].Faces[0].ID, true
+		}
+	}
+	return ID{}, false
+}
+
 // PhotoOf returns the photo holding a face of the case, zero if none does.
 func (c *Case) PhotoOf(face ID) ID {
 	for _, f := range c.Faces() {

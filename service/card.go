@@ -32,11 +32,9 @@ func (s *Service) CaseCard(ctx context.Context, actor childmatch.Actor, id child
 	if card.Child.Gender == "" {
 		card.Child.Gender = childmatch.GenderUnknown
 	}
-	for i := len(c.Photos) - 1; i >= 0 && card.FaceChip == nil; i-- { // the latest photo with a face
-		if len(c.Photos[i].Faces) > 0 {
-			if card.FaceChip, err = s.chip(ctx, c.Photos[i].Faces[0].ID); err != nil {
-				return nil, err
-			}
+	if face, ok := c.LatestFace(); ok {
+		if card.FaceChip, err = s.chip(ctx, face); err != nil {
+			return nil, err
 		}
 	}
 	png, err := s.cards.Render(card)
