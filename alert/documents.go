@@ -78,7 +78,7 @@ func (s *Service) meta(base string, c *childmatch.Case) alertdoc.Meta {
 	if u, err := url.Parse(base); err == nil && u.Host != "" {
 		host = u.Host
 	}
-	m := alertdoc.Meta{Sender: "childmatch@" + host, Stations: s.places, Web: base + "/#/alerts/" + c.ID.String()}
+	m := alertdoc.Meta{Sender: "childmatch@" + host, Stations: s.places, Web: base + "/app/#/case/" + c.ID.String()}
 	if _, ok := c.LatestFace(); ok {
 		m.Face = base + s.links.Sign(childmatch.FacePath(c.ID), childmatch.LinkTTL)
 	}

@@ -22,7 +22,7 @@ type Meta struct {
 	Sender string
 	// Face is the signed link to the face chip; empty when the case has no photo yet.
 	Face string
-	// Web is the signed link to the alert itself.
+	// Web is the case's page in the web app, which asks for sign-in.
 	Web string
 	// Stations names the alert's stations; nil: codes only.
 	Stations childmatch.Gazetteer

@@ -29,6 +29,7 @@ import (
 	"childmatch/card"
 	"childmatch/fixtures"
 	"childmatch/follow"
+	"childmatch/gazetteer"
 	"childmatch/index"
 	"childmatch/matcher"
 	"childmatch/minio"
@@ -131,7 +132,12 @@ func (e *env) start() {
 	e.index = index.New()
 	follower := follow.New(e.index, store, store, store, e.follow, log)
 	limits := childmatch.DefaultLimits(2)
-	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
+	stations, err := gazetteer.Load(fixtures.StationsCSV(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := auth.NewLinks([]byte("a test key of the signed links"), nil)
+	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: links})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
 		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
@@ -146,7 +152,7 @@ func (e *env) start() {
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
 	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
-		Posts: alerts, Alerts: alerts,
+		Posts: alerts, Alerts: alerts, Links: links,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {
