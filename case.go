@@ -370,6 +370,17 @@ func CleanText(field string, s *string, max int) error {
 	return nil
 }
 
+// JoinNonEmpty joins the values that are not blank, trimmed, with sep: "ET, Itarsi, Narmadapuram".
+func JoinNonEmpty(sep string, values ...string) string {
+	var kept []string
+	for _, v := range values {
+		if v = strings.TrimSpace(v); v != "" {
+			kept = append(kept, v)
+		}
+	}
+	return strings.Join(kept, sep)
+}
+
 // AlertArea is where the case's alert is to be looked for: the one its report asked for, else its
 // sighting's state, else every state (a child last seen nobody knows where is looked for everywhere).
 func (c *Case) AlertArea() Area {

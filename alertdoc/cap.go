@@ -185,9 +185,9 @@ func description(lang language, a *childmatch.Alert, c *childmatch.Case, m child
 	add(words.languages, strings.Join(c.Child.Languages, ", "))
 	add(words.clothing, c.Child.Description)
 	add(words.marks, c.Child.IdentifyingMarks)
-	seen := joinNonEmpty(", ", c.Sighting.Station, c.Sighting.Place, c.Sighting.District, c.Sighting.State)
+	seen := childmatch.JoinNonEmpty(", ", c.Sighting.Station, c.Sighting.Place, c.Sighting.District, c.Sighting.State)
 	if !c.Sighting.Time.IsZero() {
-		seen = joinNonEmpty(", ", seen, c.Sighting.Time.In(childmatch.IST).Format("02-01-2006 15:04")+" IST")
+		seen = childmatch.JoinNonEmpty(", ", seen, c.Sighting.Time.In(childmatch.IST).Format("02-01-2006 15:04")+" IST")
 	}
 	add(words.lastSeen, seen)
 	add(words.caseID, c.ID.String())
@@ -206,7 +206,7 @@ func genderAge(lang language, ch childmatch.Child) string {
 }
 
 func contact(r childmatch.Contact) string {
-	return joinNonEmpty(", ", r.Name, r.Organisation, r.Phone)
+	return childmatch.JoinNonEmpty(", ", r.Name, r.Organisation, r.Phone)
 }
 
 // area describes the alert's area in words, and its circle as CAP writes one: "lat,lon radius".
@@ -246,14 +246,4 @@ func area(lang language, a childmatch.Area, g childmatch.Gazetteer) capArea {
 	}
 	out.AreaDesc = strings.Join(parts, "; ")
 	return out
-}
-
-func joinNonEmpty(sep string, values ...string) string {
-	var kept []string
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			kept = append(kept, v)
-		}
-	}
-	return strings.Join(kept, sep)
 }

@@ -144,10 +144,7 @@ func (s *Server) alertFace(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	defer b.Close()
-	c.Header("Cache-Control", "private, no-store")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.DataFromReader(http.StatusOK, b.Size, b.ContentType, b, nil)
+	sendBlob(c, b)
 }
 
 // alertFeed: GET /v1/alerts/feed.atom, the active alerts of the user's posts as an Atom feed.

@@ -134,14 +134,3 @@ func genderAge(c childmatch.Child) string {
 	}
 	return fmt.Sprintf("%s, %d years\n%s, %d वर्ष", en, c.Age, hi, c.Age)
 }
-
-// joinNonEmpty joins the non-empty values with sep.
-func joinNonEmpty(sep string, values ...string) string {
-	var kept []string
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			kept = append(kept, v)
-		}
-	}
-	return strings.Join(kept, sep)
-}

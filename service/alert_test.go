@@ -245,7 +245,7 @@ func TestEscalation(t *testing.T) {
 }
 
 // TestQuietHours: in a post's quiet hours an exercise and a low-urgency update are held back until they
-// end; a new missing child, a new photo, are not.
+// end; a new missing child, a new photo, are not. Only admins raise exercises, and they are counted apart.
 func TestQuietHours(t *testing.T) {
 	w := newWorld(t)
 	mp := childmatch.Area{States: []string{"Madhya Pradesh"}}
@@ -305,6 +305,17 @@ func TestQuietHours(t *testing.T) {
 	}
 	if _, err := w.svc.Exercise(w.ctx, w.officer, childmatch.CaseDetails{Reporter: childmatch.Contact{Name: "x"}}); childmatch.ErrorCodeOf(err) != childmatch.EForbidden {
 		t.Fatalf("an officer raised an exercise: %v", err)
+	}
+	stats, err := w.svc.Stats(w.ctx, w.admin, childmatch.StatsQuery{State: "Madhya Pradesh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, drills := 0, 0
+	for _, g := range stats {
+		missing, drills = missing+g.Missing, drills+g.Exercises
+	}
+	if missing != 1 || drills != 1 {
+		t.Fatalf("stats count %d missing and %d exercises, want 1 and 1", missing, drills)
 	}
 }
 
