@@ -135,6 +135,8 @@ func TestCaseChanges(t *testing.T) {
 		{`{"child": {"age": 40}}`, "child.age"},
 		{`{"sighting": {"station": "XYZ"}}`, "alert.radius_km"}, // the radius's centre is not a known station
 		{`{"sighting": {"station": null}}`, "alert.radius_km"},
+		{`{"alert": {"windows": [{"code": "BPL", "from": "2026-11-01T16:00:00+05:30", "to": "2026-11-01T17:00:00+05:30"}]}}`, "alert.windows"},
+		{`{"alert": {"stations": ["BPL"], "windows": [{"code": "BPL", "from": "2026-11-01T17:00:00+05:30", "to": "2026-11-01T16:00:00+05:30"}]}}`, "alert.windows"},
 	} {
 		if _, err := w.patch(w.officer, c.ID, tc.doc); childmatch.ErrorField(err) != tc.field {
 			t.Errorf("%s: %v, want field %s refused", tc.doc, err, tc.field)
