@@ -241,7 +241,7 @@ func area(lang language, a childmatch.Area, g childmatch.Gazetteer) capArea {
 	}
 	out := capArea{}
 	if a.Point != nil && a.RadiusKm > 0 {
-		parts = append(parts, fmt.Sprintf("%s: %g km", lang.pick(words.radius), a.RadiusKm))
+		parts = append(parts, fmt.Sprintf(lang.pick(words.within), a.RadiusKm, fmt.Sprintf("%.4f, %.4f", a.Point.Lat, a.Point.Lon)))
 		out.Circle = []string{fmt.Sprintf("%.4f,%.4f %g", a.Point.Lat, a.Point.Lon, a.RadiusKm)}
 	}
 	out.AreaDesc = strings.Join(parts, "; ")

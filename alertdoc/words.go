@@ -27,7 +27,7 @@ var words = struct {
 	event, exerciseEvent, exercise, restriction, lookOut, standDown, face            pair
 	name, notKnown, genderAge, languages, clothing, marks, lastSeen, caseID          pair
 	ageNotKnown, about, years, silentPosts                                           pair
-	everyState, states, districts, stations, radius, feedTitle, feedSubtitle, active pair
+	everyState, states, districts, stations, within, feedTitle, feedSubtitle, active pair
 	genders                                                                          map[childmatch.Gender]pair
 	reasons                                                                          map[string]pair
 }{
@@ -38,25 +38,26 @@ var words = struct {
 		"केवल childmatch से अलर्ट पाने वाली चौकियों के लिए; प्रकाशन निषिद्ध (किशोर न्याय अधिनियम 2015, धारा 74)"},
 	lookOut: pair{"If you see the child, keep the child safe and call the contact below. Answer the alert in childmatch: seen, searching, not here or found.",
 		"बच्चा दिखे तो उसे सुरक्षित रखें और नीचे दिए संपर्क पर फ़ोन करें। childmatch में अलर्ट का जवाब दें: देखा, खोज रहे हैं, यहाँ नहीं या मिल गया।"},
-	standDown:    pair{"Stand down: the child is no longer sought.", "खोज बंद करें: अब इस बच्चे की तलाश नहीं है।"},
-	face:         pair{"The child's face (signed link that expires)", "बच्चे का चेहरा (समय-सीमित हस्ताक्षरित लिंक)"},
-	name:         pair{"Name", "नाम"},
-	notKnown:     pair{"not known", "पता नहीं"},
-	genderAge:    pair{"Gender, age", "लिंग, उम्र"},
-	languages:    pair{"Speaks", "भाषा"},
-	clothing:     pair{"Clothing, description", "कपड़े, हुलिया"},
-	marks:        pair{"Identifying marks", "पहचान के निशान"},
-	lastSeen:     pair{"Last seen", "आख़िरी बार देखा गया"},
-	caseID:       pair{"Case", "केस"},
-	ageNotKnown:  pair{"age not known", "उम्र पता नहीं"},
-	about:        pair{"about", "लगभग"},
-	years:        pair{"years", "वर्ष"},
-	silentPosts:  pair{"Posts that have not answered", "जिन चौकियों ने जवाब नहीं दिया"},
-	everyState:   pair{"Every state", "सभी राज्य"},
-	states:       pair{"States", "राज्य"},
-	districts:    pair{"Districts", "ज़िले"},
-	stations:     pair{"Stations", "स्टेशन"},
-	radius:       pair{"Radius around the last-seen station", "आख़िरी बार देखे गए स्टेशन के आसपास का दायरा"},
+	standDown:   pair{"Stand down: the child is no longer sought.", "खोज बंद करें: अब इस बच्चे की तलाश नहीं है।"},
+	face:        pair{"The child's face (signed link that expires)", "बच्चे का चेहरा (समय-सीमित हस्ताक्षरित लिंक)"},
+	name:        pair{"Name", "नाम"},
+	notKnown:    pair{"not known", "पता नहीं"},
+	genderAge:   pair{"Gender, age", "लिंग, उम्र"},
+	languages:   pair{"Speaks", "भाषा"},
+	clothing:    pair{"Clothing, description", "कपड़े, हुलिया"},
+	marks:       pair{"Identifying marks", "पहचान के निशान"},
+	lastSeen:    pair{"Last seen", "आख़िरी बार देखा गया"},
+	caseID:      pair{"Case", "केस"},
+	ageNotKnown: pair{"age not known", "उम्र पता नहीं"},
+	about:       pair{"about", "लगभग"},
+	years:       pair{"years", "वर्ष"},
+	silentPosts: pair{"Posts that have not answered", "जिन चौकियों ने जवाब नहीं दिया"},
+	everyState:  pair{"Every state", "सभी राज्य"},
+	states:      pair{"States", "राज्य"},
+	districts:   pair{"Districts", "ज़िले"},
+	stations:    pair{"Stations", "स्टेशन"},
+	// within takes the radius in km and the centre.
+	within:       pair{"within %g km of %s", "%[2]s से %[1]g किमी के दायरे में"},
 	feedTitle:    pair{"childmatch: active alerts", "childmatch: सक्रिय अलर्ट"},
 	feedSubtitle: pair{"The active alerts of your posts; not for publication", "आपकी चौकियों के सक्रिय अलर्ट; प्रकाशन निषिद्ध"},
 	active:       pair{"Active alert", "सक्रिय अलर्ट"},
