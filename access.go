@@ -32,6 +32,7 @@ const (
 	ActManagePosts  Action = "managing posts"
 	ActReadAlerts   Action = "reading and answering alerts"
 	ActPermitPublic Action = "recording the CWC's permission to publish"
+	ActExercise     Action = "raising an exercise alert"
 )
 
 // permissions is the role matrix: the roles that may take each action. Admins may take every action.
@@ -58,6 +59,7 @@ var permissions = map[Action][]Role{
 	ActManagePosts:  {},
 	ActReadAlerts:   {RoleShelter, RoleOfficer, RoleReviewer},
 	ActPermitPublic: {RoleOfficer, RoleReviewer},
+	ActExercise:     {},
 }
 
 // Actions lists every action of the table, for tests and documentation.

@@ -47,7 +47,7 @@ type CardRenderer interface {
 // CardOf returns what the card of case c shows for a message of type t, for the post named post, its QR
 // code opening url. The face chip is the caller's to read from the store.
 func CardOf(c *Case, t MsgType, post, url string) Card {
-	card := Card{Type: t, CaseID: c.ID.String(), Child: c.Child, LastSeen: c.Sighting, Call: c.Reporter, URL: url, Post: post}
+	card := Card{Type: t, Exercise: c.Exercise, CaseID: c.ID.String(), Child: c.Child, LastSeen: c.Sighting, Call: c.Reporter, URL: url, Post: post}
 	if card.Child.Gender == "" {
 		card.Child.Gender = GenderUnknown
 	}

@@ -113,6 +113,11 @@ type Case struct {
 	// Links are the cases a reviewer confirmed as this child: its match, or the same child's other cases.
 	Links   []Link   `json:"links,omitempty"`
 	Outcome *Outcome `json:"outcome,omitempty"`
+	// History keeps every change of the details, oldest first, with the values it replaced.
+	History []Revision `json:"history,omitempty"`
+	// Exercise marks a drill's made-up report (POST /v1/alerts/exercise): its alert is an exercise, and
+	// it is never proposed for review.
+	Exercise bool `json:"exercise,omitempty"`
 	// Organisation is the creator's: a shelter sees its own organisation's cases only.
 	Organisation string    `json:"organisation"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -187,6 +192,16 @@ func (c *Case) Attrs() FaceAttrs {
 		State: c.Sighting.State, District: c.Sighting.District, Date: c.Date()}
 }
 
+// LatestFace is the first face of the latest photo that has one, false when none has.
+func (c *Case) LatestFace() (ID, bool) {
+	for i := len(c.Photos) - 1; i >= 0; i-- {
+		if len(c.Photos[i].Faces) > 0 {
+			return c.Photos[i].Faces[0].ID, true
+		}
+	}
+	return ID{}, false
+}
+
 // PhotoOf returns the photo holding a face of the case, zero if none does.
 func (c *Case) PhotoOf(face ID) ID {
 	for _, f := range c.Faces() {
@@ -246,6 +261,12 @@ type CaseService interface {
 	CloseCase(ctx context.Context, actor Actor, id ID, kind OutcomeKind, note string) (*Case, error)
 	// DeleteCase erases a case: its record, photos, chips and indexed faces.
 	DeleteCase(ctx context.Context, actor Actor, id ID, reason DeletionReason) error
+	// ChangeCase changes a case's details: change answers the new details from the current ones (a JSON
+	// merge patch, in the API). The earlier values go into the case's history, and an open alert's
+	// posts get an update.
+	ChangeCase(ctx context.Context, actor Actor, id ID, change func(CaseDetails) (CaseDetails, error)) (*Case, error)
+	// Exercise files a drill's made-up missing report and raises its exercise alert. Admins only.
+	Exercise(ctx context.Context, actor Actor, d CaseDetails) (*Case, error)
 }
 
 // Validate normalises d (trims text, fills defaults) and checks every field, naming the first bad one.
@@ -317,6 +338,9 @@ func (d *CaseDetails) Validate(now time.Time) error {
 		if err := d.Alert.validate("alert", true); err != nil {
 			return err
 		}
+		if d.Alert.RadiusKm > 0 && d.Alert.Point == nil && d.Sighting.Station == "" {
+			return FieldError("alert.radius_km", "needs a point, or the last-seen station (sighting.station) to be drawn around")
+		}
 	}
 	if d.Kind == KindMissing && d.Reporter.Name == "" && d.Reporter.Organisation == "" {
 		return FieldError("reporter", "a missing report needs the reporting person or organisation")
@@ -350,6 +374,17 @@ func CleanText(field string, s *string, max int) error {
 		return FieldError(field, "holds only invisible characters")
 	}
 	return nil
+}
+
+// JoinNonEmpty joins the values that are not blank, trimmed, with sep: "ET, Itarsi, Narmadapuram".
+func JoinNonEmpty(sep string, values ...string) string {
+	var kept []string
+	for _, v := range values {
+		if v = strings.TrimSpace(v); v != "" {
+			kept = append(kept, v)
+		}
+	}
+	return strings.Join(kept, sep)
 }
 
 // AlertArea is where the case's alert is to be looked for: the one its report asked for, else its

@@ -61,6 +61,11 @@ type Limits struct {
 	// itself). CPU time of the whole run: 10.3 s the working image, 15.3–15.9 s the crop with its mirror
 	// (1.5×; the crop alone 1.25×), 15.6 s jitter 4. On by default; jitter stays off (CHILDMATCH_JITTER).
 	Mirror bool
+	// AlertAck is how long a post may leave an alert unanswered before it is sent it again on its next
+	// channel and its state's control room is told (CHILDMATCH_ALERT_ACK_MINUTES). 15 minutes, the issue's
+	// default: an express train covers 15–25 km in that time, less than the distance between most of its
+	// stops, so a silent post is chased before the child's train reaches the next one.
+	AlertAck time.Duration
 	// Workers is the number of face recognizers in the pool. go-face serialises all work inside one
 	// recognizer, so parallel requests need one each; each holds the models (about 130 MB).
 	Workers int
@@ -82,6 +87,7 @@ func DefaultLimits(cpus int) Limits {
 		MinEvidence:       -1,
 		DescribeMaxSide:   200,
 		Mirror:            true,
+		AlertAck:          15 * time.Minute,
 		Workers:           cpus,
 	}
 }
@@ -397,6 +403,10 @@ const (
 	// MaxAreaPlaces bounds the states, districts and stations an area names: a train's route across India
 	// passes about 100 stations, a state has up to 75 districts.
 	MaxAreaPlaces = 300
+	// AlertEscalateEvery is how often each replica looks for silent posts and for held messages whose
+	// quiet hours ended: a post is chased at most this long after its AlertAck is up, and a pass over
+	// the active alerts is one list of the alerts' records.
+	AlertEscalateEvery = 30 * time.Second
 	// MaxRadiusKm bounds a circle: 500 km is a night's train journey from the last-seen station.
 	MaxRadiusKm = 500
 	// MinWebhookSecretBytes and MaxWebhookSecretBytes are the Standard Webhooks specification's bounds on a

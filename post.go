@@ -50,6 +50,79 @@ type Area struct {
 	Point     *Place   `json:"point,omitempty"`
 	RadiusKm  float64  `json:"radius_km,omitempty"`
 	All       bool     `json:"all,omitempty"`
+	// Windows say when the child may pass some of an alert's stations (the train's times), each station
+	// one of Stations.
+	Windows []StationWindow `json:"windows,omitempty"`
+}
+
+// StationWindow is when to look at one station of an alert's route.
+type StationWindow struct {
+	Code string    `json:"code"`
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// IST is India Standard Time: UTC+5:30 all year (India has no daylight saving), so a fixed zone is exact
+// and needs no time zone database in the image.
+var IST = time.FixedZone("IST", 5*3600+30*60)
+
+// QuietHours are a post's hours (IST, "22:00" to "06:00") in which exercises and low-urgency updates are
+// held back until they end (Alert.Urgent). A new missing child is never held back.
+type QuietHours struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// minutesOf parses "HH:MM" as minutes after midnight.
+func minutesOf(field, hhmm string) (int, error) {
+	t, err := time.Parse("15:04", hhmm)
+	if err != nil {
+		return 0, FieldError(field, "must be a time of day as HH:MM (IST), as 22:00")
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+func (q *QuietHours) validate() error {
+	from, err := minutesOf("quiet.from", q.From)
+	if err != nil {
+		return err
+	}
+	to, err := minutesOf("quiet.to", q.To)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		return FieldError("quiet.to", "must differ from quiet.from")
+	}
+	return nil
+}
+
+// Until answers when the quiet hours around t end, and false when t is not in them. The hours may run
+// past midnight.
+func (q *QuietHours) Until(t time.Time) (time.Time, bool) {
+	if q == nil {
+		return time.Time{}, false
+	}
+	from, err1 := minutesOf("", q.From)
+	to, err2 := minutesOf("", q.To)
+	if err1 != nil || err2 != nil {
+		return time.Time{}, false
+	}
+	local := t.In(IST)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, IST)
+	now := local.Hour()*60 + local.Minute()
+	var end time.Time
+	switch {
+	case from < to && now >= from && now < to:
+		end = midnight.Add(time.Duration(to) * time.Minute)
+	case from > to && now >= from:
+		end = midnight.AddDate(0, 0, 1).Add(time.Duration(to) * time.Minute)
+	case from > to && now < to:
+		end = midnight.Add(time.Duration(to) * time.Minute)
+	default:
+		return time.Time{}, false
+	}
+	return end.UTC(), true
 }
 
 // Webhook is a partner system's endpoint of a post, following the Standard Webhooks specification. Its
@@ -71,9 +144,11 @@ type Post struct {
 	Webhooks []Webhook `json:"webhooks,omitempty"`
 	// Endpoints are the post's addresses on the messaging channels, in the order they are tried.
 	Endpoints []Endpoint `json:"endpoints,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	CreatedBy string     `json:"created_by"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	// Quiet are the post's quiet hours; nil: none.
+	Quiet     *QuietHours `json:"quiet,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
+	CreatedBy string      `json:"created_by"`
+	UpdatedAt time.Time   `json:"updated_at"`
 }
 
 // PostStore keeps posts.
@@ -89,12 +164,13 @@ type PostStore interface {
 
 // PostDetails is what an admin provides to register or change a post.
 type PostDetails struct {
-	Name      string     `json:"name"`
-	Kind      PostKind   `json:"kind"`
-	Area      Area       `json:"area"`
-	Users     []ID       `json:"users,omitempty"`
-	Webhooks  []Webhook  `json:"webhooks,omitempty"`
-	Endpoints []Endpoint `json:"endpoints,omitempty"`
+	Name      string      `json:"name"`
+	Kind      PostKind    `json:"kind"`
+	Area      Area        `json:"area"`
+	Users     []ID        `json:"users,omitempty"`
+	Webhooks  []Webhook   `json:"webhooks,omitempty"`
+	Endpoints []Endpoint  `json:"endpoints,omitempty"`
+	Quiet     *QuietHours `json:"quiet,omitempty"`
 }
 
 // PostChange is a partial change of a post (PATCH): only the fields given change.
@@ -105,6 +181,9 @@ type PostChange struct {
 	Users     *[]ID       `json:"users"`
 	Webhooks  *[]Webhook  `json:"webhooks"`
 	Endpoints *[]Endpoint `json:"endpoints"`
+	// Quiet sets the quiet hours, NoQuiet removes them.
+	Quiet   *QuietHours `json:"quiet"`
+	NoQuiet bool        `json:"no_quiet,omitempty"`
 }
 
 // PostService manages posts (service.Service). Admins only.
@@ -158,6 +237,9 @@ func (d *PostDetails) Validate() error {
 			return err
 		}
 	}
+	if d.Quiet != nil {
+		return d.Quiet.validate()
+	}
 	return nil
 }
 
@@ -195,12 +277,15 @@ func (ch PostChange) Apply(d *PostDetails) error {
 	if ch.Endpoints != nil {
 		d.Endpoints = *ch.Endpoints
 	}
+	if ch.Quiet != nil || ch.NoQuiet {
+		d.Quiet = ch.Quiet
+	}
 	return d.Validate()
 }
 
 // Details returns what an admin may change of the post.
 func (p *Post) Details() PostDetails {
-	return PostDetails{Name: p.Name, Kind: p.Kind, Area: p.Area, Users: p.Users, Webhooks: p.Webhooks, Endpoints: p.Endpoints}
+	return PostDetails{Name: p.Name, Kind: p.Kind, Area: p.Area, Users: p.Users, Webhooks: p.Webhooks, Endpoints: p.Endpoints, Quiet: p.Quiet}
 }
 
 // validate checks an area; forAlert admits the alert-only forms (All, a radius around the last-seen
@@ -239,6 +324,22 @@ func (a *Area) validate(field string, forAlert bool) error {
 	}
 	if a.RadiusKm < 0 || a.RadiusKm > MaxRadiusKm {
 		return FieldError(field+".radius_km", "must be between 0 and %d km", MaxRadiusKm)
+	}
+	if len(a.Windows) > 0 && !forAlert {
+		return FieldError(field+".windows", "are for alerts only: when the child may pass a station")
+	}
+	if len(a.Windows) > MaxAreaPlaces {
+		return FieldError(field+".windows", "lists more than %d stations", MaxAreaPlaces)
+	}
+	for i := range a.Windows {
+		w := &a.Windows[i]
+		w.Code = strings.ToUpper(strings.TrimSpace(w.Code))
+		if !slices.Contains(a.Stations, w.Code) {
+			return FieldError(field+".windows", "%q is not one of the alert's stations", w.Code)
+		}
+		if w.From.IsZero() || w.To.IsZero() || !w.From.Before(w.To) {
+			return FieldError(field+".windows", "the window of %s must have a from (RFC 3339) before its to", w.Code)
+		}
 	}
 	if (a.Point != nil) != (a.RadiusKm > 0) && !forAlert {
 		return FieldError(field+".radius_km", "and point go together: a circle needs both")

@@ -19,6 +19,7 @@ type Stats struct {
 	District           string  `json:"district"`
 	Missing            int     `json:"missing"`
 	Found              int     `json:"found"`
+	Exercises          int     `json:"exercises"` // drills' made-up reports (POST /v1/alerts/exercise), not in Missing
 	Proposed           int     `json:"candidates_proposed"`
 	Confirmed          int     `json:"confirmed"`
 	Rejected           int     `json:"rejected"`

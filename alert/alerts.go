@@ -7,24 +7,53 @@ import (
 	"childmatch"
 )
 
+// Target answers the case's alert area with its radius drawn: a radius without a point is around the
+// last-seen station, which then is one of the area's stations too.
+func (s *Service) Target(c *childmatch.Case) (childmatch.Area, error) {
+	area := c.AlertArea()
+	if area.RadiusKm == 0 || area.Point != nil {
+		return area, nil
+	}
+	var st childmatch.Station
+	ok := false
+	if s.places != nil {
+		st, ok = s.places.Station(c.Sighting.Station)
+	}
+	if !ok {
+		return area, childmatch.FieldError("alert.radius_km", "needs the last-seen station (sighting.station) %q to be a station code of the station list, or a point", c.Sighting.Station)
+	}
+	p := st.Place()
+	area.Point, area.Stations = &p, append(slices.Clip(area.Stations), st.Code)
+	return area, nil
+}
+
 // Raise raises a missing child's alert, for every post whose area meets the alert's: the first message,
 // sent the moment the report is filed (a photo comes later as an update). One alert per case: raising it
-// again answers the one there is.
+// again answers the one there is. A drill's case raises an exercise, held back from posts in their quiet
+// hours; a real alert never is.
 func (s *Service) Raise(ctx context.Context, c *childmatch.Case) (*childmatch.Alert, error) {
-	area := c.AlertArea()
+	area, err := s.Target(c)
+	if err != nil {
+		return nil, err
+	}
+	posts, err := s.allPosts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().UTC()
-	a := &childmatch.Alert{ID: c.ID, Case: c.ID, Status: childmatch.AlertActive, Area: area,
-		Messages:   []childmatch.Message{{Seq: 1, Type: childmatch.MsgAlert, At: now, Reason: "reported"}},
+	a := &childmatch.Alert{ID: c.ID, Case: c.ID, Status: childmatch.AlertActive, Area: area, Exercise: c.Exercise,
+		Messages:   []childmatch.Message{{Seq: 1, Type: childmatch.MsgAlert, At: now, Reason: childmatch.ReasonReported}},
 		Recipients: []childmatch.Recipient{}, Acks: []childmatch.Ack{}, CreatedAt: now, UpdatedAt: now}
-	err := s.posts.WalkPosts(ctx, func(p *childmatch.Post) (bool, error) {
-		if area.Meets(p.Area) {
-			a.Recipients = append(a.Recipients, childmatch.Recipient{Post: p.ID, Name: p.Name, Kind: p.Kind, Since: 1, At: now})
+	err = s.posts.WalkPosts(ctx, func(p *childmatch.Post) (bool, error) {
+		if area.Meets(p.Area, s.places) {
+			a.Recipients = append(a.Recipients, childmatch.Recipient{Post: p.ID, Name: p.Name, Kind: p.Kind, Since: 1, At: now, Due: s.due(now)})
 		}
 		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	to := s.hold(a, a.Messages[0], a.Recipients, posts, now)
 	err = s.alerts.CreateAlert(ctx, a)
 	if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
 		return s.alerts.Alert(ctx, c.ID)
@@ -32,7 +61,110 @@ func (s *Service) Raise(ctx context.Context, c *childmatch.Case) (*childmatch.Al
 	if err != nil {
 		return nil, err
 	}
-	return a, s.dispatch(ctx, a, a.Messages[0], a.Recipients)
+	return a, s.dispatch(ctx, a, a.Messages[0], to)
+}
+
+// Update sends an update of the case's active alert to every post it reached, and to the posts a wider
+// area reaches now (ReasonWidened, with the alert's full details, since they have not had it). A case
+// whose report has no alert yet has it raised.
+func (s *Service) Update(ctx context.Context, c *childmatch.Case, reason string) error {
+	area, err := s.Target(c)
+	if err != nil {
+		return err
+	}
+	posts, err := s.allPosts(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	var m childmatch.Message
+	var to []childmatch.Recipient
+	a, err := s.alerts.UpdateAlert(ctx, c.ID, func(a *childmatch.Alert) error {
+		m, to = childmatch.Message{}, nil
+		if a.Status != childmatch.AlertActive {
+			return nil
+		}
+		m = childmatch.Message{Seq: len(a.Messages) + 1, Type: childmatch.MsgUpdate, At: now, Reason: reason}
+		for _, p := range sortedPosts(posts) {
+			if !a.Reached(p.ID) && area.Meets(p.Area, s.places) {
+				a.Recipients = append(a.Recipients, childmatch.Recipient{Post: p.ID, Name: p.Name, Kind: p.Kind, Since: m.Seq, At: now, Due: s.due(now)})
+				m.Reason = childmatch.ReasonWidened
+			}
+		}
+		a.Area, a.UpdatedAt = area, now
+		a.Messages = append(a.Messages, m)
+		to = s.hold(a, m, a.Recipients, posts, now)
+		return nil
+	})
+	if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+		if c.Kind == childmatch.KindMissing && c.Status == childmatch.StatusOpen {
+			_, err = s.Raise(ctx, c)
+		} else {
+			err = nil
+		}
+		return err
+	}
+	if err != nil || m.Seq == 0 {
+		return err
+	}
+	return s.dispatch(ctx, a, m, to)
+}
+
+// Candidate tells the posts that filed the missing report (those the case's creator belongs to) and the
+// reviewers' posts (those with a reviewer among their users) that a found child's intake proposed it for
+// review: candidate.found, for them only, never for the alert's other posts. The reviewers also have the
+// item in their queue.
+func (s *Service) Candidate(ctx context.Context, missing, found *childmatch.Case) error {
+	reviewers := map[childmatch.ID]bool{}
+	err := s.users.WalkUsers(ctx, func(u *childmatch.User) (bool, error) {
+		if slices.Contains(u.Roles, childmatch.RoleReviewer) {
+			reviewers[u.ID] = true
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	creator, _ := childmatch.ParseID("created_by", missing.CreatedBy)
+	var targets []*childmatch.Post
+	err = s.posts.WalkPosts(ctx, func(p *childmatch.Post) (bool, error) {
+		if slices.ContainsFunc(p.Users, func(u childmatch.ID) bool { return u == creator || reviewers[u] }) {
+			targets = append(targets, p)
+		}
+		return true, nil
+	})
+	if err != nil || len(targets) == 0 {
+		return err
+	}
+	if _, err := s.alerts.Alert(ctx, missing.ID); childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+		if _, err := s.Raise(ctx, missing); err != nil {
+			return err
+		}
+	}
+	now := s.now().UTC()
+	var m childmatch.Message
+	var to []childmatch.Recipient
+	a, err := s.alerts.UpdateAlert(ctx, missing.ID, func(a *childmatch.Alert) error {
+		m, to = childmatch.Message{Seq: len(a.Messages) + 1, Type: childmatch.MsgUpdate, At: now, Reason: childmatch.ReasonFound}, nil
+		for _, p := range targets {
+			if !a.Reached(p.ID) {
+				a.Recipients = append(a.Recipients, childmatch.Recipient{Post: p.ID, Name: p.Name, Kind: p.Kind, Since: m.Seq, At: now})
+			}
+			m.To = append(m.To, p.ID)
+		}
+		for _, r := range a.Recipients {
+			if m.For(r.Post) {
+				to = append(to, r)
+			}
+		}
+		a.Messages, a.UpdatedAt = append(a.Messages, m), now
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("a found child's intake proposed a missing report", "alert", a.ID, "found", found.ID, "posts", len(to))
+	return s.dispatch(ctx, a, m, to)
 }
 
 // StandDown cancels a case's active alert: "found, stand down" to every post it reached, those that
@@ -46,6 +178,7 @@ func (s *Service) StandDown(ctx context.Context, c *childmatch.Case, reason stri
 		}
 		a.Status, a.UpdatedAt = childmatch.AlertCancelled, now
 		a.Messages = append(a.Messages, childmatch.Message{Seq: len(a.Messages) + 1, Type: childmatch.MsgCancel, At: now, Reason: reason})
+		a.Held = nil // a stand-down supersedes what was held back
 		sent = true
 		return nil
 	})
@@ -203,6 +336,11 @@ func (s *Service) Acknowledge(ctx context.Context, actor childmatch.Actor, id, p
 			return childmatch.FieldError("post", "did not get this alert")
 		}
 		a.Acks = append(a.Acks, childmatch.Ack{Post: post, State: state, By: actor.ID, At: now})
+		for i := range a.Recipients {
+			if a.Recipients[i].Post == post {
+				a.Recipients[i].Due = nil // answered: nobody chases it
+			}
+		}
 		a.UpdatedAt = now
 		return nil
 	})

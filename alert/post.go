@@ -16,7 +16,7 @@ func (s *Service) CreatePost(ctx context.Context, actor childmatch.Actor, d chil
 	}
 	now := s.now().UTC()
 	p := &childmatch.Post{ID: childmatch.NewID(), Name: d.Name, Kind: d.Kind, Area: d.Area, Users: d.Users,
-		Webhooks: d.Webhooks, CreatedAt: now, CreatedBy: actor.ID, UpdatedAt: now}
+		Webhooks: d.Webhooks, Endpoints: d.Endpoints, Quiet: d.Quiet, CreatedAt: now, CreatedBy: actor.ID, UpdatedAt: now}
 	if err := s.posts.CreatePost(ctx, p); err != nil {
 		return nil, err
 	}
@@ -92,7 +92,8 @@ func (s *Service) UpdatePost(ctx context.Context, actor childmatch.Actor, id chi
 		if err := ch.Apply(&fresh); err != nil {
 			return err
 		}
-		p.Name, p.Kind, p.Area, p.Users, p.Webhooks, p.UpdatedAt = fresh.Name, fresh.Kind, fresh.Area, fresh.Users, fresh.Webhooks, now
+		p.Name, p.Kind, p.Area, p.Users, p.Webhooks, p.Endpoints, p.Quiet = fresh.Name, fresh.Kind, fresh.Area, fresh.Users, fresh.Webhooks, fresh.Endpoints, fresh.Quiet
+		p.UpdatedAt = now
 		return nil
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package alert_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"childmatch"
 	"childmatch/alert"
@@ -78,6 +79,11 @@ func TestPostChecks(t *testing.T) {
 		{"webhooks.secret", func(d *childmatch.PostDetails) { d.Webhooks[0].Secret = "hunter2" }},
 		{"webhooks.secret", func(d *childmatch.PostDetails) { d.Webhooks[0].Secret = "whsec_c2hvcnQ=" }},
 		{"users", func(d *childmatch.PostDetails) { d.Users = []childmatch.ID{childmatch.NewID()} }},
+		{"quiet.from", func(d *childmatch.PostDetails) { d.Quiet = &childmatch.QuietHours{From: "10 pm", To: "06:00"} }},
+		{"quiet.to", func(d *childmatch.PostDetails) { d.Quiet = &childmatch.QuietHours{From: "22:00", To: "22:00"} }},
+		{"area.windows", func(d *childmatch.PostDetails) {
+			d.Area.Windows = []childmatch.StationWindow{{Code: "ET", From: time.Now(), To: time.Now().Add(time.Hour)}}
+		}},
 	} {
 		d := itarsi()
 		tc.bad(&d)

@@ -2,10 +2,18 @@ package alert
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"time"
 
 	"childmatch"
 )
+
+// Cases are what the alert side reads of cases: the case of an alert, its face chip.
+type Cases interface {
+	Case(ctx context.Context, id childmatch.ID) (*childmatch.Case, error)
+	Blob(ctx context.Context, kind childmatch.BlobKind, id childmatch.ID) (*childmatch.Blob, error)
+}
 
 // Deps are what a Service is built from.
 type Deps struct {
@@ -16,6 +24,14 @@ type Deps struct {
 	// Dispatch writes each new message's deliveries to the outbox; nil sends nothing (a service
 	// without channels, unit tests of the rules).
 	Dispatch childmatch.Dispatcher
+	// Stations places the alerts' stations (gazetteer.Gazetteer); nil: stations are only codes.
+	Stations childmatch.Gazetteer
+	// Cases are read for the CAP document and the feed; Links signs the links in them.
+	Cases Cases
+	Links childmatch.Linker
+	// AckWait is Limits.AlertAck; zero is the default's.
+	AckWait time.Duration
+	Log     *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -27,6 +43,11 @@ type Service struct {
 	users  childmatch.UserStore
 	audit  childmatch.Auditor
 	send   childmatch.Dispatcher
+	places childmatch.Gazetteer
+	cases  Cases
+	links  childmatch.Linker
+	ack    time.Duration
+	log    *slog.Logger
 	now    func() time.Time
 }
 
@@ -43,7 +64,16 @@ func New(d Deps) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{posts: d.Posts, alerts: d.Alerts, users: d.Users, audit: childmatch.Auditor{Log: d.Audit, Now: now}, send: d.Dispatch, now: now}
+	ack := d.AckWait
+	if ack == 0 {
+		ack = childmatch.DefaultLimits(1).AlertAck
+	}
+	log := d.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Service{posts: d.Posts, alerts: d.Alerts, users: d.Users, audit: childmatch.Auditor{Log: d.Audit, Now: now}, send: d.Dispatch,
+		places: d.Stations, cases: d.Cases, links: d.Links, ack: ack, log: log, now: now}
 }
 
 // dispatch hands a stored message to the outbox, for the posts it is for.
@@ -52,4 +82,39 @@ func (s *Service) dispatch(ctx context.Context, a *childmatch.Alert, m childmatc
 		return nil
 	}
 	return s.send.Dispatch(ctx, a, m, to)
+}
+
+// allPosts reads every post by id.
+func (s *Service) allPosts(ctx context.Context) (map[childmatch.ID]*childmatch.Post, error) {
+	posts := map[childmatch.ID]*childmatch.Post{}
+	err := s.posts.WalkPosts(ctx, func(p *childmatch.Post) (bool, error) {
+		posts[p.ID] = p
+		return true, nil
+	})
+	return posts, err
+}
+
+// hold records in a which of the message's posts are in their quiet hours, when it is not urgent, and
+// answers those it is for now.
+func (s *Service) hold(a *childmatch.Alert, m childmatch.Message, to []childmatch.Recipient, posts map[childmatch.ID]*childmatch.Post, now time.Time) []childmatch.Recipient {
+	if a.Urgent(m) {
+		return to
+	}
+	var out []childmatch.Recipient
+	for _, r := range to {
+		if p := posts[r.Post]; p != nil {
+			if until, quiet := p.Quiet.Until(now); quiet {
+				a.Held = append(a.Held, childmatch.Held{Post: r.Post, Seq: m.Seq, Until: until})
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// due is when a post reached now is chased if it does not answer.
+func (s *Service) due(now time.Time) *time.Time {
+	t := now.Add(s.ack)
+	return &t
 }

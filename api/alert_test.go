@@ -25,7 +25,7 @@ type alertResp struct {
 
 // TestAlerts: a missing report filed in Madhya Pradesh raises its alert at once for the posts of that state
 // and no other; a post's user sees it and answers it, another state's does not even see it; a confirmed
-// match stands it down with a cancel message; a found child raises none.
+// match stands it down with a cancel message (after the photo's update); a found child raises none.
 func TestAlerts(t *testing.T) {
 	e := newEnv(t)
 	grpID, grp, _ := e.user("GRP constable", "GRP Itarsi", "officer")
@@ -95,7 +95,7 @@ func TestAlerts(t *testing.T) {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}
 	e.as(grp, "GET", "/v1/alerts/"+id, nil).decode(t, &a)
-	if a.Status != "cancelled" || len(a.Messages) != 2 || a.Messages[1].Type != "cancel" || a.Messages[1].Reason != "matched" {
+	if a.Status != "cancelled" || len(a.Messages) != 3 || a.Messages[1].Reason != "photo" || a.Messages[2].Type != "cancel" || a.Messages[2].Reason != "matched" {
 		t.Fatalf("after the match: %+v", a)
 	}
 	e.as("Bearer "+token, "GET", "/v1/alerts", nil).decode(t, &list)

@@ -60,8 +60,9 @@ func TestMessageCards(t *testing.T) {
 	if r := card(outsider, "1"); r.status != http.StatusNotFound {
 		t.Fatalf("a post the alert did not reach draws its card: %d", r.status)
 	}
-	if r := card(shelter, "2"); r.status != http.StatusNotFound {
-		t.Fatalf("a message not sent yet: %d %s", r.status, r.body)
+	// Message 2 is the photo's update; 3 is not sent yet.
+	if r := card(shelter, "3"); r.status != http.StatusNotFound {
+		t.Fatalf("a message not sent yet: %d", r.status)
 	}
 	if r := card(shelter, "x"); r.status != http.StatusBadRequest {
 		t.Fatalf("a bad message number: %d", r.status)
@@ -69,7 +70,7 @@ func TestMessageCards(t *testing.T) {
 	if r := e.postJSON("/v1/cases/"+id+"/close", map[string]any{"outcome": "reunited"}); r.status != http.StatusOK {
 		t.Fatalf("close: %d %s", r.status, r.body)
 	}
-	cancel := check(card(shelter, "2"), "cancel")
+	cancel := check(card(shelter, "3"), "cancel")
 	if bytes.Equal(first, cancel) {
 		t.Fatal("the cancel's card is the alert's")
 	}
@@ -78,7 +79,7 @@ func TestMessageCards(t *testing.T) {
 	}
 	renders := 0
 	for _, body := range e.objects("audit/") {
-		if bytes.Contains(body, []byte(`"card.render"`)) && bytes.Contains(body, []byte(id+"/2")) {
+		if bytes.Contains(body, []byte(`"card.render"`)) && bytes.Contains(body, []byte(id+"/3")) {
 			renders++
 		}
 	}

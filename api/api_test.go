@@ -29,6 +29,7 @@ import (
 	"childmatch/card"
 	"childmatch/fixtures"
 	"childmatch/follow"
+	"childmatch/gazetteer"
 	"childmatch/index"
 	"childmatch/matcher"
 	"childmatch/minio"
@@ -134,7 +135,12 @@ func (e *env) start() {
 	e.index = index.New()
 	follower := follow.New(e.index, store, store, store, e.follow, log)
 	limits := childmatch.DefaultLimits(2)
-	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
+	stations, err := gazetteer.Load(fixtures.StationsCSV(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.links = auth.NewLinks([]byte("the test's link key"), nil)
+	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
 		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
@@ -148,7 +154,6 @@ func (e *env) start() {
 	}()
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
-	e.links = auth.NewLinks([]byte("the test's link key"), nil)
 	if e.short, err = auth.NewShortLinks(store, "https://childmatch.example.in", nil); err != nil {
 		t.Fatal(err)
 	}

@@ -3,25 +3,15 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"childmatch"
 )
 
-// casePage is the address of a case's page in the web app, which a card's QR code opens: at the configured
-// public address, else this request's host.
+// casePage is the address of a case's page in the web app, which a card's QR code opens.
 func (s *Server) casePage(c *gin.Context, id childmatch.ID) string {
-	base := strings.TrimRight(s.cfg.PublicURL, "/")
-	if base == "" {
-		scheme := "http"
-		if c.Request.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + c.Request.Host
-	}
-	return base + "/app/#/case/" + id.String()
+	return s.base(c) + "/app/#/case/" + id.String()
 }
 
 // private answers a child's picture or poster: never kept by a shared cache or a browser on a shared phone.

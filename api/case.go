@@ -12,20 +12,22 @@ import (
 type caseJSON struct {
 	ID childmatch.ID `json:"id"`
 	childmatch.CaseDetails
-	Status       childmatch.Status   `json:"status"`
-	Photos       []photoJSON         `json:"photos"`
-	Candidates   []candidateJSON     `json:"candidates,omitempty"`
-	Links        []childmatch.Link   `json:"links,omitempty"`
-	Outcome      *childmatch.Outcome `json:"outcome,omitempty"`
-	Organisation string              `json:"organisation"`
-	CreatedAt    time.Time           `json:"created_at"`
-	CreatedBy    string              `json:"created_by"`
-	UpdatedAt    time.Time           `json:"updated_at"`
+	Status       childmatch.Status     `json:"status"`
+	Photos       []photoJSON           `json:"photos"`
+	Candidates   []candidateJSON       `json:"candidates,omitempty"`
+	Links        []childmatch.Link     `json:"links,omitempty"`
+	Outcome      *childmatch.Outcome   `json:"outcome,omitempty"`
+	History      []childmatch.Revision `json:"history,omitempty"`
+	Exercise     bool                  `json:"exercise,omitempty"`
+	Organisation string                `json:"organisation"`
+	CreatedAt    time.Time             `json:"created_at"`
+	CreatedBy    string                `json:"created_by"`
+	UpdatedAt    time.Time             `json:"updated_at"`
 }
 
 func toCase(c *childmatch.Case, withDescriptor bool) caseJSON {
 	cj := caseJSON{ID: c.ID, CaseDetails: c.CaseDetails, Status: c.Status, Photos: []photoJSON{}, Links: c.Links,
-		Outcome: c.Outcome, Organisation: c.Organisation, CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy,
+		Outcome: c.Outcome, History: c.History, Exercise: c.Exercise, Organisation: c.Organisation, CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy,
 		UpdatedAt: c.UpdatedAt}
 	for i := range c.Photos {
 		cj.Photos = append(cj.Photos, toPhoto(&c.Photos[i], withDescriptor))

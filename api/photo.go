@@ -287,10 +287,15 @@ func (s *Server) blob(kind childmatch.BlobKind) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
-		defer b.Close()
-		// Children's photos: never kept by a shared cache or a browser on a shared phone.
-		c.Header("Cache-Control", "private, no-store")
-		c.Header("X-Content-Type-Options", "nosniff")
-		c.DataFromReader(http.StatusOK, b.Size, b.ContentType, b, nil)
+		sendBlob(c, b)
 	}
+}
+
+// sendBlob answers a stored photo or chip and closes it. Children's photos: never kept by a shared cache
+// or a browser on a shared phone.
+func sendBlob(c *gin.Context, b *childmatch.Blob) {
+	defer b.Close()
+	c.Header("Cache-Control", "private, no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.DataFromReader(http.StatusOK, b.Size, b.ContentType, b, nil)
 }

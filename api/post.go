@@ -11,15 +11,16 @@ import (
 
 // postJSON is a post as answered: a webhook's secrets are never sent back, only whether they are set.
 type postJSON struct {
-	ID        childmatch.ID       `json:"id"`
-	Name      string              `json:"name"`
-	Kind      childmatch.PostKind `json:"kind"`
-	Area      childmatch.Area     `json:"area"`
-	Users     []childmatch.ID     `json:"users"`
-	Webhooks  []webhookJSON       `json:"webhooks"`
-	CreatedAt time.Time           `json:"created_at"`
-	CreatedBy string              `json:"created_by"`
-	UpdatedAt time.Time           `json:"updated_at"`
+	ID        childmatch.ID          `json:"id"`
+	Name      string                 `json:"name"`
+	Kind      childmatch.PostKind    `json:"kind"`
+	Area      childmatch.Area        `json:"area"`
+	Users     []childmatch.ID        `json:"users"`
+	Webhooks  []webhookJSON          `json:"webhooks"`
+	Quiet     *childmatch.QuietHours `json:"quiet,omitempty"`
+	CreatedAt time.Time              `json:"created_at"`
+	CreatedBy string                 `json:"created_by"`
+	UpdatedAt time.Time              `json:"updated_at"`
 }
 
 type webhookJSON struct {
@@ -30,7 +31,7 @@ type webhookJSON struct {
 
 func toPost(p *childmatch.Post) postJSON {
 	out := postJSON{ID: p.ID, Name: p.Name, Kind: p.Kind, Area: p.Area, Users: append([]childmatch.ID{}, p.Users...),
-		Webhooks: []webhookJSON{}, CreatedAt: p.CreatedAt, CreatedBy: p.CreatedBy, UpdatedAt: p.UpdatedAt}
+		Webhooks: []webhookJSON{}, Quiet: p.Quiet, CreatedAt: p.CreatedAt, CreatedBy: p.CreatedBy, UpdatedAt: p.UpdatedAt}
 	for _, w := range p.Webhooks {
 		out.Webhooks = append(out.Webhooks, webhookJSON{URL: w.URL, SecretSet: w.Secret != "", RotatingOut: w.Previous != ""})
 	}

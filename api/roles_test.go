@@ -178,6 +178,16 @@ func TestRoleMatrix(t *testing.T) {
 		}, childmatch.ActManagePosts, created, nil},
 		{"list posts", "GET", static("/v1/posts"), none, childmatch.ActManagePosts, ok, nil},
 		{"list alerts", "GET", static("/v1/alerts"), none, childmatch.ActReadAlerts, ok, nil},
+		{"alert feed", "GET", static("/v1/alerts/feed.atom"), none, childmatch.ActReadAlerts, ok, nil},
+		{"raise an exercise", "POST", static("/v1/alerts/exercise"), func(string) any {
+			return map[string]any{"sighting": map[string]any{"state": "Madhya Pradesh"}, "reporter": map[string]any{"name": "drill"}}
+		}, childmatch.ActExercise, created, nil},
+		{"change own org's found case", "PATCH", static("/v1/cases/" + found.ID), func(string) any {
+			return map[string]any{"child": map[string]any{"description": "blue shirt"}}
+		}, childmatch.ActRecordFound, ok, nil},
+		{"change another org's missing case", "PATCH", static("/v1/cases/" + missing.ID), func(string) any {
+			return map[string]any{"child": map[string]any{"description": "blue shirt"}}
+		}, childmatch.ActFileMissing, ok, []string{"shelter"}},
 		{"calibrate", "POST", static("/v1/calibration"), func(string) any { return map[string]any{"save": false} },
 			childmatch.ActCalibrate, ok, nil},
 	}

@@ -74,6 +74,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	})
 
 	e.GET("/healthz", s.health)
+	e.GET("/v1/alerts/:id/cap", s.alertCAP)       // a signed link, or signed in (alertdoc.go)
+	e.GET("/v1/alerts/:id/face.jpg", s.alertFace) // a signed link
 	s.registerWeb(e)
 	e.GET("/l/:token", s.addressLimit, s.shortLink)
 	e.GET("/c/:alert/:seq/:post/card.png", s.addressLimit, s.linkedCard)
@@ -81,6 +83,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.POST("/cases", s.createCase)
 	v1.GET("/cases", s.listCases)
 	v1.GET("/cases/:id", s.getCase)
+	v1.PATCH("/cases/:id", s.patchCase)
 	v1.GET("/cases/:id/card.png", s.photoLimit, s.caseCard)
 	v1.POST("/cases/:id/photos", s.photoLimit, s.addPhoto)
 	v1.POST("/search", s.photoLimit, s.search)
@@ -104,6 +107,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.PATCH("/posts/:id", s.patchPost)
 	v1.DELETE("/posts/:id", s.deletePost)
 	v1.GET("/alerts", s.listAlerts)
+	v1.GET("/alerts/feed.atom", s.alertFeed)
+	v1.POST("/alerts/exercise", s.raiseExercise)
 	v1.GET("/alerts/:id", s.getAlert)
 	v1.POST("/alerts/:id/ack", s.ackAlert)
 	v1.GET("/alerts/:id/messages/:seq/card.png", s.photoLimit, s.messageCard)

@@ -114,7 +114,7 @@ func notice(p *childmatch.Publication) string {
 	}
 	t := p.At.In(ist)
 	return fmt.Sprintf("Published with the Child Welfare Committee's permission · बाल कल्याण समिति की अनुमति से प्रकाशित: %s, %s (%d %s %d)",
-		joinNonEmpty(", ", p.By, p.Order), t.Format("2 Jan 2006"), t.Day(), hindiMonths[t.Month()-1], t.Year())
+		childmatch.JoinNonEmpty(", ", p.By, p.Order), t.Format("2 Jan 2006"), t.Day(), hindiMonths[t.Month()-1], t.Year())
 }
 
 // headline is the card's title in English and in Hindi.
@@ -151,15 +151,4 @@ func genderAge(c childmatch.Child) string {
 		return fmt.Sprintf("%s, about %d years\n%s, लगभग %d वर्ष", en, c.Age, hi, c.Age)
 	}
 	return fmt.Sprintf("%s, %d years\n%s, %d वर्ष", en, c.Age, hi, c.Age)
-}
-
-// joinNonEmpty joins the non-empty values with sep.
-func joinNonEmpty(sep string, values ...string) string {
-	var kept []string
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			kept = append(kept, v)
-		}
-	}
-	return strings.Join(kept, sep)
 }

@@ -18,9 +18,9 @@ func Facts(d childmatch.Card) childmatch.Facts {
 	f := childmatch.Facts{
 		childmatch.FactHeadline: en, childmatch.FactHeadlineHindi: hi, childmatch.FactName: name,
 		childmatch.FactChild: child[0], childmatch.FactChildHindi: child[1],
-		childmatch.FactLastSeen: joinNonEmpty(", ", d.LastSeen.Station, d.LastSeen.Place, d.LastSeen.District, d.LastSeen.State),
+		childmatch.FactLastSeen: childmatch.JoinNonEmpty(", ", d.LastSeen.Station, d.LastSeen.Place, d.LastSeen.District, d.LastSeen.State),
 		childmatch.FactStation:  strings.TrimSpace(d.LastSeen.Station),
-		childmatch.FactCall:     joinNonEmpty(", ", d.Call.Name, d.Call.Organisation, d.Call.Phone),
+		childmatch.FactCall:     childmatch.JoinNonEmpty(", ", d.Call.Name, d.Call.Organisation, d.Call.Phone),
 		childmatch.FactPhone:    strings.TrimSpace(d.Call.Phone),
 		childmatch.FactCase:     d.CaseID,
 	}

@@ -113,18 +113,18 @@ func paint(d childmatch.Card) (*image.RGBA, error) {
 		{label: labelName, value: name, scale: 1.4, style: bold, maxLines: 4},
 		{label: labelChild, value: genderAge(d.Child), scale: 1, maxLines: 2},
 		{label: labelLanguages, value: strings.Join(d.Child.Languages, ", "), scale: 1, maxLines: 2},
-		{label: labelCall, value: joinNonEmpty(", ", d.Call.Name, d.Call.Organisation), scale: 1, maxLines: 2},
+		{label: labelCall, value: childmatch.JoinNonEmpty(", ", d.Call.Name, d.Call.Organisation), scale: 1, maxLines: 2},
 		{value: d.Call.Phone, scale: 1.3, style: bold, maxLines: 1},
 	}, image.Rect(columnX, photoTop, Width-margin, photoTop+photoSide), blockSizes, 0.4).draw(ts, img, ink)
 
 	// Below: how to recognise the child, where and when the child was last seen.
-	seen := joinNonEmpty(", ", d.LastSeen.Station, d.LastSeen.Place, d.LastSeen.District, d.LastSeen.State)
+	seen := childmatch.JoinNonEmpty(", ", d.LastSeen.Station, d.LastSeen.Place, d.LastSeen.District, d.LastSeen.State)
 	if !d.LastSeen.Time.IsZero() {
-		seen = joinNonEmpty("\n", seen, istTime(d.LastSeen.Time))
+		seen = childmatch.JoinNonEmpty("\n", seen, istTime(d.LastSeen.Time))
 	}
 	train := d.Train
 	if d.Coach != "" {
-		train = joinNonEmpty(", ", train, "coach · कोच "+d.Coach)
+		train = childmatch.JoinNonEmpty(", ", train, "coach · कोच "+d.Coach)
 	}
 	ts.fit([]field{
 		{label: labelClothing, value: d.Child.Description, scale: 1},

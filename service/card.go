@@ -90,12 +90,10 @@ func copyFor(actor childmatch.Actor) string {
 // cardOf composes the card of case c with the latest of its face chips.
 func (s *Service) cardOf(ctx context.Context, c *childmatch.Case, t childmatch.MsgType, post, url string) (childmatch.Card, error) {
 	card := childmatch.CardOf(c, t, post, url)
-	for i := len(c.Photos) - 1; i >= 0 && card.FaceChip == nil; i-- { // the latest photo with a face
-		if len(c.Photos[i].Faces) > 0 {
-			var err error
-			if card.FaceChip, err = s.chip(ctx, c.Photos[i].Faces[0].ID); err != nil {
-				return card, err
-			}
+	if face, ok := c.LatestFace(); ok {
+		var err error
+		if card.FaceChip, err = s.chip(ctx, face); err != nil {
+			return card, err
 		}
 	}
 	return card, nil

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strings"
 
 	"childmatch"
 )
@@ -9,23 +10,63 @@ import (
 // CreateCase validates details and stores a new open case. Officers file missing reports; shelters and
 // officers record found children.
 func (s *Service) CreateCase(ctx context.Context, actor childmatch.Actor, d childmatch.CaseDetails) (*childmatch.Case, error) {
-	act := childmatch.ActRecordFound
-	if d.Kind == childmatch.KindMissing {
-		act = childmatch.ActFileMissing
-	}
-	if err := actor.Require(act); err != nil {
+	if err := actor.Require(kindAction(d.Kind)); err != nil {
 		return nil, err
 	}
+	return s.createCase(ctx, actor, d, false)
+}
+
+// Exercise files a drill's made-up missing report and raises its exercise alert, marked as such wherever
+// it goes and never proposed for review. Admins only.
+func (s *Service) Exercise(ctx context.Context, actor childmatch.Actor, d childmatch.CaseDetails) (*childmatch.Case, error) {
+	if err := actor.Require(childmatch.ActExercise); err != nil {
+		return nil, err
+	}
+	if d.Kind == "" {
+		d.Kind = childmatch.KindMissing
+	}
+	if d.Kind != childmatch.KindMissing {
+		return nil, childmatch.FieldError("kind", "an exercise is a missing report")
+	}
+	return s.createCase(ctx, actor, d, true)
+}
+
+// kindAction is what filing or changing a case of the kind needs.
+func kindAction(k childmatch.Kind) childmatch.Action {
+	if k == childmatch.KindMissing {
+		return childmatch.ActFileMissing
+	}
+	return childmatch.ActRecordFound
+}
+
+// checkAlert checks that a missing report's alert area can be drawn (its radius around a station the
+// gazetteer knows), before the report is stored.
+func (s *Service) checkAlert(d childmatch.CaseDetails) error {
+	if d.Kind != childmatch.KindMissing || s.alerts == nil {
+		return nil
+	}
+	_, err := s.alerts.Target(&childmatch.Case{CaseDetails: d})
+	return err
+}
+
+func (s *Service) createCase(ctx context.Context, actor childmatch.Actor, d childmatch.CaseDetails, exercise bool) (*childmatch.Case, error) {
 	now := s.now().UTC()
 	if err := d.Validate(now); err != nil {
 		return nil, err
 	}
+	if err := s.checkAlert(d); err != nil {
+		return nil, err
+	}
 	c := &childmatch.Case{ID: childmatch.NewID(), CaseDetails: d, Status: childmatch.StatusOpen, Photos: []childmatch.Photo{},
-		Organisation: actor.Organisation, CreatedAt: now, CreatedBy: actor.ID, UpdatedAt: now}
+		Exercise: exercise, Organisation: actor.Organisation, CreatedAt: now, CreatedBy: actor.ID, UpdatedAt: now}
 	if err := s.store.CreateCase(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := s.audit.Record(ctx, actor, "case.create", []childmatch.ID{c.ID}, ""); err != nil {
+	action := "case.create"
+	if exercise {
+		action = "case.exercise"
+	}
+	if err := s.audit.Record(ctx, actor, action, []childmatch.ID{c.ID}, ""); err != nil {
 		return nil, err
 	}
 	if c.Kind == childmatch.KindMissing && s.alerts != nil {
@@ -36,6 +77,86 @@ func (s *Service) CreateCase(ctx context.Context, actor childmatch.Actor, d chil
 		}
 	}
 	return c, nil
+}
+
+// ChangeCase changes a case's details: change answers the new ones from the current ones, applied to the
+// freshest record. The result is checked as a new case's is, the kind cannot change, and the earlier
+// values of every changed field go into the case's history. An open alert's posts get an update (a new
+// sighting, or other details), and posts a wider area now reaches get the alert.
+func (s *Service) ChangeCase(ctx context.Context, actor childmatch.Actor, id childmatch.ID,
+	change func(childmatch.CaseDetails) (childmatch.CaseDetails, error)) (*childmatch.Case, error) {
+	if err := actor.Require(childmatch.ActReadCase); err != nil {
+		return nil, err
+	}
+	current, err := s.visibleCase(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.Require(kindAction(current.Kind)); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	var rev childmatch.Revision
+	c, err := s.updateCase(ctx, id, func(c *childmatch.Case) error {
+		next, err := change(c.CaseDetails)
+		if err != nil {
+			return err
+		}
+		if next.Kind != c.Kind {
+			return childmatch.FieldError("kind", "cannot change: a missing report and a found child are different cases")
+		}
+		if err := next.Validate(now); err != nil {
+			return err
+		}
+		if err := s.checkAlert(next); err != nil {
+			return err
+		}
+		if rev, err = childmatch.Revise(c.CaseDetails, next, actor.ID, now); err != nil || len(rev.Fields) == 0 {
+			return err
+		}
+		c.CaseDetails, c.UpdatedAt = next, now
+		c.History = append(c.History, rev)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(rev.Fields) == 0 {
+		return c, s.audit.Record(ctx, actor, "case.change", []childmatch.ID{id}, "")
+	}
+	if err := s.audit.Record(ctx, actor, "case.change", []childmatch.ID{id}, strings.Join(rev.Fields, ",")); err != nil {
+		return nil, err
+	}
+	if c.Kind == childmatch.KindMissing && c.Status == childmatch.StatusOpen {
+		reason := childmatch.ReasonDetails
+		if rev.Changed("sighting") {
+			reason = childmatch.ReasonSighting
+		}
+		s.updateAlert(ctx, c, reason)
+	}
+	return c, nil
+}
+
+// updateAlert sends an update of a missing report's alert. The change stands whatever becomes of it, as
+// the report does (CreateCase).
+func (s *Service) updateAlert(ctx context.Context, c *childmatch.Case, reason string) {
+	if s.alerts == nil || c.Kind != childmatch.KindMissing {
+		return
+	}
+	if err := s.alerts.Update(ctx, c, reason); err != nil {
+		s.log.Error("updating the alert of a missing report failed", "case", c.ID, "reason", reason, "err", err)
+	}
+}
+
+// candidateFound tells the posts that filed a missing report, and the reviewers', that a found child's
+// intake proposed it.
+func (s *Service) candidateFound(ctx context.Context, missing, found *childmatch.Case) {
+	if s.alerts == nil {
+		return
+	}
+	if err := s.alerts.Candidate(ctx, missing, found); err != nil {
+		s.log.Error("telling the filing posts of a candidate failed", "case", missing.ID, "found", found.ID, "err", err)
+	}
 }
 
 // standDown cancels the alerts of missing reports that are matched or closed.

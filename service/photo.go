@@ -119,6 +119,9 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	// Committed, and indexed: from here on the photo exists, and the index refers to it.
 	committed = true
 	ctx = context.WithoutCancel(ctx)
+	if c.Status == childmatch.StatusOpen {
+		s.updateAlert(ctx, c, childmatch.ReasonPhoto) // the posts see the child's face at once
+	}
 	// The candidates answered need neither the audit record nor the review proposals, so they are found
 	// meanwhile; the proposals follow the photo's audit record, as every change follows its own.
 	var recorded, proposed error

@@ -28,6 +28,9 @@ type proposal struct {
 // reports and the other way round ("match"), and against earlier cases of its own kind ("same_child").
 // Only open cases take part, and per kind only the few the proposal rule picks (root's proposal.go).
 func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []childmatch.Face) error {
+	if c.Exercise {
+		return nil // a drill's made-up child is nobody's match
+	}
 	for _, kind := range []childmatch.Kind{c.Kind.Opposite(), c.Kind} {
 		typ := childmatch.ReviewMatch
 		if kind == c.Kind {
@@ -47,8 +50,12 @@ func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []child
 			if rank == 0 {
 				p.reason = childmatch.ReasonBest
 			}
-			if err := s.upsertReview(ctx, c, p); err != nil {
+			created, err := s.upsertReview(ctx, c, p)
+			if err != nil {
 				return err
+			}
+			if created && typ == childmatch.ReviewMatch && c.Kind == childmatch.KindFound {
+				s.candidateFound(ctx, p.other, c)
 			}
 		}
 	}
@@ -68,6 +75,9 @@ func (s *Service) candidatesOfKind(ctx context.Context, c *childmatch.Case, face
 	cal := s.cal(ctx)
 	props := make([]*proposal, 0, len(ms))
 	for _, m := range ms {
+		if m.other.Exercise {
+			continue // a drill's case is never proposed
+		}
 		p := &proposal{other: m.other, typ: typ, distance: m.distance, face: m.face, otherFc: m.otherFace, evidence: m.evidence}
 		pair := childmatch.PairOf(c, m.other)
 		for _, f := range faces {
@@ -98,9 +108,10 @@ func warnings(notes []childmatch.Note) int {
 	return n
 }
 
-// upsertReview creates the review item of a pair, or folds new evidence into the existing one. A rejected
+// upsertReview creates the review item of a pair (answering true), or folds new evidence into the
+// existing one. A rejected
 // pair comes back only when the new distance is ReopenMargin closer than when it was rejected.
-func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *proposal) error {
+func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *proposal) (bool, error) {
 	a, b, fa, fb := c, p.other, p.face, p.otherFc
 	if (p.typ == childmatch.ReviewMatch && a.Kind == childmatch.KindFound) || (p.typ == childmatch.ReviewSameChild && string(b.ID[:]) < string(a.ID[:])) {
 		a, b, fa, fb = b, a, fb, fa
@@ -125,17 +136,17 @@ func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *propo
 			return nil
 		})
 		if childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
-			return err
+			return false, err
 		}
 		r := &childmatch.Review{ID: key, Type: p.typ, CaseA: a.ID, CaseB: b.ID, State: childmatch.ReviewPending, FaceA: fa, FaceB: fb,
 			Distance: p.distance, Evidence: p.evidence, ProposedRank: p.rank, Reason: p.reason, Support: p.support, Notes: childmatch.ConsistencyNotes(a, b), History: []childmatch.Decision{},
 			CreatedAt: now, UpdatedAt: now}
 		err = s.reviews.CreateReview(ctx, r)
 		if childmatch.ErrorCodeOf(err) != childmatch.EConflict { // lost a race with another upload: fold into theirs
-			return err
+			return err == nil, err
 		}
 	}
-	return childmatch.Errorf(childmatch.EConflict, "the review item changed too often, try again")
+	return false, childmatch.Errorf(childmatch.EConflict, "the review item changed too often, try again")
 }
 
 func keepNotes(notes []childmatch.Note, kind string) []childmatch.Note {

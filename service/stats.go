@@ -9,7 +9,7 @@ import (
 	"childmatch"
 )
 
-// childmatch.Stats counts, per state and district, cases reported missing and found, review items proposed,
+// childmatch.Stats counts, per state and district, cases reported missing and found (drills apart), review items proposed,
 // confirmed and rejected, cases reunited, and the median time from a case's creation to its confirmed
 // match. A review item counts where its first case (the missing one, for a match) was seen. Admins only.
 func (s *Service) Stats(ctx context.Context, actor childmatch.Actor, q childmatch.StatsQuery) ([]childmatch.Stats, error) {
@@ -43,9 +43,13 @@ func (s *Service) Stats(ctx context.Context, actor childmatch.Actor, q childmatc
 			return true, nil
 		}
 		g := group(c)
-		if c.Kind == childmatch.KindMissing {
+		switch {
+		case c.Exercise: // a drill is counted apart, never as a missing child
+			g.Exercises++
+			return true, nil
+		case c.Kind == childmatch.KindMissing:
 			g.Missing++
-		} else {
+		default:
 			g.Found++
 		}
 		if c.Outcome != nil && c.Outcome.Kind == childmatch.OutcomeReunited {

@@ -7,12 +7,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"childmatch"
+	"childmatch/alert"
 	"childmatch/fixtures"
 	"childmatch/follow"
+	"childmatch/gazetteer"
 	"childmatch/index"
 	"childmatch/inmem"
 	"childmatch/service"
@@ -28,6 +31,8 @@ type world struct {
 	store    *inmem.Store
 	follower *follow.Follower
 	svc      *service.Service
+	alerts   *alert.Service
+	sent     *dispatched
 	r        *rand.Rand
 	now      time.Time
 
@@ -63,8 +68,16 @@ func buildWith(t *testing.T, store *inmem.Store, now time.Time, faces childmatch
 	if _, err := w.follower.Open(w.ctx); err != nil {
 		t.Fatal(err)
 	}
+	stations, err := gazetteer.New(fixtures.TestStations, func(i int) string { return fixtures.TestStations[i].Code })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sent = &dispatched{}
+	clock := func() time.Time { return w.now }
+	w.alerts = alert.New(alert.Deps{Posts: w.store, Alerts: w.store, Users: w.store, Audit: w.store, Dispatch: w.sent,
+		Stations: stations, Cases: w.store, Now: clock})
 	w.svc = service.New(service.Deps{Store: w.store, Reviews: w.store, Audit: w.store, Faces: faces,
-		Index: w.follower, Limits: childmatch.DefaultLimits(1), Calibrations: w.store, Log: log, Now: func() time.Time { return w.now }})
+		Index: w.follower, Limits: childmatch.DefaultLimits(1), Calibrations: w.store, Alerts: w.alerts, Log: log, Now: clock})
 	actor := func(id string, org string, r childmatch.Role) childmatch.Actor {
 		return childmatch.Actor{ID: id, Organisation: org, Roles: []childmatch.Role{r}}
 	}
@@ -175,4 +188,36 @@ func (w *world) searchIDs(q childmatch.SearchQuery, face childmatch.Descriptor) 
 		ids = append(ids, c.Case.ID)
 	}
 	return ids
+}
+
+// dispatched records what the alert side hands to the outbox: each message and the posts it is for.
+type dispatched struct {
+	mu   sync.Mutex
+	sent []sent
+}
+
+type sent struct {
+	alert childmatch.ID
+	m     childmatch.Message
+	to    []childmatch.ID
+}
+
+func (d *dispatched) Dispatch(_ context.Context, a *childmatch.Alert, m childmatch.Message, to []childmatch.Recipient) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := sent{alert: a.ID, m: m}
+	for _, r := range to {
+		s.to = append(s.to, r.Post)
+	}
+	d.sent = append(d.sent, s)
+	return nil
+}
+
+// take answers what was dispatched since the last take.
+func (d *dispatched) take() []sent {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := d.sent
+	d.sent = nil
+	return out
 }

@@ -39,6 +39,8 @@ type config struct {
 	sweep          service.SweepConfig
 	sweepEvery     time.Duration
 	channels       channelsConfig // Telegram, WhatsApp, SMS, email: cfg.channels.senders builds them
+	stations       string // CHILDMATCH_STATIONS: the station gazetteer's file; "" none
+	linkKey        []byte // signs the links in alert messages, the same on every replica
 }
 
 func loadConfig() (config, error) {
@@ -57,6 +59,9 @@ func loadConfig() (config, error) {
 		return c, fmt.Errorf("CHILDMATCH_ADMIN_TOKEN (or CHILDMATCH_ADMIN_TOKEN_FILE) must hold at least %d characters; `make run` generates one", childmatch.MinAdminTokenLen)
 	}
 	if c.minio, err = storeConfig(); err != nil {
+		return c, err
+	}
+	if err := alertConfig(&c); err != nil {
 		return c, err
 	}
 	if c.publicURL = os.Getenv("CHILDMATCH_PUBLIC_URL"); c.publicURL != "" {
@@ -284,4 +289,26 @@ func boolEnv(name string, def bool) (bool, error) {
 		return false, fmt.Errorf("%s must be true or false, got %q", name, v)
 	}
 	return b, nil
+}
+
+// alertConfig reads the alerting side's settings: the station gazetteer, the wait before a silent post
+// is chased, and the key of signed links (CHILDMATCH_LINK_KEY; by default derived from the admin token,
+// which every replica shares, so a link signed by one opens on all).
+func alertConfig(c *config) error {
+	c.stations = os.Getenv("CHILDMATCH_STATIONS")
+	minutes, err := intEnv("CHILDMATCH_ALERT_ACK_MINUTES", int(c.limits.AlertAck/time.Minute))
+	if err != nil || minutes < 1 || minutes > 24*60 {
+		return fmt.Errorf("CHILDMATCH_ALERT_ACK_MINUTES must be a whole number of minutes from 1 to 1440")
+	}
+	c.limits.AlertAck = time.Duration(minutes) * time.Minute
+	key, err := secret("CHILDMATCH_LINK_KEY")
+	if err != nil {
+		return err
+	}
+	if key == "" {
+		sum := sha256.Sum256([]byte("childmatch signed links\n" + c.adminToken))
+		key = hex.EncodeToString(sum[:])
+	}
+	c.linkKey = []byte(key)
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"childmatch/auth"
 	"childmatch/card"
 	"childmatch/follow"
+	"childmatch/gazetteer"
 	"childmatch/index"
 	"childmatch/matcher"
 	"childmatch/minio"
@@ -100,7 +101,18 @@ func run(log *slog.Logger) error {
 		cfg.follow.Models[e.Name()] = index.NewFlat(e.Dim())
 	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
-	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
+	links := auth.NewLinks(cfg.linkKey, nil)
+	alertDeps := alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store, Cases: store, Links: links,
+		AckWait: cfg.limits.AlertAck, Log: log}
+	if cfg.stations != "" {
+		stations, err := gazetteer.Load(cfg.stations)
+		if err != nil {
+			return err
+		}
+		alertDeps.Stations = stations
+		log.Info("stations loaded", "stations", stations.Len())
+	}
+	alerts := alert.New(alertDeps)
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
 		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
 	st, err := follower.Open(ctx)
@@ -117,9 +129,10 @@ func run(log *slog.Logger) error {
 		follower.Run(followCtx)
 	}()
 	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
+	go alerts.Run(followCtx)
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc,
-		Posts: alerts, Alerts: alerts,
+		Posts: alerts, Alerts: alerts, Links: links,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout,
 			PublicURL: cfg.publicURL}, log)
