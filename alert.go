@@ -40,6 +40,8 @@ type Message struct {
 	At   time.Time `json:"at"`
 	// Reason says what the message is about, as a code: "reported", "matched", "closed".
 	Reason string `json:"reason"`
+	// Channels restricts the message to these channels (escalation resends on the next one); nil: all.
+	Channels []Channel `json:"channels,omitempty"`
 }
 
 // Recipient is a post the alert reached, from the message it first got.

@@ -443,3 +443,57 @@ const (
 	// its text (BenchmarkLimiterKeys), so a limiter holds 2–3 MB at most.
 	LimiterKeys = 10_000
 )
+
+// The outbox (outbox.go, package delivery): retries, claims and attempts. delivery.DefaultConfig gathers
+// them; tests shorten them through its fields.
+var (
+	// DeliveryBackoff is the wait after each failed attempt, as the alerts issue asks: 5 s rides out a
+	// restart of the receiver, 5 min a deployment, 30 min and 2 h an outage. After the last one
+	// DeliveryRetryEvery applies until DeliveryGiveUp.
+	DeliveryBackoff = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour}
+)
+
+const (
+	// DeliveryRetryEvery is the wait between attempts after DeliveryBackoff: every few hours.
+	DeliveryRetryEvery = 4 * time.Hour
+	// DeliveryGiveUp is how long a delivery is tried from its first attempt before it is marked failed and
+	// shown to admins: a day, by which a child is far from where it was sought.
+	DeliveryGiveUp = 24 * time.Hour
+	// DeliveryJitter spreads each wait by up to this share either way, so a receiver back from an outage
+	// is not hit by every post's retry in the same second.
+	DeliveryJitter = 0.2
+	// DeliveryMaxRetryAfter bounds a target's own Retry-After: a longer one is cut to it, so a wrong
+	// header cannot push a delivery past the day.
+	DeliveryMaxRetryAfter = 2 * time.Hour
+	// DeliveryAttemptTimeout bounds one attempt on any channel, so a slow target holds one worker for
+	// this long at most.
+	DeliveryAttemptTimeout = 15 * time.Second
+	// WebhookTimeout bounds one webhook request, connecting and reading the answer included: a partner's
+	// endpoint should answer 2xx at once and work afterwards, as the Standard Webhooks specification asks.
+	WebhookTimeout = 10 * time.Second
+	// DeliveryLease is how long a claim holds: well over an attempt (DeliveryAttemptTimeout) and the
+	// writes around it, so a live worker never loses its claim; a worker that died releases its claims
+	// after it (or at once when the same node starts again).
+	DeliveryLease = 2 * time.Minute
+	// DeliveryPoll is how often an idle worker looks for due deliveries; a new message wakes the workers
+	// of its own process at once, those of other replicas find it within this.
+	DeliveryPoll = time.Second
+	// DeliveryWorkers is how many attempts a process makes at once: attempts wait on the network, not on
+	// the CPU, and a dead target ties one up for WebhookTimeout.
+	DeliveryWorkers = 32
+	// FanoutGrace is how old a fan-out in progress must be before another worker finishes it: a live
+	// fan-out of 10,000 posts writes its deliveries in a few seconds.
+	FanoutGrace = 30 * time.Second
+	// MetricsAlerts is how many recent alerts the delivery metrics cover: each costs a read of each of
+	// its deliveries.
+	MetricsAlerts = 20
+	// MaxDeliveriesListed bounds a list of failed or pending deliveries answered at once.
+	MaxDeliveriesListed = 1000
+	// ComposeCacheTTL is how long a worker keeps an alert, its case and a post read for composing
+	// deliveries: a fan-out to 10,000 posts reads the alert once, and a change is seen within it.
+	ComposeCacheTTL = 5 * time.Second
+)
+
+// FanoutWriters is how many deliveries of one fan-out are written to the store at once: MinIO answers a
+// small write in about a millisecond on loopback, and 16 at once keep it busy without starving the rest.
+const FanoutWriters = 16
