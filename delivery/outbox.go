@@ -219,7 +219,9 @@ func (o *Outbox) post(ctx context.Context, id childmatch.ID) (*childmatch.Post, 
 }
 
 // Post reads a post as the outbox has it (within ComposeCacheTTL): the webhook Sender's secrets.
-func (o *Outbox) Post(ctx context.Context, id childmatch.ID) (*childmatch.Post, error) { return o.post(ctx, id) }
+func (o *Outbox) Post(ctx context.Context, id childmatch.ID) (*childmatch.Post, error) {
+	return o.post(ctx, id)
+}
 
 // Wake tells this process's workers to look for due deliveries now.
 func (o *Outbox) Wake() {
