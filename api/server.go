@@ -23,6 +23,7 @@ type Services struct {
 	Cards        childmatch.CardService
 	Posts        childmatch.PostService
 	Alerts       childmatch.AlertService
+	Deliveries   childmatch.DeliveryService // nil: no outbox (its routes answer 503)
 	Users        childmatch.UserService
 	Index        childmatch.IndexStatus
 	Store        childmatch.Pinger
@@ -99,6 +100,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.GET("/alerts", s.listAlerts)
 	v1.GET("/alerts/:id", s.getAlert)
 	v1.POST("/alerts/:id/ack", s.ackAlert)
+	s.registerDeliveries(v1)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
 	return s, nil

@@ -67,7 +67,7 @@ func (o *Outbox) compose(ctx context.Context, d *childmatch.Delivery) (*childmat
 		return nil, err
 	}
 	if needsCard(d.Channel) && o.d.Cards != nil {
-		p, err := o.post(ctx, d.Post)
+		p, err := o.d.Posts.Post(ctx, d.Post)
 		if err != nil {
 			return nil, err
 		}

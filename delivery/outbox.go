@@ -55,7 +55,7 @@ type Deps struct {
 	Store  childmatch.DeliveryStore
 	Alerts childmatch.AlertStore
 	Cases  childmatch.Store // the case and its face chip, for the text and the card
-	Posts  childmatch.PostStore
+	Posts  PostReader       // a PostCache shared with the Senders
 	// Visible opens an alert for an actor, as alert.Service does (who may see it, the audit trail): who
 	// may see an alert may see its deliveries.
 	Visible childmatch.AlertService
@@ -80,7 +80,6 @@ type Outbox struct {
 	now   func() time.Time
 	log   *slog.Logger
 	wake  chan struct{}
-	posts *expirable.LRU[childmatch.ID, *childmatch.Post]
 	// messages caches what a message's deliveries are composed from (compose.go).
 	messages *expirable.LRU[childmatch.ID, *source]
 
@@ -110,7 +109,6 @@ func New(d Deps, cfg Config) *Outbox {
 	return &Outbox{d: d, cfg: cfg, audit: childmatch.Auditor{Log: d.Audit, Now: now}, now: now, log: log,
 		owner:    cfg.Node + "/" + childmatch.NewID().Hex()[20:],
 		wake:     make(chan struct{}, 1),
-		posts:    expirable.NewLRU[childmatch.ID, *childmatch.Post](childmatch.MaxPosts, nil, childmatch.ComposeCacheTTL),
 		messages: expirable.NewLRU[childmatch.ID, *source](64, nil, childmatch.ComposeCacheTTL),
 		busy:     map[string]bool{}, rand: rand.Float64}
 }
@@ -139,7 +137,7 @@ func (o *Outbox) fanout(ctx context.Context, a *childmatch.Alert, f *childmatch.
 	g.SetLimit(childmatch.FanoutWriters)
 	for i, id := range f.Posts {
 		g.Go(func() error {
-			p, err := o.post(ctx, id)
+			p, err := o.d.Posts.Post(ctx, id)
 			if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
 				return nil // removed since: nobody to reach
 			}
@@ -203,24 +201,6 @@ func event(t childmatch.MsgType) string {
 		return "alert.cancelled"
 	}
 	return "alert.raised"
-}
-
-// post reads a post, from the cache when it was read within ComposeCacheTTL.
-func (o *Outbox) post(ctx context.Context, id childmatch.ID) (*childmatch.Post, error) {
-	if p, ok := o.posts.Get(id); ok {
-		return p, nil
-	}
-	p, err := o.d.Posts.Post(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	o.posts.Add(id, p)
-	return p, nil
-}
-
-// Post reads a post as the outbox has it (within ComposeCacheTTL): the webhook Sender's secrets.
-func (o *Outbox) Post(ctx context.Context, id childmatch.ID) (*childmatch.Post, error) {
-	return o.post(ctx, id)
 }
 
 // Wake tells this process's workers to look for due deliveries now.

@@ -102,7 +102,7 @@ func newWorld(t *testing.T, edit func(*delivery.Config)) *world {
 
 // outbox builds an outbox over a view of the store, as one replica.
 func (w *world) outbox(store *inmem.Store, cfg delivery.Config) *delivery.Outbox {
-	return delivery.New(delivery.Deps{Store: store, Alerts: store, Cases: store, Posts: store, Audit: store,
+	return delivery.New(delivery.Deps{Store: store, Alerts: store, Cases: store, Posts: delivery.CachePosts(store), Audit: store,
 		Visible: alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store}),
 		Links:   auth.NewLinks([]byte("0123456789abcdef0123456789abcdef"), w.clock.now), Cards: cardStub{},
 		Senders: map[childmatch.Channel]childmatch.Sender{childmatch.ChanWebhook: w.hooks, childmatch.ChanTelegram: w.chats},

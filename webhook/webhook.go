@@ -21,7 +21,7 @@ import (
 	"childmatch"
 )
 
-// Posts reads a post: its webhooks and their secrets (delivery.Outbox.Post keeps them for a few seconds).
+// Posts reads a post: its webhooks and their secrets (a delivery.PostCache).
 type Posts interface {
 	Post(ctx context.Context, id childmatch.ID) (*childmatch.Post, error)
 }

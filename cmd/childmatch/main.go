@@ -89,7 +89,11 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
-	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
+	outbox, err := newOutbox(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store, Dispatch: outbox})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
 		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Alerts: alerts, Log: log})
 	st, err := follower.Open(ctx)
@@ -106,9 +110,14 @@ func run(log *slog.Logger) error {
 		follower.Run(followCtx)
 	}()
 	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
+	delivering := make(chan struct{})
+	go func() {
+		defer close(delivering)
+		outbox.Run(followCtx)
+	}()
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
-		Posts: alerts, Alerts: alerts,
+		Posts: alerts, Alerts: alerts, Deliveries: outbox,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout,
 			PublicURL: cfg.publicURL}, log)
@@ -142,6 +151,7 @@ func run(log *slog.Logger) error {
 	}
 	stopFollowing()
 	<-following
+	<-delivering
 	if err := follower.Save(shutdownCtx); err != nil {
 		log.Warn("writing the index snapshot at shutdown", "err", err)
 	}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"childmatch"
+	"childmatch/alert"
+	"childmatch/auth"
+	"childmatch/card"
+	"childmatch/delivery"
+	"childmatch/minio"
+	"childmatch/webhook"
+)
+
+// newOutbox builds the outbox over the store with the webhook channel. The node's name is kept in the
+// data folder, so a restarted process takes over its earlier life's claims at once; links are signed with
+// CHILDMATCH_LINK_KEY (base64, the same on every replica), else a key kept in the data folder.
+func newOutbox(cfg config, store *minio.Store, log *slog.Logger) (*delivery.Outbox, error) {
+	node, err := keptSecret(filepath.Join(cfg.dataDir, "outbox-node"), 8)
+	if err != nil {
+		return nil, err
+	}
+	key, err := linkKey(cfg.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	oc := delivery.DefaultConfig()
+	oc.Node, oc.PublicURL = hex.EncodeToString(node), strings.TrimSuffix(cfg.publicURL, "/")
+	posts := delivery.CachePosts(store)
+	senders := map[childmatch.Channel]childmatch.Sender{childmatch.ChanWebhook: webhook.New(posts)}
+	return delivery.New(delivery.Deps{Store: store, Alerts: store, Cases: store, Posts: posts, Audit: store,
+		Visible: alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store}),
+		Links:   auth.NewLinks(key, nil), Cards: card.Renderer{}, Senders: senders, Log: log}, oc), nil
+}
+
+func linkKey(dataDir string) ([]byte, error) {
+	if v := os.Getenv("CHILDMATCH_LINK_KEY"); v != "" {
+		key, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(key) < 32 {
+			return nil, fmt.Errorf("CHILDMATCH_LINK_KEY must be at least 32 bytes in base64")
+		}
+		return key, nil
+	}
+	return keptSecret(filepath.Join(dataDir, "link.key"), 32)
+}
+
+// keptSecret reads n random bytes kept in a 0600 file, making them on first use.
+func keptSecret(path string, n int) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) == n {
+		return b, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	b = make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	return b, os.WriteFile(path, b, 0o600)
+}
