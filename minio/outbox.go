@@ -17,7 +17,7 @@ import (
 
 // The outbox (root outbox.go):
 //   deliveries/<alert-id>/<delivery-id>.json  every delivery, with its attempts: an alert's are one listing
-//   outbox/pending/<lane>/<order>             an empty entry per pending delivery, its alert, due time and
+//   outbox/pending/<lane>/<order>             an entry per pending delivery, its alert, due time and
 //                                             claim in user metadata, so that one listing (MinIO answers
 //                                             metadata with it) says what is due; it goes when the
 //                                             delivery is done, so the prefix holds only what is pending
@@ -57,15 +57,18 @@ func (s *Store) putPending(ctx context.Context, key string, p childmatch.Pending
 	if p.Owner != "" {
 		meta[metaOwner], meta[metaUntil] = p.Owner, p.Until.UTC().Format(time.RFC3339Nano)
 	}
-	opts := miniogo.PutObjectOptions{UserMetadata: meta}
+	opts := miniogo.PutObjectOptions{UserMetadata: meta, ContentType: "text/plain"}
 	if etag == "*" {
 		opts.SetMatchETagExcept("*")
 	} else {
 		opts.SetMatchETag(etag)
 	}
+	// The ETag is the body's digest: a fresh id in the body gives every write its own, which a claim needs
+	// (the metadata alone would leave it unchanged).
+	body := []byte(childmatch.NewID().String())
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	info, err := s.cl.PutObject(ctx, s.bucket, key, bytes.NewReader(nil), 0, opts)
+	info, err := s.cl.PutObject(ctx, s.bucket, key, bytes.NewReader(body), int64(len(body)), opts)
 	if err != nil {
 		return "", s.fail(err, "the outbox entry of delivery "+p.ID.String())
 	}
