@@ -497,3 +497,13 @@ const (
 // FanoutWriters is how many deliveries of one fan-out are written to the store at once: MinIO answers a
 // small write in about a millisecond on loopback, and 16 at once keep it busy without starving the rest.
 const FanoutWriters = 16
+
+// DeliveryBatch is how many deliveries of one message are written, claimed and recorded as one object:
+// a MinIO write costs about 5 ms on a loaded machine (fsync), so one per delivery would take 5 s for
+// 1,000 posts; 200 keep a batch's JSON near 100 KB and let two replicas share a 1,000-post fan-out.
+const DeliveryBatch = 200
+
+// DeliveryBatchesInFlight bounds the batches one process works on at once: a batch of DeliveryBatch dead
+// targets holds DeliveryWorkers workers for WebhookTimeout each, 200 × 10 s / 32 ≈ 63 s, inside
+// DeliveryLease; more batches claimed at once would wait past it.
+const DeliveryBatchesInFlight = 4

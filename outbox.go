@@ -15,16 +15,27 @@ import (
 // written; a claim is a conditional write with a lease that expires, so a replica that dies holding one
 // strands nothing (README: delivery).
 
-// Pending is a delivery waiting for its first or next attempt, as the outbox's index of pending ones
-// lists it: enough to choose what to attempt without reading the delivery.
+// Batch is up to DeliveryBatch deliveries of one message, to as many targets: written, claimed and
+// recorded together, so a fan-out to 10,000 posts is a few dozen writes, not tens of thousands.
+type Batch struct {
+	// Key orders the batches: the message's time, the alert, the message's seq, the part.
+	Key        string      `json:"key"`
+	Alert      ID          `json:"alert_id"`
+	Seq        int         `json:"seq"`
+	Deliveries []*Delivery `json:"deliveries"`
+}
+
+// BatchKey is the key of part n of a message's batches.
+func BatchKey(alert ID, m Message, part int) string {
+	return fmt.Sprintf("%s-%s-%06d-%03d", m.At.UTC().Format("20060102T150405.000000000"), alert, m.Seq, part)
+}
+
+// Pending is a batch with a delivery waiting for its first or next attempt, as the outbox's index of
+// pending batches lists it: enough to choose what to attempt without reading the batch.
 type Pending struct {
-	ID    ID
+	Key   string // the batch's
 	Alert ID
-	// Lane is the delivery's target (Delivery.Lane): the deliveries of one lane are sent one after the
-	// other, in their order.
-	Lane  string
-	Order string // sorts the lane's deliveries: the message's time and seq
-	// NextAt is when it is due.
+	// NextAt is when its earliest pending delivery is due.
 	NextAt time.Time
 	// Owner holds the claim until Until: a worker's name ("node/boot"), "" when unclaimed.
 	Owner string
@@ -46,16 +57,11 @@ func SameNode(a, b string) bool {
 	return node(a) != "" && node(a) == node(b)
 }
 
-// Lane is the delivery's target as the outbox orders by: the post, channel and address, hashed (an
-// address is a contact, never a key in clear).
+// Lane is the delivery's target, within which deliveries are sent in order: the post, channel and
+// address, hashed (an address is a contact, never a key in clear).
 func (d *Delivery) Lane() string {
 	h := sha256.Sum256([]byte(d.Post.String() + "\x00" + string(d.Channel) + "\x00" + d.Target))
 	return hex.EncodeToString(h[:10])
-}
-
-// Order sorts a lane's deliveries: by their message's time, then its seq, then id.
-func (d *Delivery) Order() string {
-	return fmt.Sprintf("%s-%06d-%s", d.CreatedAt.UTC().Format("20060102T150405.000000000"), d.Seq, d.ID)
 }
 
 // Fanout is a message being turned into deliveries: written before the first of them and removed after
@@ -68,31 +74,30 @@ type Fanout struct {
 	At      time.Time `json:"at"`
 }
 
-// DeliveryStore keeps the outbox: the deliveries, the index of pending ones, and fan-outs in progress.
+// DeliveryStore keeps the outbox: the batches of deliveries, the index of pending ones, the marks of the
+// failed ones, and fan-outs in progress.
 type DeliveryStore interface {
-	// CreateDeliveries writes new pending deliveries and their index entries. One whose id exists is kept
-	// as it is, so a fan-out done twice writes each delivery once.
-	CreateDeliveries(ctx context.Context, ds []*Delivery) error
-	// Delivery reads one delivery of an alert.
-	Delivery(ctx context.Context, alert, id ID) (*Delivery, error)
-	// AlertDeliveries reads every delivery of an alert, in creation order.
+	// CreateBatches writes new batches and their index entries. A batch whose key exists is kept as it is,
+	// so a fan-out done twice writes each delivery once.
+	CreateBatches(ctx context.Context, bs []*Batch) error
+	// AlertDeliveries reads every delivery of an alert, batch by batch.
 	AlertDeliveries(ctx context.Context, alert ID) ([]*Delivery, error)
-	// Deliveries reads up to max deliveries in the status, which is pending, failed or disabled (a sent
-	// one is listed with its alert).
+	// Deliveries reads up to max deliveries that are failed or disabled.
 	Deliveries(ctx context.Context, status DeliveryStatus, max int) ([]*Delivery, error)
-	// WalkPending lists the index of pending deliveries, lane by lane, each lane in order, until fn says
-	// stop.
+	// WalkPending lists the index of pending batches in key order until fn says stop.
 	WalkPending(ctx context.Context, fn func(Pending) bool) error
-	// Claim takes p for owner until until, only if its entry is still at p.Version: EConflict when
-	// another worker changed it first, ENotFound when it is done. It answers the entry as claimed.
-	Claim(ctx context.Context, p Pending, owner string, until time.Time) (Pending, error)
-	// Finish writes the delivery after an attempt, then its index entry, which claim holds: kept with the
-	// new NextAt and no owner while the delivery is pending, removed otherwise (a failed or disabled one
-	// goes on the admins' list). A nil d removes the entry of a delivery that no longer exists.
-	Finish(ctx context.Context, claim Pending, d *Delivery) error
-	// Replay makes a failed or disabled delivery pending again, due at now. ENotFound unless it is failed
-	// or disabled.
-	Replay(ctx context.Context, id ID, now time.Time) (*Delivery, error)
+	// Batch reads a batch without claiming it.
+	Batch(ctx context.Context, alert ID, key string) (*Batch, error)
+	// Claim takes p for owner until until, only if its entry is still at p.Version (EConflict when another
+	// worker changed it first or it is done), and reads its batch.
+	Claim(ctx context.Context, p Pending, owner string, until time.Time) (Pending, *Batch, error)
+	// Finish writes the batch after a round of attempts, then its index entry, which claim holds: kept
+	// unclaimed and due at next while a delivery is pending (next not zero), removed otherwise. The
+	// deliveries of changed that are failed or disabled go on the admins' list, those pending again off it.
+	Finish(ctx context.Context, claim Pending, b *Batch, next time.Time, changed []*Delivery) error
+	// Reopen finds the batch of a failed or disabled delivery and answers its index entry, written
+	// again (due at now) if the batch had none: ENotFound unless the delivery is failed or disabled.
+	Reopen(ctx context.Context, id ID, now time.Time) (Pending, error)
 	// BeginFanout writes a fan-out in progress; EndFanout removes it; Fanouts lists those left.
 	BeginFanout(ctx context.Context, f *Fanout) error
 	EndFanout(ctx context.Context, alert ID, seq int) error
@@ -120,8 +125,10 @@ type DeliveryMetrics struct {
 	Acked      int             `json:"acked"`       // of them, those that answered
 	AckedShare float64         `json:"acked_share"` // Acked / Posts
 	Channels   []ChannelTiming `json:"channels"`
-	Pending    int             `json:"pending"`
-	Failed     int             `json:"failed"`
+	// PendingBatches counts the batches with a delivery waiting; Failed the deliveries failed (up to
+	// MaxDeliveriesListed).
+	PendingBatches int `json:"pending_batches"`
+	Failed         int `json:"failed"`
 }
 
 // DeliveryService is what people do with the outbox (delivery.Admin): see an alert's deliveries (whoever
@@ -143,4 +150,15 @@ func DeliveryID(alert ID, m Message, post ID, ch Channel, target string) ID {
 	id[6] = 0x70 | id[6]&0x0f // version 7
 	id[8] = 0x80 | id[8]&0x3f // RFC 4122 variant
 	return id
+}
+
+// NextDue answers when the batch's earliest pending delivery is due; false when none is pending.
+func (b *Batch) NextDue() (time.Time, bool) {
+	var next time.Time
+	for _, d := range b.Deliveries {
+		if d.Status == DeliveryPending && (next.IsZero() || d.NextAt.Before(next)) {
+			next = d.NextAt
+		}
+	}
+	return next, !next.IsZero()
 }

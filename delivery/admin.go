@@ -46,9 +46,37 @@ func (o *Outbox) Replay(ctx context.Context, actor childmatch.Actor, id childmat
 	if err := actor.Require(childmatch.ActManagePosts); err != nil {
 		return nil, err
 	}
-	d, err := o.d.Store.Replay(ctx, id, o.now().UTC())
+	now := o.now().UTC()
+	p, err := o.d.Store.Reopen(ctx, id, now)
 	if err != nil {
 		return nil, err
+	}
+	claim, b, err := o.d.Store.Claim(ctx, p, o.owner, now.Add(o.cfg.Lease))
+	if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+		return nil, childmatch.Errorf(childmatch.EConflict, "the delivery's batch is being sent just now: try again in a minute")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var d *childmatch.Delivery
+	for _, x := range b.Deliveries {
+		if x.ID == id {
+			d = x
+		}
+	}
+	next, _ := b.NextDue()
+	if d != nil && (d.Status == childmatch.DeliveryFailed || d.Status == childmatch.DeliveryDisabled) {
+		d.Status, d.NextAt, d.ReplayedAt, next = childmatch.DeliveryPending, now, &now, now
+	}
+	var changed []*childmatch.Delivery
+	if d != nil {
+		changed = append(changed, d)
+	}
+	if err := o.d.Store.Finish(ctx, claim, b, next, changed); err != nil {
+		return nil, err
+	}
+	if d == nil || d.Status != childmatch.DeliveryPending {
+		return nil, childmatch.Errorf(childmatch.ENotFound, "no failed or disabled delivery with id %s", id)
 	}
 	o.Wake()
 	return d, o.audit.Record(ctx, actor, "delivery.replay", []childmatch.ID{d.Case}, id.String())
@@ -94,7 +122,7 @@ func (o *Outbox) DeliveryMetrics(ctx context.Context, actor childmatch.Actor) (*
 		m.Channels = append(m.Channels, t)
 	}
 	err = o.d.Store.WalkPending(ctx, func(childmatch.Pending) bool {
-		m.Pending++
+		m.PendingBatches++
 		return true
 	})
 	if err != nil {

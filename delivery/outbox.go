@@ -84,8 +84,10 @@ type Outbox struct {
 	messages *expirable.LRU[childmatch.ID, *source]
 
 	mu   sync.Mutex
-	busy map[string]bool // lanes with an attempt in flight here
+	busy map[string]bool // batches worked on here
 	rand func() float64
+	// slots bounds the attempts in flight (cfg.Workers).
+	slots chan struct{}
 }
 
 var (
@@ -110,7 +112,7 @@ func New(d Deps, cfg Config) *Outbox {
 		owner:    cfg.Node + "/" + childmatch.NewID().Hex()[20:],
 		wake:     make(chan struct{}, 1),
 		messages: expirable.NewLRU[childmatch.ID, *source](64, nil, childmatch.ComposeCacheTTL),
-		busy:     map[string]bool{}, rand: rand.Float64}
+		busy:     map[string]bool{}, rand: rand.Float64, slots: make(chan struct{}, max(1, cfg.Workers))}
 }
 
 // Dispatch writes the deliveries of a new message to the posts it is for, inside a fan-out record so
@@ -130,7 +132,9 @@ func (o *Outbox) Dispatch(ctx context.Context, a *childmatch.Alert, m childmatch
 	return nil
 }
 
-// fanout writes a fan-out's deliveries, then ends it.
+// fanout writes a fan-out's deliveries, then ends it. The batches are made from the fan-out's posts,
+// DeliveryBatch posts each, so a fan-out done again makes the same batches: those written are kept, the
+// rest are written.
 func (o *Outbox) fanout(ctx context.Context, a *childmatch.Alert, f *childmatch.Fanout) error {
 	posts := make([]*childmatch.Post, len(f.Posts))
 	var g errgroup.Group
@@ -148,13 +152,19 @@ func (o *Outbox) fanout(ctx context.Context, a *childmatch.Alert, f *childmatch.
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	var ds []*childmatch.Delivery
-	for _, p := range posts {
-		if p != nil {
-			ds = append(ds, o.deliveriesTo(a, f.Message, p)...)
+	var bs []*childmatch.Batch
+	for part := 0; part*childmatch.DeliveryBatch < len(posts); part++ {
+		b := &childmatch.Batch{Key: childmatch.BatchKey(a.ID, f.Message, part), Alert: a.ID, Seq: f.Message.Seq}
+		for _, p := range posts[part*childmatch.DeliveryBatch : min(len(posts), (part+1)*childmatch.DeliveryBatch)] {
+			if p != nil {
+				b.Deliveries = append(b.Deliveries, o.deliveriesTo(a, f.Message, p)...)
+			}
+		}
+		if len(b.Deliveries) > 0 {
+			bs = append(bs, b)
 		}
 	}
-	if err := o.d.Store.CreateDeliveries(ctx, ds); err != nil {
+	if err := o.d.Store.CreateBatches(ctx, bs); err != nil {
 		return err
 	}
 	return o.d.Store.EndFanout(ctx, a.ID, f.Message.Seq)

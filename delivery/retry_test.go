@@ -214,7 +214,7 @@ func TestDeadClaims(t *testing.T) {
 	c := w.report(t, "Madhya Pradesh")
 	var entry childmatch.Pending
 	w.store.WalkPending(ctx, func(e childmatch.Pending) bool { entry = e; return false })
-	if _, err := w.store.Claim(ctx, entry, "node-a/boot-1", w.clock.now().Add(w.cfg.Lease)); err != nil {
+	if _, _, err := w.store.Claim(ctx, entry, "node-a/boot-1", w.clock.now().Add(w.cfg.Lease)); err != nil {
 		t.Fatal(err)
 	}
 	other := w.cfg

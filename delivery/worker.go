@@ -3,33 +3,20 @@ package delivery
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"time"
 
 	"childmatch"
 )
 
-// Run sends due deliveries until ctx ends, with cfg.Workers attempts at once, then waits for the attempts
-// in flight. Each lane (a post's target) has one attempt at most at a time, its deliveries in order; a
-// slow or dead target holds one worker for AttemptTimeout at most and then waits out its backoff, so it
-// never delays the others.
+// Run sends due deliveries until ctx ends, then waits for the attempts in flight. It works on up to
+// DeliveryBatchesInFlight batches at once, each claimed for the round of its due deliveries, with
+// cfg.Workers attempts at once in all. A target's deliveries go in order: one waits while the target
+// has an earlier one pending in an earlier batch. A slow or dead target holds one worker for
+// AttemptTimeout at most and then waits out its backoff, so it never delays the others.
 func (o *Outbox) Run(ctx context.Context) {
-	work := make(chan childmatch.Pending)
 	var wg sync.WaitGroup
-	for range max(1, o.cfg.Workers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range work {
-				o.attempt(ctx, p)
-				o.setBusy(p.Lane, false)
-				o.Wake() // the lane's next delivery may be due
-			}
-		}()
-	}
 	defer wg.Wait()
-	defer close(work)
 	lastResume := time.Time{}
 	for ctx.Err() == nil {
 		if o.now().Sub(lastResume) >= o.cfg.FanoutGrace/2 {
@@ -38,17 +25,21 @@ func (o *Outbox) Run(ctx context.Context) {
 			}
 			lastResume = o.now()
 		}
-		due, next, err := o.due(ctx)
+		due, earlier, next, err := o.due(ctx)
 		if err != nil && ctx.Err() == nil {
 			o.log.Warn("looking for due deliveries", "err", err)
 		}
-		for _, p := range due {
-			o.setBusy(p.Lane, true)
-			select {
-			case work <- p:
-			case <-ctx.Done():
-				return
+		for i, p := range due {
+			if !o.setBusy(p.Key, true) {
+				break // DeliveryBatchesInFlight reached: a round that ends wakes the loop
 			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o.round(ctx, p, earlier[i])
+				o.setBusy(p.Key, false)
+				o.Wake()
+			}()
 		}
 		wait := o.cfg.Poll
 		if !next.IsZero() {
@@ -64,83 +55,179 @@ func (o *Outbox) Run(ctx context.Context) {
 	}
 }
 
-func (o *Outbox) setBusy(lane string, busy bool) {
+// setBusy marks a batch worked on here, or no longer; false when DeliveryBatchesInFlight are already.
+func (o *Outbox) setBusy(key string, busy bool) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if busy {
-		o.busy[lane] = true
-	} else {
-		delete(o.busy, lane)
+	if !busy {
+		delete(o.busy, key)
+		return true
 	}
+	if len(o.busy) >= childmatch.DeliveryBatchesInFlight {
+		return false
+	}
+	o.busy[key] = true
+	return true
 }
 
-// due lists the heads of the lanes that are due and free, oldest first, and when the next one that is
-// not yet due will be.
-func (o *Outbox) due(ctx context.Context) ([]childmatch.Pending, time.Time, error) {
+// message is a batch key without its part: the batches of one message share it.
+func message(key string) string { return key[:max(0, len(key)-4)] }
+
+// due lists the pending batches that are due and free, in order, each with the pending batches of other
+// messages before it (which may hold an earlier delivery to one of its targets), and when the next one
+// that is not yet due will be. A batch waits while one of those is being worked on (its round ends in
+// seconds, and wakes the loop).
+func (o *Outbox) due(ctx context.Context) (due []childmatch.Pending, earlier [][]childmatch.Pending, next time.Time, err error) {
 	now := o.now()
-	var due []childmatch.Pending
-	var next time.Time
 	later := func(t time.Time) {
 		if next.IsZero() || t.Before(next) {
 			next = t
 		}
 	}
-	lane := ""
 	o.mu.Lock()
 	busy := make(map[string]bool, len(o.busy))
-	for l := range o.busy {
-		busy[l] = true
+	for k := range o.busy {
+		busy[k] = true
 	}
 	o.mu.Unlock()
-	err := o.d.Store.WalkPending(ctx, func(p childmatch.Pending) bool {
-		if p.Lane == lane {
-			return true // not the lane's head: it waits for the one before it
+	var before []childmatch.Pending
+	err = o.d.Store.WalkPending(ctx, func(p childmatch.Pending) bool {
+		var others []childmatch.Pending
+		worked := false // an earlier batch of another message is being worked on: this one waits for it
+		for _, e := range before {
+			if message(e.Key) != message(p.Key) {
+				others = append(others, e)
+				worked = worked || busy[e.Key] || !e.Claimable(o.owner, now) || !e.NextAt.After(now)
+			}
 		}
-		lane = p.Lane
 		switch {
-		case busy[p.Lane]:
+		case busy[p.Key] || worked:
 		case !p.Claimable(o.owner, now):
 			later(p.Until)
 		case p.NextAt.After(now):
 			later(p.NextAt)
 		default:
-			due = append(due, p)
+			due, earlier = append(due, p), append(earlier, others)
 		}
+		before = append(before, p)
 		return true
 	})
-	slices.SortFunc(due, func(a, b childmatch.Pending) int { return a.NextAt.Compare(b.NextAt) })
-	return due, next, err
+	return due, earlier, next, err
 }
 
-// attempt claims a delivery, sends it and records the attempt. Losing the claim to another worker is
-// not an error: that worker sends it. An attempt cut by the process stopping is not recorded; its claim
-// is taken over when the node starts again, or by another replica when the lease runs out.
-func (o *Outbox) attempt(ctx context.Context, p childmatch.Pending) {
-	claim, err := o.d.Store.Claim(ctx, p, o.owner, o.now().Add(o.cfg.Lease))
-	if err != nil {
-		if c := childmatch.ErrorCodeOf(err); c != childmatch.EConflict && c != childmatch.ENotFound && ctx.Err() == nil {
-			o.log.Warn("claiming a delivery", "delivery", p.ID.String(), "err", err)
+// round claims a batch, attempts its due deliveries and records them. Losing the claim to another
+// worker is not an error: that worker sends them. Attempts cut by the process stopping are not recorded
+// (they are made again, with the same ids); the rest are.
+func (o *Outbox) round(ctx context.Context, p childmatch.Pending, earlier []childmatch.Pending) {
+	claim, b, err := o.d.Store.Claim(ctx, p, o.owner, o.now().Add(o.cfg.Lease))
+	if code := childmatch.ErrorCodeOf(err); code == childmatch.EConflict {
+		return
+	} else if code == childmatch.ENotFound {
+		b = nil // the entry of an erased alert's batch: removed below
+	} else if err != nil {
+		if ctx.Err() == nil {
+			o.log.Warn("claiming a batch of deliveries", "batch", p.Key, "err", err)
 		}
 		return
 	}
-	d, err := o.d.Store.Delivery(ctx, p.Alert, p.ID)
-	if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
-		d = nil // the entry of an erased alert's delivery
-	} else if err != nil {
-		o.log.Warn("reading a delivery", "delivery", p.ID.String(), "err", err)
-		return
-	}
-	if d != nil && d.Status == childmatch.DeliveryPending {
-		start := o.now()
-		err = o.send(ctx, d)
-		if ctx.Err() != nil {
+	var next time.Time
+	var changed []*childmatch.Delivery
+	if b != nil {
+		held, err := o.held(ctx, earlier)
+		if err != nil {
+			o.log.Warn("reading earlier batches", "batch", p.Key, "err", err)
 			return
 		}
-		o.record(d, start, err)
+		changed, next = o.attempts(ctx, b, held)
 	}
-	if err := o.d.Store.Finish(ctx, claim, d); err != nil && ctx.Err() == nil {
-		o.log.Warn("recording a delivery's attempt", "delivery", p.ID.String(), "err", err)
+	// Recorded even when the process is stopping: what was sent stays sent.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AttemptTimeout)
+	defer cancel()
+	if err := o.d.Store.Finish(fctx, claim, b, next, changed); err != nil {
+		o.log.Warn("recording a batch's attempts", "batch", p.Key, "err", err)
 	}
+}
+
+// held answers the targets with a delivery pending in the earlier batches, and when each is next due.
+func (o *Outbox) held(ctx context.Context, earlier []childmatch.Pending) (map[string]time.Time, error) {
+	held := map[string]time.Time{}
+	for _, e := range earlier {
+		b, err := o.d.Store.Batch(ctx, e.Alert, e.Key)
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range b.Deliveries {
+			if t, ok := held[d.Lane()]; d.Status == childmatch.DeliveryPending && (!ok || d.NextAt.Before(t)) {
+				held[d.Lane()] = d.NextAt
+			}
+		}
+	}
+	return held, nil
+}
+
+// attempts sends the batch's due deliveries whose targets are not held, cfg.Workers at once in all
+// batches, and answers the deliveries that were failed or disabled, and when the batch is next due (zero
+// when nothing is pending).
+func (o *Outbox) attempts(ctx context.Context, b *childmatch.Batch, held map[string]time.Time) ([]*childmatch.Delivery, time.Time) {
+	now := o.now()
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		changed []*childmatch.Delivery
+		next    time.Time
+	)
+	later := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	for _, d := range b.Deliveries {
+		if d.Status != childmatch.DeliveryPending {
+			continue
+		}
+		if t, ok := held[d.Lane()]; ok {
+			if t.Before(now.Add(o.cfg.Poll)) {
+				t = now.Add(o.cfg.Poll)
+			}
+			later(t) // after the earlier one's next attempt
+			continue
+		}
+		if d.NextAt.After(now) {
+			later(d.NextAt)
+			continue
+		}
+		select {
+		case o.slots <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-o.slots }()
+			start := o.now()
+			err := o.send(ctx, d)
+			if ctx.Err() != nil {
+				return // cut by the process stopping: not recorded
+			}
+			o.record(d, start, err)
+			mu.Lock()
+			defer mu.Unlock()
+			if d.Status == childmatch.DeliveryPending {
+				later(d.NextAt)
+			} else if d.Status != childmatch.DeliverySent {
+				changed = append(changed, d)
+			}
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil { // attempts not made or not recorded are due at once after a restart
+		next = now
+	}
+	return changed, next
 }
 
 // send composes the delivery and makes one attempt on its channel, within AttemptTimeout.
@@ -171,7 +258,7 @@ func (o *Outbox) record(d *childmatch.Delivery, start time.Time, err error) {
 	}
 	var se *childmatch.SendError
 	if !errors.As(err, &se) {
-		// Not a channel's answer: the alert, case or post could not be read. Tried again like a timeout.
+		// Not a channel's answer: the alert, case or post could not be read. Tried again, unless gone.
 		se = &childmatch.SendError{Reason: "composing the message: " + childmatch.ErrorMessage(err), Permanent: childmatch.ErrorCodeOf(err) == childmatch.ENotFound}
 	}
 	a.Status, a.Error = se.Status, se.Reason
@@ -223,3 +310,4 @@ func (o *Outbox) retryAt(d *childmatch.Delivery, now time.Time, retryAfter time.
 	}
 	return next, true
 }
+

@@ -9,14 +9,14 @@ import (
 	"childmatch"
 )
 
-// The outbox as minio/outbox.go keeps it: deliveries by id, an index of pending ones by lane and order
-// with a version that every write changes, the failed and disabled marks, and fan-outs in progress.
+// The outbox as minio/outbox.go keeps it: batches by key, an index of pending ones with a version that
+// every write changes, the failed and disabled marks, and fan-outs in progress.
 type outbox struct {
-	deliveries map[childmatch.ID][]byte
-	pending    map[string]childmatch.Pending // by lane/order
-	marks      map[childmatch.ID]childmatch.DeliveryStatus
-	fanouts    map[string][]byte
-	version    int
+	batches map[string][]byte
+	pending map[string]childmatch.Pending
+	marks   map[childmatch.ID]string // delivery -> its batch's key
+	fanouts map[string][]byte
+	version int
 }
 
 var _ childmatch.DeliveryStore = (*Store)(nil)
@@ -24,9 +24,9 @@ var _ childmatch.DeliveryStore = (*Store)(nil)
 // box answers the outbox, made on first use. Call it locked.
 func (s *Store) box() *outbox {
 	o := &s.d.outbox
-	if o.deliveries == nil {
-		o.deliveries, o.pending = map[childmatch.ID][]byte{}, map[string]childmatch.Pending{}
-		o.marks, o.fanouts = map[childmatch.ID]childmatch.DeliveryStatus{}, map[string][]byte{}
+	if o.batches == nil {
+		o.batches, o.pending = map[string][]byte{}, map[string]childmatch.Pending{}
+		o.marks, o.fanouts = map[childmatch.ID]string{}, map[string][]byte{}
 	}
 	return o
 }
@@ -34,59 +34,54 @@ func (s *Store) box() *outbox {
 func (o *outbox) put(p childmatch.Pending) childmatch.Pending {
 	o.version++
 	p.Version = strconv.Itoa(o.version)
-	o.pending[p.Lane+"/"+p.Order] = p
+	o.pending[p.Key] = p
 	return p
 }
 
-func pendingOf(d *childmatch.Delivery) childmatch.Pending {
-	return childmatch.Pending{ID: d.ID, Alert: d.Alert, Lane: d.Lane(), Order: d.Order(), NextAt: d.NextAt}
-}
-
-func (s *Store) CreateDeliveries(_ context.Context, ds []*childmatch.Delivery) error {
+func (s *Store) CreateBatches(_ context.Context, bs []*childmatch.Batch) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
 	defer s.unlock()
 	o := s.box()
-	for _, d := range ds {
-		if have, ok := o.deliveries[d.ID]; ok {
-			if h := decode[childmatch.Delivery](have); h.Status == childmatch.DeliveryPending {
-				if _, ok := o.pending[h.Lane()+"/"+h.Order()]; !ok {
-					o.put(pendingOf(h))
-				}
-			}
-			continue
+	for _, b := range bs {
+		if have, ok := o.batches[b.Key]; ok {
+			b = decode[childmatch.Batch](have)
+		} else {
+			o.batches[b.Key] = encode(b)
 		}
-		o.deliveries[d.ID] = encode(d)
-		o.put(pendingOf(d))
+		if _, ok := o.pending[b.Key]; !ok {
+			if next, pending := b.NextDue(); pending {
+				o.put(childmatch.Pending{Key: b.Key, Alert: b.Alert, NextAt: next})
+			}
+		}
 	}
 	return nil
 }
 
-func (s *Store) Delivery(_ context.Context, alert, id childmatch.ID) (*childmatch.Delivery, error) {
+func (s *Store) Batch(_ context.Context, alert childmatch.ID, key string) (*childmatch.Batch, error) {
 	if err := s.lock(); err != nil {
 		return nil, err
 	}
 	defer s.unlock()
-	if b, ok := s.box().deliveries[id]; ok {
-		if d := decode[childmatch.Delivery](b); d.Alert == alert {
-			return d, nil
+	if b, ok := s.box().batches[key]; ok {
+		if b := decode[childmatch.Batch](b); b.Alert == alert {
+			return b, nil
 		}
 	}
-	return nil, notFound("delivery " + id.String())
+	return nil, notFound("batch " + key)
 }
 
-// matching decodes the deliveries keep accepts, in id order. Call it locked.
-func (o *outbox) matching(keep func(*childmatch.Delivery) bool, max int) []*childmatch.Delivery {
-	out := []*childmatch.Delivery{}
-	for _, b := range o.deliveries {
-		if d := decode[childmatch.Delivery](b); keep(d) {
-			out = append(out, d)
-		}
+// sorted returns the batches in key order. Call it locked.
+func (o *outbox) sorted() []*childmatch.Batch {
+	keys := make([]string, 0, len(o.batches))
+	for k := range o.batches {
+		keys = append(keys, k)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID.String() < out[j].ID.String() })
-	if max > 0 && len(out) > max {
-		out = out[:max]
+	sort.Strings(keys)
+	out := make([]*childmatch.Batch, len(keys))
+	for i, k := range keys {
+		out[i] = decode[childmatch.Batch](o.batches[k])
 	}
 	return out
 }
@@ -96,18 +91,33 @@ func (s *Store) AlertDeliveries(_ context.Context, alert childmatch.ID) ([]*chil
 		return nil, err
 	}
 	defer s.unlock()
-	return s.box().matching(func(d *childmatch.Delivery) bool { return d.Alert == alert }, 0), nil
+	out := []*childmatch.Delivery{}
+	for _, b := range s.box().sorted() {
+		if b.Alert == alert {
+			out = append(out, b.Deliveries...)
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) Deliveries(_ context.Context, status childmatch.DeliveryStatus, max int) ([]*childmatch.Delivery, error) {
-	if status != childmatch.DeliveryPending && status != childmatch.DeliveryFailed && status != childmatch.DeliveryDisabled {
-		return nil, childmatch.FieldError("status", `must be "pending", "failed" or "disabled" (sent deliveries are listed with their alert)`)
+	if status != childmatch.DeliveryFailed && status != childmatch.DeliveryDisabled {
+		return nil, childmatch.FieldError("status", `must be "failed" or "disabled" (the others are listed with their alert)`)
 	}
 	if err := s.lock(); err != nil {
 		return nil, err
 	}
 	defer s.unlock()
-	return s.box().matching(func(d *childmatch.Delivery) bool { return d.Status == status }, max), nil
+	o := s.box()
+	out := []*childmatch.Delivery{}
+	for _, b := range o.sorted() {
+		for _, d := range b.Deliveries {
+			if o.marks[d.ID] != "" && d.Status == status && len(out) < max {
+				out = append(out, d)
+			}
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) WalkPending(_ context.Context, fn func(childmatch.Pending) bool) error {
@@ -115,16 +125,12 @@ func (s *Store) WalkPending(_ context.Context, fn func(childmatch.Pending) bool)
 		return err
 	}
 	o := s.box()
-	keys := make([]string, 0, len(o.pending))
-	for k := range o.pending {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	entries := make([]childmatch.Pending, len(keys))
-	for i, k := range keys {
-		entries[i] = o.pending[k]
+	entries := make([]childmatch.Pending, 0, len(o.pending))
+	for _, p := range o.pending {
+		entries = append(entries, p)
 	}
 	s.unlock()
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Key < entries[j].Key })
 	for _, e := range entries {
 		if !fn(e) {
 			return nil
@@ -133,61 +139,66 @@ func (s *Store) WalkPending(_ context.Context, fn func(childmatch.Pending) bool)
 	return nil
 }
 
-func (s *Store) Claim(_ context.Context, p childmatch.Pending, owner string, until time.Time) (childmatch.Pending, error) {
+func (s *Store) Claim(_ context.Context, p childmatch.Pending, owner string, until time.Time) (childmatch.Pending, *childmatch.Batch, error) {
 	if err := s.lock(); err != nil {
-		return p, err
+		return p, nil, err
 	}
 	defer s.unlock()
 	o := s.box()
-	if have, ok := o.pending[p.Lane+"/"+p.Order]; !ok || have.Version != p.Version {
-		return p, childmatch.Errorf(childmatch.EConflict, "delivery %s was claimed or finished by another worker", p.ID)
+	if have, ok := o.pending[p.Key]; !ok || have.Version != p.Version {
+		return p, nil, childmatch.Errorf(childmatch.EConflict, "batch %s was claimed or finished by another worker", p.Key)
 	}
 	p.Owner, p.Until = owner, until
-	return o.put(p), nil
+	b, ok := o.batches[p.Key]
+	if !ok {
+		return o.put(p), nil, notFound("batch " + p.Key)
+	}
+	return o.put(p), decode[childmatch.Batch](b), nil
 }
 
-func (s *Store) Finish(_ context.Context, claim childmatch.Pending, d *childmatch.Delivery) error {
+func (s *Store) Finish(_ context.Context, claim childmatch.Pending, b *childmatch.Batch, next time.Time, changed []*childmatch.Delivery) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
 	defer s.unlock()
 	o := s.box()
-	key := claim.Lane + "/" + claim.Order
-	if have, ok := o.pending[key]; !ok || have.Version != claim.Version {
-		return childmatch.Errorf(childmatch.EConflict, "the claim of delivery %s was lost", claim.ID)
+	if have, ok := o.pending[claim.Key]; !ok || have.Version != claim.Version {
+		return childmatch.Errorf(childmatch.EConflict, "the claim of batch %s was lost", claim.Key)
 	}
-	if d == nil {
-		delete(o.pending, key)
+	if b != nil {
+		o.batches[b.Key] = encode(b)
+	}
+	for _, d := range changed {
+		if d.Status == childmatch.DeliveryFailed || d.Status == childmatch.DeliveryDisabled {
+			o.marks[d.ID] = b.Key
+		} else {
+			delete(o.marks, d.ID)
+		}
+	}
+	if next.IsZero() {
+		delete(o.pending, claim.Key)
 		return nil
 	}
-	o.deliveries[d.ID] = encode(d)
-	if d.Status == childmatch.DeliveryPending {
-		claim.Owner, claim.Until, claim.NextAt = "", time.Time{}, d.NextAt
-		o.put(claim)
-		return nil
-	}
-	if d.Status == childmatch.DeliveryFailed || d.Status == childmatch.DeliveryDisabled {
-		o.marks[d.ID] = d.Status
-	}
-	delete(o.pending, key)
+	claim.Owner, claim.Until, claim.NextAt = "", time.Time{}, next
+	o.put(claim)
 	return nil
 }
 
-func (s *Store) Replay(_ context.Context, id childmatch.ID, now time.Time) (*childmatch.Delivery, error) {
+func (s *Store) Reopen(_ context.Context, id childmatch.ID, now time.Time) (childmatch.Pending, error) {
 	if err := s.lock(); err != nil {
-		return nil, err
+		return childmatch.Pending{}, err
 	}
 	defer s.unlock()
 	o := s.box()
-	if _, ok := o.marks[id]; !ok {
-		return nil, childmatch.Errorf(childmatch.ENotFound, "no failed or disabled delivery with id %s", id)
+	key, ok := o.marks[id]
+	if !ok {
+		return childmatch.Pending{}, childmatch.Errorf(childmatch.ENotFound, "no failed or disabled delivery with id %s", id)
 	}
-	d := decode[childmatch.Delivery](o.deliveries[id])
-	d.Status, d.NextAt, d.ReplayedAt = childmatch.DeliveryPending, now, &now
-	o.deliveries[id] = encode(d)
-	o.put(pendingOf(d))
-	delete(o.marks, id)
-	return d, nil
+	if p, ok := o.pending[key]; ok {
+		return p, nil
+	}
+	b := decode[childmatch.Batch](o.batches[key])
+	return o.put(childmatch.Pending{Key: key, Alert: b.Alert, NextAt: now}), nil
 }
 
 func fanoutName(alert childmatch.ID, seq int) string { return alert.String() + "-" + strconv.Itoa(seq) }
@@ -226,3 +237,4 @@ func (s *Store) Fanouts(_ context.Context) ([]*childmatch.Fanout, error) {
 	}
 	return out, nil
 }
+

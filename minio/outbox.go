@@ -9,33 +9,33 @@ import (
 	"time"
 
 	miniogo "github.com/minio/minio-go/v7"
-
 	"golang.org/x/sync/errgroup"
 
 	"childmatch"
 )
 
 // The outbox (root outbox.go):
-//   deliveries/<alert-id>/<delivery-id>.json  every delivery, with its attempts: an alert's are one listing
-//   outbox/pending/<lane>/<order>             an entry per pending delivery, its alert, due time and
-//                                             claim in user metadata, so that one listing (MinIO answers
-//                                             metadata with it) says what is due; it goes when the
-//                                             delivery is done, so the prefix holds only what is pending
-//   outbox/failed/<delivery-id>, outbox/disabled/<delivery-id>  the admins' list; the body is the alert id
-//   outbox/fanout/<alert-id>-<seq>.json       a fan-out in progress
+//   deliveries/<alert-id>/<seq>-<part>.json  a batch of a message's deliveries, with their attempts: an
+//                                            alert's are one listing
+//   outbox/pending/<batch key>               an entry per batch with a delivery pending, its alert, due
+//                                            time and claim in user metadata, so that one listing (MinIO
+//                                            answers metadata with it) says what is due; it goes when the
+//                                            batch is done, so the prefix holds only what is pending
+//   outbox/failed/<delivery-id>, outbox/disabled/<delivery-id>  the admins' list; the body names the batch
+//   outbox/fanout/<alert-id>-<seq>.json      a fan-out in progress
 // A claim is a write of the pending entry conditioned on its ETag (If-Match).
 
 var _ childmatch.DeliveryStore = (*Store)(nil)
 
 const pendingPrefix = "outbox/pending/"
 
-func deliveryKey(alert, id childmatch.ID) string {
-	return "deliveries/" + alert.String() + "/" + id.String() + ".json"
+// batchKey is where a batch is kept: under its alert, by the seq and part at the end of its key.
+func batchKey(alert childmatch.ID, key string) string {
+	tail := key[max(0, len(key)-10):] // <seq 6>-<part 3>
+	return "deliveries/" + alert.String() + "/" + tail + ".json"
 }
 
-func pendingKey(d *childmatch.Delivery) string { return pendingPrefix + d.Lane() + "/" + d.Order() }
-
-func doneKey(status childmatch.DeliveryStatus, id childmatch.ID) string {
+func markKey(status childmatch.DeliveryStatus, id childmatch.ID) string {
 	return "outbox/" + string(status) + "/" + id.String()
 }
 
@@ -52,7 +52,7 @@ const (
 )
 
 // putPending writes a pending entry: etag "*" only if absent, another only over that version.
-func (s *Store) putPending(ctx context.Context, key string, p childmatch.Pending, etag string) (string, error) {
+func (s *Store) putPending(ctx context.Context, p childmatch.Pending, etag string) (string, error) {
 	meta := map[string]string{metaAlert: p.Alert.String(), metaNext: p.NextAt.UTC().Format(time.RFC3339Nano)}
 	if p.Owner != "" {
 		meta[metaOwner], meta[metaUntil] = p.Owner, p.Until.UTC().Format(time.RFC3339Nano)
@@ -68,9 +68,9 @@ func (s *Store) putPending(ctx context.Context, key string, p childmatch.Pending
 	body := []byte(childmatch.NewID().String())
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	info, err := s.cl.PutObject(ctx, s.bucket, key, bytes.NewReader(body), int64(len(body)), opts)
+	info, err := s.cl.PutObject(ctx, s.bucket, pendingPrefix+p.Key, bytes.NewReader(body), int64(len(body)), opts)
 	if err != nil {
-		return "", s.fail(err, "the outbox entry of delivery "+p.ID.String())
+		return "", s.fail(err, "the outbox entry of batch "+p.Key)
 	}
 	return info.ETag, nil
 }
@@ -85,151 +85,130 @@ func (s *Store) remove(ctx context.Context, key, what string) error {
 	return err
 }
 
-// CreateDeliveries writes each delivery, then its pending entry, FanoutWriters at a time. A delivery
-// that exists is kept; if it is still pending its entry is written again in case a crash came between
-// the two writes.
-func (s *Store) CreateDeliveries(ctx context.Context, ds []*childmatch.Delivery) error {
-	return parallel(len(ds), func(i int) error {
-		d := ds[i]
-		what := "delivery " + d.ID.String()
-		err := s.putJSON(ctx, deliveryKey(d.Alert, d.ID), what, d, "*")
-		if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
-			var have childmatch.Delivery
-			if _, err := s.getJSON(ctx, deliveryKey(d.Alert, d.ID), what, &have); err != nil || have.Status != childmatch.DeliveryPending {
-				return err
-			}
-			d = &have
-		} else if err != nil {
-			return err
-		}
-		_, err = s.putPending(ctx, pendingKey(d), childmatch.Pending{ID: d.ID, Alert: d.Alert, NextAt: d.NextAt}, "*")
-		if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
-			return nil
-		}
-		return err
-	})
-}
-
-// parallel runs fn for 0..n-1, FanoutWriters at once, and answers the first error.
-func parallel(n int, fn func(i int) error) error {
+// CreateBatches writes each batch, then its pending entry, FanoutWriters at a time. A batch that exists
+// is kept; its entry is written again if it is missing and the batch still has a delivery pending, in
+// case a crash came between the two writes.
+func (s *Store) CreateBatches(ctx context.Context, bs []*childmatch.Batch) error {
 	var g errgroup.Group
 	g.SetLimit(childmatch.FanoutWriters)
-	for i := range n {
-		g.Go(func() error { return fn(i) })
+	for _, b := range bs {
+		g.Go(func() error {
+			err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, "*")
+			if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+				var have childmatch.Batch
+				if _, err := s.getJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, &have); err != nil {
+					return err
+				}
+				b = &have
+			} else if err != nil {
+				return err
+			}
+			next, pending := b.NextDue()
+			if !pending {
+				return nil
+			}
+			_, err = s.putPending(ctx, childmatch.Pending{Key: b.Key, Alert: b.Alert, NextAt: next}, "*")
+			if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+				return nil
+			}
+			return err
+		})
 	}
 	return g.Wait()
 }
 
-// Delivery reads one delivery of an alert.
-func (s *Store) Delivery(ctx context.Context, alert, id childmatch.ID) (*childmatch.Delivery, error) {
-	var d childmatch.Delivery
-	if _, err := s.getJSON(ctx, deliveryKey(alert, id), "delivery "+id.String(), &d); err != nil {
+// Batch reads a batch.
+func (s *Store) Batch(ctx context.Context, alert childmatch.ID, key string) (*childmatch.Batch, error) {
+	var b childmatch.Batch
+	if _, err := s.getJSON(ctx, batchKey(alert, key), "batch "+key, &b); err != nil {
 		return nil, err
 	}
-	return &d, nil
+	return &b, nil
 }
 
-// AlertDeliveries reads every delivery of an alert, FanoutWriters at once, in creation order.
+// AlertDeliveries reads every batch of an alert.
 func (s *Store) AlertDeliveries(ctx context.Context, alert childmatch.ID) ([]*childmatch.Delivery, error) {
-	keys, err := s.keys(ctx, "deliveries/"+alert.String()+"/", 0)
-	if err != nil {
-		return nil, err
-	}
-	return s.readDeliveries(ctx, keys)
-}
-
-func (s *Store) readDeliveries(ctx context.Context, keys []string) ([]*childmatch.Delivery, error) {
-	out := make([]*childmatch.Delivery, len(keys))
-	err := parallel(len(keys), func(i int) error {
-		var d childmatch.Delivery
-		_, err := s.getJSON(ctx, keys[i], "a delivery", &d)
-		if err == nil {
-			out[i] = &d
-		} else if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
-			err = nil // removed with its alert meanwhile
-		}
-		return err
+	out := []*childmatch.Delivery{}
+	err := walk(ctx, s, "deliveries/"+alert.String()+"/", "", func(b *childmatch.Batch) (bool, error) {
+		out = append(out, b.Deliveries...)
+		return true, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	kept := out[:0]
-	for _, d := range out {
-		if d != nil {
-			kept = append(kept, d)
-		}
-	}
-	return kept, nil
+	return out, err
 }
 
-// keys lists the keys under prefix in order, up to max (0: all).
-func (s *Store) keys(ctx context.Context, prefix string, max int) ([]string, error) {
+// Deliveries reads up to max failed or disabled deliveries, through their marks.
+func (s *Store) Deliveries(ctx context.Context, status childmatch.DeliveryStatus, max int) ([]*childmatch.Delivery, error) {
+	if status != childmatch.DeliveryFailed && status != childmatch.DeliveryDisabled {
+		return nil, childmatch.FieldError("status", `must be "failed" or "disabled" (the others are listed with their alert)`)
+	}
+	out := []*childmatch.Delivery{}
+	batches := map[string]*childmatch.Batch{}
 	p := s.stream(ctx)
 	defer p.done()
-	var keys []string
+	prefix := "outbox/" + string(status) + "/"
 	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if obj.Err != nil {
 			return nil, s.fail(p.err(obj.Err), "the listing of "+prefix)
 		}
 		p.kick()
-		keys = append(keys, obj.Key)
-		if max > 0 && len(keys) == max {
+		id, err := childmatch.ParseID("id", strings.TrimPrefix(obj.Key, prefix))
+		if err != nil {
+			continue
+		}
+		d, err := s.marked(ctx, obj.Key, id, batches)
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			continue // its alert was erased
+		}
+		if err != nil {
+			return nil, err
+		}
+		if out = append(out, d); len(out) == max {
 			break
 		}
 	}
-	return keys, nil
+	return out, nil
 }
 
-// Deliveries reads up to max deliveries that are pending, failed or disabled.
-func (s *Store) Deliveries(ctx context.Context, status childmatch.DeliveryStatus, max int) ([]*childmatch.Delivery, error) {
-	var keys []string
-	switch status {
-	case childmatch.DeliveryPending:
-		err := s.WalkPending(ctx, func(p childmatch.Pending) bool {
-			keys = append(keys, deliveryKey(p.Alert, p.ID))
-			return len(keys) < max
-		})
-		if err != nil {
-			return nil, err
-		}
-	case childmatch.DeliveryFailed, childmatch.DeliveryDisabled:
-		marks, err := s.keys(ctx, "outbox/"+string(status)+"/", max)
-		if err != nil {
-			return nil, err
-		}
-		keys = make([]string, len(marks))
-		err = parallel(len(marks), func(i int) error {
-			id, _ := childmatch.ParseID("id", strings.TrimPrefix(marks[i], "outbox/"+string(status)+"/"))
-			alert, err := s.markedAlert(ctx, marks[i])
-			keys[i] = deliveryKey(alert, id)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-	default:
-		return nil, childmatch.FieldError("status", `must be "pending", "failed" or "disabled" (sent deliveries are listed with their alert)`)
+// marked reads the delivery a mark names, through the batches read so far.
+func (s *Store) marked(ctx context.Context, key string, id childmatch.ID, batches map[string]*childmatch.Batch) (*childmatch.Delivery, error) {
+	alert, bkey, err := s.mark(ctx, key)
+	if err != nil {
+		return nil, err
 	}
-	return s.readDeliveries(ctx, keys)
+	b := batches[bkey]
+	if b == nil {
+		if b, err = s.Batch(ctx, alert, bkey); err != nil {
+			return nil, err
+		}
+		batches[bkey] = b
+	}
+	for _, d := range b.Deliveries {
+		if d.ID == id {
+			return d, nil
+		}
+	}
+	return nil, childmatch.Errorf(childmatch.ENotFound, "no delivery with id %s", id)
 }
 
-// markedAlert reads the alert id a failed or disabled mark holds.
-func (s *Store) markedAlert(ctx context.Context, key string) (childmatch.ID, error) {
+// mark reads the alert and batch key a failed or disabled mark holds.
+func (s *Store) mark(ctx context.Context, key string) (childmatch.ID, string, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	obj, err := s.cl.GetObject(ctx, s.bucket, key, miniogo.GetObjectOptions{})
 	if err != nil {
-		return childmatch.ID{}, s.fail(err, "the outbox's mark "+key)
+		return childmatch.ID{}, "", s.fail(err, "the outbox's mark "+key)
 	}
 	defer obj.Close()
-	b, err := io.ReadAll(io.LimitReader(obj, 64))
+	b, err := io.ReadAll(io.LimitReader(obj, 256))
 	if err != nil {
-		return childmatch.ID{}, s.fail(err, "the outbox's mark "+key)
+		return childmatch.ID{}, "", s.fail(err, "the outbox's mark "+key)
 	}
-	return childmatch.ParseID("alert", string(b))
+	alert, bkey, _ := strings.Cut(string(b), " ")
+	id, err := childmatch.ParseID("alert", alert)
+	return id, bkey, err
 }
 
-// WalkPending lists the pending entries with their metadata, in key order: lane by lane, each in order.
+// WalkPending lists the pending entries with their metadata, in key order.
 func (s *Store) WalkPending(ctx context.Context, fn func(childmatch.Pending) bool) error {
 	p := s.stream(ctx)
 	defer p.done()
@@ -249,21 +228,16 @@ func (s *Store) WalkPending(ctx context.Context, fn func(childmatch.Pending) boo
 // parsePending reads an entry's key and metadata; an entry it cannot read is skipped (it was not
 // written by this code).
 func parsePending(obj miniogo.ObjectInfo) (childmatch.Pending, bool) {
-	lane, order, ok := strings.Cut(strings.TrimPrefix(obj.Key, pendingPrefix), "/")
-	if !ok || len(order) < 36 {
-		return childmatch.Pending{}, false
-	}
 	meta := map[string]string{}
 	for k, v := range obj.UserMetadataStripped {
 		meta[strings.ToLower(k)] = v
 	}
-	id, err1 := childmatch.ParseID("id", order[len(order)-36:])
-	alert, err2 := childmatch.ParseID("alert", meta[strings.ToLower(metaAlert)])
-	next, err3 := time.Parse(time.RFC3339Nano, meta[strings.ToLower(metaNext)])
-	if err1 != nil || err2 != nil || err3 != nil {
+	alert, err1 := childmatch.ParseID("alert", meta[strings.ToLower(metaAlert)])
+	next, err2 := time.Parse(time.RFC3339Nano, meta[strings.ToLower(metaNext)])
+	if err1 != nil || err2 != nil {
 		return childmatch.Pending{}, false
 	}
-	e := childmatch.Pending{ID: id, Alert: alert, Lane: lane, Order: order, NextAt: next, Version: obj.ETag,
+	e := childmatch.Pending{Key: strings.TrimPrefix(obj.Key, pendingPrefix), Alert: alert, NextAt: next, Version: obj.ETag,
 		Owner: meta[strings.ToLower(metaOwner)]}
 	if e.Owner != "" {
 		e.Until, _ = time.Parse(time.RFC3339Nano, meta[strings.ToLower(metaUntil)])
@@ -271,75 +245,90 @@ func parsePending(obj miniogo.ObjectInfo) (childmatch.Pending, bool) {
 	return e, true
 }
 
-func entryKey(p childmatch.Pending) string { return pendingPrefix + p.Lane + "/" + p.Order }
-
-// Claim rewrites the entry with its owner, only over the version listed.
-func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, until time.Time) (childmatch.Pending, error) {
+// Claim rewrites the entry with its owner, only over the version listed, and reads the batch.
+func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, until time.Time) (childmatch.Pending, *childmatch.Batch, error) {
 	c := p
 	c.Owner, c.Until = owner, until
-	etag, err := s.putPending(ctx, entryKey(p), c, p.Version)
+	etag, err := s.putPending(ctx, c, p.Version)
 	if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
 		// MinIO answers a conditional write over a missing key as a failed precondition too.
-		return p, childmatch.Errorf(childmatch.EConflict, "delivery %s was claimed or finished by another worker", p.ID)
+		return p, nil, childmatch.Errorf(childmatch.EConflict, "batch %s was claimed or finished by another worker", p.Key)
+	}
+	if err != nil {
+		return p, nil, err
 	}
 	c.Version = etag
-	return c, err
+	b, err := s.Batch(ctx, p.Alert, p.Key)
+	return c, b, err
 }
 
-// Finish writes the delivery, then keeps its entry (unclaimed, due at NextAt) while it is pending, or
-// removes it after marking a failed or disabled one for the admins.
-func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, d *childmatch.Delivery) error {
-	if d == nil {
-		return s.remove(ctx, entryKey(claim), "the outbox entry of delivery "+claim.ID.String())
-	}
-	if err := s.putJSON(ctx, deliveryKey(d.Alert, d.ID), "delivery "+d.ID.String(), d, ""); err != nil {
-		return err
-	}
-	if d.Status == childmatch.DeliveryPending {
-		next := claim
-		next.Owner, next.NextAt = "", d.NextAt
-		_, err := s.putPending(ctx, entryKey(claim), next, claim.Version)
-		return err
-	}
-	if d.Status == childmatch.DeliveryFailed || d.Status == childmatch.DeliveryDisabled {
-		if err := s.putMark(ctx, d); err != nil {
+// Finish writes the batch, marks and unmarks the changed deliveries, then keeps the entry (unclaimed,
+// due at next) or removes it.
+func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, b *childmatch.Batch, next time.Time, changed []*childmatch.Delivery) error {
+	if b != nil {
+		if err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, ""); err != nil {
 			return err
 		}
 	}
-	return s.remove(ctx, entryKey(claim), "the outbox entry of delivery "+d.ID.String())
+	for _, d := range changed {
+		if err := s.setMark(ctx, b, d); err != nil {
+			return err
+		}
+	}
+	if !next.IsZero() {
+		e := claim
+		e.Owner, e.NextAt = "", next
+		_, err := s.putPending(ctx, e, claim.Version)
+		return err
+	}
+	return s.remove(ctx, pendingPrefix+claim.Key, "the outbox entry of batch "+claim.Key)
 }
 
-func (s *Store) putMark(ctx context.Context, d *childmatch.Delivery) error {
-	ctx, cancel := s.call(ctx)
-	defer cancel()
-	b := []byte(d.Alert.String())
-	_, err := s.cl.PutObject(ctx, s.bucket, doneKey(d.Status, d.ID), bytes.NewReader(b), int64(len(b)), miniogo.PutObjectOptions{ContentType: "text/plain"})
-	return s.fail(err, "the outbox's mark of delivery "+d.ID.String())
+// setMark puts a failed or disabled delivery on the admins' list, and takes one pending again off it.
+func (s *Store) setMark(ctx context.Context, b *childmatch.Batch, d *childmatch.Delivery) error {
+	if d.Status == childmatch.DeliveryFailed || d.Status == childmatch.DeliveryDisabled {
+		ctx, cancel := s.call(ctx)
+		defer cancel()
+		body := []byte(b.Alert.String() + " " + b.Key)
+		_, err := s.cl.PutObject(ctx, s.bucket, markKey(d.Status, d.ID), bytes.NewReader(body), int64(len(body)), miniogo.PutObjectOptions{ContentType: "text/plain"})
+		return s.fail(err, "the outbox's mark of delivery "+d.ID.String())
+	}
+	for _, st := range []childmatch.DeliveryStatus{childmatch.DeliveryFailed, childmatch.DeliveryDisabled} {
+		if err := s.remove(ctx, markKey(st, d.ID), "the outbox's mark of delivery "+d.ID.String()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// Replay makes a failed or disabled delivery pending again: its record, its entry, then the mark goes.
-func (s *Store) Replay(ctx context.Context, id childmatch.ID, now time.Time) (*childmatch.Delivery, error) {
+// Reopen answers the entry of a failed or disabled delivery's batch, writing it if the batch has none.
+func (s *Store) Reopen(ctx context.Context, id childmatch.ID, now time.Time) (childmatch.Pending, error) {
 	for _, status := range []childmatch.DeliveryStatus{childmatch.DeliveryFailed, childmatch.DeliveryDisabled} {
-		alert, err := s.markedAlert(ctx, doneKey(status, id))
+		alert, key, err := s.mark(ctx, markKey(status, id))
 		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return childmatch.Pending{}, err
 		}
-		d, err := update(ctx, s, deliveryKey(alert, id), "delivery "+id.String(), func(d *childmatch.Delivery) error {
-			d.Status, d.NextAt, d.ReplayedAt = childmatch.DeliveryPending, now, &now
-			return nil
+		e := childmatch.Pending{Key: key, Alert: alert, NextAt: now}
+		_, err = s.putPending(ctx, e, "*")
+		if err != nil && childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+			return e, err
+		}
+		var found childmatch.Pending
+		err = s.WalkPending(ctx, func(p childmatch.Pending) bool {
+			if p.Key == key {
+				found = p
+			}
+			return p.Key < key
 		})
-		if err != nil {
-			return nil, err
+		if found.Key == "" && err == nil {
+			err = childmatch.Errorf(childmatch.EConflict, "the batch of delivery %s changed meanwhile, try again", id)
 		}
-		if _, err := s.putPending(ctx, pendingKey(d), childmatch.Pending{ID: d.ID, Alert: d.Alert, NextAt: now}, "*"); err != nil && childmatch.ErrorCodeOf(err) != childmatch.EConflict {
-			return nil, err
-		}
-		return d, s.remove(ctx, doneKey(status, id), "the outbox's mark of delivery "+id.String())
+		return found, err
 	}
-	return nil, childmatch.Errorf(childmatch.ENotFound, "no failed or disabled delivery with id %s", id)
+	return childmatch.Pending{}, childmatch.Errorf(childmatch.ENotFound, "no failed or disabled delivery with id %s", id)
 }
 
 // BeginFanout writes a fan-out in progress.

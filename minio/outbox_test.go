@@ -8,49 +8,44 @@ import (
 	"childmatch"
 )
 
-// TestOutbox: the outbox's records in MinIO: deliveries written once, the pending index listed with its
+// TestOutbox: the outbox's records in MinIO: batches written once, the pending index listed with its
 // metadata, a claim that only one of two writers wins, a retry kept pending, a failure on the admins'
-// list, a replay, and an alert's deliveries in one listing.
+// list, reopened for a replay, and an alert's deliveries in one listing.
 func TestOutbox(t *testing.T) {
 	ctx := context.Background()
 	s, _ := open(t)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	alert, post := childmatch.NewID(), childmatch.NewID()
-	var ds []*childmatch.Delivery
+	var bs []*childmatch.Batch
 	for seq := 1; seq <= 2; seq++ {
 		m := childmatch.Message{Seq: seq, At: now.Add(time.Duration(seq) * time.Second)}
+		b := &childmatch.Batch{Key: childmatch.BatchKey(alert, m, 0), Alert: alert, Seq: seq}
 		for _, target := range []string{"http://127.0.0.1:1/a", "http://127.0.0.1:1/b"} {
-			ds = append(ds, &childmatch.Delivery{ID: childmatch.DeliveryID(alert, m, post, childmatch.ChanWebhook, target), Alert: alert,
-				Seq: seq, Post: post, Channel: childmatch.ChanWebhook, Target: target, Status: childmatch.DeliveryPending,
+			b.Deliveries = append(b.Deliveries, &childmatch.Delivery{ID: childmatch.DeliveryID(alert, m, post, childmatch.ChanWebhook, target),
+				Alert: alert, Seq: seq, Post: post, Channel: childmatch.ChanWebhook, Target: target, Status: childmatch.DeliveryPending,
 				NextAt: m.At, CreatedAt: m.At, Attempts: []childmatch.Attempt{}})
 		}
+		bs = append(bs, b)
 	}
-	if err := s.CreateDeliveries(ctx, ds); err != nil {
+	if err := s.CreateBatches(ctx, bs); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateDeliveries(ctx, ds[:1]); err != nil {
-		t.Fatalf("writing a delivery again: %v", err)
+	if err := s.CreateBatches(ctx, bs[:1]); err != nil {
+		t.Fatalf("writing a batch again: %v", err)
 	}
 	var entries []childmatch.Pending
 	if err := s.WalkPending(ctx, func(p childmatch.Pending) bool { entries = append(entries, p); return true }); err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 4 {
-		t.Fatalf("%d pending entries, want 4", len(entries))
-	}
-	// Two lanes, each in message order, with the metadata read back.
-	for i := 0; i < 4; i += 2 {
-		a, b := entries[i], entries[i+1]
-		if a.Lane != b.Lane || a.Alert != alert || a.NextAt.After(b.NextAt) || !a.NextAt.Equal(now.Add(time.Second)) || a.Version == "" {
-			t.Fatalf("entries %+v %+v", a, b)
-		}
+	if len(entries) != 2 || entries[0].Key != bs[0].Key || entries[0].Alert != alert || !entries[0].NextAt.Equal(now.Add(time.Second)) || entries[0].Version == "" {
+		t.Fatalf("entries %+v", entries)
 	}
 	head := entries[0]
-	claim, err := s.Claim(ctx, head, "node-a/1", now.Add(time.Minute))
-	if err != nil {
-		t.Fatal(err)
+	claim, b, err := s.Claim(ctx, head, "node-a/1", now.Add(time.Minute))
+	if err != nil || len(b.Deliveries) != 2 {
+		t.Fatal(b, err)
 	}
-	if _, err := s.Claim(ctx, head, "node-b/1", now.Add(time.Minute)); childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+	if _, _, err := s.Claim(ctx, head, "node-b/1", now.Add(time.Minute)); childmatch.ErrorCodeOf(err) != childmatch.EConflict {
 		t.Fatalf("a second claim of the same version: %v", err)
 	}
 	var seen childmatch.Pending
@@ -58,44 +53,43 @@ func TestOutbox(t *testing.T) {
 	if seen.Owner != "node-a/1" || !seen.Until.Equal(now.Add(time.Minute)) || seen.Claimable("node-b/1", now) || !seen.Claimable("node-a/2", now) {
 		t.Fatalf("the claimed entry reads %+v", seen)
 	}
-	d, err := s.Delivery(ctx, alert, head.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := b.Deliveries[0]
 	d.Attempts = append(d.Attempts, childmatch.Attempt{At: now, Status: 503})
 	d.NextAt = now.Add(5 * time.Second)
-	if err := s.Finish(ctx, claim, d); err != nil {
+	b.Deliveries[1].Status = childmatch.DeliverySent
+	if err := s.Finish(ctx, claim, b, d.NextAt, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.WalkPending(ctx, func(p childmatch.Pending) bool { seen = p; return false })
-	if seen.Owner != "" || !seen.NextAt.Equal(d.NextAt) || seen.ID != d.ID {
+	if seen.Owner != "" || !seen.NextAt.Equal(d.NextAt) || seen.Key != b.Key {
 		t.Fatalf("after a failed attempt the entry reads %+v", seen)
 	}
-	claim, err = s.Claim(ctx, seen, "node-a/1", now.Add(time.Minute))
-	if err != nil {
-		t.Fatal(err)
+	claim, b, err = s.Claim(ctx, seen, "node-a/1", now.Add(time.Minute))
+	if err != nil || len(b.Deliveries[0].Attempts) != 1 || b.Deliveries[1].Status != childmatch.DeliverySent {
+		t.Fatal(b, err)
 	}
-	d.Status = childmatch.DeliveryFailed
-	if err := s.Finish(ctx, claim, d); err != nil {
+	b.Deliveries[0].Status = childmatch.DeliveryFailed
+	if err := s.Finish(ctx, claim, b, time.Time{}, b.Deliveries[:1]); err != nil {
 		t.Fatal(err)
 	}
 	failed, err := s.Deliveries(ctx, childmatch.DeliveryFailed, 10)
 	if err != nil || len(failed) != 1 || failed[0].ID != d.ID || len(failed[0].Attempts) != 1 {
 		t.Fatalf("failed: %v %v", failed, err)
 	}
-	pending, err := s.Deliveries(ctx, childmatch.DeliveryPending, 10)
-	if err != nil || len(pending) != 3 {
-		t.Fatalf("pending: %d %v", len(pending), err)
+	entries = nil
+	s.WalkPending(ctx, func(p childmatch.Pending) bool { entries = append(entries, p); return true })
+	if len(entries) != 1 || entries[0].Key != bs[1].Key {
+		t.Fatalf("after the first batch is done the index holds %+v", entries)
 	}
-	replayed, err := s.Replay(ctx, d.ID, now)
-	if err != nil || replayed.Status != childmatch.DeliveryPending || replayed.ReplayedAt == nil {
-		t.Fatalf("replayed %+v %v", replayed, err)
+	reopened, err := s.Reopen(ctx, d.ID, now)
+	if err != nil || reopened.Key != bs[0].Key || reopened.Version == "" {
+		t.Fatalf("reopened %+v %v", reopened, err)
 	}
-	if _, err := s.Replay(ctx, d.ID, now); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
-		t.Fatalf("replaying a pending delivery: %v", err)
+	if _, err := s.Reopen(ctx, b.Deliveries[1].ID, now); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+		t.Fatalf("reopening a sent delivery: %v", err)
 	}
 	all, err := s.AlertDeliveries(ctx, alert)
-	if err != nil || len(all) != 4 {
+	if err != nil || len(all) != 4 || all[0].Seq != 1 || all[3].Seq != 2 {
 		t.Fatalf("the alert's deliveries: %d %v", len(all), err)
 	}
 	f := &childmatch.Fanout{Alert: alert, Message: childmatch.Message{Seq: 3}, Posts: []childmatch.ID{post}, Owner: "node-a/1", At: now}
