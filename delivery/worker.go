@@ -310,4 +310,3 @@ func (o *Outbox) retryAt(d *childmatch.Delivery, now time.Time, retryAfter time.
 	}
 	return next, true
 }
-

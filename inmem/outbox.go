@@ -237,4 +237,3 @@ func (s *Store) Fanouts(_ context.Context) ([]*childmatch.Fanout, error) {
 	}
 	return out, nil
 }
-
