@@ -45,7 +45,7 @@ func newReplica(tb testing.TB, srv *miniotest.Server, endpoint string, cfg deliv
 		Visible: alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store}),
 		Links:   auth.NewLinks([]byte("0123456789abcdef0123456789abcdef"), nil),
 		Senders: map[childmatch.Channel]childmatch.Sender{childmatch.ChanWebhook: webhook.New(posts)}}, cfg)
-	return &replica{store: store, box: box, alerts: alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store, Dispatch: box})}
+	return &replica{store: store, box: box, alerts: alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Dispatch: box})}
 }
 
 func (r *replica) run(tb testing.TB) {

@@ -55,7 +55,10 @@ type Deps struct {
 	Store  childmatch.DeliveryStore
 	Alerts childmatch.AlertStore
 	Cases  childmatch.Store // the case and its face chip, for the text and the card
-	Posts  PostReader       // a PostCache shared with the Senders
+	// Posts reads a post: a PostCache shared with the alert service and the Senders.
+	Posts interface {
+		Post(ctx context.Context, id childmatch.ID) (*childmatch.Post, error)
+	}
 	// Visible opens an alert for an actor, as alert.Service does (who may see it, the audit trail): who
 	// may see an alert may see its deliveries.
 	Visible childmatch.AlertService

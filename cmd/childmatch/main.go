@@ -17,6 +17,7 @@ import (
 	"childmatch/api"
 	"childmatch/auth"
 	"childmatch/card"
+	"childmatch/delivery"
 	"childmatch/follow"
 	"childmatch/index"
 	"childmatch/matcher"
@@ -89,11 +90,12 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
-	outbox, err := newOutbox(cfg, store, log)
+	posts := delivery.CachePosts(store)
+	outbox, err := newOutbox(cfg, store, posts, log)
 	if err != nil {
 		return err
 	}
-	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store, Dispatch: outbox})
+	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Dispatch: outbox})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
 		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Alerts: alerts, Log: log})
 	st, err := follower.Open(ctx)

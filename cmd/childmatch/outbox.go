@@ -21,10 +21,11 @@ import (
 	"childmatch/webhook"
 )
 
-// newOutbox builds the outbox over the store with the webhook channel. The node's name is kept in the
+// newOutbox builds the outbox over the store with the webhook channel, reading posts through the cache
+// the alert service shares. The node's name is kept in the
 // data folder, so a restarted process takes over its earlier life's claims at once; links are signed with
 // CHILDMATCH_LINK_KEY (base64, the same on every replica), else a key kept in the data folder.
-func newOutbox(cfg config, store *minio.Store, log *slog.Logger) (*delivery.Outbox, error) {
+func newOutbox(cfg config, store *minio.Store, posts *delivery.PostCache, log *slog.Logger) (*delivery.Outbox, error) {
 	node, err := keptSecret(filepath.Join(cfg.dataDir, "outbox-node"), 8)
 	if err != nil {
 		return nil, err
@@ -35,7 +36,6 @@ func newOutbox(cfg config, store *minio.Store, log *slog.Logger) (*delivery.Outb
 	}
 	oc := delivery.DefaultConfig()
 	oc.Node, oc.PublicURL = hex.EncodeToString(node), strings.TrimSuffix(cfg.publicURL, "/")
-	posts := delivery.CachePosts(store)
 	senders := map[childmatch.Channel]childmatch.Sender{childmatch.ChanWebhook: webhook.New(posts)}
 	return delivery.New(delivery.Deps{Store: store, Alerts: store, Cases: store, Posts: posts, Audit: store,
 		Visible: alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store}),
