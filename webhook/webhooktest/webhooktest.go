@@ -46,6 +46,7 @@ type Receiver struct {
 	srv    *http.Server
 	got    []Got
 	status int
+	delay  time.Duration
 }
 
 // Start starts a receiver verifying with secret (whsec_...), stopped when the test ends.
@@ -92,9 +93,10 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) {
 		r.tb.Errorf("a webhook body that is not JSON: %s", body)
 	}
 	r.mu.Lock()
-	status := r.status
+	status, delay := r.status, r.delay
 	r.got = append(r.got, Got{ID: req.Header.Get("webhook-id"), Path: req.URL.Path, Type: msg.Type, Data: msg.Data, Status: status, At: time.Now()})
 	r.mu.Unlock()
+	time.Sleep(delay)
 	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "1")
 	}
@@ -106,6 +108,13 @@ func (r *Receiver) Answer(status int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.status = status
+}
+
+// Delay makes the receiver wait this long before it answers, as a slow partner does.
+func (r *Receiver) Delay(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.delay = d
 }
 
 // Down closes the receiver: connections are refused until Up.
