@@ -95,9 +95,10 @@ type DeliveryStore interface {
 	// unclaimed and due at next while a delivery is pending (next not zero), removed otherwise. The
 	// deliveries of changed that are failed or disabled go on the admins' list, those pending again off it.
 	Finish(ctx context.Context, claim Pending, b *Batch, next time.Time, changed []*Delivery) error
-	// Reopen finds the batch of a failed or disabled delivery and answers its index entry, written
-	// again (due at now) if the batch had none: ENotFound unless the delivery is failed or disabled.
-	Reopen(ctx context.Context, id ID, now time.Time) (Pending, error)
+	// Reopen finds the batch of a failed or disabled delivery and answers its index entry; if the batch
+	// had none, it is written again claimed by owner until until. ENotFound unless the delivery is failed
+	// or disabled.
+	Reopen(ctx context.Context, id ID, owner string, until time.Time) (Pending, error)
 	// BeginFanout writes a fan-out in progress; EndFanout removes it; Fanouts lists those left.
 	BeginFanout(ctx context.Context, f *Fanout) error
 	EndFanout(ctx context.Context, alert ID, seq int) error

@@ -27,6 +27,7 @@ import (
 	"childmatch/api"
 	"childmatch/auth"
 	"childmatch/card"
+	"childmatch/delivery"
 	"childmatch/fixtures"
 	"childmatch/follow"
 	"childmatch/index"
@@ -131,7 +132,9 @@ func (e *env) start() {
 	e.index = index.New()
 	follower := follow.New(e.index, store, store, store, e.follow, log)
 	limits := childmatch.DefaultLimits(2)
-	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
+	posts := delivery.CachePosts(store)
+	outbox := newOutbox(store, posts)
+	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Dispatch: outbox})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
 		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
@@ -143,10 +146,15 @@ func (e *env) start() {
 		defer close(done)
 		follower.Run(ctx)
 	}()
-	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
+	delivering := make(chan struct{})
+	go func() {
+		defer close(delivering)
+		outbox.Run(ctx)
+	}()
+	e.follower, e.stopFollowing = follower, func() { cancel(); <-done; <-delivering }
 	t.Cleanup(e.stopFollowing)
 	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
-		Posts: alerts, Alerts: alerts,
+		Posts: alerts, Alerts: alerts, Deliveries: outbox,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {

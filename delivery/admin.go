@@ -47,11 +47,18 @@ func (o *Outbox) Replay(ctx context.Context, actor childmatch.Actor, id childmat
 		return nil, err
 	}
 	now := o.now().UTC()
-	p, err := o.d.Store.Reopen(ctx, id, now)
+	// Claimed under a name of its own, which no worker, not even this node's, takes for its own.
+	replayer := "replay:" + o.owner
+	claim, err := o.d.Store.Reopen(ctx, id, replayer, now.Add(o.cfg.Lease))
 	if err != nil {
 		return nil, err
 	}
-	claim, b, err := o.d.Store.Claim(ctx, p, o.owner, now.Add(o.cfg.Lease))
+	var b *childmatch.Batch
+	if claim.Owner == replayer {
+		b, err = o.d.Store.Batch(ctx, claim.Alert, claim.Key)
+	} else {
+		claim, b, err = o.d.Store.Claim(ctx, claim, replayer, now.Add(o.cfg.Lease))
+	}
 	if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
 		return nil, childmatch.Errorf(childmatch.EConflict, "the delivery's batch is being sent just now: try again in a minute")
 	}

@@ -184,7 +184,7 @@ func (s *Store) Finish(_ context.Context, claim childmatch.Pending, b *childmatc
 	return nil
 }
 
-func (s *Store) Reopen(_ context.Context, id childmatch.ID, now time.Time) (childmatch.Pending, error) {
+func (s *Store) Reopen(_ context.Context, id childmatch.ID, owner string, until time.Time) (childmatch.Pending, error) {
 	if err := s.lock(); err != nil {
 		return childmatch.Pending{}, err
 	}
@@ -198,7 +198,7 @@ func (s *Store) Reopen(_ context.Context, id childmatch.ID, now time.Time) (chil
 		return p, nil
 	}
 	b := decode[childmatch.Batch](o.batches[key])
-	return o.put(childmatch.Pending{Key: key, Alert: b.Alert, NextAt: now}), nil
+	return o.put(childmatch.Pending{Key: key, Alert: b.Alert, NextAt: until, Owner: owner, Until: until}), nil
 }
 
 func fanoutName(alert childmatch.ID, seq int) string { return alert.String() + "-" + strconv.Itoa(seq) }

@@ -302,7 +302,7 @@ func (s *Store) setMark(ctx context.Context, b *childmatch.Batch, d *childmatch.
 }
 
 // Reopen answers the entry of a failed or disabled delivery's batch, writing it if the batch has none.
-func (s *Store) Reopen(ctx context.Context, id childmatch.ID, now time.Time) (childmatch.Pending, error) {
+func (s *Store) Reopen(ctx context.Context, id childmatch.ID, owner string, until time.Time) (childmatch.Pending, error) {
 	for _, status := range []childmatch.DeliveryStatus{childmatch.DeliveryFailed, childmatch.DeliveryDisabled} {
 		alert, key, err := s.mark(ctx, markKey(status, id))
 		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
@@ -311,9 +311,12 @@ func (s *Store) Reopen(ctx context.Context, id childmatch.ID, now time.Time) (ch
 		if err != nil {
 			return childmatch.Pending{}, err
 		}
-		e := childmatch.Pending{Key: key, Alert: alert, NextAt: now}
-		_, err = s.putPending(ctx, e, "*")
-		if err != nil && childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+		e := childmatch.Pending{Key: key, Alert: alert, NextAt: until, Owner: owner, Until: until}
+		e.Version, err = s.putPending(ctx, e, "*")
+		if err == nil {
+			return e, nil
+		}
+		if childmatch.ErrorCodeOf(err) != childmatch.EConflict {
 			return e, err
 		}
 		var found childmatch.Pending

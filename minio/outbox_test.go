@@ -81,11 +81,14 @@ func TestOutbox(t *testing.T) {
 	if len(entries) != 1 || entries[0].Key != bs[1].Key {
 		t.Fatalf("after the first batch is done the index holds %+v", entries)
 	}
-	reopened, err := s.Reopen(ctx, d.ID, now)
-	if err != nil || reopened.Key != bs[0].Key || reopened.Version == "" {
+	reopened, err := s.Reopen(ctx, d.ID, "replay:node-a/1", now.Add(time.Minute))
+	if err != nil || reopened.Key != bs[0].Key || reopened.Version == "" || reopened.Owner != "replay:node-a/1" {
 		t.Fatalf("reopened %+v %v", reopened, err)
 	}
-	if _, err := s.Reopen(ctx, b.Deliveries[1].ID, now); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+	if again, err := s.Reopen(ctx, d.ID, "replay:node-b/1", now.Add(time.Minute)); err != nil || again.Version != reopened.Version || again.Owner != reopened.Owner {
+		t.Fatalf("reopened again %+v %v", again, err)
+	}
+	if _, err := s.Reopen(ctx, b.Deliveries[1].ID, "replay:node-a/1", now); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
 		t.Fatalf("reopening a sent delivery: %v", err)
 	}
 	all, err := s.AlertDeliveries(ctx, alert)
