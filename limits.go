@@ -489,9 +489,11 @@ const (
 	MetricsAlerts = 20
 	// MaxDeliveriesListed bounds a list of failed or pending deliveries answered at once.
 	MaxDeliveriesListed = 1000
-	// ComposeCacheTTL is how long a worker keeps an alert, its case and a post read for composing
-	// deliveries: a fan-out to 10,000 posts reads the alert once, and a change is seen within it.
-	ComposeCacheTTL = 5 * time.Second
+	// ComposeCacheTTL is how long the outbox keeps an alert, its case and the posts read for composing
+	// deliveries: a fan-out to 10,000 posts reads each once (the targeting walk alone takes a minute on a
+	// loaded machine, BenchmarkFanout), and another replica's change of a post (a rotated secret, which
+	// still signs as the previous one) is seen within it.
+	ComposeCacheTTL = 2 * time.Minute
 )
 
 // FanoutWriters is how many deliveries of one fan-out are written to the store at once: MinIO answers a

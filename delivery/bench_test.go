@@ -37,27 +37,33 @@ func BenchmarkFanout(b *testing.B) {
 			if err := g.Wait(); err != nil {
 				b.Fatal(err)
 			}
+			// A running service has walked its posts (each alert and each opening of one does), so the
+			// store lists them and reads only those that changed: the first walk, cold, is reported apart.
+			cold := time.Now()
+			if err := r.store.WalkPosts(ctx, func(*childmatch.Post) (bool, error) { return true, nil }); err != nil {
+				b.Fatal(err)
+			}
+			coldWalk := time.Since(cold)
 			r.run(b)
 			var raised, last time.Duration
 			var requests, writes, walk int
 			b.ResetTimer()
-			for i := range b.N {
-				before := len(rcv.Got())
+			for range b.N {
+				before := rcv.Count()
 				counter.Reset()
 				start := time.Now()
-				c := r.report(b)
+				r.report(b)
 				raised += time.Since(start)
 				walk += counter.Calls("GET", "posts/") // the alert's targeting, reading every post
-				waitFor(b, "every delivery", 10*time.Minute, func() bool { return len(rcv.Got()) >= before+n })
+				waitFor(b, "every delivery", 10*time.Minute, func() bool { return rcv.Count() >= before+n })
 				last += time.Since(start)
-				_ = i
-				_ = c
 				time.Sleep(100 * time.Millisecond) // the rounds' records
 				requests += counter.Total()
 				writes += counter.Calls("PUT", "") + counter.Calls("DELETE", "")
 			}
 			b.StopTimer()
 			per := float64(b.N)
+			b.ReportMetric(float64(coldWalk.Milliseconds()), "ms-cold-walk")
 			b.ReportMetric(float64(raised.Milliseconds())/per, "ms-to-raised")
 			b.ReportMetric(float64(last.Milliseconds())/per, "ms-to-last-delivery")
 			b.ReportMetric(float64(requests-walk)/per/float64(n), "outbox-requests/delivery")

@@ -175,7 +175,7 @@ func TestTwoReplicas(t *testing.T) {
 	a.run(t)
 	b.run(t)
 	a.report(t)
-	waitFor(t, "every post's alert", 20*time.Second, func() bool { return len(rcv.Got()) >= len(posts) })
+	waitFor(t, "every post's alert", 20*time.Second, func() bool { return rcv.Count() >= len(posts) })
 	time.Sleep(300 * time.Millisecond) // six polls more: nothing is sent again
 	seen := map[string]int{}
 	for _, g := range rcv.Got() {

@@ -38,12 +38,13 @@ func (s *Store) DeletePost(ctx context.Context, id childmatch.ID) error {
 	if _, err := s.Post(ctx, id); err != nil {
 		return err
 	}
+	s.posts.Delete(postKey(id))
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	return s.fail(s.cl.RemoveObject(ctx, s.bucket, postKey(id), miniogo.RemoveObjectOptions{}), "post "+id.String())
 }
 
-// WalkPosts reads every post in creation order.
+// WalkPosts reads every post in creation order, reading ahead (an alert's targeting walks them all).
 func (s *Store) WalkPosts(ctx context.Context, fn func(*childmatch.Post) (bool, error)) error {
-	return walk(ctx, s, "posts/", "", fn)
+	return walkAhead(ctx, s, "posts/", &s.posts, fn)
 }

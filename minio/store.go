@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	miniogo "github.com/minio/minio-go/v7"
@@ -42,6 +43,8 @@ type Store struct {
 	// writer names this store in the change entries it writes, so the process can skip its own: a fresh
 	// random id per Open, so a restarted process replays what its earlier life wrote.
 	writer string
+	// posts keeps the posts as last walked, by key, with their ETags (ahead.go).
+	posts sync.Map
 }
 
 var (

@@ -43,10 +43,10 @@ func TestKilledFanout(t *testing.T) {
 	}
 	json.Unmarshal(first.json(t, "POST", "/v1/cases", map[string]any{"kind": "missing", "child": map[string]any{"name": "Asha", "age": 9},
 		"sighting": map[string]any{"station": "ET", "state": "Madhya Pradesh"}, "reporter": map[string]any{"organisation": "GRP Bhopal", "phone": "+91 98260 00000"}}, http.StatusCreated), &c)
-	within(t, time.Minute, "the first deliveries", func() bool { return len(rcv.Got()) >= 20 })
+	within(t, time.Minute, "the first deliveries", func() bool { return rcv.Count() >= 20 })
 	first.cmd.Process.Kill()
 	<-first.exited
-	before := len(rcv.Got())
+	before := rcv.Count()
 	if before >= posts {
 		t.Fatalf("all %d deliveries came before the kill: nothing was cut", before)
 	}

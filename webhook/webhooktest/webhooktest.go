@@ -145,6 +145,13 @@ func (r *Receiver) Got() []Got {
 	return append([]Got(nil), r.got...)
 }
 
+// Count returns how many requests came, without copying them.
+func (r *Receiver) Count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
 // Accepted returns the requests answered 2xx, in order.
 func (r *Receiver) Accepted() []Got {
 	var out []Got
