@@ -62,6 +62,9 @@ func begin(log *slog.Logger) (cfg config, store *minio.Store, ctx context.Contex
 		return cfg, nil, nil, func() {}, err
 	}
 	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if cfg.minio.SealKey, err = sealKey(cfg.dataDir); err != nil {
+		return cfg, nil, ctx, stop, err
+	}
 	store, err = openStore(ctx, cfg.minio, log)
 	return cfg, store, ctx, stop, err
 }

@@ -42,15 +42,22 @@ func newOutbox(cfg config, store *minio.Store, posts *delivery.PostCache, log *s
 		Links:   auth.NewLinks(key, nil), Cards: card.Renderer{}, Senders: senders, Log: log}, oc), nil
 }
 
-func linkKey(dataDir string) ([]byte, error) {
-	if v := os.Getenv("CHILDMATCH_LINK_KEY"); v != "" {
+func linkKey(dataDir string) ([]byte, error) { return sharedKey("CHILDMATCH_LINK_KEY", dataDir, "link.key") }
+
+// sealKey is the key that seals the posts' webhook secrets in the store: CHILDMATCH_SEAL_KEY (base64 of
+// 32 bytes, the same on every replica), else a key kept in the data folder.
+func sealKey(dataDir string) ([]byte, error) { return sharedKey("CHILDMATCH_SEAL_KEY", dataDir, "seal.key") }
+
+// sharedKey is 32 bytes from the environment variable (base64), else kept in the data folder's file.
+func sharedKey(env, dataDir, file string) ([]byte, error) {
+	if v := os.Getenv(env); v != "" {
 		key, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(key) < 32 {
-			return nil, fmt.Errorf("CHILDMATCH_LINK_KEY must be at least 32 bytes in base64")
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("%s must be 32 bytes in base64", env)
 		}
 		return key, nil
 	}
-	return keptSecret(filepath.Join(dataDir, "link.key"), 32)
+	return keptSecret(filepath.Join(dataDir, file), 32)
 }
 
 // keptSecret reads n random bytes kept in a 0600 file, making them on first use.
@@ -64,6 +71,9 @@ func keptSecret(path string, n int) ([]byte, error) {
 	}
 	b = make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
 	return b, os.WriteFile(path, b, 0o600)
