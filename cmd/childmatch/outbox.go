@@ -42,11 +42,15 @@ func newOutbox(cfg config, store *minio.Store, posts *delivery.PostCache, log *s
 		Links:   auth.NewLinks(key, nil), Cards: card.Renderer{}, Senders: senders, Log: log}, oc), nil
 }
 
-func linkKey(dataDir string) ([]byte, error) { return sharedKey("CHILDMATCH_LINK_KEY", dataDir, "link.key") }
+func linkKey(dataDir string) ([]byte, error) {
+	return sharedKey("CHILDMATCH_LINK_KEY", dataDir, "link.key")
+}
 
 // sealKey is the key that seals the posts' webhook secrets in the store: CHILDMATCH_SEAL_KEY (base64 of
 // 32 bytes, the same on every replica), else a key kept in the data folder.
-func sealKey(dataDir string) ([]byte, error) { return sharedKey("CHILDMATCH_SEAL_KEY", dataDir, "seal.key") }
+func sealKey(dataDir string) ([]byte, error) {
+	return sharedKey("CHILDMATCH_SEAL_KEY", dataDir, "seal.key")
+}
 
 // sharedKey is 32 bytes from the environment variable (base64), else kept in the data folder's file.
 func sharedKey(env, dataDir, file string) ([]byte, error) {
