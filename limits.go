@@ -485,8 +485,8 @@ const (
 	// fan-out of 10,000 posts writes its deliveries in a few seconds.
 	FanoutGrace = 30 * time.Second
 	// MetricsAlerts is how many recent alerts the delivery metrics cover: each costs a read of each of
-	// its deliveries.
-	MetricsAlerts = 20
+	// its batches (one per DeliveryBatch posts), so 100 alerts of a state's 500 posts are 300 reads.
+	MetricsAlerts = 100
 	// MaxDeliveriesListed bounds a list of failed or pending deliveries answered at once.
 	MaxDeliveriesListed = 1000
 	// ComposeCacheTTL is how long the outbox keeps an alert, its case and the posts read for composing
@@ -496,8 +496,9 @@ const (
 	ComposeCacheTTL = 2 * time.Minute
 )
 
-// FanoutWriters is how many deliveries of one fan-out are written to the store at once: MinIO answers a
-// small write in about a millisecond on loopback, and 16 at once keep it busy without starving the rest.
+// FanoutWriters is how many reads or writes of one fan-out (its posts, its batches) or one walk of the
+// posts go to the store at once: MinIO answers a small request in about a millisecond on loopback, and
+// 16 at once keep it busy without starving the rest.
 const FanoutWriters = 16
 
 // DeliveryBatch is how many deliveries of one message are written, claimed and recorded as one object:
