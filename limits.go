@@ -471,9 +471,9 @@ const (
 	// WebhookTimeout bounds one webhook request, connecting and reading the answer included: a partner's
 	// endpoint should answer 2xx at once and work afterwards, as the Standard Webhooks specification asks.
 	WebhookTimeout = 10 * time.Second
-	// DeliveryLease is how long a claim holds: well over an attempt (DeliveryAttemptTimeout) and the
-	// writes around it, so a live worker never loses its claim; a worker that died releases its claims
-	// after it (or at once when the same node starts again).
+	// DeliveryLease is how long a claim holds unless renewed (every third of it, while the round lasts):
+	// well over a renewal's write, so a live worker never loses its claim; a worker that died releases its
+	// claims after it (or at once when the same node starts again).
 	DeliveryLease = 2 * time.Minute
 	// DeliveryPoll is how often an idle worker looks for due deliveries; a new message wakes the workers
 	// of its own process at once, those of other replicas find it within this.
@@ -506,7 +506,7 @@ const FanoutWriters = 16
 // 1,000 posts; 200 keep a batch's JSON near 100 KB and let two replicas share a 1,000-post fan-out.
 const DeliveryBatch = 200
 
-// DeliveryBatchesInFlight bounds the batches one process works on at once: a batch of DeliveryBatch dead
-// targets holds DeliveryWorkers workers for WebhookTimeout each, 200 × 10 s / 32 ≈ 63 s, inside
-// DeliveryLease; more batches claimed at once would wait past it.
+// DeliveryBatchesInFlight bounds the batches one process works on at once, which it holds from the other
+// replicas meanwhile: 4 × DeliveryBatch is 800 deliveries for DeliveryWorkers, and a round of dead targets
+// (200 × 10 s / 32 ≈ 63 s) renews its claim every third of DeliveryLease.
 const DeliveryBatchesInFlight = 4

@@ -162,11 +162,14 @@ func TestOutage(t *testing.T) {
 	}
 }
 
-// TestTwoReplicas: two outboxes on the same MinIO, as two replicas, send each delivery exactly once.
+// TestTwoReplicas: two outboxes on the same MinIO, as two replicas, send each delivery exactly once, even
+// when a slow receiver makes a round outlast the lease (the claim is renewed).
 func TestTwoReplicas(t *testing.T) {
 	srv := miniotest.Start(t)
 	rcv := webhooktest.Start(t, hookSecret)
+	rcv.Delay(400 * time.Millisecond)
 	cfg := quick()
+	cfg.Lease = 300 * time.Millisecond
 	cfg.Node = "replica-a"
 	a := newReplica(t, srv, srv.Endpoint, cfg)
 	cfg.Node = "replica-b"

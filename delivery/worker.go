@@ -138,13 +138,51 @@ func (o *Outbox) round(ctx context.Context, p childmatch.Pending, earlier []chil
 			o.log.Warn("reading earlier batches", "batch", p.Key, "err", err)
 			return
 		}
+		renewed := o.renew(ctx, claim)
 		changed, next = o.attempts(ctx, b, held)
+		if claim = renewed(); claim.Key == "" {
+			return // the claim was lost: whoever took it attempts the batch again
+		}
 	}
 	// Recorded even when the process is stopping: what was sent stays sent.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AttemptTimeout)
 	defer cancel()
 	if err := o.d.Store.Finish(fctx, claim, b, next, changed); err != nil {
 		o.log.Warn("recording a batch's attempts", "batch", p.Key, "err", err)
+	}
+}
+
+// renew keeps a claim for as long as its round lasts, writing it again every third of the lease (a
+// round of dead targets can outlast one lease); the function it returns ends the renewal and answers the
+// claim as last written, with an empty key if it was lost.
+func (o *Outbox) renew(ctx context.Context, claim childmatch.Pending) func() childmatch.Pending {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(o.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			c, _, err := o.d.Store.Claim(ctx, claim, o.owner, o.now().Add(o.cfg.Lease))
+			if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+				claim.Key = ""
+				return
+			}
+			if err == nil {
+				claim = c
+			}
+		}
+	}()
+	return func() childmatch.Pending {
+		close(stop)
+		<-done
+		return claim
 	}
 }
 
