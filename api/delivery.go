@@ -42,7 +42,7 @@ func (s *Server) alertDeliveries(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"deliveries": ds})
 }
 
-// listDeliveries: GET /v1/deliveries?status=failed|disabled|pending (admins).
+// listDeliveries: GET /v1/deliveries?status=failed|disabled (admins; failed when not given).
 func (s *Server) listDeliveries(c *gin.Context) {
 	status := childmatch.DeliveryStatus(c.DefaultQuery("status", string(childmatch.DeliveryFailed)))
 	ds, err := s.Deliveries.Deliveries(c.Request.Context(), actorOf(c), status)

@@ -5,6 +5,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -70,7 +71,7 @@ func (s *Sender) Send(ctx context.Context, d *childmatch.Delivery, out *childmat
 	if hook == nil {
 		return &childmatch.SendError{Reason: "the post no longer has this webhook", Permanent: true}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, strings.NewReader(string(out.Body)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(out.Body))
 	if err != nil {
 		return &childmatch.SendError{Reason: "the webhook's address is not usable", Permanent: true}
 	}
