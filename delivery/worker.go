@@ -174,7 +174,7 @@ func (o *Outbox) renew(ctx context.Context, claim childmatch.Pending) func() chi
 				claim.Key = ""
 				return
 			}
-			if err == nil {
+			if err == nil || c.Version != claim.Version { // rewritten, even if its batch was not read
 				claim = c
 			}
 		}
