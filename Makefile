@@ -34,6 +34,7 @@ bench: packages models minio onnx
 	$(GO) test -run '^$$' -bench 'BenchmarkUploadAt100k' -benchtime 20x ./api/
 	$(GO) test -run '^$$' -bench 'BenchmarkSearchUnderFlood' -benchtime 1x ./api/
 	$(GO) test -run '^$$' -bench 'BenchmarkRestart' -benchtime 3x ./cmd/childmatch/
+	$(GO) test -run '^$$' -bench 'BenchmarkFanout' -benchtime 1x -timeout 30m ./delivery/
 	GO=$(GO) bench/enrol.sh $(FACES)
 	GO=$(GO) bench/index.sh $(FACES)
 

@@ -39,9 +39,11 @@ type Card struct {
 	Publication *Publication
 }
 
-// CardRenderer draws a card as a PNG (card.Renderer).
+// CardRenderer draws a card as a PNG (card.Renderer), and says its key facts in words for the channels
+// that send a registered template instead of the card's text (WhatsApp, SMS).
 type CardRenderer interface {
 	Render(c Card) ([]byte, error)
+	Facts(c Card) Facts
 }
 
 // CardOf returns what the card of case c shows for a message of type t, for the post named post, its QR

@@ -73,6 +73,8 @@ type Delivery struct {
 	NextAt    time.Time      `json:"next_at"`
 	CreatedAt time.Time      `json:"created_at"`
 	SentAt    *time.Time     `json:"sent_at,omitempty"`
+	// ReplayedAt is when an admin last replayed it: its retries and DeliveryGiveUp count from then.
+	ReplayedAt *time.Time `json:"replayed_at,omitempty"`
 }
 
 // Dispatcher is told of every new message of an alert and the posts it is for, and writes their

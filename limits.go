@@ -502,3 +502,69 @@ const (
 	// ChannelMaxAnswer bounds the provider's answer read: their JSON answers are under a few KB.
 	ChannelMaxAnswer = 64 << 10
 )
+// The outbox (outbox.go, package delivery): retries, claims and attempts. delivery.DefaultConfig gathers
+// them; tests shorten them through its fields.
+var (
+	// DeliveryBackoff is the wait after each failed attempt, as the alerts issue asks: 5 s rides out a
+	// restart of the receiver, 5 min a deployment, 30 min and 2 h an outage. After the last one
+	// DeliveryRetryEvery applies until DeliveryGiveUp.
+	DeliveryBackoff = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour}
+)
+
+const (
+	// DeliveryRetryEvery is the wait between attempts after DeliveryBackoff: every few hours.
+	DeliveryRetryEvery = 4 * time.Hour
+	// DeliveryGiveUp is how long a delivery is tried from its first attempt before it is marked failed and
+	// shown to admins: a day, by which a child is far from where it was sought.
+	DeliveryGiveUp = 24 * time.Hour
+	// DeliveryJitter spreads each wait by up to this share either way, so a receiver back from an outage
+	// is not hit by every post's retry in the same second.
+	DeliveryJitter = 0.2
+	// DeliveryMaxRetryAfter bounds a target's own Retry-After: a longer one is cut to it, so a wrong
+	// header cannot push a delivery past the day.
+	DeliveryMaxRetryAfter = 2 * time.Hour
+	// DeliveryAttemptTimeout bounds one attempt on any channel, so a slow target holds one worker for
+	// this long at most.
+	DeliveryAttemptTimeout = 15 * time.Second
+	// WebhookTimeout bounds one webhook request, connecting and reading the answer included: a partner's
+	// endpoint should answer 2xx at once and work afterwards, as the Standard Webhooks specification asks.
+	WebhookTimeout = 10 * time.Second
+	// DeliveryLease is how long a claim holds unless renewed (every third of it, while the round lasts):
+	// well over a renewal's write, so a live worker never loses its claim; a worker that died releases its
+	// claims after it (or at once when the same node starts again).
+	DeliveryLease = 2 * time.Minute
+	// DeliveryPoll is how often an idle worker looks for due deliveries; a new message wakes the workers
+	// of its own process at once, those of other replicas find it within this.
+	DeliveryPoll = time.Second
+	// DeliveryWorkers is how many attempts a process makes at once: attempts wait on the network, not on
+	// the CPU, and a dead target ties one up for WebhookTimeout.
+	DeliveryWorkers = 32
+	// FanoutGrace is how old a fan-out in progress must be before another worker finishes it: a live
+	// fan-out of 10,000 posts writes its deliveries in a few seconds.
+	FanoutGrace = 30 * time.Second
+	// MetricsAlerts is how many recent alerts the delivery metrics cover: each costs a read of each of
+	// its batches (one per DeliveryBatch posts), so 100 alerts of a state's 500 posts are 300 reads.
+	MetricsAlerts = 100
+	// MaxDeliveriesListed bounds a list of failed or pending deliveries answered at once.
+	MaxDeliveriesListed = 1000
+	// ComposeCacheTTL is how long the outbox keeps an alert, its case and the posts read for composing
+	// deliveries: a fan-out to 10,000 posts reads each once (the targeting walk alone takes a minute on a
+	// loaded machine, BenchmarkFanout), and another replica's change of a post (a rotated secret, which
+	// still signs as the previous one) is seen within it.
+	ComposeCacheTTL = 2 * time.Minute
+)
+
+// FanoutWriters is how many reads or writes of one fan-out (its posts, its batches) or one walk of the
+// posts go to the store at once: MinIO answers a small request in about a millisecond on loopback, and
+// 16 at once keep it busy without starving the rest.
+const FanoutWriters = 16
+
+// DeliveryBatch is how many deliveries of one message are written, claimed and recorded as one object:
+// a MinIO write costs about 5 ms on a loaded machine (fsync), so one per delivery would take 5 s for
+// 1,000 posts; 200 keep a batch's JSON near 100 KB and let two replicas share a 1,000-post fan-out.
+const DeliveryBatch = 200
+
+// DeliveryBatchesInFlight bounds the batches one process works on at once, which it holds from the other
+// replicas meanwhile: 4 × DeliveryBatch is 800 deliveries for DeliveryWorkers, and a round of dead targets
+// (200 × 10 s / 32 ≈ 63 s) renews its claim every third of DeliveryLease.
+const DeliveryBatchesInFlight = 4

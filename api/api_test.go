@@ -27,6 +27,7 @@ import (
 	"childmatch/api"
 	"childmatch/auth"
 	"childmatch/card"
+	"childmatch/delivery"
 	"childmatch/fixtures"
 	"childmatch/follow"
 	"childmatch/gazetteer"
@@ -140,7 +141,10 @@ func (e *env) start() {
 		t.Fatal(err)
 	}
 	e.links = auth.NewLinks([]byte("the test's link key"), nil)
-	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links})
+	posts := delivery.CachePosts(store)
+	outbox := newOutbox(store, posts, e.links)
+	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links,
+		Dispatch: outbox})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
 		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
@@ -152,13 +156,18 @@ func (e *env) start() {
 		defer close(done)
 		follower.Run(ctx)
 	}()
-	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
+	delivering := make(chan struct{})
+	go func() {
+		defer close(delivering)
+		outbox.Run(ctx)
+	}()
+	e.follower, e.stopFollowing = follower, func() { cancel(); <-done; <-delivering }
 	t.Cleanup(e.stopFollowing)
 	if e.short, err = auth.NewShortLinks(store, "https://childmatch.example.in", nil); err != nil {
 		t.Fatal(err)
 	}
 	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc,
-		Posts: alerts, Alerts: alerts,
+		Posts: alerts, Alerts: alerts, Deliveries: outbox,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store,
 		Links: e.links, ShortLinks: e.short},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)

@@ -24,6 +24,7 @@ type Services struct {
 	Publications childmatch.PublicationService
 	Posts        childmatch.PostService
 	Alerts       childmatch.AlertService
+	Deliveries   childmatch.DeliveryService // nil: no outbox (its routes answer 503)
 	Users        childmatch.UserService
 	Index        childmatch.IndexStatus
 	Store        childmatch.Pinger
@@ -114,6 +115,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.GET("/alerts/:id/messages/:seq/card.png", s.photoLimit, s.messageCard)
 	v1.GET("/cases/:id/poster.pdf", s.photoLimit, s.poster)
 	v1.PUT("/cases/:id/publication", s.permitPublication)
+	s.registerDeliveries(v1)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
 	return s, nil

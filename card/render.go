@@ -54,6 +54,9 @@ var (
 // Render draws the card as a PNG of Width×Height pixels, at most childmatch.CardMaxBytes long.
 func (Renderer) Render(d childmatch.Card) ([]byte, error) { return Render(d) }
 
+// Facts says the card's key facts in words (Facts).
+func (Renderer) Facts(d childmatch.Card) childmatch.Facts { return Facts(d) }
+
 // Render draws the card of d as a PNG of Width×Height pixels, at most childmatch.CardMaxBytes long.
 func Render(d childmatch.Card) ([]byte, error) {
 	img, err := paint(d)

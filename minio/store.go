@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	miniogo "github.com/minio/minio-go/v7"
@@ -32,6 +33,9 @@ type Config struct {
 	// Encrypt makes MinIO encrypt every object at rest (SSE-S3 with the server's KMS key, which `make run`
 	// generates): Open sets it as the bucket's default encryption, and fails if MinIO has no KMS key.
 	Encrypt bool
+	// SealKey (32 bytes) seals the posts' webhook secrets in their records (seal.go); nil keeps them as
+	// given, under the bucket's encryption only. Every replica needs the same key.
+	SealKey []byte
 }
 
 // Store is the MinIO-backed store. It is safe for concurrent use.
@@ -42,6 +46,9 @@ type Store struct {
 	// writer names this store in the change entries it writes, so the process can skip its own: a fresh
 	// random id per Open, so a restarted process replays what its earlier life wrote.
 	writer string
+	// posts keeps the posts as last walked, by key, with their ETags (ahead.go).
+	posts sync.Map
+	seal  *sealer // of webhook secrets (seal.go)
 }
 
 var (
@@ -69,7 +76,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "MinIO endpoint %q: %v", cfg.Endpoint, err)
 	}
-	s := &Store{cl: cl, bucket: cfg.Bucket, timeout: cmp.Or(cfg.CallTimeout, childmatch.DefaultStoreCallTimeout),
+	seal, err := newSealer(cfg.SealKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{cl: cl, bucket: cfg.Bucket, seal: seal, timeout: cmp.Or(cfg.CallTimeout, childmatch.DefaultStoreCallTimeout),
 		writer: childmatch.NewID().Hex()[16:]}
 	ctx, cancel := context.WithTimeout(ctx, childmatch.StoreOpenTimeout)
 	defer cancel()

@@ -17,6 +17,7 @@ import (
 	"childmatch/api"
 	"childmatch/auth"
 	"childmatch/card"
+	"childmatch/delivery"
 	"childmatch/follow"
 	"childmatch/gazetteer"
 	"childmatch/index"
@@ -69,6 +70,9 @@ func begin(log *slog.Logger) (cfg config, store *minio.Store, ctx context.Contex
 		return cfg, nil, nil, func() {}, err
 	}
 	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if cfg.minio.SealKey, err = sealKey(cfg.dataDir); err != nil {
+		return cfg, nil, ctx, stop, err
+	}
 	store, err = openStore(ctx, cfg.minio, log)
 	return cfg, store, ctx, stop, err
 }
@@ -102,8 +106,17 @@ func run(log *slog.Logger) error {
 	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
 	links := auth.NewLinks(cfg.linkKey, nil)
-	alertDeps := alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store, Cases: store, Links: links,
-		AckWait: cfg.limits.AlertAck, Log: log}
+	short, err := auth.NewShortLinks(store, cfg.publicURL, nil)
+	if err != nil {
+		return err
+	}
+	posts := delivery.CachePosts(store)
+	outbox, err := newOutbox(cfg, store, posts, links, short, log)
+	if err != nil {
+		return err
+	}
+	alertDeps := alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Cases: store, Links: links,
+		AckWait: cfg.limits.AlertAck, Log: log, Dispatch: outbox}
 	if cfg.stations != "" {
 		stations, err := gazetteer.Load(cfg.stations)
 		if err != nil {
@@ -130,9 +143,14 @@ func run(log *slog.Logger) error {
 	}()
 	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
 	go alerts.Run(followCtx)
+	delivering := make(chan struct{})
+	go func() {
+		defer close(delivering)
+		outbox.Run(followCtx)
+	}()
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc,
-		Posts: alerts, Alerts: alerts, Links: links,
+		Posts: alerts, Alerts: alerts, Deliveries: outbox, Links: links, ShortLinks: short,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout,
 			PublicURL: cfg.publicURL}, log)
@@ -166,6 +184,7 @@ func run(log *slog.Logger) error {
 	}
 	stopFollowing()
 	<-following
+	<-delivering
 	if err := follower.Save(shutdownCtx); err != nil {
 		log.Warn("writing the index snapshot at shutdown", "err", err)
 	}

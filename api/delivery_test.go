@@ -1,0 +1,105 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"childmatch"
+	"childmatch/alert"
+	"childmatch/delivery"
+	"childmatch/minio"
+	"childmatch/webhook"
+	"childmatch/webhook/webhooktest"
+)
+
+// newOutbox is the test service's outbox, with the webhook channel and a quick schedule.
+func newOutbox(store *minio.Store, posts *delivery.PostCache, links childmatch.Linker) *delivery.Outbox {
+	cfg := delivery.DefaultConfig()
+	cfg.Poll, cfg.Backoff = 20*time.Millisecond, []time.Duration{50 * time.Millisecond}
+	return delivery.New(delivery.Deps{Store: store, Alerts: store, Cases: store, Posts: posts, Audit: store,
+		Visible: alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store}),
+		Links:   links,
+		Senders: map[childmatch.Channel]childmatch.Sender{childmatch.ChanWebhook: webhook.New(posts)}}, cfg)
+}
+
+type deliveriesResp struct {
+	Deliveries []struct {
+		ID       string `json:"id"`
+		Post     string `json:"post"`
+		Status   string `json:"status"`
+		Target   string `json:"target"`
+		Attempts []struct {
+			Status int `json:"status"`
+		} `json:"attempts"`
+	} `json:"deliveries"`
+}
+
+// TestDeliveries: an alert's deliveries, with their attempts, are seen by whoever sees the alert (the
+// targets only by admins), and by nobody else; a delivery refused for good is on the admins' list, and
+// replayed by hand it is sent; the delivery metrics are the admins'.
+func TestDeliveries(t *testing.T) {
+	e := newEnv(t)
+	rcv := webhooktest.Start(t, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	grpID, grp, _ := e.user("GRP constable", "GRP Itarsi", "officer")
+	_, up, _ := e.user("UP constable", "GRP Lucknow", "officer")
+	for _, p := range []map[string]any{
+		{"name": "GRP Itarsi", "kind": "grp", "area": map[string]any{"states": []string{"Madhya Pradesh"}}, "users": []string{grpID},
+			"webhooks": []map[string]any{{"url": rcv.URL + "/itarsi", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}},
+		{"name": "GRP Lucknow", "kind": "grp", "area": map[string]any{"states": []string{"Uttar Pradesh"}}},
+	} {
+		if r := e.postJSON("/v1/posts", p); r.status != http.StatusCreated {
+			t.Fatalf("post: %d %s", r.status, r.body)
+		}
+	}
+	rcv.Answer(http.StatusBadRequest) // refused for good
+	missing := e.newCase("Bearer "+token, map[string]any{"kind": "missing", "child": map[string]any{"age": 9},
+		"sighting": map[string]any{"state": "Madhya Pradesh", "station": "ET"}, "reporter": map[string]any{"name": "parent"}})
+	var failed deliveriesResp
+	for end := time.Now().Add(10 * time.Second); len(failed.Deliveries) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the refused delivery is never on the admins' list")
+		}
+		e.as("Bearer "+token, "GET", "/v1/deliveries?status=failed", nil).decode(t, &failed)
+	}
+	if d := failed.Deliveries[0]; d.Status != "failed" || len(d.Attempts) != 1 || d.Attempts[0].Status != 400 || d.Target != rcv.URL+"/itarsi" {
+		t.Fatalf("failed %+v", failed)
+	}
+	if r := e.as(grp, "GET", "/v1/deliveries?status=failed", nil); r.status != http.StatusForbidden {
+		t.Fatalf("an officer lists failed deliveries: %d", r.status)
+	}
+	if r := e.as(grp, "POST", "/v1/deliveries/"+failed.Deliveries[0].ID+"/replay", nil); r.status != http.StatusForbidden {
+		t.Fatalf("an officer replays: %d", r.status)
+	}
+	rcv.Answer(http.StatusNoContent)
+	if r := e.as("Bearer "+token, "POST", "/v1/deliveries/"+failed.Deliveries[0].ID+"/replay", nil); r.status != http.StatusOK {
+		t.Fatalf("replay: %d %s", r.status, r.body)
+	}
+	var ds deliveriesResp
+	for end := time.Now().Add(10 * time.Second); len(ds.Deliveries) == 0 || ds.Deliveries[0].Status != "sent"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the replayed delivery is never sent: %+v", ds)
+		}
+		e.as(grp, "GET", "/v1/alerts/"+missing+"/deliveries", nil).decode(t, &ds)
+	}
+	if len(ds.Deliveries) != 1 || ds.Deliveries[0].Target != "" || len(ds.Deliveries[0].Attempts) != 2 {
+		t.Fatalf("the Itarsi constable sees %+v", ds)
+	}
+	if r := e.as(up, "GET", "/v1/alerts/"+missing+"/deliveries", nil); r.status != http.StatusNotFound {
+		t.Fatalf("another state's constable reads the deliveries: %d", r.status)
+	}
+	if r := e.as("Bearer "+token, "GET", "/v1/deliveries?status=sent", nil); r.status != http.StatusBadRequest {
+		t.Fatalf("listing by a status that is not listed: %d", r.status)
+	}
+	var m childmatch.DeliveryMetrics
+	e.as("Bearer "+token, "GET", "/v1/alerts/metrics", nil).decode(t, &m)
+	if m.Alerts != 1 || m.Posts != 1 || len(m.Channels) != 1 || m.Channels[0].Channel != childmatch.ChanWebhook {
+		t.Fatalf("metrics %+v", m)
+	}
+	if r := e.as(grp, "GET", "/v1/alerts/metrics", nil); r.status != http.StatusForbidden {
+		t.Fatalf("an officer reads the metrics: %d", r.status)
+	}
+	if len(rcv.Accepted()) != 1 {
+		t.Fatalf("the receiver accepted %d messages, want the one replayed", len(rcv.Accepted()))
+	}
+}

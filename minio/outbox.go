@@ -1,0 +1,355 @@
+package minio
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	miniogo "github.com/minio/minio-go/v7"
+	"golang.org/x/sync/errgroup"
+
+	"childmatch"
+)
+
+// The outbox (root outbox.go):
+//   deliveries/<alert-id>/<seq>-<part>.json  a batch of a message's deliveries, with their attempts: an
+//                                            alert's are one listing
+//   outbox/pending/<batch key>               an entry per batch with a delivery pending, its alert, due
+//                                            time and claim in user metadata, so that one listing (MinIO
+//                                            answers metadata with it) says what is due; it goes when the
+//                                            batch is done, so the prefix holds only what is pending
+//   outbox/failed/<delivery-id>, outbox/disabled/<delivery-id>  the admins' list; the body names the batch
+//   outbox/fanout/<alert-id>-<seq>.json      a fan-out in progress
+// A claim is a write of the pending entry conditioned on its ETag (If-Match).
+
+var _ childmatch.DeliveryStore = (*Store)(nil)
+
+const pendingPrefix = "outbox/pending/"
+
+// batchKey is where a batch is kept: under its alert, by the seq and part at the end of its key.
+func batchKey(alert childmatch.ID, key string) string {
+	tail := key[max(0, len(key)-10):] // <seq 6>-<part 3>
+	return "deliveries/" + alert.String() + "/" + tail + ".json"
+}
+
+func markKey(status childmatch.DeliveryStatus, id childmatch.ID) string {
+	return "outbox/" + string(status) + "/" + id.String()
+}
+
+func fanoutKey(alert childmatch.ID, seq int) string {
+	return fmt.Sprintf("outbox/fanout/%s-%06d.json", alert, seq)
+}
+
+// The pending entry's metadata.
+const (
+	metaAlert = "Alert"
+	metaNext  = "Next"
+	metaOwner = "Owner"
+	metaUntil = "Until"
+)
+
+// putPending writes a pending entry: etag "*" only if absent, another only over that version.
+func (s *Store) putPending(ctx context.Context, p childmatch.Pending, etag string) (string, error) {
+	meta := map[string]string{metaAlert: p.Alert.String(), metaNext: p.NextAt.UTC().Format(time.RFC3339Nano)}
+	if p.Owner != "" {
+		meta[metaOwner], meta[metaUntil] = p.Owner, p.Until.UTC().Format(time.RFC3339Nano)
+	}
+	opts := miniogo.PutObjectOptions{UserMetadata: meta, ContentType: "text/plain"}
+	if etag == "*" {
+		opts.SetMatchETagExcept("*")
+	} else {
+		opts.SetMatchETag(etag)
+	}
+	// The ETag is the body's digest: a fresh id in the body gives every write its own, which a claim needs
+	// (the metadata alone would leave it unchanged).
+	body := []byte(childmatch.NewID().String())
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	info, err := s.cl.PutObject(ctx, s.bucket, pendingPrefix+p.Key, bytes.NewReader(body), int64(len(body)), opts)
+	if err != nil {
+		return "", s.fail(err, "the outbox entry of batch "+p.Key)
+	}
+	return info.ETag, nil
+}
+
+func (s *Store) remove(ctx context.Context, key, what string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	err := s.fail(s.cl.RemoveObject(ctx, s.bucket, key, miniogo.RemoveObjectOptions{}), what)
+	if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+		return nil
+	}
+	return err
+}
+
+// CreateBatches writes each batch, then its pending entry, FanoutWriters at a time. A batch that exists
+// is kept; its entry is written again if it is missing and the batch still has a delivery pending, in
+// case a crash came between the two writes.
+func (s *Store) CreateBatches(ctx context.Context, bs []*childmatch.Batch) error {
+	var g errgroup.Group
+	g.SetLimit(childmatch.FanoutWriters)
+	for _, b := range bs {
+		g.Go(func() error {
+			err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, "*")
+			if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+				var have childmatch.Batch
+				if _, err := s.getJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, &have); err != nil {
+					return err
+				}
+				b = &have
+			} else if err != nil {
+				return err
+			}
+			next, pending := b.NextDue()
+			if !pending {
+				return nil
+			}
+			_, err = s.putPending(ctx, childmatch.Pending{Key: b.Key, Alert: b.Alert, NextAt: next}, "*")
+			if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+				return nil
+			}
+			return err
+		})
+	}
+	return g.Wait()
+}
+
+// Batch reads a batch.
+func (s *Store) Batch(ctx context.Context, alert childmatch.ID, key string) (*childmatch.Batch, error) {
+	var b childmatch.Batch
+	if _, err := s.getJSON(ctx, batchKey(alert, key), "batch "+key, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// AlertDeliveries reads every batch of an alert.
+func (s *Store) AlertDeliveries(ctx context.Context, alert childmatch.ID) ([]*childmatch.Delivery, error) {
+	out := []*childmatch.Delivery{}
+	err := walk(ctx, s, "deliveries/"+alert.String()+"/", "", func(b *childmatch.Batch) (bool, error) {
+		out = append(out, b.Deliveries...)
+		return true, nil
+	})
+	return out, err
+}
+
+// Deliveries reads up to max failed or disabled deliveries, through their marks.
+func (s *Store) Deliveries(ctx context.Context, status childmatch.DeliveryStatus, max int) ([]*childmatch.Delivery, error) {
+	if status != childmatch.DeliveryFailed && status != childmatch.DeliveryDisabled {
+		return nil, childmatch.FieldError("status", `must be "failed" or "disabled" (the others are listed with their alert)`)
+	}
+	out := []*childmatch.Delivery{}
+	batches := map[string]*childmatch.Batch{}
+	p := s.stream(ctx)
+	defer p.done()
+	prefix := "outbox/" + string(status) + "/"
+	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if obj.Err != nil {
+			return nil, s.fail(p.err(obj.Err), "the listing of "+prefix)
+		}
+		p.kick()
+		id, err := childmatch.ParseID("id", strings.TrimPrefix(obj.Key, prefix))
+		if err != nil {
+			continue
+		}
+		d, err := s.marked(ctx, obj.Key, id, batches)
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			continue // its alert was erased
+		}
+		if err != nil {
+			return nil, err
+		}
+		if out = append(out, d); len(out) == max {
+			break
+		}
+	}
+	return out, nil
+}
+
+// marked reads the delivery a mark names, through the batches read so far.
+func (s *Store) marked(ctx context.Context, key string, id childmatch.ID, batches map[string]*childmatch.Batch) (*childmatch.Delivery, error) {
+	alert, bkey, err := s.mark(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	b := batches[bkey]
+	if b == nil {
+		if b, err = s.Batch(ctx, alert, bkey); err != nil {
+			return nil, err
+		}
+		batches[bkey] = b
+	}
+	for _, d := range b.Deliveries {
+		if d.ID == id {
+			return d, nil
+		}
+	}
+	return nil, childmatch.Errorf(childmatch.ENotFound, "no delivery with id %s", id)
+}
+
+// mark reads the alert and batch key a failed or disabled mark holds.
+func (s *Store) mark(ctx context.Context, key string) (childmatch.ID, string, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	obj, err := s.cl.GetObject(ctx, s.bucket, key, miniogo.GetObjectOptions{})
+	if err != nil {
+		return childmatch.ID{}, "", s.fail(err, "the outbox's mark "+key)
+	}
+	defer obj.Close()
+	b, err := io.ReadAll(io.LimitReader(obj, 256))
+	if err != nil {
+		return childmatch.ID{}, "", s.fail(err, "the outbox's mark "+key)
+	}
+	alert, bkey, _ := strings.Cut(string(b), " ")
+	id, err := childmatch.ParseID("alert", alert)
+	return id, bkey, err
+}
+
+// WalkPending lists the pending entries with their metadata, in key order.
+func (s *Store) WalkPending(ctx context.Context, fn func(childmatch.Pending) bool) error {
+	p := s.stream(ctx)
+	defer p.done()
+	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: pendingPrefix, Recursive: true, WithMetadata: true}) {
+		if obj.Err != nil {
+			return s.fail(p.err(obj.Err), "the listing of the outbox")
+		}
+		p.kick()
+		e, ok := parsePending(obj)
+		if ok && !fn(e) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// parsePending reads an entry's key and metadata; an entry it cannot read is skipped (it was not
+// written by this code).
+func parsePending(obj miniogo.ObjectInfo) (childmatch.Pending, bool) {
+	meta := map[string]string{}
+	for k, v := range obj.UserMetadataStripped {
+		meta[strings.ToLower(k)] = v
+	}
+	alert, err1 := childmatch.ParseID("alert", meta[strings.ToLower(metaAlert)])
+	next, err2 := time.Parse(time.RFC3339Nano, meta[strings.ToLower(metaNext)])
+	if err1 != nil || err2 != nil {
+		return childmatch.Pending{}, false
+	}
+	e := childmatch.Pending{Key: strings.TrimPrefix(obj.Key, pendingPrefix), Alert: alert, NextAt: next, Version: obj.ETag,
+		Owner: meta[strings.ToLower(metaOwner)]}
+	if e.Owner != "" {
+		e.Until, _ = time.Parse(time.RFC3339Nano, meta[strings.ToLower(metaUntil)])
+	}
+	return e, true
+}
+
+// Claim rewrites the entry with its owner, only over the version listed, and reads the batch.
+func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, until time.Time) (childmatch.Pending, *childmatch.Batch, error) {
+	c := p
+	c.Owner, c.Until = owner, until
+	etag, err := s.putPending(ctx, c, p.Version)
+	if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+		// MinIO answers a conditional write over a missing key as a failed precondition too.
+		return p, nil, childmatch.Errorf(childmatch.EConflict, "batch %s was claimed or finished by another worker", p.Key)
+	}
+	if err != nil {
+		return p, nil, err
+	}
+	c.Version = etag
+	b, err := s.Batch(ctx, p.Alert, p.Key)
+	return c, b, err
+}
+
+// Finish writes the batch, marks and unmarks the changed deliveries, then keeps the entry (unclaimed,
+// due at next) or removes it.
+func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, b *childmatch.Batch, next time.Time, changed []*childmatch.Delivery) error {
+	if b != nil {
+		if err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, ""); err != nil {
+			return err
+		}
+	}
+	for _, d := range changed {
+		if err := s.setMark(ctx, b, d); err != nil {
+			return err
+		}
+	}
+	if !next.IsZero() {
+		e := claim
+		e.Owner, e.NextAt = "", next
+		_, err := s.putPending(ctx, e, claim.Version)
+		return err
+	}
+	return s.remove(ctx, pendingPrefix+claim.Key, "the outbox entry of batch "+claim.Key)
+}
+
+// setMark puts a failed or disabled delivery on the admins' list, and takes one pending again off it.
+func (s *Store) setMark(ctx context.Context, b *childmatch.Batch, d *childmatch.Delivery) error {
+	if d.Status == childmatch.DeliveryFailed || d.Status == childmatch.DeliveryDisabled {
+		ctx, cancel := s.call(ctx)
+		defer cancel()
+		body := []byte(b.Alert.String() + " " + b.Key)
+		_, err := s.cl.PutObject(ctx, s.bucket, markKey(d.Status, d.ID), bytes.NewReader(body), int64(len(body)), miniogo.PutObjectOptions{ContentType: "text/plain"})
+		return s.fail(err, "the outbox's mark of delivery "+d.ID.String())
+	}
+	for _, st := range []childmatch.DeliveryStatus{childmatch.DeliveryFailed, childmatch.DeliveryDisabled} {
+		if err := s.remove(ctx, markKey(st, d.ID), "the outbox's mark of delivery "+d.ID.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reopen answers the entry of a failed or disabled delivery's batch, writing it if the batch has none.
+func (s *Store) Reopen(ctx context.Context, id childmatch.ID, owner string, until time.Time) (childmatch.Pending, error) {
+	for _, status := range []childmatch.DeliveryStatus{childmatch.DeliveryFailed, childmatch.DeliveryDisabled} {
+		alert, key, err := s.mark(ctx, markKey(status, id))
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			continue
+		}
+		if err != nil {
+			return childmatch.Pending{}, err
+		}
+		e := childmatch.Pending{Key: key, Alert: alert, NextAt: until, Owner: owner, Until: until}
+		e.Version, err = s.putPending(ctx, e, "*")
+		if err == nil {
+			return e, nil
+		}
+		if childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+			return e, err
+		}
+		var found childmatch.Pending
+		err = s.WalkPending(ctx, func(p childmatch.Pending) bool {
+			if p.Key == key {
+				found = p
+			}
+			return p.Key < key
+		})
+		if found.Key == "" && err == nil {
+			err = childmatch.Errorf(childmatch.EConflict, "the batch of delivery %s changed meanwhile, try again", id)
+		}
+		return found, err
+	}
+	return childmatch.Pending{}, childmatch.Errorf(childmatch.ENotFound, "no failed or disabled delivery with id %s", id)
+}
+
+// BeginFanout writes a fan-out in progress.
+func (s *Store) BeginFanout(ctx context.Context, f *childmatch.Fanout) error {
+	return s.putJSON(ctx, fanoutKey(f.Alert, f.Message.Seq), "the fan-out of alert "+f.Alert.String(), f, "")
+}
+
+// EndFanout removes a fan-out once its deliveries are written.
+func (s *Store) EndFanout(ctx context.Context, alert childmatch.ID, seq int) error {
+	return s.remove(ctx, fanoutKey(alert, seq), "the fan-out of alert "+alert.String())
+}
+
+// Fanouts reads the fan-outs in progress.
+func (s *Store) Fanouts(ctx context.Context) ([]*childmatch.Fanout, error) {
+	var out []*childmatch.Fanout
+	err := walk(ctx, s, "outbox/fanout/", "", func(f *childmatch.Fanout) (bool, error) {
+		out = append(out, f)
+		return true, nil
+	})
+	return out, err
+}

@@ -1,0 +1,111 @@
+package minio_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"childmatch"
+)
+
+// TestOutbox: the outbox's records in MinIO: batches written once, the pending index listed with its
+// metadata, a claim that only one of two writers wins, a retry kept pending, a failure on the admins'
+// list, reopened for a replay, and an alert's deliveries in one listing.
+func TestOutbox(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	alert, post := childmatch.NewID(), childmatch.NewID()
+	var bs []*childmatch.Batch
+	for seq := 1; seq <= 2; seq++ {
+		m := childmatch.Message{Seq: seq, At: now.Add(time.Duration(seq) * time.Second)}
+		b := &childmatch.Batch{Key: childmatch.BatchKey(alert, m, 0), Alert: alert, Seq: seq}
+		for _, target := range []string{"http://127.0.0.1:1/a", "http://127.0.0.1:1/b"} {
+			b.Deliveries = append(b.Deliveries, &childmatch.Delivery{ID: childmatch.DeliveryID(alert, m, post, childmatch.ChanWebhook, target),
+				Alert: alert, Seq: seq, Post: post, Channel: childmatch.ChanWebhook, Target: target, Status: childmatch.DeliveryPending,
+				NextAt: m.At, CreatedAt: m.At, Attempts: []childmatch.Attempt{}})
+		}
+		bs = append(bs, b)
+	}
+	if err := s.CreateBatches(ctx, bs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateBatches(ctx, bs[:1]); err != nil {
+		t.Fatalf("writing a batch again: %v", err)
+	}
+	var entries []childmatch.Pending
+	if err := s.WalkPending(ctx, func(p childmatch.Pending) bool { entries = append(entries, p); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 || entries[0].Key != bs[0].Key || entries[0].Alert != alert || !entries[0].NextAt.Equal(now.Add(time.Second)) || entries[0].Version == "" {
+		t.Fatalf("entries %+v", entries)
+	}
+	head := entries[0]
+	claim, b, err := s.Claim(ctx, head, "node-a/1", now.Add(time.Minute))
+	if err != nil || len(b.Deliveries) != 2 {
+		t.Fatal(b, err)
+	}
+	if _, _, err := s.Claim(ctx, head, "node-b/1", now.Add(time.Minute)); childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+		t.Fatalf("a second claim of the same version: %v", err)
+	}
+	var seen childmatch.Pending
+	s.WalkPending(ctx, func(p childmatch.Pending) bool { seen = p; return false })
+	if seen.Owner != "node-a/1" || !seen.Until.Equal(now.Add(time.Minute)) || seen.Claimable("node-b/1", now) || !seen.Claimable("node-a/2", now) {
+		t.Fatalf("the claimed entry reads %+v", seen)
+	}
+	d := b.Deliveries[0]
+	d.Attempts = append(d.Attempts, childmatch.Attempt{At: now, Status: 503})
+	d.NextAt = now.Add(5 * time.Second)
+	b.Deliveries[1].Status = childmatch.DeliverySent
+	if err := s.Finish(ctx, claim, b, d.NextAt, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.WalkPending(ctx, func(p childmatch.Pending) bool { seen = p; return false })
+	if seen.Owner != "" || !seen.NextAt.Equal(d.NextAt) || seen.Key != b.Key {
+		t.Fatalf("after a failed attempt the entry reads %+v", seen)
+	}
+	claim, b, err = s.Claim(ctx, seen, "node-a/1", now.Add(time.Minute))
+	if err != nil || len(b.Deliveries[0].Attempts) != 1 || b.Deliveries[1].Status != childmatch.DeliverySent {
+		t.Fatal(b, err)
+	}
+	b.Deliveries[0].Status = childmatch.DeliveryFailed
+	if err := s.Finish(ctx, claim, b, time.Time{}, b.Deliveries[:1]); err != nil {
+		t.Fatal(err)
+	}
+	failed, err := s.Deliveries(ctx, childmatch.DeliveryFailed, 10)
+	if err != nil || len(failed) != 1 || failed[0].ID != d.ID || len(failed[0].Attempts) != 1 {
+		t.Fatalf("failed: %v %v", failed, err)
+	}
+	entries = nil
+	s.WalkPending(ctx, func(p childmatch.Pending) bool { entries = append(entries, p); return true })
+	if len(entries) != 1 || entries[0].Key != bs[1].Key {
+		t.Fatalf("after the first batch is done the index holds %+v", entries)
+	}
+	reopened, err := s.Reopen(ctx, d.ID, "replay:node-a/1", now.Add(time.Minute))
+	if err != nil || reopened.Key != bs[0].Key || reopened.Version == "" || reopened.Owner != "replay:node-a/1" {
+		t.Fatalf("reopened %+v %v", reopened, err)
+	}
+	if again, err := s.Reopen(ctx, d.ID, "replay:node-b/1", now.Add(time.Minute)); err != nil || again.Version != reopened.Version || again.Owner != reopened.Owner {
+		t.Fatalf("reopened again %+v %v", again, err)
+	}
+	if _, err := s.Reopen(ctx, b.Deliveries[1].ID, "replay:node-a/1", now); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+		t.Fatalf("reopening a sent delivery: %v", err)
+	}
+	all, err := s.AlertDeliveries(ctx, alert)
+	if err != nil || len(all) != 4 || all[0].Seq != 1 || all[3].Seq != 2 {
+		t.Fatalf("the alert's deliveries: %d %v", len(all), err)
+	}
+	f := &childmatch.Fanout{Alert: alert, Message: childmatch.Message{Seq: 3}, Posts: []childmatch.ID{post}, Owner: "node-a/1", At: now}
+	if err := s.BeginFanout(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := s.Fanouts(ctx); err != nil || len(fs) != 1 || fs[0].Posts[0] != post {
+		t.Fatalf("fan-outs %v %v", fs, err)
+	}
+	if err := s.EndFanout(ctx, alert, 3); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := s.Fanouts(ctx); err != nil || len(fs) != 0 {
+		t.Fatalf("fan-outs after the end %v %v", fs, err)
+	}
+}
