@@ -502,6 +502,7 @@ const (
 	// ChannelMaxAnswer bounds the provider's answer read: their JSON answers are under a few KB.
 	ChannelMaxAnswer = 64 << 10
 )
+
 // The outbox (outbox.go, package delivery): retries, claims and attempts. delivery.DefaultConfig gathers
 // them; tests shorten them through its fields.
 var (

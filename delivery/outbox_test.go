@@ -74,7 +74,7 @@ func (r *recorder) attempts() []sent {
 type cardStub struct{}
 
 func (cardStub) Render(c childmatch.Card) ([]byte, error) { return []byte("PNG " + c.Post), nil }
-func (cardStub) Facts(c childmatch.Card) childmatch.Facts  { return childmatch.Facts{} }
+func (cardStub) Facts(c childmatch.Card) childmatch.Facts { return childmatch.Facts{} }
 
 // world is an alert service over inmem with the outbox as its dispatcher and recorders as channels.
 type world struct {

@@ -100,6 +100,9 @@ func (cc channelsConfig) senders(links childmatch.Linker, short childmatch.Short
 		}
 	}
 	if cc.sms != nil {
+		if short == nil {
+			return nil, fmt.Errorf("CHILDMATCH_SMS_*: an SMS links to its card by a short link, which needs CHILDMATCH_PUBLIC_URL")
+		}
 		c := *cc.sms
 		c.Links, c.Shortener = links, short
 		s, err := sms.New(c)

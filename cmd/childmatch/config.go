@@ -39,8 +39,8 @@ type config struct {
 	sweep          service.SweepConfig
 	sweepEvery     time.Duration
 	channels       channelsConfig // Telegram, WhatsApp, SMS, email: cfg.channels.senders builds them
-	stations       string // CHILDMATCH_STATIONS: the station gazetteer's file; "" none
-	linkKey        []byte // signs the links in alert messages, the same on every replica
+	stations       string         // CHILDMATCH_STATIONS: the station gazetteer's file; "" none
+	linkKey        []byte         // signs the links in alert messages, the same on every replica
 }
 
 func loadConfig() (config, error) {

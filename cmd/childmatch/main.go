@@ -106,9 +106,11 @@ func run(log *slog.Logger) error {
 	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
 	links := auth.NewLinks(cfg.linkKey, nil)
-	short, err := auth.NewShortLinks(store, cfg.publicURL, nil)
-	if err != nil {
-		return err
+	var short childmatch.Shortener // an SMS's short link needs the service's public address
+	if cfg.publicURL != "" {
+		if short, err = auth.NewShortLinks(store, cfg.publicURL, nil); err != nil {
+			return err
+		}
 	}
 	posts := delivery.CachePosts(store)
 	outbox, err := newOutbox(cfg, store, posts, links, short, log)
