@@ -443,3 +443,15 @@ const (
 	// its text (BenchmarkLimiterKeys), so a limiter holds 2–3 MB at most.
 	LimiterKeys = 10_000
 )
+
+// Metrics (metrics/).
+const (
+	// ReviewQueueEvery is how old the review queue's length on /metrics may be. Counting it reads every
+	// review record (WalkReviews, a MinIO listing and a read per review), so it is counted in the
+	// background at most once a minute, never during a scrape (Prometheus scrapes every 15 s and gives up
+	// after 10 s); a queue a reviewer works through in hours does not need it fresher.
+	ReviewQueueEvery = time.Minute
+	// ReviewQueueTimeout bounds one count of the review queue, so a stalled MinIO leaves the last count
+	// in place instead of piling up counts.
+	ReviewQueueTimeout = 30 * time.Second
+)

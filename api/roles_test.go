@@ -175,6 +175,7 @@ func TestRoleMatrix(t *testing.T) {
 		}, childmatch.ActManagePosts, created, nil},
 		{"list posts", "GET", static("/v1/posts"), none, childmatch.ActManagePosts, ok, nil},
 		{"list alerts", "GET", static("/v1/alerts"), none, childmatch.ActReadAlerts, ok, nil},
+		{"metrics", "GET", static("/metrics"), none, childmatch.ActReadMetrics, ok, nil},
 		{"calibrate", "POST", static("/v1/calibration"), func(string) any { return map[string]any{"save": false} },
 			childmatch.ActCalibrate, ok, nil},
 	}

@@ -55,13 +55,13 @@ type Server struct {
 // trusted proxies as configured, JSON 404 and 405.
 func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{Services: svc, cfg: cfg, log: log, engine: gin.New(), limits: newLimits()}
+	s := &Server{Services: svc, cfg: cfg, log: slog.New(withRequestID{log.Handler()}), engine: gin.New(), limits: newLimits()}
 	e := s.engine
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "trusted proxies: %v", err)
 	}
 	e.HandleMethodNotAllowed = true
-	e.Use(s.logRequests, s.recovery, s.deadline)
+	e.Use(s.observe, s.recovery, s.deadline)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, childmatch.Errorf(childmatch.ENotFound, "no such route")) })
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed",
@@ -69,6 +69,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	})
 
 	e.GET("/healthz", s.health)
+	e.GET("/openapi.json", s.openAPI)
+	e.GET("/metrics", s.authenticate, s.serveMetrics)
 	s.registerWeb(e)
 	v1 := e.Group("/v1", s.authenticate)
 	v1.POST("/cases", s.createCase)
