@@ -70,7 +70,9 @@ func (h withRequestID) WithAttrs(as []slog.Attr) slog.Handler {
 	return withRequestID{h.Handler.WithAttrs(as)}
 }
 
-func (h withRequestID) WithGroup(name string) slog.Handler { return withRequestID{h.Handler.WithGroup(name)} }
+func (h withRequestID) WithGroup(name string) slog.Handler {
+	return withRequestID{h.Handler.WithGroup(name)}
+}
 
 // serveMetrics: GET /metrics on the main address, for an admin's token only (ActReadMetrics). A separate
 // address (CHILDMATCH_METRICS_ADDR, cmd/childmatch) serves metrics.Handler without a token.

@@ -100,7 +100,9 @@ func fields(pairs ...any) *jsonschema.Schema {
 // fieldsKey marks a fields() schema whose properties are reflected when the document is built.
 const fieldsKey = "x-childmatch-fields"
 
-func str(desc string) *jsonschema.Schema { return &jsonschema.Schema{Type: "string", Description: desc} }
+func str(desc string) *jsonschema.Schema {
+	return &jsonschema.Schema{Type: "string", Description: desc}
+}
 
 func oneOf[T ~string](values ...T) *jsonschema.Schema {
 	s := &jsonschema.Schema{Type: "string"}
@@ -110,9 +112,13 @@ func oneOf[T ~string](values ...T) *jsonschema.Schema {
 	return s
 }
 
-func integer(desc string) *jsonschema.Schema { return &jsonschema.Schema{Type: "integer", Description: desc} }
+func integer(desc string) *jsonschema.Schema {
+	return &jsonschema.Schema{Type: "integer", Description: desc}
+}
 
-func boolean(desc string) *jsonschema.Schema { return &jsonschema.Schema{Type: "boolean", Description: desc} }
+func boolean(desc string) *jsonschema.Schema {
+	return &jsonschema.Schema{Type: "boolean", Description: desc}
+}
 
 // dateOrTime is a query parameter that takes a date (2026-11-01) or an RFC 3339 time.
 func dateOrTime(desc string) *jsonschema.Schema {
