@@ -75,6 +75,10 @@ type env struct {
 	sessions childmatch.SessionLimits
 	// client sends the requests of do; nil is http.DefaultClient.
 	client *http.Client
+	// logs receives the service's log as JSON lines, at every level; nil discards it.
+	logs io.Writer
+	// svc is the running service.
+	svc *service.Service
 }
 
 // from returns a view of the env whose requests come from another loopback address (127.0.0.0/8 is all
@@ -128,6 +132,9 @@ func (e *env) start() {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if e.logs != nil {
+		log = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	e.index = index.New()
 	follower := follow.New(e.index, store, store, store, e.follow, log)
 	limits := childmatch.DefaultLimits(2)
@@ -143,7 +150,7 @@ func (e *env) start() {
 		defer close(done)
 		follower.Run(ctx)
 	}()
-	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
+	e.follower, e.stopFollowing, e.svc = follower, func() { cancel(); <-done }, svc
 	t.Cleanup(e.stopFollowing)
 	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
 		Posts: alerts, Alerts: alerts,

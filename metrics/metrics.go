@@ -43,6 +43,9 @@ const (
 	StageChip   = "chip"   // the aligned face chip, JPEG-encoded
 )
 
+// MinIOOperations are the operations MinIO's requests are counted by (minio/observe.go).
+var MinIOOperations = []string{"list", "get", "stat", "put", "delete", "bucket"}
+
 // Queues a photo waits in before the pipeline runs.
 const (
 	QueueAdmission  = "admission"  // service/admission.go: each user's share of the workers
@@ -79,6 +82,9 @@ func init() {
 		requests, stages, waits, minioCalls, minioErrors, searches, deliveries, watched)
 	for _, s := range []string{StageDecode, StageDetect, StageEmbed, StageChip} {
 		stages.WithLabelValues(s)
+	}
+	for _, op := range MinIOOperations {
+		minioErrors.WithLabelValues(op)
 	}
 	for _, q := range []string{QueueAdmission, QueueRecognizer} {
 		waits.WithLabelValues(q)

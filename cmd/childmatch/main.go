@@ -20,6 +20,7 @@ import (
 	"childmatch/follow"
 	"childmatch/index"
 	"childmatch/matcher"
+	"childmatch/metrics"
 	"childmatch/minio"
 	"childmatch/service"
 )
@@ -88,7 +89,9 @@ func run(log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return err
 	}
-	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
+	faceIndex := index.New()
+	metrics.WatchIndex(faceIndex.Kinds, faceIndex.Bytes)
+	follower := follow.New(faceIndex, store, store, store, cfg.follow, log)
 	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
 	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
 		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Alerts: alerts, Log: log})
@@ -106,6 +109,14 @@ func run(log *slog.Logger) error {
 		follower.Run(followCtx)
 	}()
 	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
+	metrics.WatchReviewQueue(svc.PendingReviews)
+	if cfg.metricsAddr != "" {
+		_, stopMetrics, err := serveMetrics(cfg.metricsAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
 		Posts: alerts, Alerts: alerts,
