@@ -55,27 +55,25 @@ const (
 var (
 	registry = prometheus.NewRegistry()
 
-	requests = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "http",
-		Name: "request_duration_seconds", Help: "HTTP requests by route template, method and status, and how long they took.",
-		Buckets: requestBuckets}, []string{"route", "method", "status"})
-	stages = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "pipeline",
-		Name: "stage_duration_seconds", Help: "Time spent in each stage of the face pipeline, once per photo.",
-		Buckets: stageBuckets}, []string{"stage"})
-	waits = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "pipeline",
-		Name: "wait_duration_seconds", Help: "Time a photo waited for a worker: its user's admission, then a free recognizer.",
-		Buckets: waitBuckets}, []string{"queue"})
-	minioCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "minio",
-		Name: "request_duration_seconds", Help: "MinIO requests by operation and outcome, until the answer's headers.",
-		Buckets: callBuckets}, []string{"operation", "outcome"})
-	minioErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Subsystem: "minio",
-		Name: "errors_total", Help: "MinIO requests that failed (5xx, or no answer), by operation."}, []string{"operation"})
-	searches = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "index",
-		Name: "search_duration_seconds", Help: "Index searches by the kind of case searched (missing, found, any).",
-		Buckets: searchBuckets}, []string{"kind"})
-	deliveries = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Subsystem: "alert",
-		Name: "delivery_duration_seconds", Help: "Attempts to deliver an alert, by channel and the delivery's status after it.",
-		Buckets: callBuckets}, []string{"channel", "outcome"})
+	requests = histogram("http_request_duration_seconds", "HTTP requests by route template, method and status, and how long they took.",
+		requestBuckets, "route", "method", "status")
+	stages = histogram("pipeline_stage_duration_seconds", "Time spent in each stage of the face pipeline, once per photo.",
+		stageBuckets, "stage")
+	waits = histogram("pipeline_wait_duration_seconds", "Time a photo waited for a worker: its user's admission, then a free recognizer.",
+		waitBuckets, "queue")
+	minioCalls = histogram("minio_request_duration_seconds", "MinIO requests by operation and outcome, until the answer's headers.",
+		callBuckets, "operation", "outcome")
+	minioErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace,
+		Name: "minio_errors_total", Help: "MinIO requests that failed (5xx, or no answer), by operation."}, []string{"operation"})
+	searches = histogram("index_search_duration_seconds", "Index searches by the kind of case searched (missing, found, any).",
+		searchBuckets, "kind")
+	deliveries = histogram("alert_delivery_duration_seconds", "Attempts to deliver an alert, by channel and the delivery's status after it.",
+		callBuckets, "channel", "outcome")
 )
+
+func histogram(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: name, Help: help, Buckets: buckets}, labels)
+}
 
 func init() {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
