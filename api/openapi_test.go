@@ -1,9 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +24,12 @@ func TestOpenAPIRoutes(t *testing.T) {
 	raw, err := OpenAPI()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Served without a token.
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/openapi.json", nil))
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" || !bytes.Equal(w.Body.Bytes(), raw) {
+		t.Fatalf("GET /openapi.json without a token: %d %s, %d bytes, want the document", w.Code, w.Header().Get("Content-Type"), w.Body.Len())
 	}
 	var doc struct {
 		OpenAPI string                                `json:"openapi"`
