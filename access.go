@@ -33,6 +33,7 @@ const (
 	ActReadAlerts   Action = "reading and answering alerts"
 	ActPermitPublic Action = "recording the CWC's permission to publish"
 	ActExercise     Action = "raising an exercise alert"
+	ActReadMetrics  Action = "reading the service's metrics"
 )
 
 // permissions is the role matrix: the roles that may take each action. Admins may take every action.
@@ -60,6 +61,7 @@ var permissions = map[Action][]Role{
 	ActReadAlerts:   {RoleShelter, RoleOfficer, RoleReviewer},
 	ActPermitPublic: {RoleOfficer, RoleReviewer},
 	ActExercise:     {},
+	ActReadMetrics:  {},
 }
 
 // Actions lists every action of the table, for tests and documentation.

@@ -36,6 +36,7 @@ func TestPermissions(t *testing.T) {
 		childmatch.ActReadAlerts:   {shelter, officer, reviewer},
 		childmatch.ActPermitPublic: {officer, reviewer},
 		childmatch.ActExercise:     {},
+		childmatch.ActReadMetrics:  {},
 	}
 	if len(rows) != len(childmatch.Actions()) {
 		t.Errorf("the table has %d actions, this test %d", len(childmatch.Actions()), len(rows))

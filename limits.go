@@ -569,3 +569,14 @@ const DeliveryBatch = 200
 // replicas meanwhile: 4 × DeliveryBatch is 800 deliveries for DeliveryWorkers, and a round of dead targets
 // (200 × 10 s / 32 ≈ 63 s) renews its claim every third of DeliveryLease.
 const DeliveryBatchesInFlight = 4
+// Metrics (metrics/).
+const (
+	// ReviewQueueEvery is how old the review queue's length on /metrics may be. Counting it reads every
+	// review record (WalkReviews, a MinIO listing and a read per review), so it is counted in the
+	// background at most once a minute, never during a scrape (Prometheus scrapes every 15 s and gives up
+	// after 10 s); a queue a reviewer works through in hours does not need it fresher.
+	ReviewQueueEvery = time.Minute
+	// ReviewQueueTimeout bounds one count of the review queue, so a stalled MinIO leaves the last count
+	// in place instead of piling up counts.
+	ReviewQueueTimeout = 30 * time.Second
+)

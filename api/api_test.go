@@ -80,6 +80,10 @@ type env struct {
 	// links signs the links of messages, short makes short ones (in the running service's store).
 	links *auth.Links
 	short *auth.ShortLinks
+	// logs receives the service's log as JSON lines, at every level; nil discards it.
+	logs io.Writer
+	// svc is the running service.
+	svc *service.Service
 }
 
 // from returns a view of the env whose requests come from another loopback address (127.0.0.0/8 is all
@@ -133,6 +137,9 @@ func (e *env) start() {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if e.logs != nil {
+		log = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	e.index = index.New()
 	follower := follow.New(e.index, store, store, store, e.follow, log)
 	limits := childmatch.DefaultLimits(2)
@@ -161,7 +168,7 @@ func (e *env) start() {
 		defer close(delivering)
 		outbox.Run(ctx)
 	}()
-	e.follower, e.stopFollowing = follower, func() { cancel(); <-done; <-delivering }
+	e.follower, e.stopFollowing, e.svc = follower, func() { cancel(); <-done; <-delivering }, svc
 	t.Cleanup(e.stopFollowing)
 	if e.short, err = auth.NewShortLinks(store, "https://childmatch.example.in", nil); err != nil {
 		t.Fatal(err)

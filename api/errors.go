@@ -2,11 +2,9 @@ package api
 
 import (
 	"errors"
-	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -52,7 +50,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		code, status = childmatch.EInternal, http.StatusInternalServerError
 	}
 	if status >= 500 {
-		s.log.Error("request failed", "route", c.FullPath(), "code", code, "err", err)
+		s.log.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "code", code, "err", err)
 	}
 	var e *childmatch.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {
@@ -69,26 +67,9 @@ func (s *Server) recovery(c *gin.Context) {
 			if r == http.ErrAbortHandler {
 				panic(r)
 			}
-			s.log.Error("panic", "route", c.FullPath(), "panic", r)
+			s.log.ErrorContext(c.Request.Context(), "panic", "route", c.FullPath(), "panic", r)
 			s.fail(c, errors.New("panic"))
 		}
 	}()
 	c.Next()
-}
-
-// logRequests logs one line per request: route template, status, duration, actor. Never the query
-// string or body, which may hold a child's details.
-func (s *Server) logRequests(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	level := slog.LevelInfo
-	if c.Writer.Status() >= 500 {
-		level = slog.LevelError
-	}
-	route := c.FullPath()
-	if route == "" {
-		route = "(no route)"
-	}
-	s.log.Log(c.Request.Context(), level, "http", "method", c.Request.Method, "route", route,
-		"status", c.Writer.Status(), "ms", time.Since(start).Milliseconds(), "actor", actorOf(c).ID)
 }

@@ -38,7 +38,7 @@ func (s *Server) health(c *gin.Context) {
 	status := http.StatusOK
 	if err := s.Store.Ping(ctx); err != nil {
 		h.Status, h.MinIO, status = "degraded", "unreachable", http.StatusServiceUnavailable
-		s.log.Warn("health: minio unreachable", "err", err)
+		s.log.WarnContext(ctx, "health: minio unreachable", "err", err)
 	}
 	c.JSON(status, h)
 }

@@ -188,6 +188,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"change another org's missing case", "PATCH", static("/v1/cases/" + missing.ID), func(string) any {
 			return map[string]any{"child": map[string]any{"description": "blue shirt"}}
 		}, childmatch.ActFileMissing, ok, []string{"shelter"}},
+		{"metrics", "GET", static("/metrics"), none, childmatch.ActReadMetrics, ok, nil},
 		{"calibrate", "POST", static("/v1/calibration"), func(string) any { return map[string]any{"save": false} },
 			childmatch.ActCalibrate, ok, nil},
 	}

@@ -61,13 +61,13 @@ type Server struct {
 // trusted proxies as configured, JSON 404 and 405.
 func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{Services: svc, cfg: cfg, log: log, engine: gin.New(), limits: newLimits()}
+	s := &Server{Services: svc, cfg: cfg, log: slog.New(withRequestID{log.Handler()}), engine: gin.New(), limits: newLimits()}
 	e := s.engine
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, childmatch.Errorf(childmatch.EInvalid, "trusted proxies: %v", err)
 	}
 	e.HandleMethodNotAllowed = true
-	e.Use(s.logRequests, s.recovery, s.deadline)
+	e.Use(s.observe, s.recovery, s.deadline)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, childmatch.Errorf(childmatch.ENotFound, "no such route")) })
 	e.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed",
@@ -77,6 +77,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	e.GET("/healthz", s.health)
 	e.GET("/v1/alerts/:id/cap", s.alertCAP)       // a signed link, or signed in (alertdoc.go)
 	e.GET("/v1/alerts/:id/face.jpg", s.alertFace) // a signed link
+	e.GET("/openapi.json", s.openAPI)
+	e.GET("/metrics", s.authenticate, s.serveMetrics)
 	s.registerWeb(e)
 	e.GET("/l/:token", s.addressLimit, s.shortLink)
 	e.GET("/c/:alert/:seq/:post/card.png", s.addressLimit, s.linkedCard)

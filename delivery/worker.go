@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"childmatch"
+	"childmatch/metrics"
 )
 
 // Run sends due deliveries until ctx ends, then waits for the attempts in flight. It works on up to
@@ -288,7 +289,10 @@ func (o *Outbox) send(ctx context.Context, d *childmatch.Delivery) error {
 func (o *Outbox) record(d *childmatch.Delivery, start time.Time, err error) {
 	now := o.now()
 	a := childmatch.Attempt{At: start.UTC(), Took: now.Sub(start)}
-	defer func() { d.Attempts = append(d.Attempts, a) }()
+	defer func() {
+		d.Attempts = append(d.Attempts, a)
+		metrics.DeliveryDone(d.Channel, d.Status, a.Took)
+	}()
 	if err == nil {
 		t := now.UTC()
 		d.Status, d.SentAt = childmatch.DeliverySent, &t

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"childmatch"
+	"childmatch/metrics"
 )
 
 // Config says how the index keeps current.
@@ -76,10 +77,12 @@ func New(index childmatch.FaceIndex, cases Cases, changes childmatch.ChangeFeed,
 
 // Search and SearchBatch search the index.
 func (f *Follower) Search(q *childmatch.Descriptor, k int, filter childmatch.SearchFilter) []childmatch.Hit {
+	defer metrics.SearchDone(filter.Kinds, time.Now())
 	return f.index.Search(q, k, filter)
 }
 
 func (f *Follower) SearchBatch(qs []childmatch.Descriptor, k int, filter childmatch.SearchFilter) [][]childmatch.Hit {
+	defer metrics.SearchDone(filter.Kinds, time.Now())
 	return f.index.SearchBatch(qs, k, filter)
 }
 

@@ -121,6 +121,18 @@ func (ix *Index) Len() int {
 	return len(ix.faces)
 }
 
+// Kinds returns the number of faces of each kind of case.
+func (ix *Index) Kinds() map[childmatch.Kind]int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var n [2]int
+	for i := range ix.attrs {
+		n[ix.attrs[i].kind]++
+	}
+	return map[childmatch.Kind]int{childmatch.KindMissing: n[kindCode[childmatch.KindMissing]],
+		childmatch.KindFound: n[kindCode[childmatch.KindFound]]}
+}
+
 // Bytes returns the memory the index holds: every column's capacity and the id table.
 func (ix *Index) Bytes() int {
 	ix.mu.RLock()

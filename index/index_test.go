@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -405,6 +406,13 @@ func TestUpdates(t *testing.T) {
 	}
 	if ix.Len() != len(kept) {
 		t.Fatalf("Len %d, want %d", ix.Len(), len(kept))
+	}
+	kinds := map[childmatch.Kind]int{childmatch.KindMissing: 0, childmatch.KindFound: 0}
+	for _, f := range kept {
+		kinds[f.attrs.Kind]++
+	}
+	if got := ix.Kinds(); !maps.Equal(got, kinds) || kinds[childmatch.KindMissing] == 0 || kinds[childmatch.KindFound] == 0 {
+		t.Fatalf("Kinds %v, want %v", got, kinds)
 	}
 	for qi := 0; qi < 20; qi++ {
 		q := fixtures.RandomDescriptor(r)

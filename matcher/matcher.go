@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	face "github.com/Kagami/go-face"
 	"github.com/disintegration/imaging"
 
 	"childmatch"
 	"childmatch/libjpeg"
+	"childmatch/metrics"
 )
 
 // ModelFiles are the dlib models go-face loads, all three at construction.
@@ -134,7 +136,9 @@ func (m *Matcher) Sniff(data []byte) (string, error) {
 // Analyze runs the pipeline on an uploaded image. It checks ctx between its stages; a stage under way (at
 // most one CNN pass on CNNMaxPixels, the longest) runs to its end, as dlib cannot be interrupted.
 func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysis, error) {
+	start := time.Now()
 	img, size, ct, err := decode(data, m.limits)
+	metrics.Since(metrics.StageDecode, start)
 	if err != nil {
 		return nil, err
 	}
@@ -153,13 +157,17 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 		return nil, err
 	}
 	var rec *face.Recognizer
+	waited := time.Now()
 	select {
 	case rec = <-m.pool:
 	case <-ctx.Done():
 		return nil, stopped(ctx)
 	}
+	metrics.Wait(metrics.QueueRecognizer, time.Since(waited))
 	defer func() { m.pool <- rec }()
+	start = time.Now()
 	found, frame, detector, err := m.detect(ctx, rec, work)
+	metrics.Since(metrics.StageDetect, start)
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +184,7 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	}
 	fine := m.finer(data, ct, img, size, boxes)
 	aligned := make([][]childmatch.Point, 0, len(found)) // landmarks in the decoded image's pixels
+	var describing, chipping time.Duration               // the photo's faces together
 	for _, f := range found {
 		df := childmatch.DetectedFace{Detector: detector, Descriptor: childmatch.Descriptor(f.Descriptor)}
 		df.Box, df.Landmarks = place(f, frame, size)
@@ -184,12 +193,17 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 			return nil, err
 		}
 		fineBox, _ := place(f, frame, fine.Bounds().Size())
-		if d, ok, err := m.describe(rec, fine, fineBox); err != nil {
+		start = time.Now()
+		d, ok, err := m.describe(rec, fine, fineBox)
+		describing += time.Since(start)
+		if err != nil {
 			return nil, err
 		} else if ok {
 			df.Descriptor = d
 		}
+		start = time.Now()
 		chipImg, chipJPEG, err := chip(img, box, landmarks)
+		chipping += time.Since(start)
 		if err != nil {
 			return nil, err
 		}
@@ -198,7 +212,13 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 		a.Faces = append(a.Faces, df)
 		aligned = append(aligned, landmarks)
 	}
-	if err := m.embed(ctx, img, a.Faces, aligned); err != nil {
+	start = time.Now()
+	err = m.embed(ctx, img, a.Faces, aligned)
+	if len(found) > 0 {
+		metrics.Stage(metrics.StageEmbed, describing+time.Since(start))
+		metrics.Stage(metrics.StageChip, chipping)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -70,7 +70,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cl, err := miniogo.New(cfg.Endpoint, &miniogo.Options{
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:     cfg.UseSSL,
-		Transport:  transport,
+		Transport:  observed{next: transport, bucket: cfg.Bucket},
 		MaxRetries: childmatch.StoreRetries,
 	})
 	if err != nil {

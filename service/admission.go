@@ -5,8 +5,10 @@ import (
 	"errors"
 	"math"
 	"sync"
+	"time"
 
 	"childmatch"
+	"childmatch/metrics"
 )
 
 // admission shares the face pipeline's workers between users, so that one user's photos (a script, or a
@@ -47,6 +49,7 @@ func (a *admission) enter(ctx context.Context, user string) (func(), error) {
 	}
 	a.held[user]++
 	w := &waiter{user: user, ready: make(chan struct{})}
+	waited := time.Now()
 	a.waiting = append(a.waiting, w)
 	a.dispatch()
 	a.mu.Unlock()
@@ -61,6 +64,7 @@ func (a *admission) enter(ctx context.Context, user string) (func(), error) {
 	}
 	select {
 	case <-w.ready:
+		metrics.Wait(metrics.QueueAdmission, time.Since(waited))
 		return leave, nil
 	case <-ctx.Done():
 	}

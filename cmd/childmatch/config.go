@@ -24,6 +24,7 @@ import (
 // Configuration) except the secrets, which make run generates and keeps in 0600 files under the data dir.
 type config struct {
 	addr           string
+	metricsAddr    string // "": /metrics only on addr, for an admin's token
 	modelsDir      string
 	adminToken     string
 	trustedProxies []string
@@ -45,11 +46,13 @@ type config struct {
 
 func loadConfig() (config, error) {
 	c := config{
-		addr:      env("CHILDMATCH_ADDR", ":8080"),
-		modelsDir: env("CHILDMATCH_MODELS_DIR", "./models"),
-		dataDir:   env("CHILDMATCH_DATA_DIR", "./data"),
-		limits:    childmatch.DefaultLimits(runtime.NumCPU()),
-		sessions:  childmatch.DefaultSessionLimits(),
+		addr: env("CHILDMATCH_ADDR", ":8080"),
+		// CHILDMATCH_METRICS_ADDR serves /metrics without a token: bind it to a private interface.
+		metricsAddr: os.Getenv("CHILDMATCH_METRICS_ADDR"),
+		modelsDir:   env("CHILDMATCH_MODELS_DIR", "./models"),
+		dataDir:     env("CHILDMATCH_DATA_DIR", "./data"),
+		limits:      childmatch.DefaultLimits(runtime.NumCPU()),
+		sessions:    childmatch.DefaultSessionLimits(),
 	}
 	var err error
 	if c.adminToken, err = secret("CHILDMATCH_ADMIN_TOKEN"); err != nil {

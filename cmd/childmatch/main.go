@@ -22,6 +22,7 @@ import (
 	"childmatch/gazetteer"
 	"childmatch/index"
 	"childmatch/matcher"
+	"childmatch/metrics"
 	"childmatch/minio"
 	"childmatch/service"
 )
@@ -104,7 +105,9 @@ func run(log *slog.Logger) error {
 	for _, e := range embedders {
 		cfg.follow.Models[e.Name()] = index.NewFlat(e.Dim())
 	}
-	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
+	faceIndex := index.New()
+	metrics.WatchIndex(faceIndex.Kinds, faceIndex.Bytes)
+	follower := follow.New(faceIndex, store, store, store, cfg.follow, log)
 	links := auth.NewLinks(cfg.linkKey, nil)
 	var short childmatch.Shortener // an SMS's short link needs the service's public address
 	if cfg.publicURL != "" {
@@ -150,6 +153,14 @@ func run(log *slog.Logger) error {
 		defer close(delivering)
 		outbox.Run(followCtx)
 	}()
+	metrics.WatchReviewQueue(svc.PendingReviews)
+	if cfg.metricsAddr != "" {
+		_, stopMetrics, err := serveMetrics(cfg.metricsAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc,
 		Posts: alerts, Alerts: alerts, Deliveries: outbox, Links: links, ShortLinks: short,
