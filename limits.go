@@ -569,6 +569,7 @@ const DeliveryBatch = 200
 // replicas meanwhile: 4 × DeliveryBatch is 800 deliveries for DeliveryWorkers, and a round of dead targets
 // (200 × 10 s / 32 ≈ 63 s) renews its claim every third of DeliveryLease.
 const DeliveryBatchesInFlight = 4
+
 // Metrics (metrics/).
 const (
 	// ReviewQueueEvery is how old the review queue's length on /metrics may be. Counting it reads every
