@@ -106,6 +106,10 @@ const (
 	// DefaultPageSize and MaxPageSize bound a page of the case list.
 	DefaultPageSize = 50
 	MaxPageSize     = 200
+	// ListReaders is how many case records a list page reads at once: the catalog picks the page in
+	// memory, then its records are read from MinIO, a round trip each; eight in flight bring a page of 50
+	// to about the time of seven reads without crowding the store's connections (measured in README: Lists).
+	ListReaders = 8
 	// MaxFacesPerPhoto bounds the faces kept from one photo: a group photo of a shelter's intake rarely has
 	// more than a dozen, and every face costs a descriptor, a chip and an index entry.
 	MaxFacesPerPhoto = 20

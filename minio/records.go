@@ -25,9 +25,13 @@ func validPairKey(id string) error {
 	return nil
 }
 
-// CreateReview writes a new review item; EConflict if the pair has one.
+// CreateReview writes a new review item; EConflict if the pair has one. Its marker under the pair's
+// second case goes first (reviews.go), so ReviewsOf finds every item that exists.
 func (s *Store) CreateReview(ctx context.Context, r *childmatch.Review) error {
 	if err := validPairKey(r.ID); err != nil {
+		return err
+	}
+	if err := s.markReview(ctx, r.ID); err != nil {
 		return err
 	}
 	return s.putJSON(ctx, reviewKey(r.ID), "review "+r.ID, r, "*")
@@ -63,9 +67,12 @@ func (s *Store) DeleteReview(ctx context.Context, id string) error {
 	if err := validPairKey(id); err != nil {
 		return err
 	}
-	ctx, cancel := s.call(ctx)
+	cctx, cancel := s.call(ctx)
 	defer cancel()
-	return s.fail(s.cl.RemoveObject(ctx, s.bucket, reviewKey(id), miniogo.RemoveObjectOptions{}), "review "+id)
+	if err := s.fail(s.cl.RemoveObject(cctx, s.bucket, reviewKey(id), miniogo.RemoveObjectOptions{}), "review "+id); err != nil {
+		return err
+	}
+	return s.unmarkReview(ctx, id)
 }
 
 func userKey(id childmatch.ID) string { return "users/" + id.String() + ".json" }

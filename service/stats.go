@@ -9,9 +9,11 @@ import (
 	"childmatch"
 )
 
-// childmatch.Stats counts, per state and district, cases reported missing and found, review items proposed,
-// confirmed and rejected, cases reunited, and the median time from a case's creation to its confirmed
-// match. A review item counts where its first case (the missing one, for a match) was seen. Admins only.
+// Stats counts, per state and district, cases reported missing and found, matched and reunited, review
+// items proposed, confirmed and rejected, and the median time from a case's creation to its first
+// confirmed match, in all and month by month. A case counts when it was created within q's window; a
+// review item counts where its first case (the missing one, for a match) was seen, when it was created
+// within the window. It reads the catalog only. Admins only.
 func (s *Service) Stats(ctx context.Context, actor childmatch.Actor, q childmatch.StatsQuery) ([]childmatch.Stats, error) {
 	if err := actor.Require(childmatch.ActReadStats); err != nil {
 		return nil, err
@@ -19,76 +21,93 @@ func (s *Service) Stats(ctx context.Context, actor childmatch.Actor, q childmatc
 	in := func(t time.Time) bool {
 		return (q.Since.IsZero() || !t.Before(q.Since)) && (q.Until.IsZero() || t.Before(q.Until))
 	}
-	where := func(c *childmatch.Case) (string, bool) {
-		st, di := c.Sighting.State, c.Sighting.District
-		ok := (q.State == "" || strings.EqualFold(st, q.State)) && (q.District == "" || strings.EqualFold(di, q.District))
-		return st + "\x00" + di, ok
+	type place struct{ state, district string }
+	type tally struct {
+		stats  childmatch.Stats
+		hours  []float64
+		months map[string]*childmatch.MonthStats
+		days   map[string][]float64
 	}
-	groups := map[string]*childmatch.Stats{}
-	hours := map[string][]float64{}
-	group := func(c *childmatch.Case) *childmatch.Stats {
-		key, _ := where(c)
+	groups := map[place]*tally{}
+	caseGroup := map[childmatch.ID]*tally{}
+	month := func(g *tally, t time.Time) *childmatch.MonthStats {
+		key := t.UTC().Format("2006-01")
+		m := g.months[key]
+		if m == nil {
+			m = &childmatch.MonthStats{Month: key}
+			g.months[key] = m
+		}
+		return m
+	}
+	s.catalog.EachCase(func(r *childmatch.CaseRow) {
+		st, di := r.Sighting.State, r.Sighting.District
+		if (q.State != "" && !strings.EqualFold(st, q.State)) || (q.District != "" && !strings.EqualFold(di, q.District)) {
+			return
+		}
+		key := place{st, di}
 		g := groups[key]
 		if g == nil {
-			g = &childmatch.Stats{State: c.Sighting.State, District: c.Sighting.District}
+			g = &tally{stats: childmatch.Stats{State: st, District: di}, months: map[string]*childmatch.MonthStats{},
+				days: map[string][]float64{}}
 			groups[key] = g
 		}
-		return g
-	}
-	cases := map[childmatch.ID]*childmatch.Case{}
-	err := s.store.WalkCases(ctx, childmatch.ID{}, func(c *childmatch.Case) (bool, error) {
-		cases[c.ID] = c
-		key, ok := where(c)
-		if !ok || !in(c.CreatedAt) {
-			return true, nil
+		caseGroup[r.ID] = g
+		if !in(r.CreatedAt) {
+			return
 		}
-		g := group(c)
-		if c.Kind == childmatch.KindMissing {
-			g.Missing++
+		reported := month(g, r.CreatedAt)
+		if r.Kind == childmatch.KindMissing {
+			g.stats.Missing++
+			reported.Missing++
 		} else {
-			g.Found++
+			g.stats.Found++
+			reported.Found++
 		}
-		if c.Outcome != nil && c.Outcome.Kind == childmatch.OutcomeReunited {
-			g.Reunited++
+		if r.Outcome == childmatch.OutcomeReunited {
+			g.stats.Reunited++
+			month(g, r.OutcomeAt).Reunited++
 		}
-		for _, l := range c.Links {
-			if l.Type == childmatch.ReviewMatch {
-				hours[key] = append(hours[key], l.At.Sub(c.CreatedAt).Hours())
-				break
-			}
+		if !r.MatchedAt.IsZero() {
+			h := r.MatchedAt.Sub(r.CreatedAt).Hours()
+			g.stats.Matched++
+			g.hours = append(g.hours, h)
+			m := month(g, r.MatchedAt)
+			m.Matched++
+			g.days[m.Month] = append(g.days[m.Month], h/24)
 		}
-		return true, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	err = s.reviews.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
-		c := cases[r.CaseA]
-		if c == nil || !in(r.CreatedAt) {
-			return true, nil
+	s.catalog.EachReview(func(r *childmatch.Review) {
+		g := caseGroup[r.CaseA]
+		if g == nil || !in(r.CreatedAt) {
+			return
 		}
-		if _, ok := where(c); !ok {
-			return true, nil
-		}
-		g := group(c)
-		g.Proposed++
+		g.stats.Proposed++
 		switch r.State {
 		case childmatch.ReviewConfirmed:
-			g.Confirmed++
+			g.stats.Confirmed++
 		case childmatch.ReviewRejected:
-			g.Rejected++
+			g.stats.Rejected++
 		}
-		return true, nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	out := make([]childmatch.Stats, 0, len(groups))
-	for key, g := range groups {
-		if h := hours[key]; len(h) > 0 {
-			g.MedianHoursToMatch = median(h)
+	for _, g := range groups {
+		st := g.stats
+		if st.Missing+st.Found+st.Proposed == 0 {
+			continue // nothing of this place in the window
 		}
-		out = append(out, *g)
+		if len(g.hours) > 0 {
+			st.MedianHoursToMatch = median(g.hours)
+			st.MedianDaysToMatch = st.MedianHoursToMatch / 24
+		}
+		st.Months = make([]childmatch.MonthStats, 0, len(g.months))
+		for key, m := range g.months {
+			if d := g.days[key]; len(d) > 0 {
+				m.MedianDaysToMatch = median(d)
+			}
+			st.Months = append(st.Months, *m)
+		}
+		sort.Slice(st.Months, func(i, j int) bool { return st.Months[i].Month < st.Months[j].Month })
+		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].State != out[j].State {

@@ -1,0 +1,129 @@
+package childmatch
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// CaseRow is what the lists and the outcome report need of one case, kept in memory beside the index
+// (follow.Catalog) so that a page is answered without reading every record.
+type CaseRow struct {
+	Summary
+	Organisation string      `json:"organisation"`
+	References   References  `json:"references"`
+	CreatedAt    time.Time   `json:"created_at"`
+	MatchedAt    time.Time   `json:"matched_at,omitempty"` // the first confirmed match; zero: none
+	Outcome      OutcomeKind `json:"outcome,omitempty"`
+	OutcomeAt    time.Time   `json:"outcome_at,omitempty"`
+	Chip         ID          `json:"chip,omitempty"` // the first face's chip; zero: no face yet
+	// FacePhotos says which photo each face is in, so a review item shows its photos without the record.
+	FacePhotos []FacePhoto `json:"-"`
+}
+
+// FacePhoto is one face of a case and the photo it was found in.
+type FacePhoto struct{ Face, Photo ID }
+
+// PhotoOf returns the photo holding a face of the row's case, zero if none does.
+func (r *CaseRow) PhotoOf(face ID) ID {
+	for _, fp := range r.FacePhotos {
+		if fp.Face == face {
+			return fp.Photo
+		}
+	}
+	return ID{}
+}
+
+// RowOf is the case's row.
+func RowOf(c *Case) CaseRow {
+	r := CaseRow{Summary: c.Summary(), Organisation: c.Organisation, References: c.References, CreatedAt: c.CreatedAt}
+	for _, l := range c.Links {
+		if l.Type == ReviewMatch && (r.MatchedAt.IsZero() || l.At.Before(r.MatchedAt)) {
+			r.MatchedAt = l.At
+		}
+	}
+	if c.Outcome != nil {
+		r.Outcome, r.OutcomeAt = c.Outcome.Kind, c.Outcome.At
+	}
+	for _, f := range c.Faces() {
+		r.FacePhotos = append(r.FacePhotos, FacePhoto{Face: f.ID, Photo: f.PhotoID})
+	}
+	if len(r.FacePhotos) > 0 {
+		r.Chip = r.FacePhotos[0].Face
+	}
+	return r
+}
+
+// Visible reports whether the actor may see the row's case (Actor.CanSee goes by its organisation).
+func (r *CaseRow) Visible(a Actor) bool { return a.CanSee(&Case{Organisation: r.Organisation}) }
+
+// Matches reports whether the row's name or one of its references holds text (already folded by FoldText).
+func (r *CaseRow) Matches(text string) bool {
+	if text == "" {
+		return true
+	}
+	for _, s := range []string{r.Name, r.References.FIR, r.References.GD, r.References.Childline, r.References.CWC} {
+		if strings.Contains(FoldText(s), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// FoldText is how free text is compared: NFC, lower case, trimmed.
+func FoldText(s string) string { return strings.ToLower(norm.NFC.String(strings.TrimSpace(s))) }
+
+// ReviewPageQuery selects a page of the review queue: q's items after the cursor in queue order.
+type ReviewPageQuery struct {
+	State ReviewState // "" = any
+	Type  ReviewType  // "" = any
+	Case  ID          // zero = any; else the items of this case
+	Limit int
+	// The cursor: the last item of the previous page, by its id and its rank then; "" = from the best.
+	After     string
+	AfterRank float32
+}
+
+// Catalog is the lists' table in memory (follow.Catalog): a row per case and every review item, kept
+// current by the index's follower, so that the review queue, the case list and the outcome report read
+// memory only.
+type Catalog interface {
+	// CaseRows returns up to q.Limit rows after q.After, in creation order, that q and see admit, and the
+	// cursor of the next page (zero at the end).
+	CaseRows(q CaseQuery, see func(*CaseRow) bool) ([]CaseRow, ID)
+	// CaseRow returns the row of a case; false when there is none.
+	CaseRow(id ID) (CaseRow, bool)
+	// EachCase calls fn for every row, in no promised order; fn must not keep r.
+	EachCase(fn func(r *CaseRow))
+	// Queue returns up to q.Limit review items after the cursor in queue order (Review.Rank, then id)
+	// and the id of the page's last item when there is a next page ("" at the end).
+	Queue(q ReviewPageQuery) ([]*Review, string)
+	// WriteReview runs write, which writes a review item and returns it (nil when it removed the item
+	// named id), and brings the catalog up to what it wrote.
+	WriteReview(id string, write func() (*Review, error)) (*Review, error)
+	// EachReview calls fn for every review item; fn must not keep r.
+	EachReview(fn func(r *Review))
+}
+
+// ReviewPage is a page of the review queue; Next is the cursor of the next page, "" at the end.
+type ReviewPage struct {
+	Items []ReviewItem
+	Next  string
+}
+
+// QueueCursor is the cursor after a review item: its rank then (8 hex digits of the float's bits) and
+// its id, so the next page starts where this one ended even if the item moved since.
+func QueueCursor(r *Review) string { return fmt.Sprintf("%08x%s", math.Float32bits(r.Rank()), r.ID) }
+
+// ParseQueueCursor reads a QueueCursor.
+func ParseQueueCursor(s string) (id string, rank float32, err error) {
+	bits, perr := strconv.ParseUint(s[:min(8, len(s))], 16, 32)
+	if len(s) != 8+64 || perr != nil || strings.Trim(s[8:], "0123456789abcdef") != "" {
+		return "", 0, FieldError("cursor", "is not a cursor this list gave")
+	}
+	return s[8:], math.Float32frombits(uint32(bits)), nil
+}
