@@ -132,7 +132,7 @@ func (e *env) start() {
 	follower := follow.New(e.index, store, store, store, e.follow, log)
 	limits := childmatch.DefaultLimits(2)
 	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
-	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
+	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower, Catalog: follower,
 		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)

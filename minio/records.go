@@ -3,7 +3,6 @@ package minio
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	miniogo "github.com/minio/minio-go/v7"
 
@@ -128,24 +127,4 @@ func auditDay(e *childmatch.Event) string {
 // Append writes one audit event under its day, create-only: an event is never rewritten.
 func (s *Store) Append(ctx context.Context, e *childmatch.Event) error {
 	return s.putJSON(ctx, auditDay(e)+e.ID.String()+".json", "audit event", e, "*")
-}
-
-// Events reads the audit trail oldest first, from the day of q.Since, keeping the events q selects.
-func (s *Store) Events(ctx context.Context, q childmatch.AuditQuery) ([]childmatch.Event, error) {
-	start := ""
-	if !q.Since.IsZero() {
-		start = auditDay(&childmatch.Event{At: q.Since.UTC()})
-	}
-	events := []childmatch.Event{}
-	err := walk(ctx, s, "audit/", start, func(e *childmatch.Event) (bool, error) {
-		if e.At.Before(q.Since) || (q.Actor != "" && e.Actor != q.Actor) {
-			return true, nil
-		}
-		if !q.Case.IsZero() && !slices.Contains(e.Cases, q.Case) {
-			return true, nil
-		}
-		events = append(events, *e)
-		return len(events) < q.Limit, nil
-	})
-	return events, err
 }

@@ -23,7 +23,8 @@ func (s *Service) CreateCase(ctx context.Context, actor childmatch.Actor, d chil
 	}
 	c := &childmatch.Case{ID: childmatch.NewID(), CaseDetails: d, Status: childmatch.StatusOpen, Photos: []childmatch.Photo{},
 		Organisation: actor.Organisation, CreatedAt: now, CreatedBy: actor.ID, UpdatedAt: now}
-	if err := s.store.CreateCase(ctx, c); err != nil {
+	// Through the index, which has no face of it yet, so the catalog lists it at once.
+	if _, err := s.index.Write(c.ID, func() (*childmatch.Case, error) { return c, s.store.CreateCase(ctx, c) }); err != nil {
 		return nil, err
 	}
 	if err := s.audit.Record(ctx, actor, "case.create", []childmatch.ID{c.ID}, ""); err != nil {

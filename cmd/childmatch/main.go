@@ -90,7 +90,7 @@ func run(log *slog.Logger) error {
 	}
 	follower := follow.New(index.New(), store, store, store, cfg.follow, log)
 	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
-	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
+	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower, Catalog: follower,
 		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Alerts: alerts, Log: log})
 	st, err := follower.Open(ctx)
 	if err != nil {

@@ -1,0 +1,195 @@
+package follow_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"childmatch"
+	"childmatch/follow"
+	"childmatch/index"
+	"childmatch/inmem"
+)
+
+func review(a, b *childmatch.Case, score float64) *childmatch.Review {
+	return &childmatch.Review{ID: childmatch.PairKey(a.ID, b.ID), Type: childmatch.ReviewMatch, CaseA: a.ID, CaseB: b.ID,
+		State: childmatch.ReviewPending, Evidence: childmatch.Evidence{Score: score}, CreatedAt: time.Now()}
+}
+
+// TestCatalogFollowsOthers: another process's new case, new review item (of the pair's second, newer
+// case: the one no key prefix finds), decision and removal reach this process's lists from the change
+// feed, as its index does.
+func TestCatalogFollowsOthers(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	ctx := context.Background()
+	mine := inmem.New()
+	cfg := follow.Config{CatchUp: 5 * time.Millisecond, SnapshotEvery: time.Hour}
+	other := mine.Another()
+	here := started(t, mine, cfg)
+	there := started(t, other, cfg)
+	write := func(c *childmatch.Case) {
+		t.Helper()
+		if _, err := there.Write(c.ID, func() (*childmatch.Case, error) { return c, other.CreateCase(ctx, c) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	older, newer := caseWithFace(r), caseWithFace(r)
+	newer.Kind, newer.References.FIR = childmatch.KindFound, "FIR 0042/2026"
+	write(older)
+	write(newer)
+	eventually(t, "the other process's cases listed", func() bool {
+		rows, _ := here.CaseRows(childmatch.CaseQuery{Text: "fir 0042", Limit: 10}, func(*childmatch.CaseRow) bool { return true })
+		return len(rows) == 1 && rows[0].ID == newer.ID && rows[0].Chip == newer.Photos[0].Faces[0].ID
+	})
+
+	item := review(older, newer, 2)
+	if _, err := there.WriteReview(item.ID, func() (*childmatch.Review, error) { return item, other.CreateReview(ctx, item) }); err != nil {
+		t.Fatal(err)
+	}
+	touch := func(c *childmatch.Case) { // the write that follows a proposal or a decision: the case record
+		t.Helper()
+		if _, err := there.Write(c.ID, func() (*childmatch.Case, error) {
+			return other.UpdateCase(ctx, c.ID, func(c *childmatch.Case) error { c.UpdatedAt = time.Now(); return nil })
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	touch(newer)
+	state := func() childmatch.ReviewState {
+		rs, _ := here.Queue(childmatch.ReviewPageQuery{Limit: 10})
+		if len(rs) != 1 {
+			return ""
+		}
+		return rs[0].State
+	}
+	eventually(t, "the other process's review item queued", func() bool { return state() == childmatch.ReviewPending })
+
+	if _, err := there.WriteReview(item.ID, func() (*childmatch.Review, error) {
+		return other.UpdateReview(ctx, item.ID, func(r *childmatch.Review) error { r.State = childmatch.ReviewConfirmed; return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	touch(older)
+	eventually(t, "the other process's decision seen", func() bool { return state() == childmatch.ReviewConfirmed })
+
+	if _, err := there.WriteReview(item.ID, func() (*childmatch.Review, error) { return nil, other.DeleteReview(ctx, item.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	touch(older)
+	eventually(t, "the other process's removal seen", func() bool {
+		rs, _ := here.Queue(childmatch.ReviewPageQuery{Limit: 10})
+		return len(rs) == 0
+	})
+}
+
+// TestQueuePages: the queue read page by page with its cursors is the whole queue in rank order, each
+// item once, and the filters hold on every page.
+func TestQueuePages(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	ctx := context.Background()
+	store := inmem.New()
+	f := started(t, store, follow.Config{CatchUp: time.Hour, SnapshotEvery: time.Hour})
+	var cases []*childmatch.Case
+	for range 12 {
+		c := caseWithFace(r)
+		cases = append(cases, c)
+		if _, err := f.Write(c.ID, func() (*childmatch.Case, error) { return c, store.CreateCase(ctx, c) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []string
+	for i := 0; i+1 < len(cases); i++ {
+		for j := i + 1; j < len(cases); j += 3 {
+			item := review(cases[i], cases[j], float64(r.IntN(5))) // ties in rank, broken by id
+			if j%2 == 0 {
+				item.State = childmatch.ReviewRejected
+			} else {
+				want = append(want, item.ID)
+			}
+			if _, err := f.WriteReview(item.ID, func() (*childmatch.Review, error) { return item, store.CreateReview(ctx, item) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var got []string
+	var ranks []float32
+	q := childmatch.ReviewPageQuery{State: childmatch.ReviewPending, Limit: 4}
+	for pages := 0; ; pages++ {
+		rs, last := f.Queue(q)
+		for _, it := range rs {
+			if it.State != childmatch.ReviewPending {
+				t.Fatalf("a %s item on a page of pending ones", it.State)
+			}
+			got, ranks = append(got, it.ID), append(ranks, it.Rank())
+		}
+		if last == "" {
+			break
+		}
+		q.After, q.AfterRank = rs[len(rs)-1].ID, rs[len(rs)-1].Rank()
+		if last != q.After || pages > len(want) {
+			t.Fatalf("page %d ends at %s, its cursor names %s", pages, q.After, last)
+		}
+	}
+	slices.Sort(want)
+	sorted := slices.Clone(got)
+	slices.Sort(sorted)
+	if !slices.Equal(sorted, want) {
+		t.Fatalf("pages hold %d items %v, want each of the %d pending once", len(got), got, len(want))
+	}
+	if !slices.IsSorted(ranks) {
+		t.Fatalf("ranks across pages %v: not best first", ranks)
+	}
+}
+
+// TestCatalogSnapshot: the catalog comes up from the snapshot saved with the index; an index snapshot
+// whose catalog is missing is refused, never served with empty lists.
+func TestCatalogSnapshot(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	ctx := context.Background()
+	store := inmem.New()
+	local := filepath.Join(t.TempDir(), "index.snapshot")
+	cfg := follow.Config{LocalSnapshot: local, CatchUp: time.Hour, SnapshotEvery: time.Hour}
+	first := follow.New(index.New(), store, store, store, cfg, quiet)
+	if _, err := first.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, b := caseWithFace(r), caseWithFace(r)
+	for _, c := range []*childmatch.Case{a, b} {
+		if _, err := first.Write(c.ID, func() (*childmatch.Case, error) { return c, store.CreateCase(ctx, c) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	item := review(a, b, 1)
+	if _, err := first.WriteReview(item.ID, func() (*childmatch.Review, error) { return item, store.CreateReview(ctx, item) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open := func() (*follow.Follower, childmatch.IndexStart) {
+		f := follow.New(index.New(), store, store, store, cfg, quiet)
+		st, err := f.Open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f, st
+	}
+	second, st := open()
+	rows, _ := second.CaseRows(childmatch.CaseQuery{Limit: 10}, func(*childmatch.CaseRow) bool { return true })
+	rs, _ := second.Queue(childmatch.ReviewPageQuery{Limit: 10})
+	if st.Source != "local snapshot" || len(rows) != 2 || rows[0].ID != a.ID || len(rs) != 1 || rs[0].ID != item.ID {
+		t.Fatalf("from %q: rows %+v, queue %+v: want both cases and the item", st.Source, rows, rs)
+	}
+	if err := os.Remove(local + ".catalog"); err != nil {
+		t.Fatal(err)
+	}
+	_, st = open()
+	if st.Source != "store snapshot" || len(st.Refused) != 1 || !strings.Contains(st.Refused[0], "local snapshot") {
+		t.Fatalf("without the local catalog: from %q, refused %v: want the store's snapshot", st.Source, st.Refused)
+	}
+}
