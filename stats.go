@@ -11,6 +11,9 @@ type StatsQuery struct {
 	District string
 	Since    time.Time // zero = from the start
 	Until    time.Time // zero = until now
+	// By is how the counts are grouped: "district" (or ""), "state" (District is then ""), or "all" (one
+	// group of every case selected, State and District ""): the national figures.
+	By string
 }
 
 // Stats are the outcome counts of one state and district.

@@ -11,10 +11,10 @@ import (
 	"childmatch"
 )
 
-// stats: GET /v1/stats?state=&district=&since=&until=&format=json|csv. The CSV has a row per state,
+// stats: GET /v1/stats?state=&district=&since=&until=&by=district|state|all&format=json|csv. The CSV has a row per state,
 // district and month, and one per state and district with the month "all".
 func (s *Server) stats(c *gin.Context) {
-	q := childmatch.StatsQuery{State: c.Query("state"), District: c.Query("district")}
+	q := childmatch.StatsQuery{State: c.Query("state"), District: c.Query("district"), By: c.Query("by")}
 	var err error
 	if q.Since, err = timeQuery(c, "since"); err == nil {
 		q.Until, err = timeQuery(c, "until")

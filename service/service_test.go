@@ -216,6 +216,14 @@ func TestStats(t *testing.T) {
 	if err != nil || len(only) != 1 || only[0].State != "Uttar Pradesh" {
 		t.Fatalf("stats of one state: %+v %v", only, err)
 	}
+	all, err := w.svc.Stats(w.ctx, w.admin, childmatch.StatsQuery{By: "all"})
+	if err != nil || len(all) != 1 || all[0].Missing != 4 || all[0].Found != 2 || all[0].Matched != 2 || all[0].Reunited != 2 ||
+		all[0].MedianDaysToMatch != 1.25 || len(all[0].Months) != 2 {
+		t.Fatalf("national figures: %+v %v", all, err)
+	}
+	if _, err := w.svc.Stats(w.ctx, w.admin, childmatch.StatsQuery{By: "city"}); childmatch.ErrorField(err) != "by" {
+		t.Errorf("grouped by city: %v", err)
+	}
 	if _, err := w.svc.Stats(w.ctx, w.reviewer, childmatch.StatsQuery{}); childmatch.ErrorCodeOf(err) != childmatch.EForbidden {
 		t.Errorf("a reviewer reads statistics: %v", err)
 	}

@@ -18,6 +18,11 @@ func (s *Service) Stats(ctx context.Context, actor childmatch.Actor, q childmatc
 	if err := actor.Require(childmatch.ActReadStats); err != nil {
 		return nil, err
 	}
+	switch q.By {
+	case "", "district", "state", "all":
+	default:
+		return nil, childmatch.FieldError("by", `must be "district", "state" or "all"`)
+	}
 	in := func(t time.Time) bool {
 		return (q.Since.IsZero() || !t.Before(q.Since)) && (q.Until.IsZero() || t.Before(q.Until))
 	}
@@ -43,6 +48,12 @@ func (s *Service) Stats(ctx context.Context, actor childmatch.Actor, q childmatc
 		st, di := r.Sighting.State, r.Sighting.District
 		if (q.State != "" && !strings.EqualFold(st, q.State)) || (q.District != "" && !strings.EqualFold(di, q.District)) {
 			return
+		}
+		switch q.By {
+		case "state":
+			di = ""
+		case "all":
+			st, di = "", ""
 		}
 		key := place{st, di}
 		g := groups[key]
