@@ -22,7 +22,7 @@ function nextDay(d) {
 }
 
 function adminTable(cls, heads, rows) {
-  return h("div", {class: "scroll"}, h("table", {class: "cases " + cls},
+  return h("div", {class: "scroll"}, h("table", {class: "list " + cls},
     h("thead", {}, h("tr", {}, heads.map((k) => h("th", {text: t(k)})))),
     h("tbody", {}, rows)));
 }
@@ -179,12 +179,16 @@ async function auditView(parts, query) {
   form.addEventListener("submit", (ev) => { ev.preventDefault(); go({}); });
   let body;
   try {
-    const page = await api("GET", "/v1/audit?" + apiQ);
+    const [page, users] = await Promise.all([api("GET", "/v1/audit?" + apiQ), api("GET", "/v1/users")]);
+    const names = Object.fromEntries(users.users.map((u) => [u.id, u.name]));
+    // Ids begin with their time, so the same day's ids share their first digits: the last ones tell them apart.
+    const short = (id) => id.length > 12 ? "…" + id.slice(-8) : id;
     const rows = page.events.map((e) => h("tr", {},
-      h("td", {text: new Date(e.at).toLocaleString(lang === "hi" ? "hi-IN" : "en-IN")}), h("td", {class: "mono", text: e.actor}),
+      h("td", {text: new Date(e.at).toLocaleString(lang === "hi" ? "hi-IN" : "en-IN")}),
+      h("td", {}, h("a", {href: "#/audit?user=" + encodeURIComponent(e.actor), title: e.actor, text: names[e.actor] || e.actor})),
       h("td", {text: e.action}),
-      h("td", {}, (e.cases || []).map((c) => h("a", {href: "#/audit?case=" + c, class: "mono", text: c.slice(0, 8)}))),
-      h("td", {class: "mono", text: e.object || ""})));
+      h("td", {}, (e.cases || []).map((c) => h("a", {href: "#/audit?case=" + c, class: "mono", title: c, text: short(c)}))),
+      h("td", {class: "mono", title: e.object || "", text: short(e.object || "")})));
     body = [
       page.events.length ? adminTable("audit", ["adm_when", "adm_user", "adm_action", "adm_cases", "adm_object"], rows) :
         h("p", {class: "muted", text: page.next_cursor ? t("adm_audit_none_yet") : t("adm_audit_none")}),
@@ -213,7 +217,8 @@ const series = [["missing", "#cf222e"], ["found", "#1f6feb"], ["matched", "#d4a7
 // barChart draws the month-by-month counts as groups of bars, one colour a measure.
 function barChart(months) {
   const W = 720, H = 260, L = 40, B = 40, T = 14;
-  const max = Math.max(1, ...months.flatMap((m) => series.map(([k]) => m[k])));
+  const top = Math.max(1, ...months.flatMap((m) => series.map(([k]) => m[k])));
+  const max = top < 2 ? 2 : 2 * Math.ceil(top / 2); // even, so the middle line is a whole number
   const slot = (W - L - 8) / Math.max(1, months.length), bar = Math.max(2, (slot - 6) / series.length);
   const y = (v) => T + (H - T - B) * (1 - v / max);
   const svg = svgEl("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart bars", role: "img", "aria-label": t("out_chart_bars")});
@@ -227,7 +232,7 @@ function barChart(months) {
       r.append(svgEl("title", {}, document.createTextNode(m.month + " · " + t("out_" + k) + ": " + m[k])));
       svg.append(r);
     });
-    svg.append(svgText(x0 + slot / 2 - 3, H - B + 16, m.month, {"text-anchor": "middle", class: "axis"}));
+    svg.append(svgText(x0 + slot / 2, H - B + 16, m.month, {"text-anchor": "middle", class: "axis"}));
   });
   return svg;
 }
@@ -237,8 +242,8 @@ function lineChart(months) {
   const W = 720, H = 200, L = 40, B = 36, T = 14;
   const pts = months.map((m, i) => [i, m.median_days_to_match]).filter(([, d]) => d > 0);
   const max = Math.max(1, ...pts.map(([, d]) => d));
-  const step = (W - L - 20) / Math.max(1, months.length - 1);
-  const x = (i) => L + 10 + i * step, y = (v) => T + (H - T - B) * (1 - v / max);
+  const slot = (W - L - 8) / Math.max(1, months.length); // the bar chart's months, so the two line up
+  const x = (i) => L + 4 + i * slot + slot / 2, y = (v) => T + (H - T - B) * (1 - v / max);
   const svg = svgEl("svg", {viewBox: `0 0 ${W} ${H}`, class: "chart line", role: "img", "aria-label": t("out_chart_line")});
   for (const v of [0, max / 2, max]) {
     svg.append(svgEl("line", {x1: L, x2: W, y1: y(v), y2: y(v), class: "grid"}), svgText(L - 4, y(v) + 4, v.toFixed(1), {"text-anchor": "end", class: "axis"}));
@@ -300,8 +305,8 @@ async function outcomesView(parts, query) {
         reunited: sum.reunited, days: sum.median_days_to_match ? sum.median_days_to_match.toFixed(1) : "—"})) :
         h("p", {class: "muted", text: t("out_none")}),
       h("a", {href: "/v1/stats?" + csvQ, download: "childmatch-outcomes.csv", class: "button csv", text: t("out_csv")})),
-    sum ? h("div", {class: "card"}, h("h3", {text: t("out_chart_bars")}), legend(), barChart(sum.months),
-      h("h3", {text: t("out_chart_line")}), lineChart(sum.months)) : null,
+    sum ? h("div", {class: "card"}, h("h3", {text: t("out_chart_bars")}), legend(), h("div", {class: "scroll"}, barChart(sum.months)),
+      h("h3", {text: t("out_chart_line")}), h("div", {class: "scroll"}, lineChart(sum.months))) : null,
     places.stats.length ? h("div", {class: "card"}, h("h3", {text: t("out_by_place")}), adminTable("outcomes", heads, rows)) : null);
 }
 

@@ -516,7 +516,8 @@ let keyHandler = null;
 
 async function route() {
   const main = document.getElementById("main");
-  const [path, query] = (location.hash.slice(1) || "/").split("?");
+  const hash = location.hash;
+  const [path, query] = (hash.slice(1) || "/").split("?");
   const parts = path.split("/").filter(Boolean);
   if (!me && parts[0] !== "signin") {
     try { me = await api("GET", "/web/me"); } catch (e) { location.hash = "#/signin"; return; }
@@ -542,6 +543,7 @@ async function route() {
   } catch (err) {
     view = h("div", {class: "card"}, h("p", {class: "field-error", role: "alert", text: err.message}));
   }
+  if (location.hash !== hash) return; // the user went on while this page loaded: the newer one draws
   main.replaceChildren(view);
   document.title = t("app_name");
 }
