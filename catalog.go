@@ -23,6 +23,51 @@ type CaseRow struct {
 	Chip         ID          `json:"chip,omitempty"` // the first face's chip; zero: no face yet
 	// FacePhotos says which photo each face is in, so a review item shows its photos without the record.
 	FacePhotos []FacePhoto `json:"-"`
+	// Locality is the row's state and district as a number the catalog gives each pair it holds
+	// (Catalog.Localities), so a report groups 100,000 rows by indexing, not by hashing their names.
+	Locality int `json:"-"`
+}
+
+// Locality is a state and a district as the cases name them.
+type Locality struct{ State, District string }
+
+// CaseFact is what the outcome report counts of a case, kept in a dense table so that a report over
+// 100,000 cases reads one slice: times as Unix seconds (0: none) and their months (MonthOf).
+type CaseFact struct {
+	Created, Matched, Outcome                int64
+	CreatedMonth, MatchedMonth, OutcomeMonth int32
+	Locality                                 int32 // CaseRow.Locality
+	Missing, Reunited                        bool
+}
+
+// ReviewFact is what the outcome report counts of a review item: when it was made, where its first case
+// was seen (-1: that case is gone) and where it stands.
+type ReviewFact struct {
+	Created  int64
+	Locality int32
+	State    ReviewState
+}
+
+// MonthOf numbers the month of t (UTC): year*12 + month - 1.
+func MonthOf(t time.Time) int32 {
+	t = t.UTC()
+	return int32(t.Year()*12 + int(t.Month()) - 1)
+}
+
+// MonthName is the "2006-01" of a MonthOf.
+func MonthName(m int32) string { return fmt.Sprintf("%04d-%02d", m/12, m%12+1) }
+
+// Fact is what the report counts of the row's case.
+func (r *CaseRow) Fact() CaseFact {
+	f := CaseFact{Created: r.CreatedAt.Unix(), CreatedMonth: MonthOf(r.CreatedAt), Locality: int32(r.Locality),
+		Missing: r.Kind == KindMissing, Reunited: r.Outcome == OutcomeReunited}
+	if !r.MatchedAt.IsZero() {
+		f.Matched, f.MatchedMonth = r.MatchedAt.Unix(), MonthOf(r.MatchedAt)
+	}
+	if r.Outcome != "" {
+		f.Outcome, f.OutcomeMonth = r.OutcomeAt.Unix(), MonthOf(r.OutcomeAt)
+	}
+	return f
 }
 
 // FacePhoto is one face of a case and the photo it was found in.
@@ -97,16 +142,15 @@ type Catalog interface {
 	CaseRows(q CaseQuery, see func(*CaseRow) bool) ([]CaseRow, ID)
 	// CaseRow returns the row of a case; false when there is none.
 	CaseRow(id ID) (CaseRow, bool)
-	// EachCase calls fn for every row, in no promised order; fn must not keep r.
-	EachCase(fn func(r *CaseRow))
 	// Queue returns up to q.Limit review items after the cursor in queue order (Review.Rank, then id)
 	// and the id of the page's last item when there is a next page ("" at the end).
 	Queue(q ReviewPageQuery) ([]*Review, string)
 	// WriteReview runs write, which writes a review item and returns it (nil when it removed the item
 	// named id), and brings the catalog up to what it wrote.
 	WriteReview(id string, write func() (*Review, error)) (*Review, error)
-	// EachReview calls fn for every review item; fn must not keep r.
-	EachReview(fn func(r *Review))
+	// EachFact calls cases for the facts of every case and reviews for those of every review item, in
+	// no promised order, and returns the localities they number; neither may keep its argument.
+	EachFact(cases func(*CaseFact), reviews func(*ReviewFact)) []Locality
 }
 
 // ReviewPage is a page of the review queue; Next is the cursor of the next page, "" at the end.

@@ -1,7 +1,6 @@
 package follow
 
 import (
-	"container/heap"
 	"encoding/gob"
 	"fmt"
 	"io"
@@ -12,26 +11,67 @@ import (
 	"childmatch"
 )
 
-// catalog is the lists' table: a row per case in creation order and every review item with its rank. The
-// follower keeps it beside the index, from the same writes and re-reads, and saves it beside the index's
-// snapshot at the same position, so both come up together.
+// catalog is the lists' table: a row per case in creation order, a dense table of what the outcome
+// report counts of each case, and every review item in queue order. The follower keeps it beside the
+// index, from the same writes and re-reads, and saves it beside the index's snapshot at the same
+// position, so both come up together.
 type catalog struct {
-	mu      sync.RWMutex
-	ids     []childmatch.ID // sorted: creation order
-	rows    map[childmatch.ID]*childmatch.CaseRow
+	mu   sync.RWMutex
+	ids  []childmatch.ID // sorted: creation order
+	rows map[childmatch.ID]*childmatch.CaseRow
+	// facts are the report's columns of every case, one slot each (factOf), removed by moving the last
+	// slot into the gap: a report reads one contiguous slice.
+	facts   []childmatch.CaseFact
+	factIDs []childmatch.ID
+	factOf  map[childmatch.ID]int
 	reviews map[string]*queued
+	order   []*queued                         // every review item, by queue order (before)
 	byCase  map[childmatch.ID]map[string]bool // the review items of each case
+	// localities numbers every state and district a row has had; never shrinks (a few thousand at most).
+	localities []childmatch.Locality
+	locality   map[childmatch.Locality]int
 }
 
-// queued is a review item and its rank, computed once per change rather than per listing.
+// queued is a review item, its rank (computed once per change rather than per listing) and what the
+// report counts of it.
 type queued struct {
 	r    *childmatch.Review
 	rank float32
+	fact childmatch.ReviewFact
 }
 
 func newCatalog() *catalog {
-	return &catalog{rows: map[childmatch.ID]*childmatch.CaseRow{}, reviews: map[string]*queued{},
-		byCase: map[childmatch.ID]map[string]bool{}}
+	c := &catalog{}
+	c.clear()
+	return c
+}
+
+func (c *catalog) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ids, c.rows, c.facts, c.factIDs, c.factOf = nil, map[childmatch.ID]*childmatch.CaseRow{}, nil, nil, map[childmatch.ID]int{}
+	c.reviews, c.order, c.byCase = map[string]*queued{}, nil, map[childmatch.ID]map[string]bool{}
+	c.localities, c.locality = nil, map[childmatch.Locality]int{}
+}
+
+// localityOf numbers a row's state and district; the caller holds the write lock.
+func (c *catalog) localityOf(r *childmatch.CaseRow) int {
+	key := childmatch.Locality{State: r.Sighting.State, District: r.Sighting.District}
+	n, ok := c.locality[key]
+	if !ok {
+		n = len(c.localities)
+		c.localities = append(c.localities, key)
+		c.locality[key] = n
+	}
+	return n
+}
+
+// rowLocality is the locality of a case's row, -1 when there is none; the caller holds a lock.
+func (c *catalog) rowLocality(id childmatch.ID) int32 {
+	if r := c.rows[id]; r != nil {
+		return int32(r.Locality)
+	}
+	return -1
 }
 
 func idLess(a, b childmatch.ID) int { return strings.Compare(string(a[:]), string(b[:])) }
@@ -41,11 +81,29 @@ func (c *catalog) putCase(cs *childmatch.Case) {
 	row := childmatch.RowOf(cs)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.rows[cs.ID]; !ok {
-		i, _ := slices.BinarySearchFunc(c.ids, cs.ID, idLess)
-		c.ids = slices.Insert(c.ids, i, cs.ID)
+	c.putRow(&row)
+}
+
+// putRow adds or replaces a row and its facts; the caller holds the write lock.
+func (c *catalog) putRow(row *childmatch.CaseRow) {
+	if _, ok := c.rows[row.ID]; !ok {
+		i, _ := slices.BinarySearchFunc(c.ids, row.ID, idLess)
+		c.ids = slices.Insert(c.ids, i, row.ID)
 	}
-	c.rows[cs.ID] = &row
+	row.Locality = c.localityOf(row)
+	c.rows[row.ID] = row
+	fact := row.Fact()
+	if slot, ok := c.factOf[row.ID]; ok {
+		c.facts[slot] = fact
+	} else {
+		c.factOf[row.ID] = len(c.facts)
+		c.facts, c.factIDs = append(c.facts, fact), append(c.factIDs, row.ID)
+	}
+	for id := range c.byCase[row.ID] {
+		if q := c.reviews[id]; q.r.CaseA == row.ID {
+			q.fact.Locality = int32(row.Locality)
+		}
+	}
 }
 
 // removeCase drops the case's row.
@@ -56,9 +114,37 @@ func (c *catalog) removeCase(id childmatch.ID) {
 		return
 	}
 	delete(c.rows, id)
+	slot, last := c.factOf[id], len(c.facts)-1
+	c.facts[slot], c.factIDs[slot] = c.facts[last], c.factIDs[last]
+	c.factOf[c.factIDs[slot]] = slot
+	c.facts, c.factIDs = c.facts[:last], c.factIDs[:last]
+	delete(c.factOf, id)
+	for rid := range c.byCase[id] {
+		if q := c.reviews[rid]; q.r.CaseA == id {
+			q.fact.Locality = -1
+		}
+	}
 	if i, found := slices.BinarySearchFunc(c.ids, id, idLess); found {
 		c.ids = slices.Delete(c.ids, i, i+1)
 	}
+}
+
+// before is the queue's order: by rank, then by id.
+func before(a, b *queued) bool {
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	return a.r.ID < b.r.ID
+}
+
+func queueOrder(a, b *queued) int {
+	switch {
+	case before(a, b):
+		return -1
+	case before(b, a):
+		return 1
+	}
+	return 0
 }
 
 // putReview adds or replaces a review item.
@@ -66,12 +152,26 @@ func (c *catalog) putReview(r *childmatch.Review) {
 	cp := *r
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.reviews[r.ID] = &queued{r: &cp, rank: cp.Rank()}
+	c.dropFromOrder(r.ID)
+	q := &queued{r: &cp, rank: cp.Rank(), fact: childmatch.ReviewFact{Created: cp.CreatedAt.Unix(), State: cp.State,
+		Locality: c.rowLocality(r.CaseA)}}
+	c.reviews[r.ID] = q
+	i, _ := slices.BinarySearchFunc(c.order, q, queueOrder)
+	c.order = slices.Insert(c.order, i, q)
 	for _, id := range []childmatch.ID{r.CaseA, r.CaseB} {
 		if c.byCase[id] == nil {
 			c.byCase[id] = map[string]bool{}
 		}
 		c.byCase[id][r.ID] = true
+	}
+}
+
+// dropFromOrder takes a review item out of the queue order; the caller holds the write lock.
+func (c *catalog) dropFromOrder(id string) {
+	if old := c.reviews[id]; old != nil {
+		if i, found := slices.BinarySearchFunc(c.order, old, queueOrder); found {
+			c.order = slices.Delete(c.order, i, i+1)
+		}
 	}
 }
 
@@ -83,6 +183,7 @@ func (c *catalog) removeReview(id string) {
 	if q == nil {
 		return
 	}
+	c.dropFromOrder(id)
 	delete(c.reviews, id)
 	for _, cid := range []childmatch.ID{q.r.CaseA, q.r.CaseB} {
 		if delete(c.byCase[cid], id); len(c.byCase[cid]) == 0 {
@@ -100,13 +201,6 @@ func (c *catalog) reviewsOf(id childmatch.ID) []string {
 		out = append(out, r)
 	}
 	return out
-}
-
-func (c *catalog) clear() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ids, c.rows, c.reviews, c.byCase = nil, map[childmatch.ID]*childmatch.CaseRow{}, map[string]*queued{},
-		map[childmatch.ID]map[string]bool{}
 }
 
 func (c *catalog) CaseRows(q childmatch.CaseQuery, see func(*childmatch.CaseRow) bool) ([]childmatch.CaseRow, childmatch.ID) {
@@ -135,79 +229,57 @@ func (c *catalog) CaseRows(q childmatch.CaseQuery, see func(*childmatch.CaseRow)
 	return out, childmatch.ID{}
 }
 
-func (c *catalog) EachCase(fn func(r *childmatch.CaseRow)) {
+func (c *catalog) CaseRow(id childmatch.ID) (childmatch.CaseRow, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	for _, r := range c.rows {
-		fn(r)
+	if r := c.rows[id]; r != nil {
+		return *r, true
 	}
+	return childmatch.CaseRow{}, false
 }
 
-func (c *catalog) EachReview(fn func(r *childmatch.Review)) {
+func (c *catalog) EachFact(cases func(*childmatch.CaseFact), reviews func(*childmatch.ReviewFact)) []childmatch.Locality {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	for _, q := range c.reviews {
-		fn(q.r)
+	for i := range c.facts {
+		cases(&c.facts[i])
 	}
-}
-
-// before is the queue's order: by rank, then by id.
-func before(a, b *queued) bool {
-	if a.rank != b.rank {
-		return a.rank < b.rank
+	for _, q := range c.order {
+		reviews(&q.fact)
 	}
-	return a.r.ID < b.r.ID
-}
-
-// worstFirst is a heap of the best items seen so far with the worst on top, so a page of k items out of
-// n costs n log k, never a sort of the whole queue.
-type worstFirst []*queued
-
-func (h worstFirst) Len() int           { return len(h) }
-func (h worstFirst) Less(i, j int) bool { return before(h[j], h[i]) }
-func (h worstFirst) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *worstFirst) Push(x any)        { *h = append(*h, x.(*queued)) }
-func (h *worstFirst) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	return slices.Clone(c.localities)
 }
 
 func (c *catalog) Queue(q childmatch.ReviewPageQuery) ([]*childmatch.Review, string) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var after *queued
-	if q.After != "" {
-		after = &queued{r: &childmatch.Review{ID: q.After}, rank: q.AfterRank}
+	admits := func(it *queued) bool {
+		return (q.State == "" || it.r.State == q.State) && (q.Type == "" || it.r.Type == q.Type)
 	}
-	h := make(worstFirst, 0, min(q.Limit+1, len(c.reviews)+1))
-	consider := func(it *queued) {
-		r := it.r
-		if (q.State != "" && r.State != q.State) || (q.Type != "" && r.Type != q.Type) || (after != nil && !before(after, it)) {
-			return
-		}
-		if heap.Push(&h, it); len(h) > q.Limit+1 { // one more than the page: is there a next one
-			heap.Pop(&h)
-		}
-	}
+	var items []*queued
 	if q.Case.IsZero() {
-		for _, it := range c.reviews {
-			consider(it)
+		// The queue is kept in order: find the cursor, then read on until the page and one more are found.
+		i := 0
+		if q.After != "" {
+			after := &queued{r: &childmatch.Review{ID: q.After}, rank: q.AfterRank}
+			i, _ = slices.BinarySearchFunc(c.order, after, queueOrder)
+			if i < len(c.order) && c.order[i].r.ID == q.After {
+				i++
+			}
+		}
+		for ; i < len(c.order) && len(items) <= q.Limit; i++ {
+			if admits(c.order[i]) {
+				items = append(items, c.order[i])
+			}
 		}
 	} else {
 		for id := range c.byCase[q.Case] {
-			consider(c.reviews[id])
+			if it := c.reviews[id]; admits(it) && (q.After == "" || !before(it, &queued{r: &childmatch.Review{ID: q.After}, rank: q.AfterRank})) && it.r.ID != q.After {
+				items = append(items, it)
+			}
 		}
+		slices.SortFunc(items, queueOrder)
 	}
-	items := make([]*queued, len(h))
-	copy(items, h)
-	slices.SortFunc(items, func(a, b *queued) int {
-		if before(a, b) {
-			return -1
-		}
-		return 1
-	})
 	next := ""
 	if len(items) > q.Limit {
 		items = items[:q.Limit]
@@ -259,24 +331,13 @@ func (c *catalog) read(r io.Reader, position childmatch.ID) error {
 	}
 	c.clear()
 	c.mu.Lock()
+	slices.SortFunc(snap.Cases, func(a, b childmatch.CaseRow) int { return idLess(a.ID, b.ID) })
 	for i := range snap.Cases {
-		row := snap.Cases[i]
-		c.rows[row.ID] = &row
-		c.ids = append(c.ids, row.ID)
+		c.putRow(&snap.Cases[i]) // in id order, so each goes at the end
 	}
-	slices.SortFunc(c.ids, idLess)
 	c.mu.Unlock()
 	for i := range snap.Reviews {
 		c.putReview(&snap.Reviews[i])
 	}
 	return nil
-}
-
-func (c *catalog) CaseRow(id childmatch.ID) (childmatch.CaseRow, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if r := c.rows[id]; r != nil {
-		return *r, true
-	}
-	return childmatch.CaseRow{}, false
 }

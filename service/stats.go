@@ -2,9 +2,9 @@ package service
 
 import (
 	"context"
+	"math"
 	"sort"
 	"strings"
-	"time"
 
 	"childmatch"
 )
@@ -23,31 +23,46 @@ func (s *Service) Stats(ctx context.Context, actor childmatch.Actor, q childmatc
 	default:
 		return nil, childmatch.FieldError("by", `must be "district", "state" or "all"`)
 	}
-	in := func(t time.Time) bool {
-		return (q.Since.IsZero() || !t.Before(q.Since)) && (q.Until.IsZero() || t.Before(q.Until))
+	since, until := int64(math.MinInt64), int64(math.MaxInt64)
+	if !q.Since.IsZero() {
+		since = q.Since.Unix()
 	}
+	if !q.Until.IsZero() {
+		until = q.Until.Unix()
+	}
+	in := func(t int64) bool { return t >= since && t < until }
 	type place struct{ state, district string }
 	type tally struct {
 		stats  childmatch.Stats
 		hours  []float64
-		months map[string]*childmatch.MonthStats
-		days   map[string][]float64
+		months map[int32]*childmatch.MonthStats
+		days   map[int32][]float64
 	}
 	groups := map[place]*tally{}
-	caseGroup := map[childmatch.ID]*tally{}
-	month := func(g *tally, t time.Time) *childmatch.MonthStats {
-		key := t.UTC().Format("2006-01")
-		m := g.months[key]
-		if m == nil {
-			m = &childmatch.MonthStats{Month: key}
-			g.months[key] = m
+	month := func(g *tally, m int32) *childmatch.MonthStats {
+		ms := g.months[m]
+		if ms == nil {
+			ms = &childmatch.MonthStats{Month: childmatch.MonthName(m)}
+			g.months[m] = ms
 		}
-		return m
+		return ms
 	}
-	s.catalog.EachCase(func(r *childmatch.CaseRow) {
-		st, di := r.Sighting.State, r.Sighting.District
+	// where is the group of a locality, nil when q leaves it out: resolved once per locality, so each
+	// case costs an index into a slice. The localities come with the facts, under the same lock.
+	var localities []childmatch.Locality
+	var resolved []*tally
+	var done []bool
+	where := func(n int32) *tally {
+		if n < 0 {
+			return nil // the review item's first case is gone
+		}
+		if done[n] {
+			return resolved[n]
+		}
+		done[n] = true
+		st, di := localities[n].State, localities[n].District
 		if (q.State != "" && !strings.EqualFold(st, q.State)) || (q.District != "" && !strings.EqualFold(di, q.District)) {
-			return
+			return nil
 		}
 		switch q.By {
 		case "state":
@@ -58,40 +73,56 @@ func (s *Service) Stats(ctx context.Context, actor childmatch.Actor, q childmatc
 		key := place{st, di}
 		g := groups[key]
 		if g == nil {
-			g = &tally{stats: childmatch.Stats{State: st, District: di}, months: map[string]*childmatch.MonthStats{},
-				days: map[string][]float64{}}
+			g = &tally{stats: childmatch.Stats{State: st, District: di}, months: map[int32]*childmatch.MonthStats{},
+				days: map[int32][]float64{}}
 			groups[key] = g
 		}
-		caseGroup[r.ID] = g
-		if !in(r.CreatedAt) {
+		resolved[n] = g
+		return g
+	}
+	// The localities' names come when EachFact returns: the facts are counted as they come, by locality
+	// number in a slice, and grouped by name after.
+	var perLocality []*tally
+	tallyOf := func(n int32) *tally {
+		for int(n) >= len(perLocality) {
+			perLocality = append(perLocality, nil)
+		}
+		g := perLocality[n]
+		if g == nil {
+			g = &tally{months: map[int32]*childmatch.MonthStats{}, days: map[int32][]float64{}}
+			perLocality[n] = g
+		}
+		return g
+	}
+	localities = s.catalog.EachFact(func(f *childmatch.CaseFact) {
+		if !in(f.Created) {
 			return
 		}
-		reported := month(g, r.CreatedAt)
-		if r.Kind == childmatch.KindMissing {
+		g := tallyOf(f.Locality)
+		reported := month(g, f.CreatedMonth)
+		if f.Missing {
 			g.stats.Missing++
 			reported.Missing++
 		} else {
 			g.stats.Found++
 			reported.Found++
 		}
-		if r.Outcome == childmatch.OutcomeReunited {
+		if f.Reunited {
 			g.stats.Reunited++
-			month(g, r.OutcomeAt).Reunited++
+			month(g, f.OutcomeMonth).Reunited++
 		}
-		if !r.MatchedAt.IsZero() {
-			h := r.MatchedAt.Sub(r.CreatedAt).Hours()
+		if f.Matched != 0 {
+			h := float64(f.Matched-f.Created) / 3600
 			g.stats.Matched++
 			g.hours = append(g.hours, h)
-			m := month(g, r.MatchedAt)
-			m.Matched++
-			g.days[m.Month] = append(g.days[m.Month], h/24)
+			month(g, f.MatchedMonth).Matched++
+			g.days[f.MatchedMonth] = append(g.days[f.MatchedMonth], h/24)
 		}
-	})
-	s.catalog.EachReview(func(r *childmatch.Review) {
-		g := caseGroup[r.CaseA]
-		if g == nil || !in(r.CreatedAt) {
+	}, func(r *childmatch.ReviewFact) {
+		if r.Locality < 0 || !in(r.Created) {
 			return
 		}
+		g := tallyOf(r.Locality)
 		g.stats.Proposed++
 		switch r.State {
 		case childmatch.ReviewConfirmed:
@@ -100,12 +131,31 @@ func (s *Service) Stats(ctx context.Context, actor childmatch.Actor, q childmatc
 			g.stats.Rejected++
 		}
 	})
+	resolved, done = make([]*tally, len(localities)), make([]bool, len(localities))
+	for n, t := range perLocality {
+		g := where(int32(n))
+		if t == nil || g == nil {
+			continue
+		}
+		g.stats.Missing += t.stats.Missing
+		g.stats.Found += t.stats.Found
+		g.stats.Reunited += t.stats.Reunited
+		g.stats.Matched += t.stats.Matched
+		g.stats.Proposed += t.stats.Proposed
+		g.stats.Confirmed += t.stats.Confirmed
+		g.stats.Rejected += t.stats.Rejected
+		g.hours = append(g.hours, t.hours...)
+		for m, ms := range t.months {
+			gm := month(g, m)
+			gm.Missing, gm.Found, gm.Matched, gm.Reunited = gm.Missing+ms.Missing, gm.Found+ms.Found, gm.Matched+ms.Matched, gm.Reunited+ms.Reunited
+		}
+		for m, d := range t.days {
+			g.days[m] = append(g.days[m], d...)
+		}
+	}
 	out := make([]childmatch.Stats, 0, len(groups))
 	for _, g := range groups {
 		st := g.stats
-		if st.Missing+st.Found+st.Proposed == 0 {
-			continue // nothing of this place in the window
-		}
 		if len(g.hours) > 0 {
 			st.MedianHoursToMatch = median(g.hours)
 			st.MedianDaysToMatch = st.MedianHoursToMatch / 24
