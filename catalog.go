@@ -23,6 +23,8 @@ type CaseRow struct {
 	Chip         ID          `json:"chip,omitempty"` // the first face's chip; zero: no face yet
 	// FacePhotos says which photo each face is in, so a review item shows its photos without the record.
 	FacePhotos []FacePhoto `json:"-"`
+	// Text is the name and the references folded (FoldText), one per line, for the free-text filter.
+	Text string `json:"-"`
 	// Locality is the row's state and district as a number the catalog gives each pair it holds
 	// (Catalog.Localities), so a report groups 100,000 rows by indexing, not by hashing their names.
 	Locality int `json:"-"`
@@ -86,6 +88,8 @@ func (r *CaseRow) PhotoOf(face ID) ID {
 // RowOf is the case's row.
 func RowOf(c *Case) CaseRow {
 	r := CaseRow{Summary: c.Summary(), Organisation: c.Organisation, References: c.References, CreatedAt: c.CreatedAt}
+	refs := c.References
+	r.Text = FoldText(strings.Join([]string{c.Child.Name, refs.FIR, refs.GD, refs.Childline, refs.CWC}, "\n"))
 	for _, l := range c.Links {
 		if l.Type == ReviewMatch && (r.MatchedAt.IsZero() || l.At.Before(r.MatchedAt)) {
 			r.MatchedAt = l.At
@@ -107,17 +111,7 @@ func RowOf(c *Case) CaseRow {
 func (r *CaseRow) Visible(a Actor) bool { return a.CanSee(&Case{Organisation: r.Organisation}) }
 
 // Matches reports whether the row's name or one of its references holds text (already folded by FoldText).
-func (r *CaseRow) Matches(text string) bool {
-	if text == "" {
-		return true
-	}
-	for _, s := range []string{r.Name, r.References.FIR, r.References.GD, r.References.Childline, r.References.CWC} {
-		if strings.Contains(FoldText(s), text) {
-			return true
-		}
-	}
-	return false
-}
+func (r *CaseRow) Matches(text string) bool { return text == "" || strings.Contains(r.Text, text) }
 
 // FoldText is how free text is compared: NFC, lower case, trimmed.
 func FoldText(s string) string { return strings.ToLower(norm.NFC.String(strings.TrimSpace(s))) }

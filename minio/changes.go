@@ -17,6 +17,7 @@ import (
 //
 //	changes/<entry-id>.<case-id>.<writer>   an empty object per case write, written before the record
 //	index/snapshot                 the newest index snapshot
+//	index/catalog                  the lists' catalog saved with it (follow/catalog.go)
 //
 // An entry's key carries all it says, so following the feed is a listing, never a read per entry.
 
