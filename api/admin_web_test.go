@@ -133,7 +133,9 @@ func TestAdminPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	month := func(back int) time.Time { return time.Date(now.Year(), now.Month()-time.Month(back), 3, 9, 0, 0, 0, time.UTC) }
+	month := func(back int) time.Time {
+		return time.Date(now.Year(), now.Month()-time.Month(back), 3, 9, 0, 0, 0, time.UTC)
+	}
 	past := []*childmatch.Case{
 		pastCase(childmatch.KindMissing, "Madhya Pradesh", "Bhopal", month(3), 5*24*time.Hour, true),
 		pastCase(childmatch.KindMissing, "Madhya Pradesh", "Bhopal", month(3), 0, false),

@@ -70,5 +70,7 @@ func BenchmarkListsInMemory(b *testing.B) {
 // cpuPerOp reports the CPU time per operation of the benchmark when the returned function runs.
 func cpuPerOp(b *testing.B) func() {
 	start := fixtures.CPUTime()
-	return func() { b.ReportMetric(float64((fixtures.CPUTime()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op") }
+	return func() {
+		b.ReportMetric(float64((fixtures.CPUTime()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	}
 }
