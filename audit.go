@@ -92,6 +92,26 @@ func (q *AuditQuery) Admits(e *Event) bool {
 		(q.Case.IsZero() || slices.Contains(e.Cases, q.Case))
 }
 
+// Add puts e on the page if q selects it, it lies after q's cursor and the page has room. It returns false
+// once the page is full, with Next set after the page's last event: the caller stops there.
+func (p *AuditPage) Add(q *AuditQuery, e *Event) bool {
+	day := AuditDay(e.At)
+	if !q.After.IsZero() && (day.Before(q.After.Day) ||
+		day.Equal(q.After.Day) && !q.After.After.IsZero() && e.ID.String() <= q.After.After.String()) {
+		return true
+	}
+	if !q.Admits(e) {
+		return true
+	}
+	if len(p.Events) == q.Limit {
+		last := &p.Events[len(p.Events)-1]
+		p.Next = AuditCursor{Day: AuditDay(last.At), After: last.ID}
+		return false
+	}
+	p.Events = append(p.Events, *e)
+	return true
+}
+
 // AuditLog is the append-only audit trail.
 type AuditLog interface {
 	// Append writes one event; an event is never rewritten.

@@ -116,15 +116,11 @@ func (r *CaseRow) Matches(text string) bool { return text == "" || strings.Conta
 // FoldText is how free text is compared: NFC, lower case, trimmed.
 func FoldText(s string) string { return strings.ToLower(norm.NFC.String(strings.TrimSpace(s))) }
 
-// ReviewPageQuery selects a page of the review queue: q's items after the cursor in queue order.
-type ReviewPageQuery struct {
-	State ReviewState // "" = any
-	Type  ReviewType  // "" = any
-	Case  ID          // zero = any; else the items of this case
-	Limit int
-	// The cursor: the last item of the previous page, by its id and its rank then; "" = from the best.
-	After     string
-	AfterRank float32
+// QueuePosition is where a page of the queue starts: after this item, by its id and its rank when the
+// previous page ended (QueueCursor); a zero position is the best item.
+type QueuePosition struct {
+	ID   string
+	Rank float32
 }
 
 // Catalog is the lists' table in memory (follow.Catalog): a row per case and every review item, kept
@@ -136,9 +132,10 @@ type Catalog interface {
 	CaseRows(q CaseQuery, see func(*CaseRow) bool) ([]CaseRow, ID)
 	// CaseRow returns the row of a case; false when there is none.
 	CaseRow(id ID) (CaseRow, bool)
-	// Queue returns up to q.Limit review items after the cursor in queue order (Review.Rank, then id)
-	// and the id of the page's last item when there is a next page ("" at the end).
-	Queue(q ReviewPageQuery) ([]*Review, string)
+	// Queue returns up to q.Limit of the review items q selects after the position, in queue order
+	// (Review.Rank, then id), and the id of the page's last item when there is a next page ("" at the
+	// end); q.Cursor is not read.
+	Queue(q ReviewQuery, after QueuePosition) ([]*Review, string)
 	// WriteReview runs write, which writes a review item and returns it (nil when it removed the item
 	// named id), and brings the catalog up to what it wrote.
 	WriteReview(id string, write func() (*Review, error)) (*Review, error)
@@ -158,10 +155,10 @@ type ReviewPage struct {
 func QueueCursor(r *Review) string { return fmt.Sprintf("%08x%s", math.Float32bits(r.Rank()), r.ID) }
 
 // ParseQueueCursor reads a QueueCursor.
-func ParseQueueCursor(s string) (id string, rank float32, err error) {
-	bits, perr := strconv.ParseUint(s[:min(8, len(s))], 16, 32)
-	if len(s) != 8+64 || perr != nil || strings.Trim(s[8:], "0123456789abcdef") != "" {
-		return "", 0, FieldError("cursor", "is not a cursor this list gave")
+func ParseQueueCursor(s string) (QueuePosition, error) {
+	bits, err := strconv.ParseUint(s[:min(8, len(s))], 16, 32)
+	if len(s) != 8+64 || err != nil || strings.Trim(s[8:], "0123456789abcdef") != "" {
+		return QueuePosition{}, FieldError("cursor", "is not a cursor this list gave")
 	}
-	return s[8:], math.Float32frombits(uint32(bits)), nil
+	return QueuePosition{ID: s[8:], Rank: math.Float32frombits(uint32(bits))}, nil
 }

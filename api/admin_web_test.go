@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -100,10 +99,7 @@ func pastCase(kind childmatch.Kind, state, district string, created time.Time, m
 // Hindi, at 1280 and 360 px (screenshots/2x-*.png): a user created and a token issued, a post created,
 // edited and deleted, the audit trail searched by case, the outcomes drawn.
 func TestAdminPages(t *testing.T) {
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("Debian's chromium is needed for the browser test: `make test` installs it")
-	}
+	path := chromium(t)
 	e := newEnv(t)
 	_, field, _ := e.user("Inspector Verma", "GRP Bhopal", "officer", "reviewer")
 	_, admin, _ := e.user("Meera Admin", "State control room", "admin")

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -22,6 +23,16 @@ type browser struct {
 	shots      string
 	mu         sync.Mutex
 	pageErrors []string
+}
+
+// chromium is the path of Debian's Chromium; the browser tests fail without it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("Debian's chromium is needed for the browser test: `make test` installs it")
+	}
+	return path
 }
 
 // openBrowser starts Chromium (path) for the test; screenshots go to the folder shots.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -138,10 +137,7 @@ func TestSessionCSRF(t *testing.T) {
 // it in the review queue, see both cases matched. It saves a screenshot of every page at 1280 and 360 px
 // wide, in English and Hindi, under screenshots/.
 func TestBrowserFlow(t *testing.T) {
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("Debian's chromium is needed for the browser test: `make test` installs it")
-	}
+	browser := chromium(t)
 	e := newEnv(t)
 	_, field, _ := e.user("Inspector Verma", "GRP Bhopal", "officer", "reviewer")
 	token := strings.TrimPrefix(field, "Bearer ")

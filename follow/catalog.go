@@ -250,20 +250,20 @@ func (c *catalog) EachFact(cases func(*childmatch.CaseFact), reviews func(*child
 	return slices.Clone(c.localities)
 }
 
-func (c *catalog) Queue(q childmatch.ReviewPageQuery) ([]*childmatch.Review, string) {
+func (c *catalog) Queue(q childmatch.ReviewQuery, after childmatch.QueuePosition) ([]*childmatch.Review, string) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	admits := func(it *queued) bool {
 		return (q.State == "" || it.r.State == q.State) && (q.Type == "" || it.r.Type == q.Type)
 	}
+	at := &queued{r: &childmatch.Review{ID: after.ID}, rank: after.Rank}
 	var items []*queued
 	if q.Case.IsZero() {
 		// The queue is kept in order: find the cursor, then read on until the page and one more are found.
 		i := 0
-		if q.After != "" {
-			after := &queued{r: &childmatch.Review{ID: q.After}, rank: q.AfterRank}
-			i, _ = slices.BinarySearchFunc(c.order, after, queueOrder)
-			if i < len(c.order) && c.order[i].r.ID == q.After {
+		if after.ID != "" {
+			i, _ = slices.BinarySearchFunc(c.order, at, queueOrder)
+			if i < len(c.order) && c.order[i].r.ID == after.ID {
 				i++
 			}
 		}
@@ -274,7 +274,7 @@ func (c *catalog) Queue(q childmatch.ReviewPageQuery) ([]*childmatch.Review, str
 		}
 	} else {
 		for id := range c.byCase[q.Case] {
-			if it := c.reviews[id]; admits(it) && (q.After == "" || !before(it, &queued{r: &childmatch.Review{ID: q.After}, rank: q.AfterRank})) && it.r.ID != q.After {
+			if it := c.reviews[id]; admits(it) && (after.ID == "" || before(at, it)) {
 				items = append(items, it)
 			}
 		}

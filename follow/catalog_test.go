@@ -61,7 +61,7 @@ func TestCatalogFollowsOthers(t *testing.T) {
 	}
 	touch(newer)
 	state := func() childmatch.ReviewState {
-		rs, _ := here.Queue(childmatch.ReviewPageQuery{Limit: 10})
+		rs, _ := here.Queue(childmatch.ReviewQuery{Limit: 10}, childmatch.QueuePosition{})
 		if len(rs) != 1 {
 			return ""
 		}
@@ -82,7 +82,7 @@ func TestCatalogFollowsOthers(t *testing.T) {
 	}
 	touch(older)
 	eventually(t, "the other process's removal seen", func() bool {
-		rs, _ := here.Queue(childmatch.ReviewPageQuery{Limit: 10})
+		rs, _ := here.Queue(childmatch.ReviewQuery{Limit: 10}, childmatch.QueuePosition{})
 		return len(rs) == 0
 	})
 }
@@ -118,9 +118,10 @@ func TestQueuePages(t *testing.T) {
 	}
 	var got []string
 	var ranks []float32
-	q := childmatch.ReviewPageQuery{State: childmatch.ReviewPending, Limit: 4}
+	q := childmatch.ReviewQuery{State: childmatch.ReviewPending, Limit: 4}
+	var at childmatch.QueuePosition
 	for pages := 0; ; pages++ {
-		rs, last := f.Queue(q)
+		rs, last := f.Queue(q, at)
 		for _, it := range rs {
 			if it.State != childmatch.ReviewPending {
 				t.Fatalf("a %s item on a page of pending ones", it.State)
@@ -130,9 +131,9 @@ func TestQueuePages(t *testing.T) {
 		if last == "" {
 			break
 		}
-		q.After, q.AfterRank = rs[len(rs)-1].ID, rs[len(rs)-1].Rank()
-		if last != q.After || pages > len(want) {
-			t.Fatalf("page %d ends at %s, its cursor names %s", pages, q.After, last)
+		at = childmatch.QueuePosition{ID: rs[len(rs)-1].ID, Rank: rs[len(rs)-1].Rank()}
+		if last != at.ID || pages > len(want) {
+			t.Fatalf("page %d ends at %s, its cursor names %s", pages, at.ID, last)
 		}
 	}
 	slices.Sort(want)
@@ -181,7 +182,7 @@ func TestCatalogSnapshot(t *testing.T) {
 	}
 	second, st := open()
 	rows, _ := second.CaseRows(childmatch.CaseQuery{Limit: 10}, func(*childmatch.CaseRow) bool { return true })
-	rs, _ := second.Queue(childmatch.ReviewPageQuery{Limit: 10})
+	rs, _ := second.Queue(childmatch.ReviewQuery{Limit: 10}, childmatch.QueuePosition{})
 	if st.Source != "local snapshot" || len(rows) != 2 || rows[0].ID != a.ID || len(rs) != 1 || rs[0].ID != item.ID {
 		t.Fatalf("from %q: rows %+v, queue %+v: want both cases and the item", st.Source, rows, rs)
 	}

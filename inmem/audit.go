@@ -33,20 +33,9 @@ func (s *Store) Events(_ context.Context, q childmatch.AuditQuery) (*childmatch.
 	})
 	page := &childmatch.AuditPage{Events: []childmatch.Event{}}
 	for i := range events {
-		e := &events[i]
-		if day := childmatch.AuditDay(e.At); !q.After.IsZero() && (day.Before(q.After.Day) ||
-			day.Equal(q.After.Day) && !q.After.After.IsZero() && e.ID.String() <= q.After.After.String()) {
-			continue
-		}
-		if !q.Admits(e) {
-			continue
-		}
-		if len(page.Events) == q.Limit {
-			last := &page.Events[len(page.Events)-1]
-			page.Next = childmatch.AuditCursor{Day: childmatch.AuditDay(last.At), After: last.ID}
+		if !page.Add(&q, &events[i]) {
 			break
 		}
-		page.Events = append(page.Events, *e)
 	}
 	return page, nil
 }

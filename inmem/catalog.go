@@ -1,7 +1,6 @@
 package inmem
 
 import (
-	"bytes"
 	"context"
 	"io"
 
@@ -9,27 +8,11 @@ import (
 )
 
 func (s *Store) PutCatalog(_ context.Context, r io.Reader, _ int64) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.unlock()
-	s.d.catalog = b
-	return nil
+	return s.putWhole(&s.d.catalog, r)
 }
 
 func (s *Store) OpenCatalog(context.Context) (io.ReadCloser, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.unlock()
-	if s.d.catalog == nil {
-		return nil, notFound("the catalog snapshot")
-	}
-	return io.NopCloser(bytes.NewReader(s.d.catalog)), nil
+	return s.openWhole(&s.d.catalog, "the catalog snapshot")
 }
 
 // ReviewsOf returns the review items of a case.

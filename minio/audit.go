@@ -56,19 +56,9 @@ func (s *Store) Events(ctx context.Context, q childmatch.AuditQuery) (*childmatc
 			return nil, err
 		}
 		for i := range events {
-			e := &events[i]
-			if day.Equal(q.After.Day) && !q.After.After.IsZero() && e.ID.String() <= q.After.After.String() {
-				continue
-			}
-			if !q.Admits(e) {
-				continue
-			}
-			if len(page.Events) == q.Limit {
-				last := &page.Events[len(page.Events)-1]
-				page.Next = childmatch.AuditCursor{Day: childmatch.AuditDay(last.At), After: last.ID}
+			if !page.Add(&q, &events[i]) {
 				return page, nil
 			}
-			page.Events = append(page.Events, *e)
 		}
 	}
 	return page, nil

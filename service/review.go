@@ -176,13 +176,14 @@ func (s *Service) Reviews(ctx context.Context, actor childmatch.Actor, q childma
 	if err != nil {
 		return nil, err
 	}
-	pq := childmatch.ReviewPageQuery{State: q.State, Type: q.Type, Case: q.Case, Limit: limit}
+	q.Limit = limit
+	var after childmatch.QueuePosition
 	if q.Cursor != "" {
-		if pq.After, pq.AfterRank, err = childmatch.ParseQueueCursor(q.Cursor); err != nil {
+		if after, err = childmatch.ParseQueueCursor(q.Cursor); err != nil {
 			return nil, err
 		}
 	}
-	rs, last := s.catalog.Queue(pq)
+	rs, last := s.catalog.Queue(q, after)
 	page := &childmatch.ReviewPage{Items: make([]childmatch.ReviewItem, 0, len(rs))}
 	var ids []childmatch.ID
 	for _, r := range rs {

@@ -179,7 +179,7 @@ func (s *Service) deleteReview(ctx context.Context, actor childmatch.Actor, r *c
 
 // deleteReviewsOf removes the review items of an erased case, which the catalog knows.
 func (s *Service) deleteReviewsOf(ctx context.Context, actor childmatch.Actor, id childmatch.ID) error {
-	rs, _ := s.catalog.Queue(childmatch.ReviewPageQuery{Case: id, Limit: math.MaxInt32})
+	rs, _ := s.catalog.Queue(childmatch.ReviewQuery{Case: id, Limit: math.MaxInt32}, childmatch.QueuePosition{})
 	for _, r := range rs {
 		if err := s.deleteReview(ctx, actor, r); err != nil {
 			return err
