@@ -216,14 +216,18 @@ func indexCase(index childmatch.FaceIndex, c *childmatch.Case) int {
 func (f *Follower) Open(ctx context.Context) (childmatch.IndexStart, error) {
 	began := time.Now()
 	st := childmatch.IndexStart{}
-	pos, source, refused := f.loadSnapshot(ctx)
+	pos, source, refused, rebuild := f.loadSnapshot(ctx)
 	st.Refused = refused
 	if source == "" {
 		pos = childmatch.IDAt(time.Now().Add(-childmatch.FeedOverlap))
 		f.index.Clear()
+	}
+	if source == "" || rebuild {
 		f.catalog.clear()
 		err := f.cases.WalkCases(ctx, childmatch.ID{}, func(c *childmatch.Case) (bool, error) {
-			indexCase(f.index, c)
+			if source == "" {
+				indexCase(f.index, c)
+			}
 			f.putCase(c)
 			return true, nil
 		})
@@ -236,9 +240,9 @@ func (f *Follower) Open(ctx context.Context) (childmatch.IndexStart, error) {
 		if err != nil {
 			return st, err
 		}
+	}
+	if st.Source = source; source == "" {
 		st.Source = "records"
-	} else {
-		st.Source = source
 	}
 	f.cursor, f.applied = pos, map[childmatch.ID]time.Time{}
 	if f.changes != nil {
@@ -249,7 +253,7 @@ func (f *Follower) Open(ctx context.Context) (childmatch.IndexStart, error) {
 		st.Replayed = replayed
 	}
 	st.Faces, st.Took = f.index.Len(), time.Since(began)
-	f.changed.Store(f.changed.Load() || st.Source != "local snapshot")
+	f.changed.Store(f.changed.Load() || st.Source != "local snapshot" || rebuild)
 	f.mu.Lock()
 	f.start = st
 	f.mu.Unlock()

@@ -13,9 +13,12 @@ import (
 )
 
 // loadSnapshot tries the local cache, then the store's snapshot, each with the catalog saved beside it.
-// It returns the source used ("" for none) and why each refused one was refused.
-func (f *Follower) loadSnapshot(ctx context.Context) (childmatch.ID, string, []string) {
+// It returns the source used ("" for none), why each refused one was refused, and whether the catalog must
+// be built from the records: one missing (a snapshot written before there was a catalog), unreadable or
+// not at the snapshot's position is never served; the index's snapshot still is.
+func (f *Follower) loadSnapshot(ctx context.Context) (childmatch.ID, string, []string, bool) {
 	var refused []string
+	rebuild := false
 	try := func(name string, open, openCatalog func() (io.ReadCloser, error)) (childmatch.ID, bool) {
 		pos, ok := f.tryIndex(name, open, &refused)
 		if !ok {
@@ -27,8 +30,8 @@ func (f *Follower) loadSnapshot(ctx context.Context) (childmatch.ID, string, []s
 			err = f.catalog.read(r, pos)
 		}
 		if err != nil {
-			refused = append(refused, fmt.Sprintf("%s: %v", name, err))
-			return childmatch.ID{}, false
+			refused = append(refused, fmt.Sprintf("%s's catalog, built from the records instead: %v", name, err))
+			rebuild = true
 		}
 		return pos, true
 	}
@@ -38,7 +41,7 @@ func (f *Follower) loadSnapshot(ctx context.Context) (childmatch.ID, string, []s
 		}, func() (io.ReadCloser, error) {
 			return os.Open(catalogFile(f.cfg.LocalSnapshot))
 		}); ok {
-			return pos, "local snapshot", refused
+			return pos, "local snapshot", refused, rebuild
 		}
 	}
 	if f.snapshots != nil {
@@ -47,10 +50,10 @@ func (f *Follower) loadSnapshot(ctx context.Context) (childmatch.ID, string, []s
 		}, func() (io.ReadCloser, error) {
 			return f.snapshots.OpenCatalog(ctx)
 		}); ok {
-			return pos, "store snapshot", refused
+			return pos, "store snapshot", refused, rebuild
 		}
 	}
-	return childmatch.ID{}, "", refused
+	return childmatch.ID{}, "", refused, false
 }
 
 // catalogFile is the local catalog cache, beside the local index snapshot.
