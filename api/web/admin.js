@@ -139,9 +139,10 @@ async function postsView() {
     } catch (err) { cell.append(h("p", {class: "field-error", role: "alert", text: err.message})); }
   };
   const rows = data.posts.map((p) => {
-    const cell = h("td", {class: "buttons"});
-    cell.append(h("button", {type: "button", class: "edit", onclick: () => showForm(p), text: t("adm_edit")}),
-      h("button", {type: "button", class: "reject", onclick: () => remove(p, cell), text: t("adm_delete")}));
+    const cell = h("td");
+    cell.append(h("div", {class: "buttons"},
+      h("button", {type: "button", class: "edit", onclick: () => showForm(p), text: t("adm_edit")}),
+      h("button", {type: "button", class: "reject", onclick: () => remove(p, cell), text: t("adm_delete")})));
     return h("tr", {}, h("td", {text: p.name}), h("td", {text: t("post_" + p.kind)}), h("td", {text: areaWords(p.area)}),
       h("td", {text: String((p.webhooks || []).length)}), cell);
   });
