@@ -191,7 +191,7 @@ async function auditView(parts, query) {
       h("td", {}, (e.cases || []).map((c) => h("a", {href: "#/audit?case=" + c, class: "mono", title: c, text: short(c)}))),
       h("td", {class: "mono", title: e.object || "", text: short(e.object || "")})));
     body = [
-      page.events.length ? adminTable("audit", ["adm_when", "adm_user", "adm_action", "adm_cases", "adm_object"], rows) :
+      page.events.length ? adminTable("audit", ["adm_when", "adm_who", "adm_action", "adm_cases", "adm_object"], rows) :
         h("p", {class: "muted", text: page.next_cursor ? t("adm_audit_none_yet") : t("adm_audit_none")}),
       page.next_cursor ? h("button", {type: "button", class: "next", onclick: () => go({cursor: page.next_cursor}), text: t("btn_next")}) : null];
   } catch (err) {
