@@ -195,3 +195,59 @@ func TestCatalogSnapshot(t *testing.T) {
 	}
 	check("without its catalog", 1)
 }
+
+// markerless is a store whose listing of a case's review items finds none: items written before the
+// markers existed, whose case is the pair's second.
+type markerless struct{ *inmem.Store }
+
+func (markerless) ReviewsOf(context.Context, childmatch.ID) ([]*childmatch.Review, error) { return nil, nil }
+
+// TestItemsBeforeMarkers: an item the catalog holds that the listing of its case does not name is read
+// again by its id when another process changes it, and dropped only when it is gone.
+func TestItemsBeforeMarkers(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	ctx := context.Background()
+	mine := inmem.New()
+	other := mine.Another()
+	a, b := caseWithFace(r), caseWithFace(r)
+	for _, c := range []*childmatch.Case{a, b} {
+		if err := mine.CreateCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	item := review(a, b, 1)
+	if err := mine.CreateReview(ctx, item); err != nil {
+		t.Fatal(err)
+	}
+	f := follow.New(index.New(), markerless{mine}, mine, mine, follow.Config{CatchUp: 5 * time.Millisecond, SnapshotEvery: time.Hour}, quiet)
+	if _, err := f.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); f.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	touch := func() {
+		t.Helper()
+		if _, err := other.UpdateCase(ctx, b.ID, func(c *childmatch.Case) error { c.UpdatedAt = time.Now(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := other.UpdateReview(ctx, item.ID, func(r *childmatch.Review) error { r.State = childmatch.ReviewConfirmed; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	touch()
+	queue := func() []*childmatch.Review {
+		rs, _ := f.Queue(childmatch.ReviewQuery{Limit: 10}, childmatch.QueuePosition{})
+		return rs
+	}
+	eventually(t, "the decision on an item from before the markers", func() bool {
+		rs := queue()
+		return len(rs) == 1 && rs[0].State == childmatch.ReviewConfirmed
+	})
+	if err := other.DeleteReview(ctx, item.ID); err != nil {
+		t.Fatal(err)
+	}
+	touch()
+	eventually(t, "the removal of an item from before the markers", func() bool { return len(queue()) == 0 })
+}

@@ -28,6 +28,7 @@ type Cases interface {
 	Case(ctx context.Context, id childmatch.ID) (*childmatch.Case, error)
 	WalkCases(ctx context.Context, after childmatch.ID, fn func(*childmatch.Case) (bool, error)) error
 	WalkReviews(ctx context.Context, fn func(*childmatch.Review) (bool, error)) error
+	Review(ctx context.Context, id string) (*childmatch.Review, error)
 	// ReviewsOf reads the review items of one case.
 	ReviewsOf(ctx context.Context, id childmatch.ID) ([]*childmatch.Review, error)
 }
@@ -175,9 +176,20 @@ func (f *Follower) reindex(ctx context.Context, id childmatch.ID) error {
 		stored[r.ID] = true
 		f.putReview(r)
 	}
+	// An item the catalog knows that the listing did not name is read by its id: gone, or an item from
+	// before the markers (ReviewsOf finds those only by prefix).
 	for _, known := range f.reviewsOf(id) {
-		if !stored[known] {
+		if stored[known] {
+			continue
+		}
+		r, err := f.cases.Review(ctx, known)
+		switch {
+		case childmatch.ErrorCodeOf(err) == childmatch.ENotFound:
 			f.removeReview(known)
+		case err != nil:
+			return err
+		default:
+			f.putReview(r)
 		}
 	}
 	return nil
