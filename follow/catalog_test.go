@@ -200,7 +200,9 @@ func TestCatalogSnapshot(t *testing.T) {
 // markers existed, whose case is the pair's second.
 type markerless struct{ *inmem.Store }
 
-func (markerless) ReviewsOf(context.Context, childmatch.ID) ([]*childmatch.Review, error) { return nil, nil }
+func (markerless) ReviewsOf(context.Context, childmatch.ID) ([]*childmatch.Review, error) {
+	return nil, nil
+}
 
 // TestItemsBeforeMarkers: an item the catalog holds that the listing of its case does not name is read
 // again by its id when another process changes it, and dropped only when it is gone.
