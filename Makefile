@@ -23,7 +23,7 @@ test: packages models minio onnx
 
 # Go benchmarks of the index, JPEG decoding and encoding beside image/jpeg, the pipeline (resizing beside
 # imaging), the proposals per found child, the memory of hostile photos, uploads, searches under a flood of
-# photos without a face, and restarts, then enrolment side by side with Python's
+# photos without a face, restarts, and the lists at 100,000 cases (README: Lists that scale), then enrolment side by side with Python's
 # face_recognition (bench/results/enrol.md) and the index beside FAISS and hnswlib (bench/results/index.md).
 bench: packages models minio onnx
 	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot|BenchmarkFlatSearch' -benchtime 20x ./index/
@@ -35,6 +35,8 @@ bench: packages models minio onnx
 	$(GO) test -run '^$$' -bench 'BenchmarkSearchUnderFlood' -benchtime 1x ./api/
 	$(GO) test -run '^$$' -bench 'BenchmarkRestart' -benchtime 3x ./cmd/childmatch/
 	$(GO) test -run '^$$' -bench 'BenchmarkFanout' -benchtime 1x -timeout 30m ./delivery/
+	$(GO) test -run '^$$' -bench 'BenchmarkListsAt100k' -benchtime 20x ./api/
+	$(GO) test -run '^$$' -bench 'BenchmarkListsInMemory' -benchtime 50x ./service/
 	GO=$(GO) bench/enrol.sh $(FACES)
 	GO=$(GO) bench/index.sh $(FACES)
 

@@ -241,6 +241,8 @@ func (c *Case) Summary() Summary {
 type CaseQuery struct {
 	Kind   Kind   // "" = any
 	Status Status // "" = any
+	State  string // "" = any; the sighting's state, compared without case
+	Text   string // "" = any; free text over the child's name and the case's references
 	Limit  int
 	After  ID // the cursor: the last id of the previous page; zero = from the start
 }

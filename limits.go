@@ -112,6 +112,10 @@ const (
 	// DefaultPageSize and MaxPageSize bound a page of the case list.
 	DefaultPageSize = 50
 	MaxPageSize     = 200
+	// ListReaders is how many case records a list page reads at once: the catalog picks the page in
+	// memory, then its records are read from MinIO, a round trip each; eight in flight bring a page of 50
+	// to about the time of seven reads without crowding the store's connections (measured in README: Lists).
+	ListReaders = 8
 	// MaxFacesPerPhoto bounds the faces kept from one photo: a group photo of a shelter's intake rarely has
 	// more than a dozen, and every face costs a descriptor, a chip and an index entry.
 	MaxFacesPerPhoto = 20
@@ -187,6 +191,10 @@ const (
 	// DefaultAuditPage and MaxAuditPage bound an audit trail answer; older events are reached with since.
 	DefaultAuditPage = 200
 	MaxAuditPage     = 1000
+	// AuditScanDays is how many days of the trail one page reads at most: a past day is one object
+	// (minio/audit.go), so a search that matches little answers a month's page in about 31 reads and
+	// says where to go on, rather than reading years in one request.
+	AuditScanDays = 31
 	// DefaultReviewPage and MaxReviewPage bound a page of the review queue.
 	DefaultReviewPage = 50
 	MaxReviewPage     = 200

@@ -140,6 +140,8 @@ type ReviewQuery struct {
 	Type  ReviewType  // "" = any
 	Case  ID          // zero = any; else the items of this case
 	Limit int
+	// Cursor is the previous page's ReviewPage.Next; "" = from the best.
+	Cursor string
 }
 
 // ReviewStore keeps review items, one per pair of cases.
@@ -157,8 +159,8 @@ type ReviewStore interface {
 
 // ReviewService is the review workflow: the queue and the decisions (service.Service).
 type ReviewService interface {
-	// Reviews returns review items, best first.
-	Reviews(ctx context.Context, actor Actor, q ReviewQuery) ([]ReviewItem, error)
+	// Reviews returns a page of review items, best first.
+	Reviews(ctx context.Context, actor Actor, q ReviewQuery) (*ReviewPage, error)
 	// Decide records a decision; a confirmation links the two cases, a revision away from it unlinks them.
 	Decide(ctx context.Context, actor Actor, id string, state ReviewState, note string) (*ReviewItem, error)
 }

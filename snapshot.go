@@ -5,11 +5,15 @@ import (
 	"io"
 )
 
-// SnapshotStore keeps the newest index snapshot where every process can read it.
+// SnapshotStore keeps the newest index snapshot, and the lists' catalog saved with it, where every
+// process can read them.
 type SnapshotStore interface {
 	PutSnapshot(ctx context.Context, r io.Reader, size int64) error
 	// OpenSnapshot opens the newest snapshot; ENotFound when there is none.
 	OpenSnapshot(ctx context.Context) (io.ReadCloser, error)
+	PutCatalog(ctx context.Context, r io.Reader, size int64) error
+	// OpenCatalog opens the newest catalog snapshot; ENotFound when there is none.
+	OpenCatalog(ctx context.Context) (io.ReadCloser, error)
 }
 
 // Snapshotter is what an index offers to be saved and loaded; index.Index implements it.

@@ -152,7 +152,7 @@ func (e *env) start() {
 	outbox := newOutbox(store, posts, e.links)
 	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links,
 		Dispatch: outbox})
-	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
+	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower, Catalog: follower,
 		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)
@@ -688,8 +688,8 @@ func TestDeleteCase(t *testing.T) {
 	if r := e.as("Bearer "+token, "DELETE", "/v1/cases/"+missing, map[string]any{"reason": "erasure_request"}); r.status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
-	// Gone: the record, the photo and its chip, the review item of the pair, the case's alert, and nothing
-	// else; the change entries and the audit trail keep the case's id, no details.
+	// Gone: the record, the photo and its chip, the review item of the pair and its marker, the case's
+	// alert, and nothing else; the change entries and the audit trail keep the case's id, no details.
 	left := e.objects("")
 	var gone []string
 	for key := range before {
@@ -702,9 +702,9 @@ func TestDeleteCase(t *testing.T) {
 			t.Errorf("%s is still stored", key)
 		}
 	}
-	if len(gone) != 5 || !slices.Contains(gone, "cases/"+missing+".json") || !slices.Contains(gone, "alerts/"+missing+".json") ||
-		len(e.objects("photos/")) != 1 || len(e.objects("faces/")) != 1 || len(e.objects("reviews/")) != 0 {
-		t.Errorf("removed %v, want the record, its photo, its chip, the review item and the alert", gone)
+	if len(gone) != 6 || !slices.Contains(gone, "cases/"+missing+".json") || !slices.Contains(gone, "alerts/"+missing+".json") ||
+		len(e.objects("photos/")) != 1 || len(e.objects("faces/")) != 1 || len(e.objects("reviews/")) != 0 || len(e.objects("review-of/")) != 0 {
+		t.Errorf("removed %v, want the record, its photo, its chip, the review item, its marker and the alert", gone)
 	}
 	if r := e.as("Bearer "+token, "GET", "/v1/cases/"+missing, nil); r.status != http.StatusNotFound {
 		t.Errorf("reading the deleted case: %d", r.status)

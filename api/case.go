@@ -97,9 +97,11 @@ type casePageJSON struct {
 	NextCursor string     `json:"next_cursor,omitempty"`
 }
 
-// listCases: GET /v1/cases?kind=&status=&limit=&cursor=, in creation order.
+// listCases: GET /v1/cases?kind=&status=&state=&q=&limit=&cursor=, in creation order; q is free text
+// over the child's name and the case's references.
 func (s *Server) listCases(c *gin.Context) {
-	q := childmatch.CaseQuery{Kind: childmatch.Kind(c.Query("kind")), Status: childmatch.Status(c.Query("status"))}
+	q := childmatch.CaseQuery{Kind: childmatch.Kind(c.Query("kind")), Status: childmatch.Status(c.Query("status")),
+		State: c.Query("state"), Text: c.Query("q")}
 	var err error
 	if q.Limit, err = intValue("limit", c.Query("limit")); err == nil && c.Query("cursor") != "" {
 		q.After, err = childmatch.ParseID("cursor", c.Query("cursor"))

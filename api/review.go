@@ -25,9 +25,11 @@ func toReview(r *childmatch.ReviewItem) reviewJSON {
 		CaseAU: "/v1/cases/" + r.CaseA.String(), CaseBU: "/v1/cases/" + r.CaseB.String()}
 }
 
-// listReviews: GET /v1/reviews?state=pending&type=&case=&limit=, best first.
+// listReviews: GET /v1/reviews?state=pending&type=&case=&limit=&cursor=, best first; next_cursor is
+// the next page's cursor, absent at the end.
 func (s *Server) listReviews(c *gin.Context) {
-	q := childmatch.ReviewQuery{State: childmatch.ReviewState(c.Query("state")), Type: childmatch.ReviewType(c.Query("type"))}
+	q := childmatch.ReviewQuery{State: childmatch.ReviewState(c.Query("state")), Type: childmatch.ReviewType(c.Query("type")),
+		Cursor: c.Query("cursor")}
 	var err error
 	if q.Limit, err = intValue("limit", c.Query("limit")); err == nil && c.Query("case") != "" {
 		q.Case, err = childmatch.ParseID("case", c.Query("case"))
@@ -36,16 +38,20 @@ func (s *Server) listReviews(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, err := s.Reviews.Reviews(c.Request.Context(), actorOf(c), q)
+	page, err := s.Reviews.Reviews(c.Request.Context(), actorOf(c), q)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := make([]reviewJSON, 0, len(items))
-	for i := range items {
-		out = append(out, toReview(&items[i]))
+	out := make([]reviewJSON, 0, len(page.Items))
+	for i := range page.Items {
+		out = append(out, toReview(&page.Items[i]))
 	}
-	c.JSON(http.StatusOK, gin.H{"reviews": out})
+	body := gin.H{"reviews": out}
+	if page.Next != "" {
+		body["next_cursor"] = page.Next
+	}
+	c.JSON(http.StatusOK, body)
 }
 
 type decisionRequest struct {

@@ -26,15 +26,22 @@ type Config struct {
 	Models map[string]childmatch.ModelIndex
 }
 
-// Cases is what the follower reads of the store.
+// Cases is what the follower reads of the store: the case records, and the review items the catalog
+// keeps beside them.
 type Cases interface {
 	Case(ctx context.Context, id childmatch.ID) (*childmatch.Case, error)
 	WalkCases(ctx context.Context, after childmatch.ID, fn func(*childmatch.Case) (bool, error)) error
+	WalkReviews(ctx context.Context, fn func(*childmatch.Review) (bool, error)) error
+	Review(ctx context.Context, id string) (*childmatch.Review, error)
+	// ReviewsOf reads the review items of one case.
+	ReviewsOf(ctx context.Context, id childmatch.ID) ([]*childmatch.Review, error)
 }
 
 // Follower owns the index: it is the childmatch.CaseIndex the services write through and search, and the
-// childmatch.IndexStatus /healthz reads.
+// childmatch.IndexStatus /healthz reads. It keeps the lists' catalog beside the index (childmatch.Catalog:
+// a row per case and every review item) from the same writes and re-reads, and saves it with the index.
 type Follower struct {
+	*catalog
 	index     childmatch.FaceIndex
 	cases     Cases
 	changes   childmatch.ChangeFeed    // nil: no other process; the index follows only this one's writes
@@ -44,8 +51,10 @@ type Follower struct {
 
 	// locks serialise the index changes of one case (by the id's last, random byte), so the index applies
 	// a case's writes and re-reads in the order they happened.
-	locks   [256]sync.Mutex
-	changed atomic.Bool // something changed since the last snapshot
+	locks [256]sync.Mutex
+	// reviewLocks do the same for the catalog's review items, by the pair key's last hex digit.
+	reviewLocks [16]sync.Mutex
+	changed     atomic.Bool // something changed since the last snapshot
 
 	// The feed's state is the Run goroutine's (and Open's, before it); mu guards what other goroutines
 	// read or add: the start figures and the cases to check again.
@@ -60,6 +69,7 @@ type Follower struct {
 var (
 	_ childmatch.CaseIndex   = (*Follower)(nil)
 	_ childmatch.IndexStatus = (*Follower)(nil)
+	_ childmatch.Catalog     = (*Follower)(nil)
 )
 
 // New returns a follower of an empty index; call Open before serving. changes and snapshots may be nil.
@@ -71,7 +81,7 @@ func New(index childmatch.FaceIndex, cases Cases, changes childmatch.ChangeFeed,
 	if cfg.Checkpoints == nil {
 		cfg.Checkpoints = childmatch.FeedCheckpoints[:]
 	}
-	return &Follower{index: index, cases: cases, changes: changes, snapshots: snapshots, cfg: cfg, log: log,
+	return &Follower{catalog: newCatalog(), index: index, cases: cases, changes: changes, snapshots: snapshots, cfg: cfg, log: log,
 		applied: map[childmatch.ID]time.Time{}, stages: map[childmatch.ID]int{}, recheck: map[childmatch.ID]*doubt{}}
 }
 
@@ -152,7 +162,36 @@ func (f *Follower) Write(id childmatch.ID, write func() (*childmatch.Case, error
 	return c, nil
 }
 
-// reindex brings one case in the index up to its stored record, read under the case's lock.
+// WriteReview runs a write of a review item and brings the catalog up to what it wrote. Writes of one
+// item are applied one at a time, in the order they happened.
+func (f *Follower) WriteReview(id string, write func() (*childmatch.Review, error)) (*childmatch.Review, error) {
+	l := &f.reviewLocks[reviewLock(id)]
+	l.Lock()
+	defer l.Unlock()
+	r, err := write()
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		f.removeReview(id)
+	} else {
+		f.putReview(r)
+	}
+	f.changed.Store(true)
+	return r, nil
+}
+
+func reviewLock(id string) int {
+	if id == "" {
+		return 0
+	}
+	return int(id[len(id)-1] % 16)
+}
+
+// reindex brings one case in the index and the catalog up to its stored record, and its review items
+// in the catalog up to theirs, read under the case's lock. A review item is written by the process that
+// proposed or decided it after the case record that caused it (an upload adds the photo first, a
+// decision relinks both cases after), so re-reading the case at its entry's checkpoints finds it.
 func (f *Follower) reindex(ctx context.Context, id childmatch.ID) error {
 	l := &f.locks[id[15]]
 	l.Lock()
@@ -164,24 +203,52 @@ func (f *Follower) reindex(ctx context.Context, id childmatch.ID) error {
 	case err != nil:
 		return err
 	}
+	rs, err := f.cases.ReviewsOf(ctx, id)
+	if err != nil {
+		return err
+	}
 	f.apply(id, c)
+	stored := map[string]bool{}
+	for _, r := range rs {
+		stored[r.ID] = true
+		f.putReview(r)
+	}
+	// An item the catalog knows that the listing did not name is read by its id: gone, or an item from
+	// before the markers (ReviewsOf finds those only by prefix).
+	for _, known := range f.reviewsOf(id) {
+		if stored[known] {
+			continue
+		}
+		r, err := f.cases.Review(ctx, known)
+		switch {
+		case childmatch.ErrorCodeOf(err) == childmatch.ENotFound:
+			f.removeReview(known)
+		case err != nil:
+			return err
+		default:
+			f.putReview(r)
+		}
+	}
 	return nil
 }
 
-// apply makes the index hold the faces and filter columns of the record c of case id (nil: gone). Faces
-// are only ever added to a case, so adding (which replaces a face already there) is enough.
+// apply makes the index hold the faces and filter columns of the record c of case id (nil: gone), and
+// the catalog its row. Faces are only ever added to a case, so adding (which replaces a face already
+// there) is enough.
 func (f *Follower) apply(id childmatch.ID, c *childmatch.Case) {
 	if c == nil {
 		f.index.RemoveCase(id)
 		for _, ix := range f.cfg.Models {
 			ix.RemoveCase(id)
 		}
+		f.removeCase(id)
 	} else {
 		f.indexCase(c, true)
 		f.index.SetCaseAttrs(c.ID, c.Attrs())
 		for _, ix := range f.cfg.Models {
 			ix.SetCaseAttrs(c.ID, c.Attrs())
 		}
+		f.putCase(c)
 	}
 	f.changed.Store(true)
 }
@@ -213,26 +280,40 @@ func (f *Follower) indexCase(c *childmatch.Case, withDlib bool) {
 func (f *Follower) Open(ctx context.Context) (childmatch.IndexStart, error) {
 	began := time.Now()
 	st := childmatch.IndexStart{}
-	pos, source, refused := f.loadSnapshot(ctx)
+	pos, source, refused, rebuild := f.loadSnapshot(ctx)
 	st.Refused = refused
 	if source == "" {
 		pos = childmatch.IDAt(time.Now().Add(-childmatch.FeedOverlap))
 		f.index.Clear()
-		st.Source = "records"
-	} else {
-		st.Source = source
 	}
-	if source == "" || len(f.cfg.Models) > 0 {
+	if source == "" || rebuild || len(f.cfg.Models) > 0 {
+		// The models' indexes are in no snapshot; the catalog is, unless it is missing or stale.
+		catalog := source == "" || rebuild
 		for _, ix := range f.cfg.Models {
 			ix.Clear()
 		}
+		if catalog {
+			f.catalog.clear()
+		}
 		err := f.cases.WalkCases(ctx, childmatch.ID{}, func(c *childmatch.Case) (bool, error) {
 			f.indexCase(c, source == "")
+			if catalog {
+				f.putCase(c)
+			}
 			return true, nil
 		})
+		if err == nil && catalog {
+			err = f.cases.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
+				f.putReview(r)
+				return true, nil
+			})
+		}
 		if err != nil {
 			return st, err
 		}
+	}
+	if st.Source = source; source == "" {
+		st.Source = "records"
 	}
 	f.cursor, f.applied = pos, map[childmatch.ID]time.Time{}
 	if f.changes != nil {
@@ -243,7 +324,7 @@ func (f *Follower) Open(ctx context.Context) (childmatch.IndexStart, error) {
 		st.Replayed = replayed
 	}
 	st.Faces, st.Took = f.index.Len(), time.Since(began)
-	f.changed.Store(f.changed.Load() || st.Source != "local snapshot")
+	f.changed.Store(f.changed.Load() || st.Source != "local snapshot" || rebuild)
 	f.mu.Lock()
 	f.start = st
 	f.mu.Unlock()

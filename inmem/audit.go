@@ -3,6 +3,7 @@ package inmem
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"childmatch"
 )
@@ -16,20 +17,25 @@ func (s *Store) Append(_ context.Context, e *childmatch.Event) error {
 	return nil
 }
 
-func (s *Store) Events(_ context.Context, q childmatch.AuditQuery) ([]childmatch.Event, error) {
+// Events pages through the trail in minio.Store's order, day by day and by id within a day; a page ends
+// only when full, since every day is in memory.
+func (s *Store) Events(_ context.Context, q childmatch.AuditQuery) (*childmatch.AuditPage, error) {
 	if err := s.lock(); err != nil {
 		return nil, err
 	}
-	defer s.unlock()
-	out := []childmatch.Event{}
-	for _, e := range s.d.events {
-		if e.At.Before(q.Since) || (q.Actor != "" && e.Actor != q.Actor) || (!q.Case.IsZero() && !slices.Contains(e.Cases, q.Case)) {
-			continue
+	events := slices.Clone(s.d.events)
+	s.unlock()
+	slices.SortStableFunc(events, func(a, b childmatch.Event) int {
+		if c := childmatch.AuditDay(a.At).Compare(childmatch.AuditDay(b.At)); c != 0 {
+			return c
 		}
-		if len(out) == q.Limit {
+		return strings.Compare(a.ID.String(), b.ID.String())
+	})
+	page := &childmatch.AuditPage{Events: []childmatch.Event{}}
+	for i := range events {
+		if !page.Add(&q, &events[i]) {
 			break
 		}
-		out = append(out, e)
 	}
-	return out, nil
+	return page, nil
 }

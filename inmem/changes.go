@@ -38,6 +38,15 @@ func (s *Store) WatchCases(ctx context.Context) <-chan childmatch.ID {
 }
 
 func (s *Store) PutSnapshot(_ context.Context, r io.Reader, _ int64) error {
+	return s.putWhole(&s.d.snapshot, r)
+}
+
+func (s *Store) OpenSnapshot(context.Context) (io.ReadCloser, error) {
+	return s.openWhole(&s.d.snapshot, "the index snapshot")
+}
+
+// putWhole and openWhole keep one large object (a snapshot) in *slot.
+func (s *Store) putWhole(slot *[]byte, r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -46,19 +55,19 @@ func (s *Store) PutSnapshot(_ context.Context, r io.Reader, _ int64) error {
 		return err
 	}
 	defer s.unlock()
-	s.d.snapshot = b
+	*slot = b
 	return nil
 }
 
-func (s *Store) OpenSnapshot(context.Context) (io.ReadCloser, error) {
+func (s *Store) openWhole(slot *[]byte, what string) (io.ReadCloser, error) {
 	if err := s.lock(); err != nil {
 		return nil, err
 	}
 	defer s.unlock()
-	if s.d.snapshot == nil {
-		return nil, notFound("the index snapshot")
+	if *slot == nil {
+		return nil, notFound(what)
 	}
-	return io.NopCloser(bytes.NewReader(s.d.snapshot)), nil
+	return io.NopCloser(bytes.NewReader(*slot)), nil
 }
 
 func (s *Store) PutCalibration(_ context.Context, c childmatch.Calibration) error {

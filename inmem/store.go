@@ -25,6 +25,7 @@ type data struct {
 	events      []childmatch.Event
 	changes     []change
 	snapshot    []byte
+	catalog     []byte
 	calibration []byte
 	posts       map[childmatch.ID][]byte // made by the first CreatePost
 	alerts      map[childmatch.ID][]byte // made by the first CreateAlert

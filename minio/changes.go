@@ -17,6 +17,7 @@ import (
 //
 //	changes/<entry-id>.<case-id>.<writer>   an empty object per case write, written before the record
 //	index/snapshot                 the newest index snapshot
+//	index/catalog                  the lists' catalog saved with it (follow/catalog.go)
 //
 // An entry's key carries all it says, so following the feed is a listing, never a read per entry.
 
@@ -28,6 +29,7 @@ var (
 const (
 	changesPrefix = "changes/"
 	snapshotKey   = "index/snapshot"
+	catalogKey    = "index/catalog"
 )
 
 func changeKey(entry, caseID childmatch.ID, writer string) string {
@@ -128,25 +130,45 @@ func (s *Store) WatchCases(ctx context.Context) <-chan childmatch.ID {
 
 // PutSnapshot stores the newest index snapshot, replacing the previous one in one step.
 func (s *Store) PutSnapshot(ctx context.Context, r io.Reader, size int64) error {
-	p := s.stream(ctx)
-	defer p.done()
-	_, err := s.cl.PutObject(p.ctx, s.bucket, snapshotKey, &progressReader{r: r, p: p}, size,
-		miniogo.PutObjectOptions{ContentType: "application/octet-stream"})
-	return s.fail(p.err(err), "the index snapshot")
+	return s.putWhole(ctx, snapshotKey, "the index snapshot", r, size)
 }
 
 // OpenSnapshot opens the newest index snapshot.
 func (s *Store) OpenSnapshot(ctx context.Context) (io.ReadCloser, error) {
+	return s.openWhole(ctx, snapshotKey, "the index snapshot")
+}
+
+// PutCatalog stores the newest catalog snapshot (the lists' table saved with the index snapshot).
+func (s *Store) PutCatalog(ctx context.Context, r io.Reader, size int64) error {
+	return s.putWhole(ctx, catalogKey, "the catalog snapshot", r, size)
+}
+
+// OpenCatalog opens the newest catalog snapshot.
+func (s *Store) OpenCatalog(ctx context.Context) (io.ReadCloser, error) {
+	return s.openWhole(ctx, catalogKey, "the catalog snapshot")
+}
+
+// putWhole streams one large object, replacing the previous one in one step.
+func (s *Store) putWhole(ctx context.Context, key, what string, r io.Reader, size int64) error {
 	p := s.stream(ctx)
-	obj, err := s.cl.GetObject(p.ctx, s.bucket, snapshotKey, miniogo.GetObjectOptions{})
+	defer p.done()
+	_, err := s.cl.PutObject(p.ctx, s.bucket, key, &progressReader{r: r, p: p}, size,
+		miniogo.PutObjectOptions{ContentType: "application/octet-stream"})
+	return s.fail(p.err(err), what)
+}
+
+// openWhole opens one large object for streaming.
+func (s *Store) openWhole(ctx context.Context, key, what string) (io.ReadCloser, error) {
+	p := s.stream(ctx)
+	obj, err := s.cl.GetObject(p.ctx, s.bucket, key, miniogo.GetObjectOptions{})
 	if err != nil {
 		p.done()
-		return nil, s.fail(p.err(err), "the index snapshot")
+		return nil, s.fail(p.err(err), what)
 	}
 	if _, err := obj.Stat(); err != nil {
 		obj.Close()
 		p.done()
-		return nil, s.fail(p.err(err), "the index snapshot")
+		return nil, s.fail(p.err(err), what)
 	}
 	p.kick()
 	return &progressReader{r: obj, c: obj, p: p}, nil

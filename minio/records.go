@@ -3,7 +3,6 @@ package minio
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	miniogo "github.com/minio/minio-go/v7"
 
@@ -25,9 +24,13 @@ func validPairKey(id string) error {
 	return nil
 }
 
-// CreateReview writes a new review item; EConflict if the pair has one.
+// CreateReview writes a new review item; EConflict if the pair has one. Its marker under the pair's
+// second case goes first (reviews.go), so ReviewsOf finds every item that exists.
 func (s *Store) CreateReview(ctx context.Context, r *childmatch.Review) error {
 	if err := validPairKey(r.ID); err != nil {
+		return err
+	}
+	if err := s.markReview(ctx, r.ID); err != nil {
 		return err
 	}
 	return s.putJSON(ctx, reviewKey(r.ID), "review "+r.ID, r, "*")
@@ -63,9 +66,12 @@ func (s *Store) DeleteReview(ctx context.Context, id string) error {
 	if err := validPairKey(id); err != nil {
 		return err
 	}
-	ctx, cancel := s.call(ctx)
+	cctx, cancel := s.call(ctx)
 	defer cancel()
-	return s.fail(s.cl.RemoveObject(ctx, s.bucket, reviewKey(id), miniogo.RemoveObjectOptions{}), "review "+id)
+	if err := s.fail(s.cl.RemoveObject(cctx, s.bucket, reviewKey(id), miniogo.RemoveObjectOptions{}), "review "+id); err != nil {
+		return err
+	}
+	return s.unmarkReview(ctx, id)
 }
 
 func userKey(id childmatch.ID) string { return "users/" + id.String() + ".json" }
@@ -121,24 +127,4 @@ func auditDay(e *childmatch.Event) string {
 // Append writes one audit event under its day, create-only: an event is never rewritten.
 func (s *Store) Append(ctx context.Context, e *childmatch.Event) error {
 	return s.putJSON(ctx, auditDay(e)+e.ID.String()+".json", "audit event", e, "*")
-}
-
-// Events reads the audit trail oldest first, from the day of q.Since, keeping the events q selects.
-func (s *Store) Events(ctx context.Context, q childmatch.AuditQuery) ([]childmatch.Event, error) {
-	start := ""
-	if !q.Since.IsZero() {
-		start = auditDay(&childmatch.Event{At: q.Since.UTC()})
-	}
-	events := []childmatch.Event{}
-	err := walk(ctx, s, "audit/", start, func(e *childmatch.Event) (bool, error) {
-		if e.At.Before(q.Since) || (q.Actor != "" && e.Actor != q.Actor) {
-			return true, nil
-		}
-		if !q.Case.IsZero() && !slices.Contains(e.Cases, q.Case) {
-			return true, nil
-		}
-		events = append(events, *e)
-		return len(events) < q.Limit, nil
-	})
-	return events, err
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"childmatch"
 )
@@ -59,7 +60,8 @@ func (s *Service) createCase(ctx context.Context, actor childmatch.Actor, d chil
 	}
 	c := &childmatch.Case{ID: childmatch.NewID(), CaseDetails: d, Status: childmatch.StatusOpen, Photos: []childmatch.Photo{},
 		Exercise: exercise, Organisation: actor.Organisation, CreatedAt: now, CreatedBy: actor.ID, UpdatedAt: now}
-	if err := s.store.CreateCase(ctx, c); err != nil {
+	// Through the index, which has no face of it yet, so the catalog lists it at once.
+	if _, err := s.index.Write(c.ID, func() (*childmatch.Case, error) { return c, s.store.CreateCase(ctx, c) }); err != nil {
 		return nil, err
 	}
 	action := "case.create"
@@ -207,7 +209,8 @@ func (s *Service) visibleCase(ctx context.Context, actor childmatch.Actor, id ch
 	return c, nil
 }
 
-// ListCases returns a page of the cases the actor may see that match q.
+// ListCases returns a page of the cases the actor may see that match q: the catalog picks the page's
+// cases in memory, and only their records are read.
 func (s *Service) ListCases(ctx context.Context, actor childmatch.Actor, q childmatch.CaseQuery) (*childmatch.CasePage, error) {
 	if err := actor.Require(childmatch.ActListCases); err != nil {
 		return nil, err
@@ -218,34 +221,66 @@ func (s *Service) ListCases(ctx context.Context, actor childmatch.Actor, q child
 	if q.Status != "" && !q.Status.Valid() {
 		return nil, childmatch.FieldError("status", `must be "open", "matched" or "closed"`)
 	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"state", &q.State}, {"q", &q.Text}} {
+		if err := childmatch.CleanText(f.name, f.v, childmatch.MaxShortText); err != nil {
+			return nil, err
+		}
+	}
 	limit, err := childmatch.PageLimit(q.Limit, childmatch.DefaultPageSize, childmatch.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}
 	q.Limit = limit
-	page := &childmatch.CasePage{Cases: []*childmatch.Case{}}
-	err = s.store.WalkCases(ctx, q.After, func(c *childmatch.Case) (bool, error) {
-		if (q.Kind != "" && c.Kind != q.Kind) || (q.Status != "" && c.Status != q.Status) || !actor.CanSee(c) {
-			return true, nil
-		}
-		if len(page.Cases) == q.Limit {
-			page.Next = page.Cases[len(page.Cases)-1].ID
-			return false, nil
-		}
-		page.Cases = append(page.Cases, c)
-		return true, nil
-	})
+	rows, next := s.catalog.CaseRows(q, func(r *childmatch.CaseRow) bool { return r.Visible(actor) })
+	ids := make([]childmatch.ID, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	cases, err := s.readCases(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]childmatch.ID, len(page.Cases))
-	for i, c := range page.Cases {
-		ids[i] = c.ID
+	page := &childmatch.CasePage{Cases: []*childmatch.Case{}, Next: next}
+	ids = ids[:0]
+	for _, c := range cases {
+		if c != nil && actor.CanSee(c) { // nil: erased since the catalog listed it
+			page.Cases = append(page.Cases, c)
+			ids = append(ids, c.ID)
+		}
 	}
 	if err := s.audit.Record(ctx, actor, "case.list", ids, ""); err != nil {
 		return nil, err
 	}
 	return page, nil
+}
+
+// readCases reads the records of a page of cases, ListReaders at a time; a record gone is nil.
+func (s *Service) readCases(ctx context.Context, ids []childmatch.ID) ([]*childmatch.Case, error) {
+	out := make([]*childmatch.Case, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, childmatch.ListReaders)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			c, err := s.store.Case(ctx, id)
+			if childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+				out[i], errs[i] = c, err
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // CloseCase closes a case with its outcome, and with it the cases confirmed as its match: they are one

@@ -119,7 +119,7 @@ func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *propo
 	key := childmatch.PairKey(a.ID, b.ID)
 	now := s.now().UTC()
 	for attempt := 0; attempt < childmatch.ReviewAttempts; attempt++ {
-		_, err := s.reviews.UpdateReview(ctx, key, func(r *childmatch.Review) error {
+		_, err := s.updateReview(ctx, key, func(r *childmatch.Review) error {
 			r.Support += p.support
 			r.Notes = append(childmatch.ConsistencyNotes(a, b), keepNotes(r.Notes, "reopened")...)
 			if p.distance < r.Distance { // the pair's best evidence, and where that proposal put it
@@ -141,7 +141,7 @@ func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *propo
 		r := &childmatch.Review{ID: key, Type: p.typ, CaseA: a.ID, CaseB: b.ID, State: childmatch.ReviewPending, FaceA: fa, FaceB: fb,
 			Distance: p.distance, Evidence: p.evidence, ProposedRank: p.rank, Reason: p.reason, Support: p.support, Notes: childmatch.ConsistencyNotes(a, b), History: []childmatch.Decision{},
 			CreatedAt: now, UpdatedAt: now}
-		err = s.reviews.CreateReview(ctx, r)
+		_, err = s.writeReview(key, func() (*childmatch.Review, error) { return r, s.reviews.CreateReview(ctx, r) })
 		if childmatch.ErrorCodeOf(err) != childmatch.EConflict { // lost a race with another upload: fold into theirs
 			return err == nil, err
 		}
@@ -159,8 +159,9 @@ func keepNotes(notes []childmatch.Note, kind string) []childmatch.Note {
 	return out
 }
 
-// Reviews returns review items, best first: by distance, with a penalty for each consistency warning.
-func (s *Service) Reviews(ctx context.Context, actor childmatch.Actor, q childmatch.ReviewQuery) ([]childmatch.ReviewItem, error) {
+// Reviews returns a page of review items, best first: by distance, with a penalty for each consistency
+// warning. The catalog picks the page in memory and holds the summaries of its cases.
+func (s *Service) Reviews(ctx context.Context, actor childmatch.Actor, q childmatch.ReviewQuery) (*childmatch.ReviewPage, error) {
 	if err := actor.Require(childmatch.ActReview); err != nil {
 		return nil, err
 	}
@@ -175,43 +176,47 @@ func (s *Service) Reviews(ctx context.Context, actor childmatch.Actor, q childma
 		return nil, err
 	}
 	q.Limit = limit
-	var rs []*childmatch.Review
-	err = s.reviews.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
-		if (q.State == "" || r.State == q.State) && (q.Type == "" || r.Type == q.Type) &&
-			(q.Case.IsZero() || r.CaseA == q.Case || r.CaseB == q.Case) {
-			rs = append(rs, r)
-		}
-		return true, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(rs, func(i, j int) bool {
-		if ri, rj := rs[i].Rank(), rs[j].Rank(); ri != rj {
-			return ri < rj
-		}
-		return rs[i].ID < rs[j].ID
-	})
-	if len(rs) > q.Limit {
-		rs = rs[:q.Limit]
-	}
-	items := make([]childmatch.ReviewItem, 0, len(rs))
-	var ids []childmatch.ID
-	for _, r := range rs {
-		item, err := s.reviewItem(ctx, r)
-		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
-			continue // one of its cases was deleted
-		}
-		if err != nil {
+	var after childmatch.QueuePosition
+	if q.Cursor != "" {
+		if after, err = childmatch.ParseQueueCursor(q.Cursor); err != nil {
 			return nil, err
 		}
-		items = append(items, *item)
+	}
+	rs, last := s.catalog.Queue(q, after)
+	page := &childmatch.ReviewPage{Items: make([]childmatch.ReviewItem, 0, len(rs))}
+	var ids []childmatch.ID
+	for _, r := range rs {
+		a, okA := s.catalog.CaseRow(r.CaseA)
+		b, okB := s.catalog.CaseRow(r.CaseB)
+		if !okA || !okB {
+			continue // one of its cases was erased
+		}
+		page.Items = append(page.Items, childmatch.ReviewItem{Review: *r, A: a.Summary, B: b.Summary,
+			PhotoA: a.PhotoOf(r.FaceA), PhotoB: b.PhotoOf(r.FaceB)})
 		ids = append(ids, r.CaseA, r.CaseB)
+		if r.ID == last {
+			page.Next = childmatch.QueueCursor(r)
+		}
+	}
+	if last != "" && page.Next == "" { // the page's last item was skipped: continue after it all the same
+		page.Next = childmatch.QueueCursor(rs[len(rs)-1])
 	}
 	if err := s.audit.Record(ctx, actor, "review.list", ids, ""); err != nil {
 		return nil, err
 	}
-	return items, nil
+	return page, nil
+}
+
+// writeReview writes a review item through the catalog, so the queue holds what was written.
+func (s *Service) writeReview(id string, write func() (*childmatch.Review, error)) (*childmatch.Review, error) {
+	if s.catalog == nil {
+		return write()
+	}
+	return s.catalog.WriteReview(id, write)
+}
+
+func (s *Service) updateReview(ctx context.Context, id string, fn func(*childmatch.Review) error) (*childmatch.Review, error) {
+	return s.writeReview(id, func() (*childmatch.Review, error) { return s.reviews.UpdateReview(ctx, id, fn) })
 }
 
 func (s *Service) reviewItem(ctx context.Context, r *childmatch.Review) (*childmatch.ReviewItem, error) {
@@ -240,7 +245,7 @@ func (s *Service) Decide(ctx context.Context, actor childmatch.Actor, id string,
 		return nil, err
 	}
 	now := s.now().UTC()
-	r, err := s.reviews.UpdateReview(ctx, id, func(r *childmatch.Review) error {
+	r, err := s.updateReview(ctx, id, func(r *childmatch.Review) error {
 		r.History = append(r.History, childmatch.Decision{State: state, Note: note, By: actor.ID, At: now})
 		r.State = state
 		if state == childmatch.ReviewRejected {

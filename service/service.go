@@ -15,6 +15,9 @@ type Deps struct {
 	Audit   childmatch.AuditLog
 	Faces   childmatch.FaceAnalyzer
 	Index   childmatch.CaseIndex
+	// Catalog is the lists' table in memory (follow.Follower, like Index); nil only in a process that
+	// serves no lists (the sweeper).
+	Catalog childmatch.Catalog
 	Limits  childmatch.Limits
 	// Calibrations keeps the deployment's fitted calibration (nil: the measured default always).
 	Calibrations childmatch.CalibrationStore
@@ -41,6 +44,7 @@ type Service struct {
 	audit       childmatch.Auditor
 	faces       childmatch.FaceAnalyzer
 	index       childmatch.CaseIndex
+	catalog     childmatch.Catalog
 	limits      childmatch.Limits
 	calibration *calibration
 	admission   *admission
@@ -71,7 +75,7 @@ func New(d Deps) *Service {
 		now = time.Now
 	}
 	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
-		faces: d.Faces, index: d.Index, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
+		faces: d.Faces, index: d.Index, catalog: d.Catalog, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
 		admission: newAdmission(d.Limits.Workers), cards: d.Cards, alerts: d.Alerts,
 		posters: d.Posters, alertViews: d.AlertViews,
 		sweep: d.Sweep, log: d.Log, now: now}

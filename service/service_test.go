@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -194,20 +195,34 @@ func TestStats(t *testing.T) {
 	if _, err := w.svc.CloseCase(w.ctx, w.reviewer, ma.ID, childmatch.OutcomeReunited, ""); err != nil {
 		t.Fatal(err)
 	}
+	w.now = w.now.AddDate(0, 1, 0) // a report the month after
+	w.newCase(w.officer, childmatch.KindMissing, mp)
 	stats, err := w.svc.Stats(w.ctx, w.admin, childmatch.StatsQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []childmatch.Stats{
-		{State: "Madhya Pradesh", District: "Bhopal", Missing: 2, Proposed: 2, Confirmed: 1, Rejected: 1, Reunited: 1, MedianHoursToMatch: 30},
-		{State: "Uttar Pradesh", District: "Lucknow", Missing: 1, Found: 2, Reunited: 1, MedianHoursToMatch: 30},
+		{State: "Madhya Pradesh", District: "Bhopal", Missing: 3, Proposed: 2, Confirmed: 1, Rejected: 1, Reunited: 1,
+			MedianHoursToMatch: 30, Matched: 1, MedianDaysToMatch: 1.25, Months: []childmatch.MonthStats{
+				{Month: "2026-11", Missing: 2, Matched: 1, Reunited: 1, MedianDaysToMatch: 1.25}, {Month: "2026-12", Missing: 1}}},
+		{State: "Uttar Pradesh", District: "Lucknow", Missing: 1, Found: 2, Reunited: 1, MedianHoursToMatch: 30,
+			Matched: 1, MedianDaysToMatch: 1.25, Months: []childmatch.MonthStats{
+				{Month: "2026-11", Missing: 1, Found: 2, Matched: 1, Reunited: 1, MedianDaysToMatch: 1.25}}},
 	}
-	if !slices.Equal(stats, want) {
+	if !reflect.DeepEqual(stats, want) {
 		t.Fatalf("stats\n%+v\nwant\n%+v", stats, want)
 	}
 	only, err := w.svc.Stats(w.ctx, w.admin, childmatch.StatsQuery{State: "uttar pradesh"})
 	if err != nil || len(only) != 1 || only[0].State != "Uttar Pradesh" {
 		t.Fatalf("stats of one state: %+v %v", only, err)
+	}
+	all, err := w.svc.Stats(w.ctx, w.admin, childmatch.StatsQuery{By: "all"})
+	if err != nil || len(all) != 1 || all[0].Missing != 4 || all[0].Found != 2 || all[0].Matched != 2 || all[0].Reunited != 2 ||
+		all[0].MedianDaysToMatch != 1.25 || len(all[0].Months) != 2 {
+		t.Fatalf("national figures: %+v %v", all, err)
+	}
+	if _, err := w.svc.Stats(w.ctx, w.admin, childmatch.StatsQuery{By: "city"}); childmatch.ErrorField(err) != "by" {
+		t.Errorf("grouped by city: %v", err)
 	}
 	if _, err := w.svc.Stats(w.ctx, w.reviewer, childmatch.StatsQuery{}); childmatch.ErrorCodeOf(err) != childmatch.EForbidden {
 		t.Errorf("a reviewer reads statistics: %v", err)
@@ -258,12 +273,12 @@ func TestVisibility(t *testing.T) {
 	if err != nil || len(page.Cases) != 1 || page.Cases[0].ID != mine.ID {
 		t.Fatalf("the shelter lists %+v (%v), want its own case only", page, err)
 	}
-	events, err := w.svc.AuditEvents(w.ctx, w.admin, childmatch.AuditQuery{Case: mine.ID})
+	trail, err := w.svc.AuditEvents(w.ctx, w.admin, childmatch.AuditQuery{Case: mine.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var actions []string
-	for _, e := range events {
+	for _, e := range trail.Events {
 		actions = append(actions, e.Action)
 	}
 	if want := []string{"case.create", "case.read", "case.list"}; !slices.Equal(actions, want) {
@@ -281,7 +296,7 @@ func (panicky) Analyze(context.Context, []byte) (*childmatch.Analysis, error) { 
 func TestPipelinePanic(t *testing.T) {
 	w := newWorld(t)
 	svc := service.New(service.Deps{Store: w.store, Reviews: w.store, Audit: w.store, Faces: panicky{},
-		Index: w.follower, Limits: childmatch.DefaultLimits(1), Log: quiet})
+		Index: w.follower, Catalog: w.follower, Limits: childmatch.DefaultLimits(1), Log: quiet})
 	c := w.newCase(w.officer, childmatch.KindMissing)
 	if _, err := svc.AddPhoto(w.ctx, w.officer, c.ID, inmem.Photo(w.person()), 0); childmatch.ErrorCodeOf(err) != childmatch.EInternal {
 		t.Fatalf("a panicking pipeline: %v, want an internal error", err)

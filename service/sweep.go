@@ -3,6 +3,7 @@ package service
 import (
 	"cmp"
 	"context"
+	"math"
 	"time"
 
 	"childmatch"
@@ -172,23 +173,17 @@ func (s *Service) deleteReview(ctx context.Context, actor childmatch.Actor, r *c
 	if err := s.audit.Record(ctx, actor, "review.delete", []childmatch.ID{r.CaseA, r.CaseB}, r.ID); err != nil {
 		return err
 	}
-	return s.reviews.DeleteReview(ctx, r.ID)
+	_, err := s.writeReview(r.ID, func() (*childmatch.Review, error) { return nil, s.reviews.DeleteReview(ctx, r.ID) })
+	return err
 }
 
-// deleteReviewsOf removes the review items of an erased case.
+// deleteReviewsOf removes the review items of an erased case, which the catalog knows.
 func (s *Service) deleteReviewsOf(ctx context.Context, actor childmatch.Actor, id childmatch.ID) error {
-	var rs []*childmatch.Review
-	err := s.reviews.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
-		if r.CaseA == id || r.CaseB == id {
-			rs = append(rs, r)
-		}
-		return true, nil
-	})
+	rs, _ := s.catalog.Queue(childmatch.ReviewQuery{Case: id, Limit: math.MaxInt32}, childmatch.QueuePosition{})
 	for _, r := range rs {
-		if err != nil {
-			break
+		if err := s.deleteReview(ctx, actor, r); err != nil {
+			return err
 		}
-		err = s.deleteReview(ctx, actor, r)
 	}
-	return err
+	return nil
 }

@@ -22,7 +22,7 @@ const judgeable = childmatch.DefaultSweepGrace + childmatch.DefaultRequestTimeou
 // interferes) and another face analyzer.
 func (w *world) over(store childmatch.Store, faces childmatch.FaceAnalyzer) *service.Service {
 	return service.New(service.Deps{Store: store, Reviews: w.store, Audit: w.store, Faces: faces, Index: w.follower,
-		Limits: childmatch.DefaultLimits(1), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return w.now }})
+		Catalog: w.follower, Limits: childmatch.DefaultLimits(1), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return w.now }})
 }
 
 func (w *world) sweep() *service.SweepReport {
@@ -52,7 +52,7 @@ func (w *world) events(object string) []string {
 		w.t.Fatal(err)
 	}
 	var actions []string
-	for _, e := range evs {
+	for _, e := range evs.Events {
 		if e.Object == object {
 			actions = append(actions, e.Action)
 		}

@@ -77,7 +77,7 @@ func buildWith(t *testing.T, store *inmem.Store, now time.Time, faces childmatch
 	w.alerts = alert.New(alert.Deps{Posts: w.store, Alerts: w.store, Users: w.store, Audit: w.store, Dispatch: w.sent,
 		Stations: stations, Cases: w.store, Now: clock})
 	w.svc = service.New(service.Deps{Store: w.store, Reviews: w.store, Audit: w.store, Faces: faces,
-		Index: w.follower, Limits: childmatch.DefaultLimits(1), Calibrations: w.store, Alerts: w.alerts, Log: log, Now: clock})
+		Index: w.follower, Catalog: w.follower, Limits: childmatch.DefaultLimits(1), Calibrations: w.store, Alerts: w.alerts, Log: log, Now: clock})
 	actor := func(id string, org string, r childmatch.Role) childmatch.Actor {
 		return childmatch.Actor{ID: id, Organisation: org, Roles: []childmatch.Role{r}}
 	}
@@ -151,11 +151,11 @@ func (w *world) pair(dist float64) (missing, found *childmatch.Case, face childm
 // queue is the review queue in any state.
 func (w *world) queue() []childmatch.ReviewItem {
 	w.t.Helper()
-	items, err := w.svc.Reviews(w.ctx, w.reviewer, childmatch.ReviewQuery{})
+	page, err := w.svc.Reviews(w.ctx, w.reviewer, childmatch.ReviewQuery{})
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return items
+	return page.Items
 }
 
 func (w *world) decide(id string, state childmatch.ReviewState) *childmatch.ReviewItem {

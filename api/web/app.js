@@ -435,37 +435,39 @@ async function caseView(id) {
 
 async function casesView(params) {
   const q = new URLSearchParams(params);
-  const kind = h("select", {name: "kind"}, ["", "missing", "found"].map((k) => h("option", {value: k, text: t(k ? "kind_" + k : "all")})));
-  const status = h("select", {name: "status"}, ["", "open", "matched", "closed"].map((s) => h("option", {value: s, text: t(s ? "status_" + s : "all")})));
-  const district = h("input", {name: "district", placeholder: t("f_district")});
-  const since = h("input", {name: "since", type: "date"});
+  const kind = h("select", {name: "kind", "aria-label": t("f_kind")}, ["", "missing", "found"].map((k) => h("option", {value: k, text: t(k ? "kind_" + k : "all")})));
+  const status = h("select", {name: "status", "aria-label": t("f_status")}, ["", "open", "matched", "closed"].map((s) => h("option", {value: s, text: t(s ? "status_" + s : "all")})));
+  const state = h("input", {name: "state", placeholder: t("f_state"), "aria-label": t("f_state")});
+  const text = h("input", {name: "q", type: "search", placeholder: t("ph_search"), "aria-label": t("ph_search")});
   kind.value = q.get("kind") || "";
   status.value = q.get("status") || "";
-  district.value = q.get("district") || "";
-  since.value = q.get("since") || "";
+  state.value = q.get("state") || "";
+  text.value = q.get("q") || "";
+  // The filters run on the server, over every case, so a page holds what they select.
   const api_q = new URLSearchParams({limit: 50});
-  if (kind.value) api_q.set("kind", kind.value);
-  if (status.value) api_q.set("status", status.value);
+  for (const [k, el] of [["kind", kind], ["status", status], ["state", state], ["q", text]]) if (el.value.trim()) api_q.set(k, el.value.trim());
   if (q.get("cursor")) api_q.set("cursor", q.get("cursor"));
   const page = await api("GET", "/v1/cases?" + api_q);
-  const shown = page.cases.filter((c) =>
-    (!district.value || (c.sighting.district || "").toLowerCase().includes(district.value.toLowerCase())) &&
-    (!since.value || c.created_at >= since.value));
   const apply = (extra) => {
-    const p = new URLSearchParams({kind: kind.value, status: status.value, district: district.value, since: since.value, ...extra});
+    const p = new URLSearchParams({kind: kind.value, status: status.value, state: state.value.trim(), q: text.value.trim(), ...extra});
     for (const [k, v] of [...p]) if (!v) p.delete(k);
     location.hash = "#/cases?" + p;
   };
-  const filters = h("form", {class: "filters"}, kind, status, district, since, h("button", {type: "submit", text: t("btn_filter")}));
+  const chip = (c) => {
+    const f = c.photos.flatMap((p) => p.faces).find((x) => x.chip_url);
+    return f ? h("img", {class: "chip", src: f.chip_url, alt: t("face_chip"), loading: "lazy"}) : h("span", {class: "chip none", "aria-hidden": "true"});
+  };
+  const filters = h("form", {class: "filters"}, kind, status, state, text, h("button", {type: "submit", text: t("btn_filter")}));
   filters.addEventListener("submit", (ev) => { ev.preventDefault(); apply({}); });
   return h("div", {class: "card"}, h("h2", {text: t("title_cases")}), filters,
-    shown.length === 0 ? h("p", {class: "muted", text: t("no_cases")}) :
+    page.cases.length === 0 ? h("p", {class: "muted", text: t("no_cases")}) :
       h("table", {class: "cases"},
-        h("thead", {}, h("tr", {}, ["f_name", "f_kind", "f_status", "f_district", "f_created"].map((k) => h("th", {text: t(k)})))),
-        h("tbody", {}, shown.map((c) => h("tr", {},
+        h("thead", {}, h("tr", {}, ["face_chip", "f_name", "f_kind", "f_status", "f_state", "f_created"].map((k) => h("th", {text: t(k)})))),
+        h("tbody", {}, page.cases.map((c) => h("tr", {},
+          h("td", {}, chip(c)),
           h("td", {}, h("a", {href: "#/case/" + c.id, text: c.child.name || t("name_unknown")})),
           h("td", {text: t("kind_" + c.kind)}), h("td", {text: t("status_" + c.status)}),
-          h("td", {text: c.sighting.district || ""}), h("td", {text: c.created_at.slice(0, 10)}))))),
+          h("td", {text: [c.sighting.district, c.sighting.state].filter(Boolean).join(", ")}), h("td", {text: c.created_at.slice(0, 10)}))))),
     page.next_cursor ? h("button", {onclick: () => apply({cursor: page.next_cursor}), text: t("btn_next")}) : null);
 }
 
@@ -514,7 +516,8 @@ let keyHandler = null;
 
 async function route() {
   const main = document.getElementById("main");
-  const [path, query] = (location.hash.slice(1) || "/").split("?");
+  const hash = location.hash;
+  const [path, query] = (hash.slice(1) || "/").split("?");
   const parts = path.split("/").filter(Boolean);
   if (!me && parts[0] !== "signin") {
     try { me = await api("GET", "/web/me"); } catch (e) { location.hash = "#/signin"; return; }
@@ -540,6 +543,7 @@ async function route() {
   } catch (err) {
     view = h("div", {class: "card"}, h("p", {class: "field-error", role: "alert", text: err.message}));
   }
+  if (location.hash !== hash) return; // the user went on while this page loaded: the newer one draws
   main.replaceChildren(view);
   document.title = t("app_name");
 }

@@ -29,7 +29,7 @@ func TestCalibrateCommand(t *testing.T) {
 	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: inmem.Faces{}, Index: follower,
+	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: inmem.Faces{}, Index: follower, Catalog: follower,
 		Limits: childmatch.DefaultLimits(1), Calibrations: store, Log: log})
 	srv, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: admin, Limits: childmatch.DefaultSessionLimits()}), Index: follower, Store: store}, api.Config{MaxUploadBytes: 1 << 20}, log)

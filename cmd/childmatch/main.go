@@ -131,7 +131,7 @@ func run(log *slog.Logger) error {
 		log.Info("stations loaded", "stations", stations.Len())
 	}
 	alerts := alert.New(alertDeps)
-	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower,
+	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower, Catalog: follower,
 		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
 	st, err := follower.Open(ctx)
 	if err != nil {
