@@ -31,6 +31,7 @@ const (
 	ActCalibrate    Action = "calibrating the evidence"
 	ActManagePosts  Action = "managing posts"
 	ActReadAlerts   Action = "reading and answering alerts"
+	ActExport       Action = "exporting cases to another agency"
 )
 
 // permissions is the role matrix: the roles that may take each action. Admins may take every action.
@@ -56,6 +57,7 @@ var permissions = map[Action][]Role{
 	ActCalibrate:    {},
 	ActManagePosts:  {},
 	ActReadAlerts:   {RoleShelter, RoleOfficer, RoleReviewer},
+	ActExport:       {},
 }
 
 // Actions lists every action of the table, for tests and documentation.

@@ -34,6 +34,7 @@ func TestPermissions(t *testing.T) {
 		childmatch.ActCalibrate:    {},
 		childmatch.ActManagePosts:  {},
 		childmatch.ActReadAlerts:   {shelter, officer, reviewer},
+		childmatch.ActExport:       {},
 	}
 	if len(rows) != len(childmatch.Actions()) {
 		t.Errorf("the table has %d actions, this test %d", len(childmatch.Actions()), len(rows))

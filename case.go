@@ -99,6 +99,8 @@ type CaseDetails struct {
 	// Alert is where a missing child's alert is to be looked for; nil: the sighting's state, or every
 	// state when no state is known.
 	Alert *Area `json:"alert,omitempty"`
+	// Origin is the system an imported case came from and its reference there (origin.go); nil: filed here.
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // Case is one missing-child report or one found child, with its photos and their faces.
@@ -309,6 +311,11 @@ func (d *CaseDetails) Validate(now time.Time) error {
 			return FieldError("alert", "is for missing reports: a found child raises no alert")
 		}
 		if err := d.Alert.validate("alert", true); err != nil {
+			return err
+		}
+	}
+	if d.Origin != nil {
+		if err := d.Origin.Validate(); err != nil {
 			return err
 		}
 	}

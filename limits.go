@@ -138,6 +138,12 @@ const (
 	MaxShortText = 200
 	MaxLongText  = 2000
 	MaxLanguages = 10
+	// MaxSourceName bounds an imported case's source system name (Origin.Source), a storage key prefix:
+	// "trackchild-up", a deployment's id (36 characters) fit with room to spare.
+	MaxSourceName = 64
+	// MaxExportCases bounds one export (childmatch export): each case brings up to MaxPhotosPerCase
+	// originals, so a thousand cases is already gigabytes in one ZIP; a larger set is exported in parts.
+	MaxExportCases = 1000
 	// MaxCaseJSONBytes bounds the body of a case create or update request.
 	MaxCaseJSONBytes = 64 << 10
 )

@@ -21,6 +21,7 @@ type Services struct {
 	Audit        childmatch.AuditService
 	Calibrations childmatch.CalibrationService
 	Cards        childmatch.CardService
+	Export       childmatch.ExportService
 	Posts        childmatch.PostService
 	Alerts       childmatch.AlertService
 	Users        childmatch.UserService
@@ -40,6 +41,10 @@ type Config struct {
 	PublicURL string
 	// RequestTimeout bounds a request's work (deadline.go); zero is childmatch.DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// Deployment, Workers and MaxPixels are what GET /v1/deployment tells an importer (deployment.go).
+	Deployment string
+	Workers    int
+	MaxPixels  int
 }
 
 // Server holds the routes and their dependencies.
@@ -101,6 +106,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.POST("/alerts/:id/ack", s.ackAlert)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
+	v1.GET("/deployment", s.deploymentInfo)
+	v1.GET("/export", s.export)
 	return s, nil
 }
 

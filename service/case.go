@@ -22,7 +22,15 @@ func (s *Service) CreateCase(ctx context.Context, actor childmatch.Actor, d chil
 	}
 	c := &childmatch.Case{ID: childmatch.NewID(), CaseDetails: d, Status: childmatch.StatusOpen, Photos: []childmatch.Photo{},
 		Organisation: actor.Organisation, CreatedAt: now, CreatedBy: actor.ID, UpdatedAt: now}
+	if d.Origin != nil {
+		if err := s.claimOrigin(ctx, actor, c); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.store.CreateCase(ctx, c); err != nil {
+		if d.Origin != nil && childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+			return nil, s.originTaken(ctx, actor, c.ID) // another import of the same origin finished it first
+		}
 		return nil, err
 	}
 	if err := s.audit.Record(ctx, actor, "case.create", []childmatch.ID{c.ID}, ""); err != nil {
@@ -216,6 +224,13 @@ func (s *Service) DeleteCase(ctx context.Context, actor childmatch.Actor, id chi
 		}
 	}
 	s.deleteBlobs(blobs)
+	if c.Origin != nil && s.refs != nil {
+		// After the record: a reference left by a failure here makes a later import of the same origin
+		// recreate the case under this id (origin.go), never a second case.
+		if err := s.refs.DeleteRef(context.WithoutCancel(ctx), *c.Origin); err != nil {
+			s.log.Warn("the reference of an erased case is left behind", "case", id, "err", err)
+		}
+	}
 	if err := s.deleteReviewsOf(ctx, actor, id); err != nil {
 		s.log.Warn("review items of an erased case left to the sweeper", "case", id, "err", err)
 	}

@@ -64,6 +64,9 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	sum := sha256.Sum256(data)
 	photo := childmatch.Photo{ID: childmatch.NewID(), ContentType: ct, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
 		UploadedAt: s.now().UTC(), UploadedBy: actor.ID}
+	if err := holds(c, photo.SHA256); err != nil {
+		return nil, err
+	}
 	id := photo.ID
 	stored := make(chan error, 1)
 	go func() { stored <- s.store.PutBlob(ctx, childmatch.BlobPhoto, id, caseID, ct, data) }()
@@ -104,6 +107,9 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 			if len(c.Photos) >= childmatch.MaxPhotosPerCase {
 				return tooManyPhotos()
 			}
+			if err := holds(c, photo.SHA256); err != nil { // the same bytes uploaded twice at once
+				return err
+			}
 			c.Photos = append(c.Photos, photo)
 			c.UpdatedAt = photo.UploadedAt
 			return nil
@@ -122,14 +128,14 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	// The candidates answered need neither the audit record nor the review proposals, so they are found
 	// meanwhile; the proposals follow the photo's audit record, as every change follows its own.
 	var recorded, proposed error
+	res := &childmatch.PhotoResult{CaseID: c.ID, Photo: photo}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		recorded = s.audit.Record(ctx, actor, "photo.add", []childmatch.ID{c.ID}, photo.ID.String())
 		if recorded == nil && c.Status == childmatch.StatusOpen { // matched and closed cases drop out of auto-matching
-			proposed = s.propose(ctx, c, photo.Faces)
+			res.Proposed, proposed = s.propose(ctx, c, photo.Faces)
 		}
 	})
-	res := &childmatch.PhotoResult{CaseID: c.ID, Photo: photo}
 	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
 	for _, f := range photo.Faces {
 		cands, err := s.candidates(ctx, &f.Descriptor, limit, filter, pairWith(c))
@@ -156,6 +162,18 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 		}
 	}
 	return res, nil
+}
+
+// holds refuses a photo the case holds already, byte for byte (by its SHA-256): it would add the same
+// faces again. An import run again skips such photos by the same sum (cmd/childmatch/import.go).
+func holds(c *childmatch.Case, sum string) error {
+	for _, p := range c.Photos {
+		if p.SHA256 == sum {
+			return &childmatch.Error{Code: childmatch.EConflict, Field: "photo",
+				Message: "photo: the case already holds this photo (photo " + p.ID.String() + ")"}
+		}
+	}
+	return nil
 }
 
 func tooManyPhotos() error {

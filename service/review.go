@@ -27,7 +27,8 @@ type proposal struct {
 // propose turns the candidates of newly added faces into review items: a found child against missing
 // reports and the other way round ("match"), and against earlier cases of its own kind ("same_child").
 // Only open cases take part, and per kind only the few the proposal rule picks (root's proposal.go).
-func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []childmatch.Face) error {
+func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []childmatch.Face) (int, error) {
+	n := 0
 	for _, kind := range []childmatch.Kind{c.Kind.Opposite(), c.Kind} {
 		typ := childmatch.ReviewMatch
 		if kind == c.Kind {
@@ -35,7 +36,7 @@ func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []child
 		}
 		props, err := s.candidatesOfKind(ctx, c, faces, kind, typ)
 		if err != nil {
-			return err
+			return n, err
 		}
 		weighed := make([]childmatch.Weighed, len(props))
 		for i, p := range props {
@@ -48,11 +49,12 @@ func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []child
 				p.reason = childmatch.ReasonBest
 			}
 			if err := s.upsertReview(ctx, c, p); err != nil {
-				return err
+				return n, err
 			}
+			n++
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // candidatesOfKind returns the open cases of a kind nearest to the new faces, each with its best pair,

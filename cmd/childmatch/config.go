@@ -38,6 +38,9 @@ type config struct {
 	requestTimeout time.Duration
 	sweep          service.SweepConfig
 	sweepEvery     time.Duration
+	// deployment names this deployment in what it exports (CHILDMATCH_DEPLOYMENT, e.g. "mp-police");
+	// empty: the deployment's id, kept in its bucket.
+	deployment string
 }
 
 func loadConfig() (config, error) {
@@ -49,6 +52,11 @@ func loadConfig() (config, error) {
 		sessions:  childmatch.DefaultSessionLimits(),
 	}
 	var err error
+	if c.deployment = os.Getenv("CHILDMATCH_DEPLOYMENT"); c.deployment != "" {
+		if err := (&childmatch.Origin{Source: c.deployment, Reference: "-"}).Validate(); err != nil {
+			return c, fmt.Errorf("CHILDMATCH_DEPLOYMENT names the source of this deployment's exports: %v", childmatch.ErrorMessage(err))
+		}
+	}
 	if c.adminToken, err = secret("CHILDMATCH_ADMIN_TOKEN"); err != nil {
 		return c, err
 	}
