@@ -113,7 +113,7 @@ func (s *Service) exportCase(ctx context.Context, zw *zip.Writer, m *childmatch.
 			p.Faces[j].Descriptor, p.Faces[j].Embeddings = childmatch.Descriptor{}, nil
 		}
 	}
-	events, err := s.audit.Log.Events(ctx, childmatch.AuditQuery{Case: c.ID, Since: c.ID.Time(), Limit: childmatch.MaxAuditPage + 1})
+	events, err := s.audit.Log.Events(ctx, childmatch.AuditQuery{Case: c.ID, Since: c.CreatedAt, Limit: childmatch.MaxAuditPage + 1})
 	if err != nil {
 		return err
 	}

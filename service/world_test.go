@@ -58,7 +58,7 @@ func build(t *testing.T, store *inmem.Store, now time.Time, faces childmatch.Fac
 	if _, err := w.follower.Open(w.ctx); err != nil {
 		t.Fatal(err)
 	}
-	w.svc = service.New(service.Deps{Store: w.store, Reviews: w.store, Audit: w.store, Faces: faces,
+	w.svc = service.New(service.Deps{Store: w.store, Refs: w.store, Reviews: w.store, Audit: w.store, Faces: faces,
 		Index: w.follower, Limits: childmatch.DefaultLimits(1), Calibrations: w.store, Log: log, Now: func() time.Time { return w.now }})
 	actor := func(id string, org string, r childmatch.Role) childmatch.Actor {
 		return childmatch.Actor{ID: id, Organisation: org, Roles: []childmatch.Role{r}}
