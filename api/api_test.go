@@ -132,7 +132,7 @@ func (e *env) start() {
 	follower := follow.New(e.index, store, store, store, e.follow, log)
 	limits := childmatch.DefaultLimits(2)
 	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
-	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
+	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower,
 		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)
@@ -145,7 +145,7 @@ func (e *env) start() {
 	}()
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
-	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
+	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Export: svc,
 		Posts: alerts, Alerts: alerts,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)

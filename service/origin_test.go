@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"childmatch"
-	"childmatch/inmem"
 )
 
 func from(source, ref string) details {
@@ -97,23 +96,6 @@ func TestOriginUnique(t *testing.T) {
 		if _, err := w.svc.CreateCase(w.ctx, w.officer, d); childmatch.ErrorCodeOf(err) != childmatch.EInvalid {
 			t.Errorf("origin %+v: %v, want invalid", bad, err)
 		}
-	}
-}
-
-// TestSamePhotoTwice: the same bytes uploaded to a case again are refused and add no face.
-func TestSamePhotoTwice(t *testing.T) {
-	w := newWorld(t)
-	c := w.newCase(w.officer, childmatch.KindMissing)
-	photo := inmem.Photo(w.person())
-	if _, err := w.svc.AddPhoto(w.ctx, w.officer, c.ID, photo, 0); err != nil {
-		t.Fatal(err)
-	}
-	_, err := w.svc.AddPhoto(w.ctx, w.officer, c.ID, photo, 0)
-	if childmatch.ErrorCodeOf(err) != childmatch.EConflict || childmatch.ErrorField(err) != "photo" {
-		t.Fatalf("the same photo again: %v, want a conflict on photo", err)
-	}
-	if n := len(w.read(c.ID).Photos); n != 1 {
-		t.Fatalf("the case holds %d photos, want 1", n)
 	}
 }
 

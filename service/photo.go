@@ -64,9 +64,6 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	sum := sha256.Sum256(data)
 	photo := childmatch.Photo{ID: childmatch.NewID(), ContentType: ct, Bytes: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
 		UploadedAt: s.now().UTC(), UploadedBy: actor.ID}
-	if err := holds(c, photo.SHA256); err != nil {
-		return nil, err
-	}
 	id := photo.ID
 	stored := make(chan error, 1)
 	go func() { stored <- s.store.PutBlob(ctx, childmatch.BlobPhoto, id, caseID, ct, data) }()
@@ -106,9 +103,6 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 		c, err = s.updateCase(ctx, caseID, func(c *childmatch.Case) error {
 			if len(c.Photos) >= childmatch.MaxPhotosPerCase {
 				return tooManyPhotos()
-			}
-			if err := holds(c, photo.SHA256); err != nil { // the same bytes uploaded twice at once
-				return err
 			}
 			c.Photos = append(c.Photos, photo)
 			c.UpdatedAt = photo.UploadedAt
@@ -162,18 +156,6 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 		}
 	}
 	return res, nil
-}
-
-// holds refuses a photo the case holds already, byte for byte (by its SHA-256): it would add the same
-// faces again. An import run again skips such photos by the same sum (cmd/childmatch/import.go).
-func holds(c *childmatch.Case, sum string) error {
-	for _, p := range c.Photos {
-		if p.SHA256 == sum {
-			return &childmatch.Error{Code: childmatch.EConflict, Field: "photo",
-				Message: "photo: the case already holds this photo (photo " + p.ID.String() + ")"}
-		}
-	}
-	return nil
 }
 
 func tooManyPhotos() error {

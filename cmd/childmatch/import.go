@@ -328,8 +328,6 @@ func importOne(ctx context.Context, cl *client, it item) rowResult {
 			}
 		case errors.As(err, &ae) && ae.Code == "no_face":
 			r.noFace = append(r.noFace, p.name)
-		case errors.As(err, &ae) && ae.Status == http.StatusConflict && ae.Field == "photo":
-			r.photosSkipped++ // stored by an import running at the same time
 		default:
 			return failed("photo %s: %v", p.name, err)
 		}
