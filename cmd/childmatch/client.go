@@ -55,9 +55,15 @@ func tokenFrom(file string) (string, error) {
 	return "", fmt.Errorf("no token: set CHILDMATCH_TOKEN or give --token-file")
 }
 
-func newClient(server, token string) (*client, error) {
+// connect is the client of --server with the token of --token-file or CHILDMATCH_TOKEN; what is wrong
+// with either is a usage error.
+func connect(server, tokenFile string) (*client, error) {
+	token, err := tokenFrom(tokenFile)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
 	if !strings.HasPrefix(server, "http://") && !strings.HasPrefix(server, "https://") {
-		return nil, fmt.Errorf("--server must be the service's http:// or https:// address, got %q", server)
+		return nil, usageError("--server must be the service's http:// or https:// address, got %q", server)
 	}
 	return &client{base: strings.TrimRight(server, "/"), token: token,
 		http: &http.Client{Timeout: childmatch.BodyTimeout}}, nil

@@ -54,13 +54,9 @@ func runExport(args []string, stdout io.Writer) error {
 	for _, c := range cases {
 		q.Add("case", c)
 	}
-	token, err := tokenFrom(*tokenFile)
+	cl, err := connect(*server, *tokenFile)
 	if err != nil {
-		return usageError("%v", err)
-	}
-	cl, err := newClient(*server, token)
-	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

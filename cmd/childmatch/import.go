@@ -117,13 +117,9 @@ func runImport(args []string, stdout io.Writer) error {
 	case *zipPath != "":
 		input = *zipPath
 	}
-	token, err := tokenFrom(*tokenFile)
+	cl, err := connect(*server, *tokenFile)
 	if err != nil {
-		return usageError("%v", err)
-	}
-	cl, err := newClient(*server, token)
-	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -47,6 +47,15 @@ type importDir struct {
 	photos string
 }
 
+// importEnv is a service with its own MinIO, its admin token, and an empty input folder.
+func importEnv(t *testing.T) (*replica, string, *importDir) {
+	if testing.Short() {
+		t.Skip("starts MinIO and the service")
+	}
+	token := newToken()
+	return startReplica(t, "import", miniotest.Start(t), token, t.TempDir()), token, newImportDir(t)
+}
+
 func newImportDir(t *testing.T) *importDir {
 	d := &importDir{t: t, dir: t.TempDir()}
 	d.photos = filepath.Join(d.dir, "photos")
@@ -139,12 +148,7 @@ func (r *replica) cases(t *testing.T) []listedCase {
 // names the photo without a face; run again it creates nothing (exit 0); a row the service refuses fails
 // the import (exit 1) while the others go in.
 func TestImportCSV(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts MinIO and the service")
-	}
-	token := newToken()
-	r := startReplica(t, "import", miniotest.Start(t), token, t.TempDir())
-	d := newImportDir(t)
+	r, token, d := importEnv(t)
 	d.link("obama/obama1.jpg", "obama1.jpg")
 	d.link("biden/biden1.jpg", "biden1.jpg")
 	d.link("kit_harington/kit1.jpg", "kit1.jpeg")
@@ -275,12 +279,7 @@ func TestImportCSV(t *testing.T) {
 // one killed outright leaves what it had; run again, the import finishes with every row once and every
 // photo once.
 func TestImportInterrupted(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts MinIO and the service")
-	}
-	token := newToken()
-	r := startReplica(t, "import", miniotest.Start(t), token, t.TempDir())
-	d := newImportDir(t)
+	r, token, d := importEnv(t)
 	shared := []string{"obama/obama1.jpg", "biden/biden1.jpg", "kit_harington/kit1.jpg", "rose_leslie/rose1.jpg"}
 	rows := [][]string{header}
 	const n = 16
