@@ -250,6 +250,9 @@ func importAll(ctx context.Context, stop context.CancelFunc, cl *client, items [
 	for range n {
 		wg.Go(func() {
 			for i := range next {
+				if ctx.Err() != nil {
+					continue // handed over as the signal came: not started
+				}
 				r := importOne(context.WithoutCancel(ctx), cl, items[i])
 				results[i] = r
 				prog.done(r)
