@@ -37,15 +37,20 @@ w.writerow(["source", "reference", "kind", "age", "state", "reporter_organisatio
 for i in range(rows):
     w.writerow(["bench", f"B{i:05d}", "missing" if i % 2 else "found", 5 + i % 12, "Madhya Pradesh", "GRP Bhopal", photos[i % len(photos)]])
 PY
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 workers=$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/deployment" | python3 -c 'import json,sys; print(json.load(sys.stdin)["workers"])')
 CHILDMATCH_TOKEN=$token bin/childmatch import --server "http://127.0.0.1:$port" --csv "$tmp/cases.csv" --photos "$data" \
   --summary "$tmp/summary.json" > "$tmp/import.log"
+load_import=$(cut -d' ' -f1 /proc/loadavg)
 enrol=$(CHILDMATCH_FACES="$data" "$GO" test -run '^$' -bench 'BenchmarkEnrol$' -benchtime 3x ./matcher/ | grep '^BenchmarkEnrol')
 enrol_pps=$(echo "$enrol" | awk '{for (i=1;i<=NF;i++) if ($i=="photos/s") print $(i-1)}')
 
-python3 - "$tmp/summary.json" "$enrol_pps" "$workers" "$(nproc)" "$rows" > "$out" <<'PY'
+load_enrol=$(cut -d' ' -f1 /proc/loadavg)
+
+python3 - "$tmp/summary.json" "$enrol_pps" "$workers" "$(nproc)" "$rows" "$load_before" "$load_import" "$load_enrol" > "$out" <<'PY'
 import json, sys
 s, enrol, workers, cores, rows = json.load(open(sys.argv[1])), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+load_before, load_import, load_enrol = sys.argv[6:9]
 cps, pps = s["cases_created"] / s["seconds"], s["photos_stored"] / s["seconds"]
 share = max(1, int(workers * 0.5))
 print(f"`childmatch import` of {rows} cases with one photo each (the shared photos of the person folders reused in turn, missing and")
@@ -61,9 +66,13 @@ print(f"\nThe import ran {s['seconds']:.1f} s: {s['cases_created']} cases create
       f"{len(s['photos_without_face'])} photos without a face, {s['candidates_proposed']} candidates proposed for review, {s['cases_failed']} failed.")
 held = enrol * share / workers
 print(f"It reached {100 * pps / enrol:.0f}% of the pipeline's rate on every worker and {100 * pps / held:.0f}% of its rate on the")
+print(f"workers one user may hold. Load average (1 min) before the import {load_before}, after it {load_import}, after the")
+print(f"pipeline's run {load_enrol}: the two rates were measured one after the other, each under whatever else ran then.")
 if pps >= 0.8 * held:
-    print("workers one user may hold: the import's own work (reading, checking, HTTP, storing) is not what bounds it; the admission share is.")
+    print("\nThe import kept up with the pipeline on the workers one user may hold: its own work (reading, checking, HTTP,")
+    print("storing, matching, proposing) is not the bottleneck.")
 else:
-    print("workers one user may hold: the import's own work (reading, checking, HTTP, storing, matching) costs the rest.")
+    print(f"\nThe import fell {100 - 100 * pps / held:.0f}% short of the pipeline on the workers one user may hold: that is its")
+    print("own work (HTTP, storing, matching, proposing) beside the analysis.")
 PY
 cat "$out"
