@@ -132,12 +132,15 @@ func (s *Service) exportCase(ctx context.Context, zw *zip.Writer, m *childmatch.
 	if reviews == nil {
 		reviews = []*childmatch.Review{}
 	}
-	for name, v := range map[string]any{"case.json": record, "reviews.json": reviews, "audit.json": summary} {
-		b, err := json.MarshalIndent(v, "", "  ")
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"case.json", record}, {"reviews.json", reviews}, {"audit.json", summary}} {
+		b, err := json.MarshalIndent(f.v, "", "  ")
 		if err != nil {
 			return err
 		}
-		if err := writeFile(zw, dir+name, b, zip.Deflate, m); err != nil {
+		if err := writeFile(zw, dir+f.name, b, zip.Deflate, m); err != nil {
 			return err
 		}
 	}
