@@ -23,8 +23,10 @@ test: packages models minio onnx
 
 # Go benchmarks of the index, JPEG decoding and encoding beside image/jpeg, the pipeline (resizing beside
 # imaging), the proposals per found child, the memory of hostile photos, uploads, searches under a flood of
-# photos without a face, restarts, and the lists at 100,000 cases (README: Lists that scale), then enrolment side by side with Python's
-# face_recognition (bench/results/enrol.md) and the index beside FAISS and hnswlib (bench/results/index.md).
+# photos without a face, restarts, alert fan-outs, and the lists at 100,000 cases (README: Lists that scale), then
+# enrolment and re-embedding side by side with Python's face_recognition (bench/results/enrol.md), 1,000 cases
+# through childmatch import beside the pipeline's rate (bench/results/import.md), and the index beside FAISS and
+# hnswlib (bench/results/index.md).
 bench: packages models minio onnx
 	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot|BenchmarkFlatSearch' -benchtime 20x ./index/
 	$(GO) test -run '^$$' -bench 'BenchmarkDecode|BenchmarkEncode' -benchtime 10x ./libjpeg/
@@ -38,6 +40,7 @@ bench: packages models minio onnx
 	$(GO) test -run '^$$' -bench 'BenchmarkListsAt100k' -benchtime 20x ./api/
 	$(GO) test -run '^$$' -bench 'BenchmarkListsInMemory' -benchtime 50x ./service/
 	GO=$(GO) bench/enrol.sh $(FACES)
+	GO=$(GO) bench/import.sh $(FACES)
 	GO=$(GO) bench/index.sh $(FACES)
 
 # The pipeline's levers, one eval run each (bench/results/levers.md); about ten minutes.

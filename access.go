@@ -34,6 +34,7 @@ const (
 	ActPermitPublic Action = "recording the CWC's permission to publish"
 	ActExercise     Action = "raising an exercise alert"
 	ActReadMetrics  Action = "reading the service's metrics"
+	ActExport       Action = "exporting cases to another agency"
 )
 
 // permissions is the role matrix: the roles that may take each action. Admins may take every action.
@@ -62,6 +63,7 @@ var permissions = map[Action][]Role{
 	ActPermitPublic: {RoleOfficer, RoleReviewer},
 	ActExercise:     {},
 	ActReadMetrics:  {},
+	ActExport:       {},
 }
 
 // Actions lists every action of the table, for tests and documentation.

@@ -37,6 +37,7 @@ func TestPermissions(t *testing.T) {
 		childmatch.ActPermitPublic: {officer, reviewer},
 		childmatch.ActExercise:     {},
 		childmatch.ActReadMetrics:  {},
+		childmatch.ActExport:       {},
 	}
 	if len(rows) != len(childmatch.Actions()) {
 		t.Errorf("the table has %d actions, this test %d", len(childmatch.Actions()), len(rows))

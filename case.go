@@ -102,6 +102,8 @@ type CaseDetails struct {
 	// Publication records the Child Welfare Committee's permission to publish the child's identity (JJ Act
 	// s.74): without it no poster is made.
 	Publication *Publication `json:"publication,omitempty"`
+	// Origin is the system an imported case came from and its reference there (origin.go); nil: filed here.
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // Case is one missing-child report or one found child, with its photos and their faces.
@@ -342,6 +344,11 @@ func (d *CaseDetails) Validate(now time.Time) error {
 		}
 		if d.Alert.RadiusKm > 0 && d.Alert.Point == nil && d.Sighting.Station == "" {
 			return FieldError("alert.radius_km", "needs a point, or the last-seen station (sighting.station) to be drawn around")
+		}
+	}
+	if d.Origin != nil {
+		if err := d.Origin.Validate(); err != nil {
+			return err
 		}
 	}
 	if d.Kind == KindMissing && d.Reporter.Name == "" && d.Reporter.Organisation == "" {

@@ -35,6 +35,9 @@ type Error struct {
 	Err     error
 	// RetryAfter, with ETooManyRequests, says when to try again.
 	RetryAfter time.Duration
+	// CaseID, with EConflict, is the case that already holds what was to be created (an imported case's
+	// origin), when the asker may see it.
+	CaseID ID
 }
 
 func (e *Error) Error() string {

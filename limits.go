@@ -148,6 +148,18 @@ const (
 	MaxShortText = 200
 	MaxLongText  = 2000
 	MaxLanguages = 10
+	// MaxSourceName bounds an imported case's source system name (Origin.Source), a storage key prefix:
+	// "trackchild-up", a deployment's id (36 characters) fit with room to spare.
+	MaxSourceName = 64
+	// MaxExportCases bounds one export (childmatch export): each case brings up to MaxPhotosPerCase
+	// originals, so a thousand cases is already gigabytes in one ZIP; a larger set is exported in parts.
+	MaxExportCases = 1000
+	// ImportAttempts and ImportRetryWait: childmatch import sends a request again while the service says
+	// to wait (429, after its Retry-After) or is unavailable (503, no answer), ten times at least a second
+	// apart, so a replica restarting under the import costs no row; past that the row fails and the
+	// import run again resumes it.
+	ImportAttempts  = 10
+	ImportRetryWait = time.Second
 	// MaxCaseJSONBytes bounds the body of a case create or update request.
 	MaxCaseJSONBytes = 64 << 10
 )

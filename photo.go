@@ -120,6 +120,8 @@ type PhotoResult struct {
 	CaseID ID            `json:"case_id"`
 	Photo  Photo         `json:"photo"`
 	Faces  []FaceMatches `json:"faces"`
+	// Proposed counts the pairs the photo put in the review queue (new or brought back).
+	Proposed int `json:"proposed"`
 }
 
 // PhotoService is the path of a photo (service.Service): uploads to a case, searches by photo, and

@@ -152,7 +152,7 @@ func (e *env) start() {
 	outbox := newOutbox(store, posts, e.links)
 	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links,
 		Dispatch: outbox})
-	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower, Catalog: follower,
+	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower, Catalog: follower,
 		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)
@@ -173,7 +173,7 @@ func (e *env) start() {
 	if e.short, err = auth.NewShortLinks(store, "https://childmatch.example.in", nil); err != nil {
 		t.Fatal(err)
 	}
-	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc,
+	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc, Export: svc,
 		Posts: alerts, Alerts: alerts, Deliveries: outbox,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store,
 		Links: e.links, ShortLinks: e.short},

@@ -37,6 +37,8 @@ type errorDetail struct {
 	Code    childmatch.ErrorCode `json:"code"`
 	Message string               `json:"message"`
 	Field   string               `json:"field,omitempty"`
+	// CaseID, with 409 on a case's origin, is the case that holds it (childmatch.Error.CaseID).
+	CaseID string `json:"case_id,omitempty"`
 }
 
 // fail answers err as JSON with the status of its code: the one place that turns an error into an answer.
@@ -56,8 +58,11 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(e.RetryAfter.Seconds())))))
 	}
-	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: childmatch.ErrorMessage(err),
-		Field: childmatch.ErrorField(err)}})
+	detail := errorDetail{Code: code, Message: childmatch.ErrorMessage(err), Field: childmatch.ErrorField(err)}
+	if e != nil && !e.CaseID.IsZero() {
+		detail.CaseID = e.CaseID.String()
+	}
+	c.AbortWithStatusJSON(status, errorBody{Error: detail})
 }
 
 // recovery turns a panic into a logged internal error instead of a dropped connection.

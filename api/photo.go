@@ -211,6 +211,7 @@ func (s *Server) addPhoto(c *gin.Context) {
 		"faces_found": len(res.Faces),
 		"message":     facesMessage(len(res.Faces)),
 		"faces":       toFaceMatches(res.Faces, withDesc),
+		"proposed":    res.Proposed,
 	})
 }
 

@@ -172,6 +172,7 @@ func TestRoleMatrix(t *testing.T) {
 		}, none, childmatch.ActEndSession, deleted, nil},
 		{"audit trail", "GET", static("/v1/audit"), none, childmatch.ActReadAudit, ok, nil},
 		{"stats", "GET", static("/v1/stats"), none, childmatch.ActReadStats, ok, nil},
+		{"export", "GET", static("/v1/export?case=" + missing.ID), none, childmatch.ActExport, ok, nil},
 		{"calibration", "GET", static("/v1/calibration"), none, childmatch.ActCalibrate, ok, nil},
 		{"create post", "POST", static("/v1/posts"), func(string) any {
 			return map[string]any{"name": "GRP Itarsi", "kind": "grp", "area": map[string]any{"states": []string{"Madhya Pradesh"}}}

@@ -22,6 +22,7 @@ type Services struct {
 	Calibrations childmatch.CalibrationService
 	Cards        childmatch.CardService
 	Publications childmatch.PublicationService
+	Export       childmatch.ExportService
 	Posts        childmatch.PostService
 	Alerts       childmatch.AlertService
 	Deliveries   childmatch.DeliveryService // nil: no outbox (its routes answer 503)
@@ -46,6 +47,10 @@ type Config struct {
 	PublicURL string
 	// RequestTimeout bounds a request's work (deadline.go); zero is childmatch.DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// Deployment, Workers and MaxPixels are what GET /v1/deployment tells an importer (deployment.go).
+	Deployment string
+	Workers    int
+	MaxPixels  int
 }
 
 // Server holds the routes and their dependencies.
@@ -120,6 +125,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	s.registerDeliveries(v1)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
+	v1.GET("/deployment", s.deploymentInfo)
+	v1.GET("/export", s.export)
 	return s, nil
 }
 

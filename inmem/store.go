@@ -30,6 +30,7 @@ type data struct {
 	posts       map[childmatch.ID][]byte // made by the first CreatePost
 	alerts      map[childmatch.ID][]byte // made by the first CreateAlert
 	outbox      outbox                   // outbox.go
+	refs        map[string]childmatch.ID // by source and reference hash; made by the first CreateRef
 	now         func() time.Time         // the store's clock, which stamps blobs; time.Now unless SetClock
 }
 

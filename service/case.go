@@ -60,8 +60,16 @@ func (s *Service) createCase(ctx context.Context, actor childmatch.Actor, d chil
 	}
 	c := &childmatch.Case{ID: childmatch.NewID(), CaseDetails: d, Status: childmatch.StatusOpen, Photos: []childmatch.Photo{},
 		Exercise: exercise, Organisation: actor.Organisation, CreatedAt: now, CreatedBy: actor.ID, UpdatedAt: now}
+	if d.Origin != nil {
+		if err := s.claimOrigin(ctx, actor, c); err != nil {
+			return nil, err
+		}
+	}
 	// Through the index, which has no face of it yet, so the catalog lists it at once.
 	if _, err := s.index.Write(c.ID, func() (*childmatch.Case, error) { return c, s.store.CreateCase(ctx, c) }); err != nil {
+		if d.Origin != nil && childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+			return nil, s.originTaken(ctx, actor, c.ID) // another import of the same origin finished it first
+		}
 		return nil, err
 	}
 	action := "case.create"
@@ -372,6 +380,13 @@ func (s *Service) DeleteCase(ctx context.Context, actor childmatch.Actor, id chi
 		}
 	}
 	s.deleteBlobs(blobs)
+	if c.Origin != nil && s.refs != nil {
+		// After the record: a reference left by a failure here makes a later import of the same origin
+		// recreate the case under this id (origin.go), never a second case.
+		if err := s.refs.DeleteRef(context.WithoutCancel(ctx), *c.Origin); err != nil {
+			s.log.Warn("the reference of an erased case is left behind", "case", id, "err", err)
+		}
+	}
 	if err := s.deleteReviewsOf(ctx, actor, id); err != nil {
 		s.log.Warn("review items of an erased case left to the sweeper", "case", id, "err", err)
 	}

@@ -125,14 +125,14 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	// The candidates answered need neither the audit record nor the review proposals, so they are found
 	// meanwhile; the proposals follow the photo's audit record, as every change follows its own.
 	var recorded, proposed error
+	res := &childmatch.PhotoResult{CaseID: c.ID, Photo: photo}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		recorded = s.audit.Record(ctx, actor, "photo.add", []childmatch.ID{c.ID}, photo.ID.String())
 		if recorded == nil && c.Status == childmatch.StatusOpen { // matched and closed cases drop out of auto-matching
-			proposed = s.propose(ctx, c, photo.Faces)
+			res.Proposed, proposed = s.propose(ctx, c, photo.Faces)
 		}
 	})
-	res := &childmatch.PhotoResult{CaseID: c.ID, Photo: photo}
 	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
 	for _, f := range photo.Faces {
 		cands, err := s.candidates(ctx, f, limit, filter, pairWith(c))

@@ -27,10 +27,11 @@ type proposal struct {
 // propose turns the candidates of newly added faces into review items: a found child against missing
 // reports and the other way round ("match"), and against earlier cases of its own kind ("same_child").
 // Only open cases take part, and per kind only the few the proposal rule picks (root's proposal.go).
-func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []childmatch.Face) error {
+func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []childmatch.Face) (int, error) {
 	if c.Exercise {
-		return nil // a drill's made-up child is nobody's match
+		return 0, nil // a drill's made-up child is nobody's match
 	}
+	n := 0
 	for _, kind := range []childmatch.Kind{c.Kind.Opposite(), c.Kind} {
 		typ := childmatch.ReviewMatch
 		if kind == c.Kind {
@@ -38,7 +39,7 @@ func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []child
 		}
 		props, err := s.candidatesOfKind(ctx, c, faces, kind, typ)
 		if err != nil {
-			return err
+			return n, err
 		}
 		weighed := make([]childmatch.Weighed, len(props))
 		for i, p := range props {
@@ -52,14 +53,15 @@ func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []child
 			}
 			created, err := s.upsertReview(ctx, c, p)
 			if err != nil {
-				return err
+				return n, err
 			}
+			n++
 			if created && typ == childmatch.ReviewMatch && c.Kind == childmatch.KindFound {
 				s.candidateFound(ctx, p.other, c)
 			}
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // candidatesOfKind returns the open cases of a kind nearest to the new faces, each with its best pair,

@@ -10,7 +10,9 @@ import (
 // Deps are what a Service is built from. The MinIO store is Store, ReviewStore and AuditLog at once; they
 // are separate interfaces because each part of the service needs only its own.
 type Deps struct {
-	Store   childmatch.Store
+	Store childmatch.Store
+	// Refs keeps the origins of imported cases (origin.go); nil: a case with an origin is refused.
+	Refs    childmatch.RefStore
 	Reviews childmatch.ReviewStore
 	Audit   childmatch.AuditLog
 	Faces   childmatch.FaceAnalyzer
@@ -32,6 +34,8 @@ type Deps struct {
 	// nil: no alerts.
 	Alerts childmatch.Alerter
 	Log    *slog.Logger
+	// Deployment names this deployment to others: the source of the cases it exports (export.go).
+	Deployment string
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -40,6 +44,8 @@ type Deps struct {
 // point), then indexed, matched and proposed for review.
 type Service struct {
 	store       childmatch.Store
+	refs        childmatch.RefStore
+	deployment  string
 	reviews     childmatch.ReviewStore
 	audit       childmatch.Auditor
 	faces       childmatch.FaceAnalyzer
@@ -66,6 +72,7 @@ var (
 	_ childmatch.CalibrationService = (*Service)(nil)
 	_ childmatch.CardService        = (*Service)(nil)
 	_ childmatch.PublicationService = (*Service)(nil)
+	_ childmatch.ExportService      = (*Service)(nil)
 )
 
 // New wires a Service. The index must be open (follow.Follower.Open) before it serves.
@@ -74,7 +81,7 @@ func New(d Deps) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: d.Store, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
+	return &Service{store: d.Store, refs: d.Refs, deployment: d.Deployment, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
 		faces: d.Faces, index: d.Index, catalog: d.Catalog, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
 		admission: newAdmission(d.Limits.Workers), cards: d.Cards, alerts: d.Alerts,
 		posters: d.Posters, alertViews: d.AlertViews,

@@ -42,6 +42,9 @@ type config struct {
 	channels       channelsConfig // Telegram, WhatsApp, SMS, email: cfg.channels.senders builds them
 	stations       string         // CHILDMATCH_STATIONS: the station gazetteer's file; "" none
 	linkKey        []byte         // signs the links in alert messages, the same on every replica
+	// deployment names this deployment in what it exports (CHILDMATCH_DEPLOYMENT, e.g. "mp-police");
+	// empty: the deployment's id, kept in its bucket.
+	deployment string
 }
 
 func loadConfig() (config, error) {
@@ -55,6 +58,11 @@ func loadConfig() (config, error) {
 		sessions:    childmatch.DefaultSessionLimits(),
 	}
 	var err error
+	if c.deployment = os.Getenv("CHILDMATCH_DEPLOYMENT"); c.deployment != "" {
+		if err := (&childmatch.Origin{Source: c.deployment, Reference: "-"}).Validate(); err != nil {
+			return c, fmt.Errorf("CHILDMATCH_DEPLOYMENT names the source of this deployment's exports: %v", childmatch.ErrorMessage(err))
+		}
+	}
 	if c.adminToken, err = secret("CHILDMATCH_ADMIN_TOKEN"); err != nil {
 		return c, err
 	}

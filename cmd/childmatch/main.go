@@ -34,11 +34,13 @@ func main() {
 			"calibrate": func(args []string) error { return runCalibrate(args, os.Stdout) },
 			"backup":    func(args []string) error { return runBackup(context.Background(), args) },
 			"restore":   func(args []string) error { return runRestore(context.Background(), args) },
+			"import":    func(args []string) error { return runImport(args, os.Stdout) },
+			"export":    func(args []string) error { return runExport(args, os.Stdout) },
 		}
 		if run, ok := commands[os.Args[1]]; ok {
 			if err := run(os.Args[2:]); err != nil {
 				fmt.Fprintf(os.Stderr, "childmatch %s: %v\n", os.Args[1], err)
-				os.Exit(1)
+				os.Exit(exitStatus(err))
 			}
 			return
 		}
@@ -101,6 +103,13 @@ func run(log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return err
 	}
+	if cfg.deployment == "" {
+		id, err := store.DeploymentID(ctx)
+		if err != nil {
+			return err
+		}
+		cfg.deployment = id.String()
+	}
 	cfg.follow.Models = map[string]childmatch.ModelIndex{}
 	for _, e := range embedders {
 		cfg.follow.Models[e.Name()] = index.NewFlat(e.Dim())
@@ -131,8 +140,9 @@ func run(log *slog.Logger) error {
 		log.Info("stations loaded", "stations", stations.Len())
 	}
 	alerts := alert.New(alertDeps)
-	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Faces: faces, Index: follower, Catalog: follower,
-		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
+	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: faces, Index: follower, Catalog: follower,
+		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log,
+		Deployment: cfg.deployment})
 	st, err := follower.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the index: %w", err)
@@ -162,11 +172,11 @@ func run(log *slog.Logger) error {
 		defer stopMetrics()
 	}
 
-	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc,
+	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc, Export: svc,
 		Posts: alerts, Alerts: alerts, Deliveries: outbox, Links: links, ShortLinks: short,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout,
-			PublicURL: cfg.publicURL}, log)
+			PublicURL: cfg.publicURL, Deployment: cfg.deployment, Workers: cfg.limits.Workers, MaxPixels: cfg.limits.MaxPixels}, log)
 	if err != nil {
 		return err
 	}
@@ -251,7 +261,7 @@ func runSweep(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	svc := service.New(service.Deps{Store: store, Reviews: store, Audit: store, Limits: cfg.limits, Sweep: cfg.sweep, Log: log})
+	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Limits: cfg.limits, Sweep: cfg.sweep, Log: log})
 	rep, err := svc.Sweep(ctx)
 	if err != nil {
 		return err
