@@ -443,3 +443,41 @@ const (
 	// its text (BenchmarkLimiterKeys), so a limiter holds 2–3 MB at most.
 	LimiterKeys = 10_000
 )
+
+// Alerts in the web app: the live stream and Web Push (live/, push/).
+const (
+	// AlertPollEvery is how often each replica lists the alerts' versions to find what changed, on any
+	// replica: an alert reaches an open page within it. One listing (a page per 1,000 alerts) every 2 s is
+	// a small load on MinIO beside the seconds it saves a post.
+	AlertPollEvery = 2 * time.Second
+	// StreamHeartbeat is the pause after which an idle stream gets a comment line, below the 60 s idle
+	// timeout of common proxies and mobile carriers' NATs, so the connection stays open.
+	StreamHeartbeat = 25 * time.Second
+	// StreamWriteTimeout bounds one write to a stream: a phone that stopped reading is let go.
+	StreamWriteTimeout = 30 * time.Second
+	// MaxStreamsPerUser bounds one user's open streams: a phone and a desk's browser with a few tabs each.
+	// Beyond it the answer is 429: a script opening streams cannot hold the server's connections.
+	MaxStreamsPerUser = 6
+	// MaxStreams bounds the open streams of one replica: each holds a connection and a goroutine (a few KB);
+	// 10,000 covers every post's duty officer in a large state on one replica.
+	MaxStreams = 10_000
+	// StreamBuffer is the events one stream holds while its client is slow; a stream that falls further
+	// behind is closed, and the page reconnects and reads the list again.
+	StreamBuffer = 64
+	// MaxPushSubscriptionsPerUser bounds one user's browsers and phones: a new one beyond it replaces the
+	// oldest.
+	MaxPushSubscriptionsPerUser = 10
+	// MaxPushEndpointBytes bounds a push service's endpoint URL (FCM's are about 200 bytes, Apple's and
+	// Mozilla's under 400).
+	MaxPushEndpointBytes = 1024
+	// PushAuthBytes is the size of a subscription's authentication secret (RFC 8291).
+	PushAuthBytes = 16
+	// PushTTL is how long a push service keeps a message for a phone that is off or out of coverage: a day,
+	// as long as the outbox retries a delivery (issue 16: 24 h); the alert page has the rest.
+	PushTTL = 24 * time.Hour
+	// PushTimeout bounds one request to a push service; they answer in well under a second.
+	PushTimeout = 10 * time.Second
+	// MaxPushText bounds the words of a notification: a phone shows four lines or so, and the payload of a
+	// push message is at most about 4 KB (RFC 8291's record less its overhead).
+	MaxPushText = 600
+)

@@ -28,6 +28,7 @@ type data struct {
 	calibration []byte
 	posts       map[childmatch.ID][]byte // made by the first CreatePost
 	alerts      map[childmatch.ID][]byte // made by the first CreateAlert
+	push        map[childmatch.ID][]byte // by user; made by the first UpdatePushSubscriptions
 	now         func() time.Time         // the store's clock, which stamps blobs; time.Now unless SetClock
 }
 
