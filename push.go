@@ -22,9 +22,11 @@ type PushKeys struct {
 
 // PushSubscription is one browser's subscription.
 type PushSubscription struct {
-	Endpoint  string    `json:"endpoint"`
-	Keys      PushKeys  `json:"keys"`
-	CreatedAt time.Time `json:"created_at"`
+	Endpoint string   `json:"endpoint"`
+	Keys     PushKeys `json:"keys"`
+	// ExpirationTime is when the browser says the subscription ends (ms since 1970), null for most.
+	ExpirationTime *int64    `json:"expirationTime"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // PushSubscriptions are one user's subscriptions, one per browser or phone.

@@ -30,9 +30,11 @@ import (
 	"childmatch/fixtures"
 	"childmatch/follow"
 	"childmatch/index"
+	"childmatch/live"
 	"childmatch/matcher"
 	"childmatch/minio"
 	"childmatch/minio/miniotest"
+	"childmatch/push"
 	"childmatch/service"
 )
 
@@ -75,6 +77,9 @@ type env struct {
 	sessions childmatch.SessionLimits
 	// client sends the requests of do; nil is http.DefaultClient.
 	client *http.Client
+	// hub is the running service's live alert stream; vapid its Web Push keys.
+	hub   *live.Hub
+	vapid push.Keys
 }
 
 // from returns a view of the env whose requests come from another loopback address (127.0.0.0/8 is all
@@ -103,6 +108,7 @@ func newEnv(t testing.TB) *env {
 // index snapshot (a crash would not).
 func (e *env) stop(save bool) {
 	e.t.Helper()
+	e.hub.Close() // the open streams end, or Close would wait for them
 	e.http.Close()
 	e.stopFollowing()
 	if save {
@@ -145,15 +151,23 @@ func (e *env) start() {
 	}()
 	e.follower, e.stopFollowing = follower, func() { cancel(); <-done }
 	t.Cleanup(e.stopFollowing)
+	e.hub = live.New(live.Deps{Versions: store, Alerts: store, Posts: store, Log: log, Every: 100 * time.Millisecond})
+	go e.hub.Run(ctx)
+	if e.vapid, err = push.LoadKeys(filepath.Join(t.TempDir(), "vapid.json")); err != nil {
+		t.Fatal(err)
+	}
+	pushes := push.New(push.Deps{Subs: store, Posts: store, Audit: store, Keys: e.vapid, Subject: "control@example.in", Log: log})
 	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
 		Posts: alerts, Alerts: alerts,
-		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store},
+		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store,
+		Stream: e.hub, Push: pushes},
 		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.http = httptest.NewServer(s.Handler())
 	t.Cleanup(e.http.Close)
+	t.Cleanup(e.hub.Close) // before e.http.Close: cleanups run last first
 }
 
 type response struct {

@@ -26,6 +26,11 @@ type Services struct {
 	Users        childmatch.UserService
 	Index        childmatch.IndexStatus
 	Store        childmatch.Pinger
+
+	// Stream and Push are the web app's live alerts and Web Push (live.Hub, push.Service); nil: their
+	// routes are not there.
+	Stream childmatch.AlertStream
+	Push   childmatch.PushService
 }
 
 // Config is what the HTTP layer needs beyond the services.
@@ -99,6 +104,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.GET("/alerts", s.listAlerts)
 	v1.GET("/alerts/:id", s.getAlert)
 	v1.POST("/alerts/:id/ack", s.ackAlert)
+	s.registerLive(v1)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
 	return s, nil
