@@ -34,8 +34,17 @@ type AlertVersions interface {
 	WalkAlertVersions(ctx context.Context, fn func(id ID, version string) error) error
 }
 
+// MyPost is a post the user belongs to: the alert page offers an answer for each one the alert reached.
+type MyPost struct {
+	ID   ID       `json:"id"`
+	Name string   `json:"name"`
+	Kind PostKind `json:"kind"`
+}
+
 // AlertStream is a user's live view of the alerts they see (live.Hub).
 type AlertStream interface {
+	// MyPosts lists the posts the actor belongs to (GET /v1/me/posts).
+	MyPosts(ctx context.Context, actor Actor) ([]MyPost, error)
 	// Subscribe delivers the events of the alerts the actor sees until ctx ends or the stream stops (the
 	// channel is then closed). ETooManyRequests when the actor has MaxStreamsPerUser open already.
 	Subscribe(ctx context.Context, actor Actor) (<-chan AlertEvent, error)

@@ -100,6 +100,13 @@ func TestAlertStream(t *testing.T) {
 		ID childmatch.ID `json:"id"`
 	}
 	r.decode(t, &post)
+	var mine struct {
+		Posts []childmatch.MyPost `json:"posts"`
+	}
+	e.as(grp, "GET", "/v1/me/posts", nil).decode(t, &mine)
+	if len(mine.Posts) != 1 || mine.Posts[0].ID != post.ID || mine.Posts[0].Name != "GRP Itarsi" {
+		t.Fatalf("the constable's posts: %+v", mine.Posts)
+	}
 	s, _ := e.stream(t, grp)
 	if ct := s.resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 		t.Fatalf("content type %q", ct)

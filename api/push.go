@@ -49,6 +49,7 @@ func (s *Server) unsubscribePush(c *gin.Context) {
 func (s *Server) registerLive(v1 *gin.RouterGroup) {
 	if s.Stream != nil {
 		v1.GET("/alerts/stream", s.alertStream)
+		v1.GET("/me/posts", s.myPosts)
 	}
 	if s.Push != nil {
 		v1.GET("/push/key", s.pushKey)

@@ -68,3 +68,13 @@ func (s *Server) alertStream(c *gin.Context) {
 		}
 	}
 }
+
+// myPosts: GET /v1/me/posts, the posts the user belongs to, for the alert page's answer buttons.
+func (s *Server) myPosts(c *gin.Context) {
+	posts, err := s.Stream.MyPosts(c.Request.Context(), actorOf(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"posts": posts})
+}

@@ -95,15 +95,13 @@ func (h *Hub) Subscribe(ctx context.Context, actor childmatch.Actor) (<-chan chi
 	}
 	s := &sub{actor: actor.ID, all: actor.May(childmatch.ActManagePosts), posts: map[childmatch.ID]bool{},
 		ch: make(chan childmatch.AlertEvent, childmatch.StreamBuffer)}
-	if id, err := childmatch.ParseID("actor", actor.ID); err == nil && !s.all {
-		err := h.d.Posts.WalkPosts(ctx, func(p *childmatch.Post) (bool, error) {
-			if slices.Contains(p.Users, id) {
-				s.posts[p.ID] = true
-			}
-			return true, nil
-		})
+	if !s.all {
+		mine, err := h.MyPosts(ctx, actor)
 		if err != nil {
 			return nil, err
+		}
+		for _, p := range mine {
+			s.posts[p.ID] = true
 		}
 	}
 	h.mu.Lock()
@@ -127,6 +125,25 @@ func (h *Hub) Subscribe(ctx context.Context, actor childmatch.Actor) (<-chan chi
 		h.drop(s)
 	}()
 	return s.ch, nil
+}
+
+// MyPosts lists the posts the actor belongs to; the bootstrap admin belongs to none.
+func (h *Hub) MyPosts(ctx context.Context, actor childmatch.Actor) ([]childmatch.MyPost, error) {
+	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
+		return nil, err
+	}
+	out := []childmatch.MyPost{}
+	id, err := childmatch.ParseID("actor", actor.ID)
+	if err != nil {
+		return out, nil
+	}
+	err = h.d.Posts.WalkPosts(ctx, func(p *childmatch.Post) (bool, error) {
+		if slices.Contains(p.Users, id) {
+			out = append(out, childmatch.MyPost{ID: p.ID, Name: p.Name, Kind: p.Kind})
+		}
+		return true, nil
+	})
+	return out, err
 }
 
 // drop ends a stream, once; h.mu is held.
