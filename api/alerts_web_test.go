@@ -284,7 +284,7 @@ func TestAlertTranslations(t *testing.T) {
 		"ack_": {"seen", "searching", "not_here", "found"}, "alert_status_": {"active", "cancelled"},
 		"msg_": {"alert", "update", "cancel"}, "delivery_": {"pending", "sent", "failed", "disabled"},
 		"post_": {"rpf", "grp", "childline", "shelter", "police", "jab", "ngo", "control_room"},
-		"q_": {"queued", "sending", "sent", "failed"}, "reason_msg_": {"reported", "matched", "closed"},
+		"q_":    {"queued", "sending", "sent", "failed"}, "reason_msg_": {"reported", "matched", "closed"},
 	} {
 		for _, v := range values {
 			used[prefix+v] = true
