@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -233,70 +232,5 @@ func TestAppFiles(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// TestAlertTranslations: every label alerts.js and offline.js use is in both languages of the app's
-// dictionaries, in Devanagari in Hindi, and their own dictionaries have the same keys in both.
-func TestAlertTranslations(t *testing.T) {
-	d := dictionary(t)
-	for _, f := range []string{"web/alerts.i18n.json", "web/offline.i18n.json"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var own map[string]map[string]string
-		if err := json.Unmarshal(b, &own); err != nil {
-			t.Fatal(err)
-		}
-		for k := range own["en"] {
-			if own["hi"][k] == "" {
-				t.Errorf("%s: Hindi lacks %q", f, k)
-			}
-		}
-		for k := range own["hi"] {
-			if own["en"][k] == "" {
-				t.Errorf("%s: English lacks %q", f, k)
-			}
-		}
-		for l, words := range own {
-			for k, v := range words {
-				d[l][k] = v
-			}
-		}
-	}
-	used := map[string]bool{}
-	for _, f := range []string{"web/alerts.js", "web/offline.js"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range regexp.MustCompile(`\bt\("([a-z0-9_]+)"`).FindAllStringSubmatch(string(b), -1) {
-			if !strings.HasSuffix(m[1], "_") {
-				used[m[1]] = true
-			}
-		}
-		for _, m := range regexp.MustCompile(`nav: "([a-z_]+)"`).FindAllStringSubmatch(string(b), -1) {
-			used[m[1]] = true
-		}
-	}
-	for prefix, values := range map[string][]string{
-		"ack_": {"seen", "searching", "not_here", "found"}, "alert_status_": {"active", "cancelled"},
-		"msg_": {"alert", "update", "cancel"}, "delivery_": {"pending", "sent", "failed", "disabled"},
-		"post_": {"rpf", "grp", "childline", "shelter", "police", "jab", "ngo", "control_room"},
-		"q_":    {"queued", "sending", "sent", "failed"}, "reason_msg_": {"reported", "matched", "closed"},
-	} {
-		for _, v := range values {
-			used[prefix+v] = true
-		}
-	}
-	devanagari := regexp.MustCompile(`[\x{0900}-\x{097F}]`)
-	for k := range used {
-		if d["en"][k] == "" || d["hi"][k] == "" || !devanagari.MatchString(d["hi"][k]) {
-			t.Errorf("label %q is used but not translated (en %q, hi %q)", k, d["en"][k], d["hi"][k])
-		}
-	}
-	if len(used) < 60 {
-		t.Fatalf("found only %d labels in use; the scan is broken", len(used))
 	}
 }
