@@ -106,10 +106,16 @@ func run(log *slog.Logger) error {
 		follower.Run(followCtx)
 	}()
 	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
+	hub, pushes, err := openLive(cfg.dataDir, cfg.publicURL, store, log)
+	if err != nil {
+		return err
+	}
+	go hub.Run(followCtx)
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc,
 		Posts: alerts, Alerts: alerts,
-		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
+		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store,
+		Stream: hub, Push: pushes},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout,
 			PublicURL: cfg.publicURL}, log)
 	if err != nil {
@@ -125,6 +131,7 @@ func run(log *slog.Logger) error {
 		MaxHeaderBytes:    childmatch.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(hub.Close) // open alert streams end, or Shutdown would wait for them
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("listening", "addr", cfg.addr, "workers", cfg.limits.Workers)
