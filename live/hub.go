@@ -35,7 +35,8 @@ type Hub struct {
 	known   map[childmatch.ID]seen // what the last look found; nil before the first
 }
 
-// seen is what a look found of one alert: enough to tell the next look's changes.
+// seen is what a look found of one alert: enough to tell the next look's changes. msgs and acks are -1
+// for an alert known only by its version (there at start, not read since).
 type seen struct {
 	version string
 	msgs    int
@@ -60,18 +61,21 @@ func New(d Deps) *Hub {
 	return &Hub{d: d, subs: map[*sub]struct{}{}, perUser: map[string]int{}}
 }
 
-// Run looks at the store every d.Every until ctx ends. The first look only learns what is there.
+// Run looks at the store every d.Every until ctx ends. The first look only learns what is there. A look
+// that takes long (many alerts, a busy store) spaces the next ones out, so that looking takes at most
+// AlertPollLoad of the store's time from each replica.
 func (h *Hub) Run(ctx context.Context) {
-	t := time.NewTicker(h.d.Every)
-	defer t.Stop()
 	for {
+		start := time.Now()
 		if err := h.look(ctx); err != nil && ctx.Err() == nil {
 			h.d.Log.Warn("watching alerts for the live stream", "err", err)
 		}
+		took := time.Since(start)
+		wait := max(h.d.Every, time.Duration(float64(took)/childmatch.AlertPollLoad)) - took
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 		}
 	}
 }
@@ -168,8 +172,12 @@ func (h *Hub) look(ctx context.Context) error {
 	var events []event
 	err := h.d.Versions.WalkAlertVersions(ctx, func(id childmatch.ID, version string) error {
 		was, had := prev[id]
-		if had && was.version == version {
+		switch {
+		case had && was.version == version:
 			now[id] = was
+			return nil
+		case first: // what is there at start is no news: its version is enough, the alert is read when it changes
+			now[id] = seen{version: version, msgs: -1, acks: -1}
 			return nil
 		}
 		a, err := h.d.Alerts.Alert(ctx, id)
@@ -180,13 +188,11 @@ func (h *Hub) look(ctx context.Context) error {
 			return err
 		}
 		now[id] = seen{version: version, msgs: len(a.Messages), acks: len(a.Acks)}
-		if !first {
-			var from *seen
-			if had {
-				from = &was
-			}
-			events = append(events, event{a: a, list: changes(from, a)})
+		var from *seen
+		if had {
+			from = &was
 		}
+		events = append(events, event{a: a, list: changes(from, a)})
 		return nil
 	})
 	if err != nil {
@@ -221,12 +227,20 @@ type event struct {
 }
 
 // changes says what happened to an alert since the last look found it as from (nil: it is new): its new
-// messages, in order, and its new answers.
+// messages, in order, and its new answers; for an alert not read before, one update (or cancel).
 func changes(from *seen, a *childmatch.Alert) []childmatch.AlertEvent {
 	base := childmatch.AlertEvent{Alert: a.ID, Case: a.Case, Status: a.Status, Seq: len(a.Messages)}
 	msgs, acks := 0, 0
 	if from != nil {
 		msgs, acks = from.msgs, from.acks
+	}
+	if msgs < 0 { // not read before: what changed is not known, only where it stands
+		e := base
+		e.Type = childmatch.EventUpdated
+		if a.Status == childmatch.AlertCancelled {
+			e.Type = childmatch.EventCancelled
+		}
+		return []childmatch.AlertEvent{e}
 	}
 	var out []childmatch.AlertEvent
 	for _, m := range a.Messages[min(msgs, len(a.Messages)):] {
