@@ -457,6 +457,9 @@ const (
 	// StreamHeartbeat is the pause after which an idle stream gets a comment line, below the 60 s idle
 	// timeout of common proxies and mobile carriers' NATs, so the connection stays open.
 	StreamHeartbeat = 25 * time.Second
+	// StreamMaxAge ends a stream after this long; the browser reconnects by itself, so a session that
+	// ended or a user taken off a post stops hearing within it.
+	StreamMaxAge = 10 * time.Minute
 	// StreamWriteTimeout bounds one write to a stream: a phone that stopped reading is let go.
 	StreamWriteTimeout = 30 * time.Second
 	// MaxStreamsPerUser bounds one user's open streams: a phone and a desk's browser with a few tabs each.

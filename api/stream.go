@@ -14,8 +14,9 @@ import (
 // alertStream: GET /v1/alerts/stream, Server-Sent Events of the alerts the user sees (live.Hub): one
 // `data:` line of JSON (childmatch.AlertEvent) per change, a comment every StreamHeartbeat so proxies and
 // carriers keep the connection. The stream ends when the client goes, when the hub stops (the server's
-// shutdown), or when a write stalls for StreamWriteTimeout; EventSource then reconnects by itself after
-// the retry the stream set, and the page reads the list again.
+// shutdown), when a write stalls for StreamWriteTimeout, or after StreamMaxAge, so that the credential is
+// checked again; EventSource then reconnects by itself after the retry the stream set, and the page reads
+// the list again.
 //
 // The stream has no request deadline (deadline.go) and no read deadline: the server's read and write
 // timeouts, meant for a photo's transfer, would cut it every few minutes. Each write has its own deadline.
@@ -49,9 +50,13 @@ func (s *Server) alertStream(c *gin.Context) {
 	}
 	beat := time.NewTicker(childmatch.StreamHeartbeat)
 	defer beat.Stop()
+	end := time.NewTimer(childmatch.StreamMaxAge) // the reconnection authenticates again
+	defer end.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-end.C:
 			return
 		case ev, open := <-events:
 			if !open {
