@@ -47,7 +47,7 @@ type PushStore interface {
 // PushService is what a user does with Web Push (push.Service).
 type PushService interface {
 	// PublicKey is the service's VAPID public key, base64url, for PushManager.subscribe.
-	PublicKey() string
+	PublicKey(actor Actor) (string, error)
 	// Subscribe adds or renews the actor's subscription (one per endpoint).
 	Subscribe(ctx context.Context, actor Actor, s PushSubscription) error
 	// Unsubscribe removes the actor's subscription of that endpoint; one that is not there is not an error.

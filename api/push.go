@@ -10,7 +10,12 @@ import (
 
 // pushKey: GET /v1/push/key, the VAPID public key a browser subscribes with.
 func (s *Server) pushKey(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"public_key": s.Push.PublicKey()})
+	key, err := s.Push.PublicKey(actorOf(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"public_key": key})
 }
 
 // subscribePush: POST /v1/push/subscriptions, a browser's PushSubscription as its toJSON() gives it.

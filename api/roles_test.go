@@ -175,6 +175,8 @@ func TestRoleMatrix(t *testing.T) {
 		}, childmatch.ActManagePosts, created, nil},
 		{"list posts", "GET", static("/v1/posts"), none, childmatch.ActManagePosts, ok, nil},
 		{"list alerts", "GET", static("/v1/alerts"), none, childmatch.ActReadAlerts, ok, nil},
+		{"my posts", "GET", static("/v1/me/posts"), none, childmatch.ActReadAlerts, ok, nil},
+		{"push key", "GET", static("/v1/push/key"), none, childmatch.ActReadAlerts, ok, nil},
 		{"calibrate", "POST", static("/v1/calibration"), func(string) any { return map[string]any{"save": false} },
 			childmatch.ActCalibrate, ok, nil},
 	}

@@ -57,8 +57,13 @@ func New(d Deps) *Service {
 	return &Service{d: d, audit: childmatch.Auditor{Log: d.Audit, Now: d.Now}}
 }
 
-// PublicKey is the VAPID public key the browser subscribes with.
-func (s *Service) PublicKey() string { return s.d.Keys.Public }
+// PublicKey is the VAPID public key the browser subscribes with, for those who get alerts.
+func (s *Service) PublicKey(actor childmatch.Actor) (string, error) {
+	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
+		return "", err
+	}
+	return s.d.Keys.Public, nil
+}
 
 // userOf is the actor as a user id: the bootstrap admin is no user and has nowhere to keep subscriptions.
 func userOf(actor childmatch.Actor) (childmatch.ID, error) {
