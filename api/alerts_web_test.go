@@ -12,11 +12,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/chromedp"
 
+	"childmatch"
 	"childmatch/fixtures"
+	"childmatch/push"
 )
 
 // TestAlertPagesInBrowser drives Chromium through an officer's alerts: the alerts page with its badge, a
@@ -127,6 +133,56 @@ func TestAlertPagesInBrowser(t *testing.T) {
 		chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil))
 	if !strings.Contains(text, "खोज रहे हैं") {
 		t.Fatalf("the Hindi alert page does not say the answer: %q", text)
+	}
+
+	// A push message as the push service hands it to the browser: the service worker shows it, one
+	// notification per alert.
+	regs := make(chan serviceworker.RegistrationID, 8)
+	alertID, _ := childmatch.ParseID("alert", first)
+	msg, _ := json.Marshal(push.Message{Alert: alertID, Case: alertID, Type: childmatch.MsgAlert, Seq: 1,
+		Title: "गुमशुदा बच्चा · Missing child", Body: "Ravi Kumar, 9, last seen Itarsi", URL: "/app/#/alert/" + first})
+	notifications := `navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) =>
+		ns.map((n) => [n.title, n.body, n.tag, n.data.url].join("|")).join("\n"))`
+	var shown string
+	run("a push message",
+		cdpbrowser.SetPermission(&cdpbrowser.PermissionDescriptor{Name: "notifications"}, cdpbrowser.PermissionSettingGranted).WithOrigin(e.http.URL),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			chromedp.ListenTarget(ctx, func(ev any) {
+				if u, ok := ev.(*serviceworker.EventWorkerRegistrationUpdated); ok {
+					for _, r := range u.Registrations {
+						if r.ScopeURL == e.http.URL+"/" && !r.IsDeleted {
+							select {
+							case regs <- r.RegistrationID:
+							default:
+							}
+						}
+					}
+				}
+			})
+			return serviceworker.Enable().Do(ctx)
+		}),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			select {
+			case id := <-regs:
+				return serviceworker.DeliverPushMessage(e.http.URL, id, string(msg)).Do(ctx)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			for shown == "" {
+				err := chromedp.Evaluate(notifications, &shown, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+					return p.WithAwaitPromise(true)
+				}).Do(ctx)
+				if err != nil {
+					return err
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			return nil
+		}))
+	if want := "गुमशुदा बच्चा · Missing child|Ravi Kumar, 9, last seen Itarsi|" + first + "|/app/#/alert/" + first; shown != want {
+		t.Fatalf("the service worker shows %q, want %q", shown, want)
 	}
 
 	// Without network: the report stays on the phone, then goes when the network returns.
