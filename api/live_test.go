@@ -152,6 +152,18 @@ func TestAlertStream(t *testing.T) {
 	if _, refused := e.stream(t, grp); refused.status != http.StatusTooManyRequests {
 		t.Fatalf("stream %d: %d %s, want 429", childmatch.MaxStreamsPerUser+1, refused.status, refused.body)
 	}
+	// A client that goes frees its place.
+	open[0].close()
+	var again *sseClient
+	for deadline := time.Now().Add(5 * time.Second); again == nil; {
+		c, r := e.stream(t, grp)
+		if c == nil && (r.status != http.StatusTooManyRequests || time.Now().After(deadline)) {
+			t.Fatalf("after a client went: %d %s", r.status, r.body)
+		}
+		again = c
+		time.Sleep(50 * time.Millisecond)
+	}
+	open[0] = again
 	e.hub.Close()
 	for _, c := range append(open, s) {
 		select {
