@@ -484,6 +484,9 @@ const (
 	PushTTL = 24 * time.Hour
 	// PushTimeout bounds one request to a push service; they answer in well under a second.
 	PushTimeout = 10 * time.Second
+	// PushParallel is how many of a post's users one push delivery sends to at once: a post's 200 users'
+	// phones in a few rounds, while one slow push service holds up only its own.
+	PushParallel = 8
 	// MaxPushText bounds the words of a notification: a phone shows four lines or so, and the payload of a
 	// push message is at most about 4 KB (RFC 8291's record less its overhead).
 	MaxPushText = 600

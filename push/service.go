@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -189,38 +190,22 @@ func (s *Service) Send(ctx context.Context, d *childmatch.Delivery, out *childma
 	if err != nil {
 		return &childmatch.SendError{Reason: "composing the message", Permanent: true}
 	}
-	var took, gone int
-	var passing *childmatch.SendError // the last passing failure, with the longest wait asked for
+	// The post's users in parallel, PushParallel at a time: one slow push service or user does not hold
+	// the others back.
+	var t tally
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, childmatch.PushParallel)
 	for _, user := range post.Users {
-		subs, err := s.d.Subs.PushSubscriptions(ctx, user)
-		if err != nil {
-			passing = &childmatch.SendError{Reason: "reading subscriptions: " + childmatch.ErrorMessage(err)}
-			continue
-		}
-		for _, sub := range subs.Subs {
-			status, wait, err := s.push(ctx, body, d, sub)
-			switch {
-			case err == nil && status >= 200 && status < 300:
-				took++
-			case status == http.StatusNotFound || status == http.StatusGone:
-				gone++
-				if err := s.remove(ctx, user, sub.Endpoint); err != nil {
-					s.d.Log.Warn("removing a push subscription the push service says is gone", "post", d.Post, "err", err)
-				}
-			case err != nil || status == http.StatusTooManyRequests || status >= 500:
-				e := &childmatch.SendError{Status: status, Reason: "the push service answered " + strconv.Itoa(status), RetryAfter: wait}
-				if err != nil {
-					e.Reason = "the push service did not answer" // err names the endpoint: not said
-				}
-				if passing != nil {
-					e.RetryAfter = max(e.RetryAfter, passing.RetryAfter)
-				}
-				passing = e
-			default: // 400, 401, 403, 413: this message or our keys are refused; a retry is refused too
-				s.d.Log.Warn("a push service refused a message", "post", d.Post, "status", status)
-			}
-		}
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			s.sendToUser(ctx, user, body, d, &t)
+		}()
 	}
+	wg.Wait()
+	took, gone, passing := t.took, t.gone, t.passing
 	switch {
 	case took > 0:
 		return nil
@@ -232,6 +217,56 @@ func (s *Service) Send(ctx context.Context, d *childmatch.Delivery, out *childma
 	return &childmatch.SendError{Reason: "no user of the post has push messages on, or every push service refused the message", Permanent: true}
 }
 
+// tally counts a delivery's outcomes over the post's users.
+type tally struct {
+	mu         sync.Mutex
+	took, gone int
+	passing    *childmatch.SendError // the last passing failure, with the longest wait asked for
+}
+
+// fail counts a passing failure.
+func (t *tally) fail(e *childmatch.SendError) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.passing != nil {
+		e.RetryAfter = max(e.RetryAfter, t.passing.RetryAfter)
+	}
+	t.passing = e
+}
+
+// sendToUser pushes the message to every subscription of one user, removing those that are gone.
+func (s *Service) sendToUser(ctx context.Context, user childmatch.ID, body []byte, d *childmatch.Delivery, t *tally) {
+	subs, err := s.d.Subs.PushSubscriptions(ctx, user)
+	if err != nil {
+		t.fail(&childmatch.SendError{Reason: "reading subscriptions: " + childmatch.ErrorMessage(err)})
+		return
+	}
+	for _, sub := range subs.Subs {
+		status, wait, err := s.push(ctx, body, d, sub)
+		switch {
+		case err == nil && status >= 200 && status < 300:
+			t.mu.Lock()
+			t.took++
+			t.mu.Unlock()
+		case status == http.StatusNotFound || status == http.StatusGone:
+			t.mu.Lock()
+			t.gone++
+			t.mu.Unlock()
+			if err := s.remove(ctx, user, sub.Endpoint); err != nil {
+				s.d.Log.Warn("removing a push subscription the push service says is gone", "post", d.Post, "err", err)
+			}
+		case err != nil || status == http.StatusTooManyRequests || status >= 500:
+			e := &childmatch.SendError{Status: status, Reason: "the push service answered " + strconv.Itoa(status), RetryAfter: wait}
+			if err != nil {
+				e.Reason = "the push service did not answer" // err names the endpoint: not said
+			}
+			t.fail(e)
+		default: // 400, 401, 403, 413: this message or our keys are refused; a retry is refused too
+			s.d.Log.Warn("a push service refused a message", "post", d.Post, "status", status)
+		}
+	}
+}
+
 // push sends one message to one subscription and answers the push service's status and the wait it asked
 // for (Retry-After, in seconds).
 func (s *Service) push(ctx context.Context, body []byte, d *childmatch.Delivery, sub childmatch.PushSubscription) (int, time.Duration, error) {
@@ -239,7 +274,9 @@ func (s *Service) push(ctx context.Context, body []byte, d *childmatch.Delivery,
 	if d.Exercise {
 		urgency = webpush.UrgencyNormal
 	}
-	resp, err := webpush.SendNotificationWithContext(ctx, body, &webpush.Subscription{Endpoint: sub.Endpoint,
+	// webpush-go pads the message by appending to the slice it is given: clipped, the append copies, and
+	// the goroutines sending the same message to other phones keep theirs intact (the race detector found it).
+	resp, err := webpush.SendNotificationWithContext(ctx, slices.Clip(body), &webpush.Subscription{Endpoint: sub.Endpoint,
 		Keys: webpush.Keys{P256dh: sub.Keys.P256dh, Auth: sub.Keys.Auth}}, &webpush.Options{
 		HTTPClient: s.d.Client, Subscriber: s.d.Subject, VAPIDPublicKey: s.d.Keys.Public, VAPIDPrivateKey: s.d.Keys.Private,
 		TTL: int(childmatch.PushTTL / time.Second), Urgency: urgency,
