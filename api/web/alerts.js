@@ -8,8 +8,11 @@ i18nFiles.push("/static/alerts.i18n.json");
 
 const ACK_STATES = ["seen", "searching", "not_here", "found"];
 
-// live is the stream of this tab and what the badge shows.
-const live = {user: null, source: null, unanswered: 0, posts: null, view: null};
+// live is the stream of this tab and what the badge shows. cases and cards keep what the pages read of
+// each alert's case (a promise per case), so a page drawn again on every event reads nothing twice and
+// the audit trail gets one opening per case, not one per event; an update of the alert drops its case.
+const live = {user: null, source: null, unanswered: 0, posts: null, view: null, cases: new Map(), cards: new Map(),
+  badgeTimer: null};
 
 function when(ts) {
   return ts ? new Date(ts).toLocaleString(lang === "hi" ? "hi-IN" : "en-IN") : "";
@@ -35,7 +38,13 @@ function unanswered(a, mine) {
   return a.status === "active" && reached.length > 0 && !reached.some((p) => last[p.id]);
 }
 
-async function refreshBadge() {
+// refreshBadge counts again, once for a burst of events.
+function refreshBadge() {
+  clearTimeout(live.badgeTimer);
+  live.badgeTimer = setTimeout(countUnanswered, 500);
+}
+
+async function countUnanswered() {
   try {
     const [data, mine] = await Promise.all([api("GET", "/v1/alerts"), myPosts()]);
     const n = data.alerts.filter((a) => unanswered(a, mine)).length;
@@ -48,7 +57,8 @@ async function refreshBadge() {
 
 function stopLive() {
   if (live.source) live.source.close();
-  Object.assign(live, {user: null, source: null, unanswered: 0, posts: null, view: null});
+  clearTimeout(live.badgeTimer);
+  Object.assign(live, {user: null, source: null, unanswered: 0, posts: null, view: null, cases: new Map(), cards: new Map()});
 }
 
 // ensureLive opens the tab's stream once the user is known. EventSource reconnects by itself; each
@@ -63,6 +73,10 @@ function ensureLive() {
   live.source.onmessage = (m) => {
     let ev;
     try { ev = JSON.parse(m.data); } catch (e) { return; }
+    if (ev.type !== "alert.acknowledged") {
+      live.cases.delete(ev.case_id);
+      live.cards.delete(ev.case_id);
+    }
     refreshBadge();
     if (live.view && live.view.el.isConnected) live.view.fn(ev);
   };
@@ -121,9 +135,21 @@ function pushControl() {
   return box;
 }
 
+// remembered answers what live keeps of a case, reading it the first time; what could not be read (null)
+// is read again next time.
+function remembered(map, id, read) {
+  if (!map.has(id)) {
+    map.set(id, read(id).then((v) => {
+      if (v === null) map.delete(id);
+      return v;
+    }));
+  }
+  return map.get(id);
+}
+
 // caseOf reads an alert's case, or null when the user may not open it.
-async function caseOf(id) {
-  try { return await api("GET", "/v1/cases/" + id); } catch (e) { return null; }
+function caseOf(id) {
+  return remembered(live.cases, id, (id) => api("GET", "/v1/cases/" + id).catch(() => null));
 }
 
 function childLine(c) {
@@ -170,10 +196,11 @@ async function alertsView() {
 }
 
 // cardOf fetches the alert card once: shown on the page and shared from the same bytes.
-async function cardOf(caseID) {
-  const resp = await fetch("/v1/cases/" + caseID + "/card.png", {credentials: "same-origin"});
-  if (!resp.ok) return null;
-  return resp.blob();
+function cardOf(caseID) {
+  return remembered(live.cards, caseID, async (id) => {
+    const resp = await fetch("/v1/cases/" + id + "/card.png", {credentials: "same-origin"});
+    return resp.ok ? resp.blob() : null;
+  });
 }
 
 function shareButton(blob, name) {
