@@ -7,42 +7,18 @@ import (
 	"testing"
 
 	"childmatch"
-	"childmatch/minio"
-	"childmatch/minio/miniotest"
 )
 
-func openTB(tb testing.TB) *minio.Store {
-	tb.Helper()
-	srv := miniotest.Start(tb)
-	s, err := minio.Open(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket, Encrypt: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
-
-// TestPushSubscriptions: a user without subscriptions has none; eight first subscriptions at once all
-// land (the record is created once, the others fold into it).
-func TestPushSubscriptions(t *testing.T) {
-	s := openTB(t)
-	ctx := context.Background()
-	user := childmatch.NewID()
-	p, err := s.PushSubscriptions(ctx, user)
-	if err != nil || len(p.Subs) != 0 {
-		t.Fatalf("a new user's subscriptions: %v %v", p, err)
-	}
+// concurrently runs fn(0) to fn(n-1) at once and fails the test with the first error.
+func concurrently(t testing.TB, n int, fn func(i int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for i := range 8 {
+	errs := make(chan error, n)
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := s.UpdatePushSubscriptions(ctx, user, func(p *childmatch.PushSubscriptions) error {
-				p.Subs = append(p.Subs, childmatch.PushSubscription{Endpoint: fmt.Sprintf("https://push.example/%d", i)})
-				return nil
-			})
-			errs <- err
+			errs <- fn(i)
 		}()
 	}
 	wg.Wait()
@@ -52,6 +28,25 @@ func TestPushSubscriptions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestPushSubscriptions: a user without subscriptions has none; eight first subscriptions at once all
+// land (the record is created once, the others fold into it).
+func TestPushSubscriptions(t *testing.T) {
+	s, _ := open(t)
+	ctx := context.Background()
+	user := childmatch.NewID()
+	p, err := s.PushSubscriptions(ctx, user)
+	if err != nil || len(p.Subs) != 0 {
+		t.Fatalf("a new user's subscriptions: %v %v", p, err)
+	}
+	concurrently(t, 8, func(i int) error {
+		_, err := s.UpdatePushSubscriptions(ctx, user, func(p *childmatch.PushSubscriptions) error {
+			p.Subs = append(p.Subs, childmatch.PushSubscription{Endpoint: fmt.Sprintf("https://push.example/%d", i)})
+			return nil
+		})
+		return err
+	})
 	if p, _ := s.PushSubscriptions(ctx, user); len(p.Subs) != 8 || p.User != user {
 		t.Fatalf("after 8 concurrent first subscriptions the user has %d", len(p.Subs))
 	}
@@ -59,7 +54,7 @@ func TestPushSubscriptions(t *testing.T) {
 
 // TestAlertVersions: every alert is listed with its version, and a change changes it.
 func TestAlertVersions(t *testing.T) {
-	s := openTB(t)
+	s, _ := open(t)
 	ctx := context.Background()
 	a := &childmatch.Alert{ID: childmatch.NewID(), Status: childmatch.AlertActive}
 	if err := s.CreateAlert(ctx, a); err != nil {
@@ -84,7 +79,7 @@ func TestAlertVersions(t *testing.T) {
 
 // BenchmarkAlertVersions is the cost of one look of the live hub at 1,000 alerts: one listing, nothing read.
 func BenchmarkAlertVersions(b *testing.B) {
-	s := openTB(b)
+	s, _ := open(b)
 	ctx := context.Background()
 	for range 1000 {
 		if err := s.CreateAlert(ctx, &childmatch.Alert{ID: childmatch.NewID(), Status: childmatch.AlertActive}); err != nil {
