@@ -113,6 +113,15 @@ func TestAlertPagesInBrowser(t *testing.T) {
 	if !strings.Contains(text, "Searching") {
 		t.Fatalf("the posts table does not show the answer: %q", text)
 	}
+	run("the case page's alert",
+		chromedp.Navigate(e.http.URL+"/app/#/case/"+first),
+		chromedp.WaitVisible(`//h3[contains(., "Alert to the posts")]`, chromedp.BySearch),
+		chromedp.Poll(cardLoaded, nil),
+		chromedp.Text(`main`, &text),
+		shoot("22-case-alert"))
+	if !strings.Contains(text, "1 of 2 posts have answered") {
+		t.Fatalf("the case page does not say the answers: %q", text)
+	}
 	var a alertResp
 	e.as(officer, "GET", "/v1/alerts/"+first, nil).decode(t, &a)
 	if len(a.Acks) != 1 || a.Acks[0].State != "searching" {
@@ -121,7 +130,7 @@ func TestAlertPagesInBrowser(t *testing.T) {
 	run("hindi",
 		chromedp.SetValue(`#lang`, "hi"),
 		chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil),
-		chromedp.WaitVisible(`//h3[contains(., "आपका उत्तर")]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//h3[contains(., "चौकियों को अलर्ट")]`, chromedp.BySearch),
 		chromedp.Navigate(e.http.URL+"/app/#/alerts"),
 		chromedp.WaitVisible(`//h2[contains(., "आपकी चौकियों")]`, chromedp.BySearch),
 		shoot("23-alerts-hindi"),

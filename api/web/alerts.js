@@ -283,6 +283,22 @@ async function alertView(parts) {
   return page;
 }
 
+// caseAlert is the case page's part about the case's alert, if it has one the user sees: where it stands,
+// how many posts answered, the card to share, and the way to the alert's page.
+async function caseAlert(c) {
+  if (c.kind !== "missing" || !has("shelter", "officer", "reviewer")) return "";
+  let a;
+  try { a = await api("GET", "/v1/alerts/" + c.id); } catch (e) { return ""; }
+  const card = await cardOf(c.id);
+  const answered = new Set((a.acks || []).map((k) => k.post)).size;
+  return h("div", {class: "card"},
+    h("div", {class: "alert-title"}, h("h3", {text: t("sec_case_alert")}), tags(a)),
+    h("p", {text: t("case_alert_answers", {n: answered, of: a.recipients.length})}),
+    card ? h("figure", {class: "alert-card"}, h("img", {src: URL.createObjectURL(card), alt: t("card_alt")}),
+      h("figcaption", {}, shareButton(card, "alert-" + c.id + ".png"))) : null,
+    h("p", {}, h("a", {href: "#/alert/" + a.id, text: t("open_alert")})));
+}
+
 addPage({name: "alerts", nav: "nav_alerts", roles: ["shelter", "officer", "reviewer"], view: alertsView,
   badge: () => { ensureLive(); return live.unanswered; }});
 addPage({name: "alert", roles: ["shelter", "officer", "reviewer"], view: alertView});

@@ -405,6 +405,7 @@ async function caseView(id) {
     h("div", {class: "card"}, h("h3", {text: t("sec_photos")}),
       c.photos.length ? h("div", {class: "photos"}, c.photos.map(photoWithBoxes)) : h("p", {class: "muted", text: t("no_photos")})),
     h("div", {class: "card"}, h("h3", {text: t("sec_candidates")}), candidateList(c.candidates)));
+  if (window.caseAlert) page.append(await caseAlert(c)); // its alert, card and share (alerts.js)
   if (has("reviewer")) {
     const hist = await api("GET", "/v1/reviews?case=" + id);
     const decision = (d) => h("li", {class: "muted",
