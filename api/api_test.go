@@ -167,7 +167,7 @@ func (e *env) start() {
 		Posts: alerts, Alerts: alerts,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store,
 		Stream: e.hub, Push: pushes},
-		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
+		api.Config{MaxUploadBytes: limits.MaxUploadBytes, StreamHeartbeat: 300 * time.Millisecond}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

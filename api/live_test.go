@@ -18,7 +18,7 @@ import (
 type sseClient struct {
 	resp   *http.Response
 	events chan map[string]any
-	lines  chan string // every line, comments included
+	lines  chan string // the lines, comments included, while someone reads them
 	cancel context.CancelFunc
 }
 
@@ -50,7 +50,10 @@ func (e *env) stream(t *testing.T, auth string) (*sseClient, response) {
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
 			line := sc.Text()
-			c.lines <- line
+			select {
+			case c.lines <- line:
+			default: // nobody reads the lines: the events still flow
+			}
 			if data, ok := strings.CutPrefix(line, "data: "); ok {
 				var ev map[string]any
 				if json.Unmarshal([]byte(data), &ev) == nil {
@@ -113,6 +116,18 @@ func TestAlertStream(t *testing.T) {
 	}
 	if first := <-s.lines; !strings.HasPrefix(first, ":") {
 		t.Fatalf("the stream opens with %q, want a comment", first)
+	}
+	// An idle stream gets a comment now and then, so that proxies keep it.
+	for beat := time.After(2 * time.Second); ; {
+		select {
+		case line := <-s.lines:
+			if line != ": heartbeat" {
+				continue
+			}
+		case <-beat:
+			t.Fatal("no heartbeat within 2 s at a 300 ms heartbeat")
+		}
+		break
 	}
 	time.Sleep(300 * time.Millisecond) // the hub's first look learns what is there
 

@@ -45,6 +45,9 @@ type Config struct {
 	PublicURL string
 	// RequestTimeout bounds a request's work (deadline.go); zero is childmatch.DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// StreamHeartbeat is the pause after which an idle alert stream gets a comment (stream.go); zero is
+	// childmatch.StreamHeartbeat.
+	StreamHeartbeat time.Duration
 }
 
 // Server holds the routes and their dependencies.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -48,7 +49,7 @@ func (s *Server) alertStream(c *gin.Context) {
 	if !send([]byte(": alerts\nretry: " + strconv.FormatInt(2*childmatch.AlertPollEvery.Milliseconds(), 10) + "\n\n")) {
 		return
 	}
-	beat := time.NewTicker(childmatch.StreamHeartbeat)
+	beat := time.NewTicker(cmp.Or(s.cfg.StreamHeartbeat, childmatch.StreamHeartbeat))
 	defer beat.Stop()
 	end := time.NewTimer(childmatch.StreamMaxAge) // the reconnection authenticates again
 	defer end.Stop()
