@@ -454,6 +454,10 @@ const (
 	// share of AlertPollEvery spaces the next ones out (10,000 alerts, about 3 s a look: one every 12 s)
 	// rather than keep MinIO listing without pause.
 	AlertPollLoad = 0.25
+	// PostRefreshEvery is how often the live hub looks at the posts (one listing, the changed ones read):
+	// a user put on or taken off a post hears its alerts, or stops, within it (sooner when a page opens:
+	// GET /v1/me/posts always looks). Posts change seldom.
+	PostRefreshEvery = 30 * time.Second
 	// StreamHeartbeat is the pause after which an idle stream gets a comment line, below the 60 s idle
 	// timeout of common proxies and mobile carriers' NATs, so the connection stays open.
 	StreamHeartbeat = 25 * time.Second

@@ -28,10 +28,11 @@ type AlertEvent struct {
 	State AckState `json:"state,omitempty"`
 }
 
-// AlertVersions lists every alert's current version without reading the alerts, so that a watcher finds
-// what changed since it last looked at the cost of one listing (minio: the objects' ETags).
-type AlertVersions interface {
+// Versions lists every alert's and every post's current version without reading them, so that a watcher
+// finds what changed since it last looked at the cost of one listing (minio: the objects' ETags).
+type Versions interface {
 	WalkAlertVersions(ctx context.Context, fn func(id ID, version string) error) error
+	WalkPostVersions(ctx context.Context, fn func(id ID, version string) error) error
 }
 
 // MyPost is a post the user belongs to: the alert page offers an answer for each one the alert reached.

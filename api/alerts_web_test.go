@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"net/http"
 	"os"
@@ -171,22 +172,26 @@ func TestAlertPagesInBrowser(t *testing.T) {
 			return serviceworker.Enable().Do(ctx)
 		}),
 		chromedp.ActionFunc(func(ctx context.Context) error {
+			var id serviceworker.RegistrationID
 			select {
-			case id := <-regs:
-				return serviceworker.DeliverPushMessage(e.http.URL, id, string(msg)).Do(ctx)
+			case id = <-regs:
 			case <-ctx.Done():
-				return ctx.Err()
+				return fmt.Errorf("no service worker registration for %s/ was reported", e.http.URL)
 			}
-		}),
-		chromedp.ActionFunc(func(ctx context.Context) error {
+			// Delivered again each second until it shows: a worker still starting may miss the first.
 			for shown == "" {
-				err := chromedp.Evaluate(notifications, &shown, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
-					return p.WithAwaitPromise(true)
-				}).Do(ctx)
-				if err != nil {
+				if err := serviceworker.DeliverPushMessage(e.http.URL, id, string(msg)).Do(ctx); err != nil {
 					return err
 				}
-				time.Sleep(100 * time.Millisecond)
+				for range 10 {
+					err := chromedp.Evaluate(notifications, &shown, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+						return p.WithAwaitPromise(true)
+					}).Do(ctx)
+					if err != nil || shown != "" {
+						return err
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
 			}
 			return nil
 		}))

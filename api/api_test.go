@@ -157,7 +157,8 @@ func (e *env) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.hub = live.New(live.Deps{Versions: watch, Alerts: watch, Posts: watch, Log: log, Every: 100 * time.Millisecond})
+	e.hub = live.New(live.Deps{Versions: watch, Alerts: watch, Posts: watch, Log: log, Every: 100 * time.Millisecond,
+		PostsEvery: 100 * time.Millisecond})
 	go e.hub.Run(ctx)
 	if e.vapid, err = push.LoadKeys(filepath.Join(t.TempDir(), "vapid.json")); err != nil {
 		t.Fatal(err)

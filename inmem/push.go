@@ -10,8 +10,8 @@ import (
 )
 
 var (
-	_ childmatch.PushStore     = (*Store)(nil)
-	_ childmatch.AlertVersions = (*Store)(nil)
+	_ childmatch.PushStore = (*Store)(nil)
+	_ childmatch.Versions  = (*Store)(nil)
 )
 
 func (s *Store) PushSubscriptions(_ context.Context, user childmatch.ID) (*childmatch.PushSubscriptions, error) {
@@ -41,12 +41,22 @@ func (s *Store) UpdatePushSubscriptions(ctx context.Context, user childmatch.ID,
 
 // WalkAlertVersions gives each alert's version as the hash of its stored record, as an ETag is.
 func (s *Store) WalkAlertVersions(_ context.Context, fn func(childmatch.ID, string) error) error {
+	return versions(s, func(d *data) map[childmatch.ID][]byte { return d.alerts }, fn)
+}
+
+// WalkPostVersions gives each post's version as the hash of its stored record.
+func (s *Store) WalkPostVersions(_ context.Context, fn func(childmatch.ID, string) error) error {
+	return versions(s, func(d *data) map[childmatch.ID][]byte { return d.posts }, fn)
+}
+
+func versions(s *Store, table func(*data) map[childmatch.ID][]byte, fn func(childmatch.ID, string) error) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
-	ids := make([]childmatch.ID, 0, len(s.d.alerts))
+	records := table(s.d)
+	ids := make([]childmatch.ID, 0, len(records))
 	versions := map[childmatch.ID]string{}
-	for id, b := range s.d.alerts {
+	for id, b := range records {
 		sum := sha256.Sum256(b)
 		ids = append(ids, id)
 		versions[id] = hex.EncodeToString(sum[:])

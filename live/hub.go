@@ -2,12 +2,15 @@
 // AlertPollEvery (one listing, no reads unless something changed), reads the alerts that changed, and
 // fans each change out to the streams open on this replica whose user sees the alert. A change made
 // through any replica reaches every replica's streams within a poll, with no message bus between them.
+// The posts (who belongs where) are kept the same way, looked at every PostRefreshEvery, so that neither
+// a stream's opening nor an event reads the posts.
 package live
 
 import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,12 +19,14 @@ import (
 
 // Deps are what a Hub reads.
 type Deps struct {
-	Versions childmatch.AlertVersions
+	Versions childmatch.Versions
 	Alerts   childmatch.AlertStore
 	Posts    childmatch.PostStore
 	Log      *slog.Logger
-	// Every is the pause between two looks at the store; zero is childmatch.AlertPollEvery.
+	// Every is the pause between two looks at the alerts; zero is childmatch.AlertPollEvery.
 	Every time.Duration
+	// PostsEvery is the pause between two looks at the posts; zero is childmatch.PostRefreshEvery.
+	PostsEvery time.Duration
 }
 
 // Hub watches the alert store and fans its changes out to the open streams.
@@ -33,6 +38,17 @@ type Hub struct {
 	perUser map[string]int
 	closed  bool
 	known   map[childmatch.ID]seen // what the last look found; nil before the first
+
+	refresh sync.Mutex              // one look at the posts at a time
+	posts   map[childmatch.ID]known // the posts as the last look at them found them; nil before the first, under mu
+	postsAt time.Time               // when that look began, under refresh
+}
+
+// known is a post as a look at the posts found it.
+type known struct {
+	version string
+	post    childmatch.MyPost
+	users   map[childmatch.ID]bool
 }
 
 // seen is what a look found of one alert: enough to tell the next look's changes. msgs and acks are -1
@@ -46,8 +62,8 @@ type seen struct {
 // sub is one open stream.
 type sub struct {
 	actor string
-	all   bool // sees every alert (admins)
-	posts map[childmatch.ID]bool
+	user  childmatch.ID // the actor as a user; zero for the bootstrap admin
+	all   bool          // sees every alert (admins)
 	ch    chan childmatch.AlertEvent
 }
 
@@ -58,6 +74,9 @@ func New(d Deps) *Hub {
 	if d.Every == 0 {
 		d.Every = childmatch.AlertPollEvery
 	}
+	if d.PostsEvery == 0 {
+		d.PostsEvery = childmatch.PostRefreshEvery
+	}
 	return &Hub{d: d, subs: map[*sub]struct{}{}, perUser: map[string]int{}}
 }
 
@@ -67,6 +86,9 @@ func New(d Deps) *Hub {
 func (h *Hub) Run(ctx context.Context) {
 	for {
 		start := time.Now()
+		if err := h.lookAtPosts(ctx, start.Add(-h.d.PostsEvery)); err != nil && ctx.Err() == nil {
+			h.d.Log.Warn("reading the posts for the live stream", "err", err)
+		}
 		if err := h.look(ctx); err != nil && ctx.Err() == nil {
 			h.d.Log.Warn("watching alerts for the live stream", "err", err)
 		}
@@ -97,17 +119,8 @@ func (h *Hub) Subscribe(ctx context.Context, actor childmatch.Actor) (<-chan chi
 	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
 		return nil, err
 	}
-	s := &sub{actor: actor.ID, all: actor.May(childmatch.ActManagePosts), posts: map[childmatch.ID]bool{},
-		ch: make(chan childmatch.AlertEvent, childmatch.StreamBuffer)}
-	if !s.all {
-		mine, err := h.MyPosts(ctx, actor)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range mine {
-			s.posts[p.ID] = true
-		}
-	}
+	s := &sub{actor: actor.ID, all: actor.May(childmatch.ActManagePosts), ch: make(chan childmatch.AlertEvent, childmatch.StreamBuffer)}
+	s.user, _ = childmatch.ParseID("actor", actor.ID)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
@@ -131,7 +144,8 @@ func (h *Hub) Subscribe(ctx context.Context, actor childmatch.Actor) (<-chan chi
 	return s.ch, nil
 }
 
-// MyPosts lists the posts the actor belongs to; the bootstrap admin belongs to none.
+// MyPosts lists the posts the actor belongs to, from a look at the posts made after the call began (a
+// page asks once when it opens; callers at once share one look); the bootstrap admin belongs to none.
 func (h *Hub) MyPosts(ctx context.Context, actor childmatch.Actor) ([]childmatch.MyPost, error) {
 	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
 		return nil, err
@@ -141,13 +155,65 @@ func (h *Hub) MyPosts(ctx context.Context, actor childmatch.Actor) ([]childmatch
 	if err != nil {
 		return out, nil
 	}
-	err = h.d.Posts.WalkPosts(ctx, func(p *childmatch.Post) (bool, error) {
-		if slices.Contains(p.Users, id) {
-			out = append(out, childmatch.MyPost{ID: p.ID, Name: p.Name, Kind: p.Kind})
+	if err := h.lookAtPosts(ctx, time.Now()); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, p := range h.posts {
+		if p.users[id] {
+			out = append(out, p.post)
 		}
-		return true, nil
+	}
+	slices.SortFunc(out, func(a, b childmatch.MyPost) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// lookAtPosts lists the posts' versions and reads those that changed, unless a look that began at or after
+// since has been made.
+func (h *Hub) lookAtPosts(ctx context.Context, since time.Time) error {
+	h.refresh.Lock()
+	defer h.refresh.Unlock()
+	h.mu.Lock()
+	prev := h.posts
+	h.mu.Unlock()
+	if prev != nil && !h.postsAt.Before(since) {
+		return nil
+	}
+	began := time.Now()
+	now := map[childmatch.ID]known{}
+	err := h.d.Versions.WalkPostVersions(ctx, func(id childmatch.ID, version string) error {
+		if was, ok := prev[id]; ok && was.version == version {
+			now[id] = was
+			return nil
+		}
+		p, err := h.d.Posts.Post(ctx, id)
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			return nil // deleted since the listing
+		}
+		if err != nil {
+			return err
+		}
+		k := known{version: version, post: childmatch.MyPost{ID: p.ID, Name: p.Name, Kind: p.Kind}, users: map[childmatch.ID]bool{}}
+		for _, u := range p.Users {
+			k.users[u] = true
+		}
+		now[id] = k
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.posts = now
+	h.mu.Unlock()
+	h.postsAt = began
+	return nil
+}
+
+// reaches reports whether the alert reached a post the stream's user belongs to; h.mu is held.
+func (h *Hub) reaches(s *sub, a *childmatch.Alert) bool {
+	return s.all || slices.ContainsFunc(a.Recipients, func(r childmatch.Recipient) bool { return h.posts[r.Post].users[s.user] })
 }
 
 // drop ends a stream, once; h.mu is held.
@@ -203,7 +269,7 @@ func (h *Hub) look(ctx context.Context) error {
 	h.known = now
 	for _, e := range events {
 		for s := range h.subs {
-			if !s.all && !slices.ContainsFunc(e.a.Recipients, func(r childmatch.Recipient) bool { return s.posts[r.Post] }) {
+			if !h.reaches(s, e.a) {
 				continue
 			}
 			for _, ev := range e.list {

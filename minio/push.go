@@ -12,8 +12,8 @@ import (
 // push/<user-id>.json: a user's Web Push subscriptions.
 
 var (
-	_ childmatch.PushStore     = (*Store)(nil)
-	_ childmatch.AlertVersions = (*Store)(nil)
+	_ childmatch.PushStore = (*Store)(nil)
+	_ childmatch.Versions  = (*Store)(nil)
 )
 
 func pushKey(user childmatch.ID) string { return "push/" + user.String() + ".json" }
@@ -51,17 +51,27 @@ func (s *Store) UpdatePushSubscriptions(ctx context.Context, user childmatch.ID,
 
 // WalkAlertVersions lists every alert's ETag, without reading the alerts.
 func (s *Store) WalkAlertVersions(ctx context.Context, fn func(childmatch.ID, string) error) error {
+	return s.walkVersions(ctx, "alerts/", fn)
+}
+
+// WalkPostVersions lists every post's ETag, without reading the posts.
+func (s *Store) WalkPostVersions(ctx context.Context, fn func(childmatch.ID, string) error) error {
+	return s.walkVersions(ctx, "posts/", fn)
+}
+
+// walkVersions lists the ETag of every <prefix><id>.json record.
+func (s *Store) walkVersions(ctx context.Context, prefix string, fn func(childmatch.ID, string) error) error {
 	p := s.stream(ctx)
 	defer p.done()
-	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: "alerts/", Recursive: true}) {
+	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if obj.Err != nil {
-			return s.fail(p.err(obj.Err), "the listing of alerts/")
+			return s.fail(p.err(obj.Err), "the listing of "+prefix)
 		}
 		p.kick()
-		name, ok := strings.CutSuffix(strings.TrimPrefix(obj.Key, "alerts/"), ".json")
-		id, err := childmatch.ParseID("alert", name)
+		name, ok := strings.CutSuffix(strings.TrimPrefix(obj.Key, prefix), ".json")
+		id, err := childmatch.ParseID("record", name)
 		if !ok || err != nil {
-			continue // not an alert's record
+			continue // not a record of the kind
 		}
 		if err := fn(id, obj.ETag); err != nil {
 			return err
