@@ -20,7 +20,7 @@ type CaseRow struct {
 	MatchedAt    time.Time   `json:"matched_at,omitempty"` // the first confirmed match; zero: none
 	Outcome      OutcomeKind `json:"outcome,omitempty"`
 	OutcomeAt    time.Time   `json:"outcome_at,omitempty"`
-	Chip         ID          `json:"chip,omitempty"` // the first face's chip; zero: no face yet
+	Chip         ID          `json:"chip,omitempty"`     // the first face's chip; zero: no face yet
 	Exercise     bool        `json:"exercise,omitempty"` // a drill's made-up report: counted apart
 	// FacePhotos says which photo each face is in, so a review item shows its photos without the record.
 	FacePhotos []FacePhoto `json:"-"`

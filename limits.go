@@ -601,3 +601,55 @@ const (
 	// in place instead of piling up counts.
 	ReviewQueueTimeout = 30 * time.Second
 )
+
+// Alerts in the web app: the live stream and Web Push (live/, push/).
+const (
+	// AlertPollEvery is how often each replica lists the alerts' versions to find what changed, on any
+	// replica (the pinned MinIO announces no changes): an alert reaches an open page within it. Measured
+	// (BenchmarkAlertVersions): one listing of 1,000 alerts takes 0.31 s here, so 2 s keeps it a small load.
+	AlertPollEvery = 2 * time.Second
+	// AlertPollLoad is the most of its time a replica spends looking: a look that took longer than this
+	// share of AlertPollEvery spaces the next ones out (10,000 alerts, about 3 s a look: one every 12 s)
+	// rather than keep MinIO listing without pause.
+	AlertPollLoad = 0.25
+	// PostRefreshEvery is how often the live hub looks at the posts (one listing, the changed ones read):
+	// a user put on or taken off a post hears its alerts, or stops, within it (sooner when a page opens:
+	// GET /v1/me/posts always looks). Posts change seldom.
+	PostRefreshEvery = 30 * time.Second
+	// StreamHeartbeat is the pause after which an idle stream gets a comment line, below the 60 s idle
+	// timeout of common proxies and mobile carriers' NATs, so the connection stays open.
+	StreamHeartbeat = 25 * time.Second
+	// StreamMaxAge ends a stream after this long; the browser reconnects by itself, so a session that
+	// ended or a user taken off a post stops hearing within it.
+	StreamMaxAge = 10 * time.Minute
+	// StreamWriteTimeout bounds one write to a stream: a phone that stopped reading is let go.
+	StreamWriteTimeout = 30 * time.Second
+	// MaxStreamsPerUser bounds one user's open streams: a phone and a desk's browser with a few tabs each.
+	// Beyond it the answer is 429: a script opening streams cannot hold the server's connections.
+	MaxStreamsPerUser = 6
+	// MaxStreams bounds the open streams of one replica: each holds a connection and a goroutine (a few KB);
+	// 10,000 covers every post's duty officer in a large state on one replica.
+	MaxStreams = 10_000
+	// StreamBuffer is the events one stream holds while its client is slow; a stream that falls further
+	// behind is closed, and the page reconnects and reads the list again.
+	StreamBuffer = 64
+	// MaxPushSubscriptionsPerUser bounds one user's browsers and phones: a new one beyond it replaces the
+	// oldest.
+	MaxPushSubscriptionsPerUser = 10
+	// MaxPushEndpointBytes bounds a push service's endpoint URL (FCM's are about 200 bytes, Apple's and
+	// Mozilla's under 400).
+	MaxPushEndpointBytes = 1024
+	// PushAuthBytes is the size of a subscription's authentication secret (RFC 8291).
+	PushAuthBytes = 16
+	// PushTTL is how long a push service keeps a message for a phone that is off or out of coverage: a day,
+	// as long as the outbox retries a delivery (issue 16: 24 h); the alert page has the rest.
+	PushTTL = 24 * time.Hour
+	// PushTimeout bounds one request to a push service; they answer in well under a second.
+	PushTimeout = 10 * time.Second
+	// PushParallel is how many of a post's users one push delivery sends to at once: a post's 200 users'
+	// phones in a few rounds, while one slow push service holds up only its own.
+	PushParallel = 8
+	// MaxPushText bounds the words of a notification: a phone shows four lines or so, and the payload of a
+	// push message is at most about 4 KB (RFC 8291's record less its overhead).
+	MaxPushText = 600
+)

@@ -32,9 +32,11 @@ import (
 	"childmatch/follow"
 	"childmatch/gazetteer"
 	"childmatch/index"
+	"childmatch/live"
 	"childmatch/matcher"
 	"childmatch/minio"
 	"childmatch/minio/miniotest"
+	"childmatch/push"
 	"childmatch/service"
 )
 
@@ -84,6 +86,9 @@ type env struct {
 	logs io.Writer
 	// svc is the running service.
 	svc *service.Service
+	// hub is the running service's live alert stream; vapid its Web Push keys.
+	hub   *live.Hub
+	vapid push.Keys
 }
 
 // from returns a view of the env whose requests come from another loopback address (127.0.0.0/8 is all
@@ -112,6 +117,7 @@ func newEnv(t testing.TB) *env {
 // index snapshot (a crash would not).
 func (e *env) stop(save bool) {
 	e.t.Helper()
+	e.hub.Close() // the open streams end, or Close would wait for them
 	e.http.Close()
 	e.stopFollowing()
 	if save {
@@ -149,7 +155,11 @@ func (e *env) start() {
 	}
 	e.links = auth.NewLinks([]byte("the test's link key"), nil)
 	posts := delivery.CachePosts(store)
-	outbox := newOutbox(store, posts, e.links)
+	if e.vapid, err = push.LoadKeys(filepath.Join(t.TempDir(), "vapid.json")); err != nil {
+		t.Fatal(err)
+	}
+	pushes := push.New(push.Deps{Subs: store, Posts: store, Audit: store, Keys: e.vapid, Subject: "control@example.in", Log: log})
+	outbox := newOutbox(store, posts, e.links, pushes)
 	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links,
 		Dispatch: outbox})
 	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower, Catalog: follower,
@@ -170,19 +180,29 @@ func (e *env) start() {
 	}()
 	e.follower, e.stopFollowing, e.svc = follower, func() { cancel(); <-done; <-delivering }, svc
 	t.Cleanup(e.stopFollowing)
+	// The hub looks through a store of its own, past the request counter: its listings are not the
+	// requests' cost that tests count.
+	watch, err := minio.Open(context.Background(), e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.hub = live.New(live.Deps{Versions: watch, Alerts: watch, Posts: watch, Log: log, Every: 100 * time.Millisecond,
+		PostsEvery: 100 * time.Millisecond})
+	go e.hub.Run(ctx)
 	if e.short, err = auth.NewShortLinks(store, "https://childmatch.example.in", nil); err != nil {
 		t.Fatal(err)
 	}
 	s, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc, Export: svc,
 		Posts: alerts, Alerts: alerts, Deliveries: outbox,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store,
-		Links: e.links, ShortLinks: e.short},
-		api.Config{MaxUploadBytes: limits.MaxUploadBytes}, log)
+		Links: e.links, ShortLinks: e.short, Stream: e.hub, Push: pushes},
+		api.Config{MaxUploadBytes: limits.MaxUploadBytes, StreamHeartbeat: 300 * time.Millisecond}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.http = httptest.NewServer(s.Handler())
 	t.Cleanup(e.http.Close)
+	t.Cleanup(e.hub.Close) // before e.http.Close: cleanups run last first
 }
 
 type response struct {

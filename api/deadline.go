@@ -21,7 +21,8 @@ import (
 var untimed = map[string]bool{
 	"/v1/cases/:id/photos": true, "/v1/search": true, // deadline from when the photo has been read
 	"/v1/photos/:id": true, "/v1/faces/:id": true, // streams: the store's call timeouts
-	"/v1/export": true, // a stream of photos too
+	"/v1/export":        true, // a stream of photos too
+	"/v1/alerts/stream": true, // open until the client goes: each write has its own deadline (stream.go)
 }
 
 const deadlineKey = "childmatch.deadline"

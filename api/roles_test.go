@@ -190,6 +190,8 @@ func TestRoleMatrix(t *testing.T) {
 			return map[string]any{"child": map[string]any{"description": "blue shirt"}}
 		}, childmatch.ActFileMissing, ok, []string{"shelter"}},
 		{"metrics", "GET", static("/metrics"), none, childmatch.ActReadMetrics, ok, nil},
+		{"my posts", "GET", static("/v1/me/posts"), none, childmatch.ActReadAlerts, ok, nil},
+		{"push key", "GET", static("/v1/push/key"), none, childmatch.ActReadAlerts, ok, nil},
 		{"calibrate", "POST", static("/v1/calibration"), func(string) any { return map[string]any{"save": false} },
 			childmatch.ActCalibrate, ok, nil},
 	}

@@ -33,6 +33,11 @@ type Services struct {
 	// cards an SMS links to. Nil: those routes answer 404.
 	Links      childmatch.Linker
 	ShortLinks childmatch.Shortener
+
+	// Stream and Push are the web app's live alerts and Web Push (live.Hub, push.Service); nil: their
+	// routes are not there.
+	Stream childmatch.AlertStream
+	Push   childmatch.PushService
 }
 
 // Config is what the HTTP layer needs beyond the services.
@@ -51,6 +56,9 @@ type Config struct {
 	Deployment string
 	Workers    int
 	MaxPixels  int
+	// StreamHeartbeat is the pause after which an idle alert stream gets a comment (stream.go); zero is
+	// childmatch.StreamHeartbeat.
+	StreamHeartbeat time.Duration
 }
 
 // Server holds the routes and their dependencies.
@@ -123,6 +131,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	v1.GET("/cases/:id/poster.pdf", s.photoLimit, s.poster)
 	v1.PUT("/cases/:id/publication", s.permitPublication)
 	s.registerDeliveries(v1)
+	s.registerLive(v1)
 	v1.GET("/calibration", s.getCalibration)
 	v1.POST("/calibration", s.calibrate)
 	v1.GET("/deployment", s.deploymentInfo)

@@ -62,6 +62,7 @@ func (s *Server) registerWeb(e *gin.Engine) {
 		c.Request.URL.Path = c.Param("file")
 		assets.ServeHTTP(c.Writer, c.Request)
 	})
+	s.registerApp(e, static)
 	e.POST("/web/signin", securityHeaders, s.signIn)
 	e.POST("/web/signout", securityHeaders, s.signOut)
 	e.GET("/web/me", securityHeaders, s.authenticate, s.me)

@@ -16,16 +16,31 @@ import (
 	"childmatch/fixtures"
 )
 
-// dictionary reads the web app's strings.
+// dictionary reads the web app's strings: the app's own and those of every page file (web/*.i18n.json).
 func dictionary(t *testing.T) map[string]map[string]string {
 	t.Helper()
-	b, err := os.ReadFile("web/i18n.json")
+	pages, err := filepath.Glob("web/*.i18n.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d map[string]map[string]string
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
+	d := map[string]map[string]string{}
+	for _, f := range append([]string{"web/i18n.json"}, pages...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var part map[string]map[string]string
+		if err := json.Unmarshal(b, &part); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for l, words := range part {
+			if d[l] == nil {
+				d[l] = map[string]string{}
+			}
+			for k, v := range words {
+				d[l][k] = v
+			}
+		}
 	}
 	return d
 }
@@ -46,7 +61,11 @@ func TestTranslations(t *testing.T) {
 		}
 	}
 	used := map[string]bool{}
-	for _, f := range []string{"web/index.html", "web/app.js"} {
+	scripts, err := filepath.Glob("web/*.js") // app.js and every page's file
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append([]string{"web/index.html"}, scripts...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -73,6 +92,11 @@ func TestTranslations(t *testing.T) {
 		"ev_": {"strong", "moderate", "weak", "very_weak"}, "reason_": {"best", "ambiguous"},
 		"err_": {"invalid", "not_found", "no_face", "too_large", "unsupported_media", "unauthorized", "forbidden",
 			"conflict", "unavailable", "internal"},
+		// alerts.js and offline.js
+		"ack_": {"seen", "searching", "not_here", "found"}, "alert_status_": {"active", "cancelled"},
+		"msg_": {"alert", "update", "cancel"}, "delivery_": {"pending", "sent", "failed", "disabled"},
+		"post_": {"rpf", "grp", "childline", "shelter", "police", "jab", "ngo", "control_room"},
+		"q_":    {"queued", "sending", "sent", "failed"}, "reason_msg_": {"reported", "matched", "closed"},
 	} {
 		for _, v := range values {
 			used[prefix+v] = true

@@ -31,6 +31,7 @@ type data struct {
 	alerts      map[childmatch.ID][]byte // made by the first CreateAlert
 	outbox      outbox                   // outbox.go
 	refs        map[string]childmatch.ID // by source and reference hash; made by the first CreateRef
+	push        map[childmatch.ID][]byte // by user; made by the first UpdatePushSubscriptions
 	now         func() time.Time         // the store's clock, which stamps blobs; time.Now unless SetClock
 }
 

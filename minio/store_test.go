@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 	"childmatch/minio/miniotest"
 )
 
-func open(t *testing.T) (*minio.Store, *miniotest.Server) {
+func open(t testing.TB) (*minio.Store, *miniotest.Server) {
 	t.Helper()
 	srv := miniotest.Start(t)
 	s, err := minio.Open(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
@@ -81,26 +80,13 @@ func TestConcurrentUpdatesAreNotLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	const writers = 8
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for i := 0; i < writers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := s.UpdateCase(ctx, c.ID, func(c *childmatch.Case) error {
-				c.Photos = append(c.Photos, childmatch.Photo{ID: childmatch.NewID()})
-				return nil
-			})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	concurrently(t, writers, func(int) error {
+		_, err := s.UpdateCase(ctx, c.ID, func(c *childmatch.Case) error {
+			c.Photos = append(c.Photos, childmatch.Photo{ID: childmatch.NewID()})
+			return nil
+		})
+		return err
+	})
 	got, err := s.Case(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)

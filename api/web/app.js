@@ -7,7 +7,7 @@ let lang = localStorage.getItem("cm_lang") || "en";
 let me = null;
 
 // Pages other scripts add (each page's own file, with its own i18n file): addPage({name, nav, roles,
-// view}) puts #/name in the menu for users with one of roles; view(parts, query) builds it.
+// view, badge}) puts #/name in the menu for users with one of roles; view(parts, query) builds it.
 const pages = [];
 const i18nFiles = ["/static/i18n.json"];
 function addPage(p) { pages.push(p); }
@@ -222,6 +222,8 @@ function caseForm(kind) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
+      // Without network the report waits on the phone and is sent when the network returns (offline.js).
+      if (window.offlineSubmit && await offlineSubmit(body, photo.files[0], out)) return;
       const c = await api("POST", "/v1/cases", body);
       const fd = new FormData();
       fd.append("photo", photo.files[0]);
@@ -403,6 +405,7 @@ async function caseView(id) {
     h("div", {class: "card"}, h("h3", {text: t("sec_photos")}),
       c.photos.length ? h("div", {class: "photos"}, c.photos.map(photoWithBoxes)) : h("p", {class: "muted", text: t("no_photos")})),
     h("div", {class: "card"}, h("h3", {text: t("sec_candidates")}), candidateList(c.candidates)));
+  if (window.caseAlert) page.append(await caseAlert(c)); // its alert, card and share (alerts.js)
   if (has("reviewer")) {
     const hist = await api("GET", "/v1/reviews?case=" + id);
     const decision = (d) => h("li", {class: "muted",
@@ -504,17 +507,23 @@ function nav() {
     ["#/check", "nav_check", has("officer")],
     ["#/reviews", "nav_reviews", has("reviewer")],
     ["#/cases", "nav_cases", has("shelter", "officer", "reviewer")],
-    ...pages.filter((p) => p.nav).map((p) => ["#/" + p.name, p.nav, has(...p.roles)]),
+    ...pages.filter((p) => p.nav).map((p) => ["#/" + p.name, p.nav, has(...p.roles), p.badge]),
   ].filter(([, , ok]) => ok);
   const el = document.getElementById("nav");
-  el.replaceChildren(...links.map(([href, key]) => h("a", {href, class: location.hash.startsWith(href) ? "active" : null, text: t(key)})));
+  // A page's badge() is a count to show beside its link (the alerts not yet answered); 0 shows none.
+  el.replaceChildren(...links.map(([href, key, , badge]) => {
+    const n = badge ? badge() : 0;
+    return h("a", {href, class: location.hash.startsWith(href) ? "active" : null}, t(key), n ? h("span", {class: "badge", text: n}) : null);
+  }));
   document.getElementById("who").textContent = me ? me.name + (me.organisation ? " · " + me.organisation : "") : "";
   document.getElementById("signout").hidden = !me;
 }
 
 let keyHandler = null;
+let routing = 0; // the latest route(): an earlier one still loading does not overwrite its page
 
 async function route() {
+  const ticket = ++routing;
   const main = document.getElementById("main");
   const hash = location.hash;
   const [path, query] = (hash.slice(1) || "/").split("?");
@@ -543,7 +552,7 @@ async function route() {
   } catch (err) {
     view = h("div", {class: "card"}, h("p", {class: "field-error", role: "alert", text: err.message}));
   }
-  if (location.hash !== hash) return; // the user went on while this page loaded: the newer one draws
+  if (ticket !== routing) return;
   main.replaceChildren(view);
   document.title = t("app_name");
 }

@@ -124,8 +124,12 @@ func run(log *slog.Logger) error {
 			return err
 		}
 	}
+	hub, pushes, err := openLive(cfg.dataDir, cfg.publicURL, store, log)
+	if err != nil {
+		return err
+	}
 	posts := delivery.CachePosts(store)
-	outbox, err := newOutbox(cfg, store, posts, links, short, log)
+	outbox, err := newOutbox(cfg, store, posts, links, short, pushes, log)
 	if err != nil {
 		return err
 	}
@@ -158,6 +162,7 @@ func run(log *slog.Logger) error {
 	}()
 	go sweepEvery(followCtx, svc, cfg.sweepEvery, log)
 	go alerts.Run(followCtx)
+	go hub.Run(followCtx)
 	delivering := make(chan struct{})
 	go func() {
 		defer close(delivering)
@@ -174,7 +179,8 @@ func run(log *slog.Logger) error {
 
 	handler, err := api.New(api.Services{Cases: svc, Photos: svc, Reviews: svc, Stats: svc, Audit: svc, Calibrations: svc, Cards: svc, Publications: svc, Export: svc,
 		Posts: alerts, Alerts: alerts, Deliveries: outbox, Links: links, ShortLinks: short,
-		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store},
+		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: cfg.adminToken, Limits: cfg.sessions}), Index: follower, Store: store,
+		Stream: hub, Push: pushes},
 		api.Config{TrustedProxies: cfg.trustedProxies, MaxUploadBytes: cfg.limits.MaxUploadBytes, RequestTimeout: cfg.requestTimeout,
 			PublicURL: cfg.publicURL, Deployment: cfg.deployment, Workers: cfg.limits.Workers, MaxPixels: cfg.limits.MaxPixels}, log)
 	if err != nil {
@@ -190,6 +196,7 @@ func run(log *slog.Logger) error {
 		MaxHeaderBytes:    childmatch.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(hub.Close) // open alert streams end, or Shutdown would wait for them
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("listening", "addr", cfg.addr, "workers", cfg.limits.Workers)

@@ -20,11 +20,11 @@ import (
 	"childmatch/webhook"
 )
 
-// newOutbox builds the outbox over the store with the webhook channel and the messaging channels
-// configured (channels.go), reading posts through the cache the alert service shares. The node's name is
+// newOutbox builds the outbox over the store with the webhook and Web Push channels and the messaging
+// channels configured (channels.go), reading posts through the cache the alert service shares. The node's name is
 // kept in the data folder, so a restarted process takes over its earlier life's claims at once.
 func newOutbox(cfg config, store *minio.Store, posts *delivery.PostCache, links childmatch.Linker,
-	short childmatch.Shortener, log *slog.Logger) (*delivery.Outbox, error) {
+	short childmatch.Shortener, pushes childmatch.Sender, log *slog.Logger) (*delivery.Outbox, error) {
 	node, err := keptSecret(filepath.Join(cfg.dataDir, "outbox-node"), 8)
 	if err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func newOutbox(cfg config, store *minio.Store, posts *delivery.PostCache, links 
 	if err != nil {
 		return nil, err
 	}
-	senders := map[childmatch.Channel]childmatch.Sender{childmatch.ChanWebhook: webhook.New(posts)}
+	senders := map[childmatch.Channel]childmatch.Sender{childmatch.ChanWebhook: webhook.New(posts), childmatch.ChanPush: pushes}
 	for _, s := range channels {
 		senders[s.Channel()] = s
 	}
