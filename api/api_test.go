@@ -159,7 +159,7 @@ func (e *env) start() {
 		t.Fatal(err)
 	}
 	pushes := push.New(push.Deps{Subs: store, Posts: store, Audit: store, Keys: e.vapid, Subject: "control@example.in", Log: log})
-	outbox := newOutbox(store, posts, e.links, pushes)
+	outbox := newOutbox(store, posts, e.links)
 	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links,
 		Dispatch: outbox})
 	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower, Catalog: follower,

@@ -14,18 +14,13 @@ import (
 )
 
 // newOutbox is the test service's outbox, with the webhook channel and a quick schedule.
-// newOutbox is the test service's outbox: webhooks, and the other senders given.
-func newOutbox(store *minio.Store, posts *delivery.PostCache, links childmatch.Linker, others ...childmatch.Sender) *delivery.Outbox {
+func newOutbox(store *minio.Store, posts *delivery.PostCache, links childmatch.Linker) *delivery.Outbox {
 	cfg := delivery.DefaultConfig()
 	cfg.Poll, cfg.Backoff = 20*time.Millisecond, []time.Duration{50 * time.Millisecond}
-	senders := map[childmatch.Channel]childmatch.Sender{childmatch.ChanWebhook: webhook.New(posts)}
-	for _, s := range others {
-		senders[s.Channel()] = s
-	}
 	return delivery.New(delivery.Deps{Store: store, Alerts: store, Cases: store, Posts: posts, Audit: store,
 		Visible: alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store}),
 		Links:   links,
-		Senders: senders}, cfg)
+		Senders: map[childmatch.Channel]childmatch.Sender{childmatch.ChanWebhook: webhook.New(posts)}}, cfg)
 }
 
 type deliveriesResp struct {

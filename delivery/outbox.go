@@ -193,7 +193,9 @@ func (o *Outbox) deliveriesTo(a *childmatch.Alert, m childmatch.Message, p *chil
 				add(ch, w.URL)
 			}
 		case childmatch.ChanPush:
-			add(ch, "") // the post's users' subscriptions, which the Sender knows
+			if len(p.Users) > 0 {
+				add(ch, "") // the post's users' subscriptions, which the Sender knows
+			}
 		default:
 			for _, e := range p.Endpoints {
 				if e.Channel == ch {
