@@ -1893,7 +1893,7 @@ type ClientInterface interface {
 
 	// GetExport Cases as one ZIP, for admins
 	//
-	// The cases named, or those the case list's filters select; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
+	// The cases named, or those the case list's filters select (404 when none does), at most 1000; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
 	//
 	// Corresponds with GET /v1/export (the `GetExport` operationId).
 	GetExport(ctx context.Context, params *GetExportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2773,7 +2773,7 @@ func (c *Client) GetDeployment(ctx context.Context, reqEditors ...RequestEditorF
 
 // GetExport Cases as one ZIP, for admins
 //
-// The cases named, or those the case list's filters select; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
+// The cases named, or those the case list's filters select (404 when none does), at most 1000; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
 //
 // Corresponds with GET /v1/export (the `GetExport` operationId).
 func (c *Client) GetExport(ctx context.Context, params *GetExportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6166,7 +6166,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetExportWithResponse Cases as one ZIP, for admins
 	//
-	// The cases named, or those the case list's filters select; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
+	// The cases named, or those the case list's filters select (404 when none does), at most 1000; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9467,6 +9467,8 @@ type GetExportResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9492,6 +9494,11 @@ func (r GetExportResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetExportResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExportResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12485,7 +12492,7 @@ func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, req
 
 // GetExportWithResponse Cases as one ZIP, for admins
 //
-// The cases named, or those the case list's filters select; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
+// The cases named, or those the case list's filters select (404 when none does), at most 1000; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -15761,6 +15768,13 @@ func ParseGetExportResponse(rsp *http.Response) (*GetExportResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
