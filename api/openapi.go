@@ -93,8 +93,8 @@ var undescribed = map[string]bool{
 	"GET /":             true,
 	"GET /app/*path":    true,
 	"GET /static/*file": true,
-	// The service worker and the manifest are web-app files like /static/*file, served at the root
-	// because a worker's scope and an installed app's start are the folder they come from (webapp.go).
+	// The installable app's worker and manifest are the web app's files like /static/*file, for a browser;
+	// they are at the root only so that the worker's scope covers /app/ (webapp.go).
 	"GET /sw.js":                true,
 	"GET /manifest.webmanifest": true,
 }

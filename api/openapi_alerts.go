@@ -47,7 +47,7 @@ func init() {
 		route{Method: "GET", Path: "/v1/alerts/:id/face.jpg", Tag: "alerts", Summary: "The face of the alert's case, for its signed link",
 			Description: "Signed-in users open /v1/faces/{id}; without a signed link this answers 401.",
 			Public:      true, Signed: true, Answers: map[int]any{http.StatusOK: media("image/jpeg")},
-			Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound}},
+			Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusServiceUnavailable}},
 		route{Method: "GET", Path: "/v1/alerts/:id/messages/:seq/card.png", Tag: "alerts", Summary: "The card of one message of an alert, the user's post printed on it",
 			Description: "An alert's id is its case's. A stand-down's card says found.",
 			PathSchemas: seqParam, Answers: map[int]any{http.StatusOK: media("image/png")},

@@ -16,10 +16,10 @@ func init() {
 	describe(
 		route{Method: "GET", Path: "/l/:token", Tag: "links", Summary: "An SMS's short link: a redirect to the signed path it stands for",
 			Public: true, TextID: true, Answers: withAnswers(badLinkAnswers, http.StatusFound, nil),
-			Errors: []int{http.StatusTooManyRequests}},
+			Errors: []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}},
 		route{Method: "GET", Path: "/c/:alert/:seq/:post/card.png", Tag: "links", Summary: "The card of an alert's message as a post got it",
 			Public: true, Signed: true, PathSchemas: seqParam, Answers: withAnswers(badLinkAnswers, http.StatusOK, media("image/png")),
-			Errors: []int{http.StatusTooManyRequests}},
+			Errors: []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}},
 	)
 }
 

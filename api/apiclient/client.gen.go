@@ -6411,6 +6411,11 @@ type GetCAlertSeqPostCardPngResponse429Headers struct {
 	RetryAfter *int
 }
 
+// GetCAlertSeqPostCardPngResponse503Headers the declared response headers of an HTTP 503 response for GetCAlertSeqPostCardPng
+type GetCAlertSeqPostCardPngResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetCAlertSeqPostCardPngResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6418,8 +6423,12 @@ type GetCAlertSeqPostCardPngResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetCAlertSeqPostCardPngResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCAlertSeqPostCardPngResponse503Headers
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -6430,6 +6439,11 @@ func (r GetCAlertSeqPostCardPngResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetCAlertSeqPostCardPngResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCAlertSeqPostCardPngResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -6521,6 +6535,11 @@ type GetLTokenResponse429Headers struct {
 	RetryAfter *int
 }
 
+// GetLTokenResponse503Headers the declared response headers of an HTTP 503 response for GetLToken
+type GetLTokenResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetLTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6528,8 +6547,12 @@ type GetLTokenResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetLTokenResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetLTokenResponse503Headers
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -6540,6 +6563,11 @@ func (r GetLTokenResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetLTokenResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetLTokenResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -7583,6 +7611,11 @@ func (r GetAlertsIdDeliveriesResponse) ContentType() string {
 	return ""
 }
 
+// GetAlertsIdFaceJpgResponse503Headers the declared response headers of an HTTP 503 response for GetAlertsIdFaceJpg
+type GetAlertsIdFaceJpgResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetAlertsIdFaceJpgResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7594,6 +7627,10 @@ type GetAlertsIdFaceJpgResponse struct {
 	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAlertsIdFaceJpgResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -7614,6 +7651,11 @@ func (r GetAlertsIdFaceJpgResponse) GetJSON404() *NotFound {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetAlertsIdFaceJpgResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAlertsIdFaceJpgResponse) GetJSON503() *Unavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -12957,6 +12999,13 @@ func ParseGetCAlertSeqPostCardPngResponse(rsp *http.Response) (*GetCAlertSeqPost
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -12970,6 +13019,16 @@ func ParseGetCAlertSeqPostCardPngResponse(rsp *http.Response) (*GetCAlertSeqPost
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCAlertSeqPostCardPngResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -13046,6 +13105,13 @@ func ParseGetLTokenResponse(rsp *http.Response) (*GetLTokenResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -13059,6 +13125,16 @@ func ParseGetLTokenResponse(rsp *http.Response) (*GetLTokenResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetLTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -14039,6 +14115,26 @@ func ParseGetAlertsIdFaceJpgResponse(rsp *http.Response) (*GetAlertsIdFaceJpgRes
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetAlertsIdFaceJpgResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
