@@ -40,6 +40,9 @@ type route struct {
 	// Public routes need no credential; every other takes a bearer token or the web session's cookie (with
 	// X-CSRF-Token on a change).
 	Public bool
+	// Signed routes open with a signed link (its exp and sig query parameters) without a credential: alone
+	// when Public, else instead of one.
+	Signed bool
 	Query  []param
 	// Body is what the route reads: a Go value whose type is the JSON body, multipart for a photo, or nil.
 	Body any
@@ -47,6 +50,9 @@ type route struct {
 	OptionalBody bool
 	// TextID: the path's :id is an opaque text (a review's, a token's, a session's), not a UUID.
 	TextID bool
+	// PathSchemas are the schemas of the path's parameters that are neither an id nor a text (a message's
+	// :seq), by name.
+	PathSchemas map[string]*jsonschema.Schema
 	// Answers maps each success status to what it carries: a Go value (its type is the JSON), a schema
 	// (fields), media (bytes of a type), or nil for no body.
 	Answers map[int]any
@@ -87,6 +93,10 @@ var undescribed = map[string]bool{
 	"GET /":             true,
 	"GET /app/*path":    true,
 	"GET /static/*file": true,
+	// The installable app's worker and manifest are the web app's files like /static/*file, for a browser;
+	// they are at the root only so that the worker's scope covers /app/ (webapp.go).
+	"GET /sw.js":                true,
+	"GET /manifest.webmanifest": true,
 }
 
 // Helpers for descriptions.
@@ -119,6 +129,15 @@ func integer(desc string) *jsonschema.Schema {
 func boolean(desc string) *jsonschema.Schema {
 	return &jsonschema.Schema{Type: "boolean", Description: desc}
 }
+
+// signedParams are a signed link's (link.go): it holds for its path until exp.
+var signedParams = []param{
+	{Name: "exp", Description: "A signed link's expiry, in seconds since 1970.", Schema: integer("")},
+	{Name: "sig", Description: "A signed link's signature of its path and exp."},
+}
+
+// seqParam is a message's number in a path.
+var seqParam = map[string]*jsonschema.Schema{"seq": {Type: "integer", Minimum: "1", Description: "The message's number, from 1."}}
 
 // dateOrTime is a query parameter that takes a date (2026-11-01) or an RFC 3339 time.
 func dateOrTime(desc string) *jsonschema.Schema {
@@ -336,17 +355,27 @@ func (b *builder) operation(r route) (*operation, error) {
 	}
 	op := &operation{OperationID: operationID(r), Summary: r.Summary, Description: r.Description, Tags: []string{r.Tag},
 		Responses: map[string]response{}, Security: []map[string][]string{{"bearer": {}}, {"session": {}}}}
-	if r.Public {
+	switch {
+	case r.Public:
 		op.Security = []map[string][]string{}
+	case r.Signed:
+		op.Security = append(op.Security, map[string][]string{}) // the empty requirement: a signed link's
 	}
 	for _, m := range ginParam.FindAllStringSubmatch(r.Path, -1) {
 		s := idSchema()
 		if r.TextID {
 			s = str("")
 		}
+		if ps, ok := r.PathSchemas[m[1]]; ok {
+			s = ps
+		}
 		op.Parameters = append(op.Parameters, parameter{Name: m[1], In: "path", Required: true, Schema: s})
 	}
-	for _, p := range r.Query {
+	query := r.Query
+	if r.Signed {
+		query = append(slices.Clone(query), signedParams...)
+	}
+	for _, p := range query {
 		s := p.Schema
 		if s == nil {
 			s = str("")
@@ -434,6 +463,10 @@ func (b *builder) schema(v any) *jsonschema.Schema {
 // componentNames name the components whose Go type's name another type has.
 var componentNames = map[reflect.Type]string{
 	reflect.TypeFor[webhookJSON](): "WebhookAnswer", // childmatch.Webhook is what a post is created with
+	// caseJSON, photoJSON and faceJSON are Case, Photo and Face: what the other case routes answer.
+	reflect.TypeFor[childmatch.Case]():  "StoredCase",
+	reflect.TypeFor[childmatch.Photo](): "StoredPhoto",
+	reflect.TypeFor[childmatch.Face]():  "StoredFace",
 }
 
 // name names a component after its Go type: caseJSON is Case, errorBody ErrorBody, childmatch.Child

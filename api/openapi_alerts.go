@@ -6,7 +6,8 @@ import (
 	"childmatch"
 )
 
-// The API description of posts and the alerts that reach them (post.go, alert.go).
+// The API description of posts and the alerts that reach them, with their documents and cards (post.go,
+// alert.go, alertdoc.go, card.go).
 
 func init() {
 	describe(
@@ -32,5 +33,24 @@ func init() {
 		route{Method: "POST", Path: "/v1/alerts/:id/ack", Tag: "alerts", Summary: "Answer an alert for a post",
 			Body: ackRequest{}, Answers: map[int]any{http.StatusOK: childmatch.Alert{}},
 			Errors: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusConflict}},
+		route{Method: "GET", Path: "/v1/alerts/feed.atom", Tag: "alerts", Summary: "The active alerts of the user's posts as an Atom feed",
+			Answers: map[int]any{http.StatusOK: media("application/atom+xml")}, Errors: []int{http.StatusForbidden}},
+		route{Method: "POST", Path: "/v1/alerts/exercise", Tag: "alerts", Summary: "File a drill's made-up missing report and raise its exercise alert",
+			Description: "The details as POST /v1/cases takes them; admins only. Location names the alert.",
+			Body:        childmatch.CaseDetails{}, Answers: map[int]any{http.StatusCreated: caseJSON{}},
+			Errors: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}},
+		route{Method: "GET", Path: "/v1/alerts/:id/cap", Tag: "alerts", Summary: "An alert's message as a CAP 1.2 document",
+			Description: "The latest message, or message seq; for a signed-in user who may see the alert, or for a signed link without a credential.",
+			Signed:      true, Query: []param{{Name: "seq", Description: "The message's number, from 1; the latest when not given.", Schema: integer("")}},
+			Answers: map[int]any{http.StatusOK: media("application/cap+xml")},
+			Errors:  []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound}},
+		route{Method: "GET", Path: "/v1/alerts/:id/face.jpg", Tag: "alerts", Summary: "The face of the alert's case, for its signed link",
+			Description: "Signed-in users open /v1/faces/{id}; without a signed link this answers 401.",
+			Public:      true, Signed: true, Answers: map[int]any{http.StatusOK: media("image/jpeg")},
+			Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusServiceUnavailable}},
+		route{Method: "GET", Path: "/v1/alerts/:id/messages/:seq/card.png", Tag: "alerts", Summary: "The card of one message of an alert, the user's post printed on it",
+			Description: "An alert's id is its case's. A stand-down's card says found.",
+			PathSchemas: seqParam, Answers: map[int]any{http.StatusOK: media("image/png")},
+			Errors: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound}},
 	)
 }

@@ -2,6 +2,10 @@ package api
 
 import (
 	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/invopop/jsonschema"
 
 	"childmatch"
 )
@@ -18,6 +22,27 @@ var (
 	photoMatches = []any{"faces_found", integer("How many faces the photo holds."), "faces", []faceMatchesJSON{}}
 )
 
+// caseDetailsPatch is the body of PATCH /v1/cases/{id}: an RFC 7396 merge patch of the case's details,
+// any of CaseDetails' fields, each an object of the fields to change, or null to empty it. Their values
+// are not typed: a patch names only some fields of each, and null, which the details' schemas refuse.
+func caseDetailsPatch() *jsonschema.Schema {
+	s := &jsonschema.Schema{Type: "object", Properties: jsonschema.NewProperties(),
+		Description: "An RFC 7396 JSON merge patch of the case's details (CaseDetails): only the fields named change, " +
+			`null empties one ({"sighting": {"station": "BPL"}, "child": {"age": 10}, "alert": {"radius_km": 100}}). ` +
+			"Unknown fields are refused by name; the result is checked as a new case is, and the values it replaces go into the case's history."}
+	t := reflect.TypeFor[childmatch.CaseDetails]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		desc := "The case's " + name + ": its new value."
+		if f.Type.Kind() == reflect.Struct || f.Type.Kind() == reflect.Pointer {
+			desc = "The case's " + name + ": an object of the fields to change, or null."
+		}
+		s.Properties.Set(name, &jsonschema.Schema{Description: desc})
+	}
+	return s
+}
+
 func init() {
 	describe(
 		route{Method: "POST", Path: "/v1/cases", Tag: "cases", Summary: "File a missing report or record a found child",
@@ -33,6 +58,20 @@ func init() {
 		route{Method: "GET", Path: "/v1/cases/:id", Tag: "cases", Summary: "A case with its photos, faces and current candidates",
 			Query: []param{descriptorsParam}, Answers: map[int]any{http.StatusOK: caseJSON{}},
 			Errors: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound}},
+		route{Method: "PATCH", Path: "/v1/cases/:id", Tag: "cases", Summary: "Change a case's details by a JSON merge patch",
+			Description: "The body is an RFC 7396 merge patch, sent as application/json (the route takes no other type).",
+			Body:        caseDetailsPatch(), Answers: map[int]any{http.StatusOK: caseJSON{}},
+			Errors: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusConflict,
+				http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}},
+		route{Method: "GET", Path: "/v1/cases/:id/poster.pdf", Tag: "cases", Summary: "The A4 poster of an open missing report",
+			Description: "Only for a case whose record holds the Child Welfare Committee's permission to publish (PUT /v1/cases/{id}/publication); 403 without it.",
+			Answers:     map[int]any{http.StatusOK: media("application/pdf")},
+			Errors:      []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusConflict}},
+		route{Method: "PUT", Path: "/v1/cases/:id/publication", Tag: "cases", Summary: "Record the Child Welfare Committee's permission to publish",
+			Description: "As the Committee gave it: who, when, and its order's number. The answer is the stored case.",
+			Body:        childmatch.Publication{}, Answers: map[int]any{http.StatusOK: childmatch.Case{}},
+			Errors: []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusConflict,
+				http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType}},
 		route{Method: "GET", Path: "/v1/cases/:id/card.png", Tag: "cases", Summary: "The case's alert card",
 			Answers: map[int]any{http.StatusOK: media("image/png")},
 			Errors:  []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound}},

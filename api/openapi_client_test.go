@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"io"
@@ -8,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/pb33f/libopenapi"
@@ -140,8 +143,42 @@ func TestOpenAPIClientDrivesCase(t *testing.T) {
 	if missing.JSON404 == nil || missing.JSON404.Error == nil || *missing.JSON404.Error.Code != "not_found" {
 		t.Fatalf("missing case: %d %s", missing.StatusCode(), missing.Body)
 	}
-	if checked.n != 5 {
-		t.Fatalf("%d answers were checked against the document, want 5", checked.n)
+
+	// The routes the alerts and exchange work added: a merge patch, the Committee's permission, the poster
+	// it allows, and an export of the case.
+	changed, err := cl.PatchCasesIdWithResponse(ctx, id, apiclient.PatchCasesIdJSONRequestBody{Child: map[string]any{"age": age + 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.JSON200 == nil || *changed.JSON200.Child.Age != age+1 || *changed.JSON200.Child.Name != name ||
+		changed.JSON200.History == nil || len(*changed.JSON200.History) != 1 {
+		t.Fatalf("patch: %d %s", changed.StatusCode(), changed.Body)
+	}
+	by, at := "CWC Bhopal, Chairperson", time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	permitted, err := cl.PutCasesIdPublicationWithResponse(ctx, id, apiclient.Publication{By: &by, At: &at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if permitted.JSON200 == nil || permitted.JSON200.Publication == nil || *permitted.JSON200.Publication.By != by {
+		t.Fatalf("publication: %d %s", permitted.StatusCode(), permitted.Body)
+	}
+	poster, err := cl.GetCasesIdPosterPdfWithResponse(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if poster.StatusCode() != http.StatusOK || !bytes.HasPrefix(poster.Body, []byte("%PDF-")) {
+		t.Fatalf("poster: %d %.200s", poster.StatusCode(), poster.Body)
+	}
+	exported, err := cl.GetExportWithResponse(ctx, &apiclient.GetExportParams{Case: &[]openapi_types.UUID{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zr, err := zip.NewReader(bytes.NewReader(exported.Body), int64(len(exported.Body))); exported.StatusCode() != http.StatusOK || err != nil ||
+		!slices.ContainsFunc(zr.File, func(f *zip.File) bool { return f.Name == "manifest.json" }) {
+		t.Fatalf("export: %d, %d bytes, %v", exported.StatusCode(), len(exported.Body), err)
+	}
+	if checked.n != 9 {
+		t.Fatalf("%d answers were checked against the document, want 9", checked.n)
 	}
 }
 

@@ -12,12 +12,16 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+
+	"childmatch/live"
+	"childmatch/push"
 )
 
 // TestOpenAPIRoutes: every route the engine registers is described in the document, and every described
 // route is registered, by method and path; the failure names each route and where to describe it.
 func TestOpenAPIRoutes(t *testing.T) {
-	s, err := New(Services{}, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// A stream and push, whatever their value, add their routes (registerLive).
+	s, err := New(Services{Stream: (*live.Hub)(nil), Push: (*push.Service)(nil)}, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

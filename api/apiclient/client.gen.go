@@ -18,6 +18,66 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ChannelTimingChannel.
+const (
+	ChannelTimingChannelEmail    ChannelTimingChannel = "email"
+	ChannelTimingChannelPush     ChannelTimingChannel = "push"
+	ChannelTimingChannelSms      ChannelTimingChannel = "sms"
+	ChannelTimingChannelTelegram ChannelTimingChannel = "telegram"
+	ChannelTimingChannelWebhook  ChannelTimingChannel = "webhook"
+	ChannelTimingChannelWhatsapp ChannelTimingChannel = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the ChannelTimingChannel enum.
+func (e ChannelTimingChannel) Valid() bool {
+	switch e {
+	case ChannelTimingChannelEmail:
+		return true
+	case ChannelTimingChannelPush:
+		return true
+	case ChannelTimingChannelSms:
+		return true
+	case ChannelTimingChannelTelegram:
+		return true
+	case ChannelTimingChannelWebhook:
+		return true
+	case ChannelTimingChannelWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeliveryChannel.
+const (
+	DeliveryChannelEmail    DeliveryChannel = "email"
+	DeliveryChannelPush     DeliveryChannel = "push"
+	DeliveryChannelSms      DeliveryChannel = "sms"
+	DeliveryChannelTelegram DeliveryChannel = "telegram"
+	DeliveryChannelWebhook  DeliveryChannel = "webhook"
+	DeliveryChannelWhatsapp DeliveryChannel = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryChannel enum.
+func (e DeliveryChannel) Valid() bool {
+	switch e {
+	case DeliveryChannelEmail:
+		return true
+	case DeliveryChannelPush:
+		return true
+	case DeliveryChannelSms:
+		return true
+	case DeliveryChannelTelegram:
+		return true
+	case DeliveryChannelWebhook:
+		return true
+	case DeliveryChannelWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EndpointChannel.
 const (
 	EndpointChannelEmail    EndpointChannel = "email"
@@ -123,6 +183,36 @@ func (e EventRoles) Valid() bool {
 	}
 }
 
+// Defines values for MessageChannels.
+const (
+	MessageChannelsEmail    MessageChannels = "email"
+	MessageChannelsPush     MessageChannels = "push"
+	MessageChannelsSms      MessageChannels = "sms"
+	MessageChannelsTelegram MessageChannels = "telegram"
+	MessageChannelsWebhook  MessageChannels = "webhook"
+	MessageChannelsWhatsapp MessageChannels = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the MessageChannels enum.
+func (e MessageChannels) Valid() bool {
+	switch e {
+	case MessageChannelsEmail:
+		return true
+	case MessageChannelsPush:
+		return true
+	case MessageChannelsSms:
+		return true
+	case MessageChannelsTelegram:
+		return true
+	case MessageChannelsWebhook:
+		return true
+	case MessageChannelsWhatsapp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NewUserRoles.
 const (
 	NewUserRolesAdmin    NewUserRoles = "admin"
@@ -204,6 +294,63 @@ func (e GetCasesParamsStatus) Valid() bool {
 	case GetCasesParamsStatusMatched:
 		return true
 	case GetCasesParamsStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetDeliveriesParamsStatus.
+const (
+	Disabled GetDeliveriesParamsStatus = "disabled"
+	Failed   GetDeliveriesParamsStatus = "failed"
+)
+
+// Valid indicates whether the value is a known member of the GetDeliveriesParamsStatus enum.
+func (e GetDeliveriesParamsStatus) Valid() bool {
+	switch e {
+	case Disabled:
+		return true
+	case Failed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetExportParamsKind.
+const (
+	GetExportParamsKindFound   GetExportParamsKind = "found"
+	GetExportParamsKindMissing GetExportParamsKind = "missing"
+)
+
+// Valid indicates whether the value is a known member of the GetExportParamsKind enum.
+func (e GetExportParamsKind) Valid() bool {
+	switch e {
+	case GetExportParamsKindFound:
+		return true
+	case GetExportParamsKindMissing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetExportParamsStatus.
+const (
+	GetExportParamsStatusClosed  GetExportParamsStatus = "closed"
+	GetExportParamsStatusMatched GetExportParamsStatus = "matched"
+	GetExportParamsStatusOpen    GetExportParamsStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the GetExportParamsStatus enum.
+func (e GetExportParamsStatus) Valid() bool {
+	switch e {
+	case GetExportParamsStatusClosed:
+		return true
+	case GetExportParamsStatusMatched:
+		return true
+	case GetExportParamsStatusOpen:
 		return true
 	default:
 		return false
@@ -390,6 +537,8 @@ type Alert struct {
 	Area       *Area               `json:"area,omitempty"`
 	CaseId     *openapi_types.UUID `json:"case_id,omitempty"`
 	CreatedAt  *time.Time          `json:"created_at,omitempty"`
+	Exercise   *bool               `json:"exercise,omitempty"`
+	Held       *[]Held             `json:"held,omitempty"`
 	Id         *openapi_types.UUID `json:"id,omitempty"`
 	Messages   *[]Message          `json:"messages,omitempty"`
 	Recipients *[]Recipient        `json:"recipients,omitempty"`
@@ -399,12 +548,21 @@ type Alert struct {
 
 // Area defines model for Area.
 type Area struct {
-	All       *bool     `json:"all,omitempty"`
-	Districts *[]string `json:"districts,omitempty"`
-	Point     *Place    `json:"point,omitempty"`
-	RadiusKm  *float32  `json:"radius_km,omitempty"`
-	States    *[]string `json:"states,omitempty"`
-	Stations  *[]string `json:"stations,omitempty"`
+	All       *bool            `json:"all,omitempty"`
+	Districts *[]string        `json:"districts,omitempty"`
+	Point     *Place           `json:"point,omitempty"`
+	RadiusKm  *float32         `json:"radius_km,omitempty"`
+	States    *[]string        `json:"states,omitempty"`
+	Stations  *[]string        `json:"stations,omitempty"`
+	Windows   *[]StationWindow `json:"windows,omitempty"`
+}
+
+// Attempt defines model for Attempt.
+type Attempt struct {
+	At     *time.Time `json:"at,omitempty"`
+	Error  *string    `json:"error,omitempty"`
+	Status *int       `json:"status,omitempty"`
+	TookNs *int       `json:"took_ns,omitempty"`
 }
 
 // Box defines model for Box.
@@ -420,9 +578,10 @@ type CalibrateRequest struct {
 
 // Calibration defines model for Calibration.
 type Calibration struct {
-	Genuine  *[]GapBand `json:"genuine,omitempty"`
-	Impostor *[]AgeBand `json:"impostor,omitempty"`
-	Source   *string    `json:"source,omitempty"`
+	Genuine  *[]GapBand            `json:"genuine,omitempty"`
+	Impostor *[]AgeBand            `json:"impostor,omitempty"`
+	Models   *map[string]ModelBand `json:"models,omitempty"`
+	Source   *string               `json:"source,omitempty"`
 }
 
 // Candidate defines model for Candidate.
@@ -431,6 +590,7 @@ type Candidate struct {
 	Distance       *float32            `json:"distance,omitempty"`
 	Evidence       *Evidence           `json:"evidence,omitempty"`
 	FaceId         *openapi_types.UUID `json:"face_id,omitempty"`
+	Models         *[]ModelMatch       `json:"models,omitempty"`
 	PhotoId        *openapi_types.UUID `json:"photo_id,omitempty"`
 	PhotoUrl       *string             `json:"photo_url,omitempty"`
 	ThumbnailUrl   *string             `json:"thumbnail_url,omitempty"`
@@ -444,12 +604,16 @@ type Case struct {
 	Child        *Child              `json:"child,omitempty"`
 	CreatedAt    *time.Time          `json:"created_at,omitempty"`
 	CreatedBy    *string             `json:"created_by,omitempty"`
+	Exercise     *bool               `json:"exercise,omitempty"`
+	History      *[]Revision         `json:"history,omitempty"`
 	Id           *openapi_types.UUID `json:"id,omitempty"`
 	Kind         *string             `json:"kind,omitempty"`
 	Links        *[]Link             `json:"links,omitempty"`
 	Organisation *string             `json:"organisation,omitempty"`
+	Origin       *Origin             `json:"origin,omitempty"`
 	Outcome      *Outcome            `json:"outcome,omitempty"`
 	Photos       *[]Photo            `json:"photos,omitempty"`
+	Publication  *Publication        `json:"publication,omitempty"`
 	References   *References         `json:"references,omitempty"`
 	Reporter     *Contact            `json:"reporter,omitempty"`
 	Sighting     *Sighting           `json:"sighting,omitempty"`
@@ -457,11 +621,37 @@ type Case struct {
 	UpdatedAt    *time.Time          `json:"updated_at,omitempty"`
 }
 
+// CaseDetails defines model for CaseDetails.
+type CaseDetails struct {
+	Alert       *Area        `json:"alert,omitempty"`
+	Child       *Child       `json:"child,omitempty"`
+	Kind        *string      `json:"kind,omitempty"`
+	Origin      *Origin      `json:"origin,omitempty"`
+	Publication *Publication `json:"publication,omitempty"`
+	References  *References  `json:"references,omitempty"`
+	Reporter    *Contact     `json:"reporter,omitempty"`
+	Sighting    *Sighting    `json:"sighting,omitempty"`
+}
+
 // CasePage defines model for CasePage.
 type CasePage struct {
 	Cases      *[]Case `json:"cases,omitempty"`
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
+
+// ChannelTiming defines model for ChannelTiming.
+type ChannelTiming struct {
+	Acks               *int                  `json:"acks,omitempty"`
+	Alerts             *int                  `json:"alerts,omitempty"`
+	Channel            *ChannelTimingChannel `json:"channel,omitempty"`
+	FirstAckP50Ms      *int                  `json:"first_ack_p50_ms,omitempty"`
+	FirstAckP90Ms      *int                  `json:"first_ack_p90_ms,omitempty"`
+	FirstDeliveryP50Ms *int                  `json:"first_delivery_p50_ms,omitempty"`
+	FirstDeliveryP90Ms *int                  `json:"first_delivery_p90_ms,omitempty"`
+}
+
+// ChannelTimingChannel defines model for ChannelTiming.Channel.
+type ChannelTimingChannel string
 
 // Child defines model for Child.
 type Child struct {
@@ -507,6 +697,49 @@ type DeleteRequest struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// Delivery defines model for Delivery.
+type Delivery struct {
+	AlertId    *openapi_types.UUID `json:"alert_id,omitempty"`
+	Attempts   *[]Attempt          `json:"attempts,omitempty"`
+	CaseId     *openapi_types.UUID `json:"case_id,omitempty"`
+	Channel    *DeliveryChannel    `json:"channel,omitempty"`
+	CreatedAt  *time.Time          `json:"created_at,omitempty"`
+	Event      *string             `json:"event,omitempty"`
+	Exercise   *bool               `json:"exercise,omitempty"`
+	Id         *openapi_types.UUID `json:"id,omitempty"`
+	MsgType    *string             `json:"msg_type,omitempty"`
+	NextAt     *time.Time          `json:"next_at,omitempty"`
+	Post       *openapi_types.UUID `json:"post,omitempty"`
+	ReplayedAt *time.Time          `json:"replayed_at,omitempty"`
+	SentAt     *time.Time          `json:"sent_at,omitempty"`
+	Seq        *int                `json:"seq,omitempty"`
+	Status     *string             `json:"status,omitempty"`
+	Target     *string             `json:"target,omitempty"`
+}
+
+// DeliveryChannel defines model for Delivery.Channel.
+type DeliveryChannel string
+
+// DeliveryMetrics defines model for DeliveryMetrics.
+type DeliveryMetrics struct {
+	Acked          *int             `json:"acked,omitempty"`
+	AckedShare     *float32         `json:"acked_share,omitempty"`
+	Alerts         *int             `json:"alerts,omitempty"`
+	Channels       *[]ChannelTiming `json:"channels,omitempty"`
+	Failed         *int             `json:"failed,omitempty"`
+	PendingBatches *int             `json:"pending_batches,omitempty"`
+	Posts          *int             `json:"posts,omitempty"`
+}
+
+// Deployment defines model for Deployment.
+type Deployment struct {
+	Deployment       *string `json:"deployment,omitempty"`
+	MaxPhotosPerCase *int    `json:"max_photos_per_case,omitempty"`
+	MaxPixels        *int    `json:"max_pixels,omitempty"`
+	MaxUploadBytes   *int    `json:"max_upload_bytes,omitempty"`
+	Workers          *int    `json:"workers,omitempty"`
+}
+
 // Descriptor defines model for Descriptor.
 type Descriptor = []float32
 
@@ -526,6 +759,7 @@ type ErrorBody struct {
 
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
+	CaseId  *string          `json:"case_id,omitempty"`
 	Code    *ErrorDetailCode `json:"code,omitempty"`
 	Field   *string          `json:"field,omitempty"`
 	Message *string          `json:"message,omitempty"`
@@ -590,11 +824,19 @@ type Health struct {
 	Status       *string      `json:"status,omitempty"`
 }
 
+// Held defines model for Held.
+type Held struct {
+	Post  *openapi_types.UUID `json:"post,omitempty"`
+	Seq   *int                `json:"seq,omitempty"`
+	Until *time.Time          `json:"until,omitempty"`
+}
+
 // IndexHealth defines model for IndexHealth.
 type IndexHealth struct {
-	Bytes        *int        `json:"bytes,omitempty"`
-	BytesPerFace *float32    `json:"bytes_per_face,omitempty"`
-	Start        *IndexStart `json:"start,omitempty"`
+	Bytes        *int            `json:"bytes,omitempty"`
+	BytesPerFace *float32        `json:"bytes_per_face,omitempty"`
+	Models       *map[string]int `json:"models,omitempty"`
+	Start        *IndexStart     `json:"start,omitempty"`
 }
 
 // IndexStart defines model for IndexStart.
@@ -617,20 +859,60 @@ type Link struct {
 
 // Message defines model for Message.
 type Message struct {
-	At      *time.Time `json:"at,omitempty"`
-	MsgType *string    `json:"msg_type,omitempty"`
-	Reason  *string    `json:"reason,omitempty"`
-	Seq     *int       `json:"seq,omitempty"`
+	At       *time.Time            `json:"at,omitempty"`
+	Channels *[]MessageChannels    `json:"channels,omitempty"`
+	MsgType  *string               `json:"msg_type,omitempty"`
+	Reason   *string               `json:"reason,omitempty"`
+	Seq      *int                  `json:"seq,omitempty"`
+	Silent   *[]openapi_types.UUID `json:"silent,omitempty"`
+	To       *[]openapi_types.UUID `json:"to,omitempty"`
+}
+
+// MessageChannels defines model for Message.Channels.
+type MessageChannels string
+
+// ModelBand defines model for ModelBand.
+type ModelBand struct {
+	Genuine   *Spread `json:"genuine,omitempty"`
+	Impostor  *Spread `json:"impostor,omitempty"`
+	N         *int    `json:"n,omitempty"`
+	NImpostor *int    `json:"n_impostor,omitempty"`
+}
+
+// ModelMatch defines model for ModelMatch.
+type ModelMatch struct {
+	Distance *float32 `json:"distance,omitempty"`
+	Model    *string  `json:"model,omitempty"`
+	Score    *float32 `json:"score,omitempty"`
+}
+
+// MonthStats defines model for MonthStats.
+type MonthStats struct {
+	Found             *int     `json:"found,omitempty"`
+	Matched           *int     `json:"matched,omitempty"`
+	MedianDaysToMatch *float32 `json:"median_days_to_match,omitempty"`
+	Missing           *int     `json:"missing,omitempty"`
+	Month             *string  `json:"month,omitempty"`
+	Reunited          *int     `json:"reunited,omitempty"`
+}
+
+// MyPost defines model for MyPost.
+type MyPost struct {
+	Id   *openapi_types.UUID `json:"id,omitempty"`
+	Kind *string             `json:"kind,omitempty"`
+	Name *string             `json:"name,omitempty"`
 }
 
 // NewCaseRequest defines model for NewCaseRequest.
 type NewCaseRequest struct {
-	Alert      *Area       `json:"alert,omitempty"`
-	Child      *Child      `json:"child,omitempty"`
-	Kind       *string     `json:"kind,omitempty"`
-	References *References `json:"references,omitempty"`
-	Reporter   *Contact    `json:"reporter,omitempty"`
-	Sighting   *Sighting   `json:"sighting,omitempty"`
+	Alert       *Area        `json:"alert,omitempty"`
+	Child       *Child       `json:"child,omitempty"`
+	Kind        *string      `json:"kind,omitempty"`
+	Origin      *Origin      `json:"origin,omitempty"`
+	Publication *Publication `json:"publication,omitempty"`
+	References  *References  `json:"references,omitempty"`
+	Reporter    *Contact     `json:"reporter,omitempty"`
+	Sighting    *Sighting    `json:"sighting,omitempty"`
 }
 
 // NewToken defines model for NewToken.
@@ -653,6 +935,12 @@ type Note struct {
 	Kind    *string `json:"kind,omitempty"`
 	Message *string `json:"message,omitempty"`
 	Warning *bool   `json:"warning,omitempty"`
+}
+
+// Origin defines model for Origin.
+type Origin struct {
+	Reference *string `json:"reference,omitempty"`
+	Source    *string `json:"source,omitempty"`
 }
 
 // Outcome defines model for Outcome.
@@ -697,6 +985,7 @@ type Post struct {
 	Id        *openapi_types.UUID   `json:"id,omitempty"`
 	Kind      *string               `json:"kind,omitempty"`
 	Name      *string               `json:"name,omitempty"`
+	Quiet     *QuietHours           `json:"quiet,omitempty"`
 	UpdatedAt *time.Time            `json:"updated_at,omitempty"`
 	Users     *[]openapi_types.UUID `json:"users,omitempty"`
 	Webhooks  *[]WebhookAnswer      `json:"webhooks,omitempty"`
@@ -708,6 +997,8 @@ type PostChange struct {
 	Endpoints *[]Endpoint           `json:"endpoints,omitempty"`
 	Kind      *string               `json:"kind,omitempty"`
 	Name      *string               `json:"name,omitempty"`
+	NoQuiet   *bool                 `json:"no_quiet,omitempty"`
+	Quiet     *QuietHours           `json:"quiet,omitempty"`
 	Users     *[]openapi_types.UUID `json:"users,omitempty"`
 	Webhooks  *[]Webhook            `json:"webhooks,omitempty"`
 }
@@ -718,8 +1009,30 @@ type PostDetails struct {
 	Endpoints *[]Endpoint           `json:"endpoints,omitempty"`
 	Kind      *string               `json:"kind,omitempty"`
 	Name      *string               `json:"name,omitempty"`
+	Quiet     *QuietHours           `json:"quiet,omitempty"`
 	Users     *[]openapi_types.UUID `json:"users,omitempty"`
 	Webhooks  *[]Webhook            `json:"webhooks,omitempty"`
+}
+
+// Publication defines model for Publication.
+type Publication struct {
+	At    *time.Time `json:"at,omitempty"`
+	By    *string    `json:"by,omitempty"`
+	Order *string    `json:"order,omitempty"`
+}
+
+// PushKeys defines model for PushKeys.
+type PushKeys struct {
+	Auth   *string `json:"auth,omitempty"`
+	P256dh *string `json:"p256dh,omitempty"`
+}
+
+// PushSubscription defines model for PushSubscription.
+type PushSubscription struct {
+	CreatedAt      *time.Time `json:"created_at,omitempty"`
+	Endpoint       *string    `json:"endpoint,omitempty"`
+	ExpirationTime *int       `json:"expirationTime,omitempty"`
+	Keys           *PushKeys  `json:"keys,omitempty"`
 }
 
 // Quality defines model for Quality.
@@ -732,13 +1045,21 @@ type Quality struct {
 	Sharpness *float32  `json:"sharpness,omitempty"`
 }
 
+// QuietHours defines model for QuietHours.
+type QuietHours struct {
+	From *string `json:"from,omitempty"`
+	To   *string `json:"to,omitempty"`
+}
+
 // Recipient defines model for Recipient.
 type Recipient struct {
-	At       *time.Time          `json:"at,omitempty"`
-	Kind     *string             `json:"kind,omitempty"`
-	Name     *string             `json:"name,omitempty"`
-	Post     *openapi_types.UUID `json:"post,omitempty"`
-	SinceSeq *int                `json:"since_seq,omitempty"`
+	At          *time.Time          `json:"at,omitempty"`
+	Due         *time.Time          `json:"due,omitempty"`
+	Escalations *int                `json:"escalations,omitempty"`
+	Kind        *string             `json:"kind,omitempty"`
+	Name        *string             `json:"name,omitempty"`
+	Post        *openapi_types.UUID `json:"post,omitempty"`
+	SinceSeq    *int                `json:"since_seq,omitempty"`
 }
 
 // References defines model for References.
@@ -781,6 +1102,14 @@ type Review struct {
 	UpdatedAt    *time.Time          `json:"updated_at,omitempty"`
 }
 
+// Revision defines model for Revision.
+type Revision struct {
+	At      *time.Time              `json:"at,omitempty"`
+	By      *string                 `json:"by,omitempty"`
+	Earlier *map[string]interface{} `json:"earlier,omitempty"`
+	Fields  *[]string               `json:"fields,omitempty"`
+}
+
 // SessionInfo defines model for SessionInfo.
 type SessionInfo struct {
 	ActorId   *string    `json:"actor_id,omitempty"`
@@ -812,17 +1141,76 @@ type Spread struct {
 	Sd   *float32 `json:"sd,omitempty"`
 }
 
+// StationWindow defines model for StationWindow.
+type StationWindow struct {
+	Code *string    `json:"code,omitempty"`
+	From *time.Time `json:"from,omitempty"`
+	To   *time.Time `json:"to,omitempty"`
+}
+
 // Stats defines model for Stats.
 type Stats struct {
-	CandidatesProposed *int     `json:"candidates_proposed,omitempty"`
-	Confirmed          *int     `json:"confirmed,omitempty"`
-	District           *string  `json:"district,omitempty"`
-	Found              *int     `json:"found,omitempty"`
-	MedianHoursToMatch *float32 `json:"median_hours_to_match,omitempty"`
-	Missing            *int     `json:"missing,omitempty"`
-	Rejected           *int     `json:"rejected,omitempty"`
-	Reunited           *int     `json:"reunited,omitempty"`
-	State              *string  `json:"state,omitempty"`
+	CandidatesProposed *int          `json:"candidates_proposed,omitempty"`
+	Confirmed          *int          `json:"confirmed,omitempty"`
+	District           *string       `json:"district,omitempty"`
+	Exercises          *int          `json:"exercises,omitempty"`
+	Found              *int          `json:"found,omitempty"`
+	Matched            *int          `json:"matched,omitempty"`
+	MedianDaysToMatch  *float32      `json:"median_days_to_match,omitempty"`
+	MedianHoursToMatch *float32      `json:"median_hours_to_match,omitempty"`
+	Missing            *int          `json:"missing,omitempty"`
+	Months             *[]MonthStats `json:"months,omitempty"`
+	Rejected           *int          `json:"rejected,omitempty"`
+	Reunited           *int          `json:"reunited,omitempty"`
+	State              *string       `json:"state,omitempty"`
+}
+
+// StoredCase defines model for StoredCase.
+type StoredCase struct {
+	Alert        *Area               `json:"alert,omitempty"`
+	Child        *Child              `json:"child,omitempty"`
+	CreatedAt    *time.Time          `json:"created_at,omitempty"`
+	CreatedBy    *string             `json:"created_by,omitempty"`
+	Exercise     *bool               `json:"exercise,omitempty"`
+	History      *[]Revision         `json:"history,omitempty"`
+	Id           *openapi_types.UUID `json:"id,omitempty"`
+	Kind         *string             `json:"kind,omitempty"`
+	Links        *[]Link             `json:"links,omitempty"`
+	Organisation *string             `json:"organisation,omitempty"`
+	Origin       *Origin             `json:"origin,omitempty"`
+	Outcome      *Outcome            `json:"outcome,omitempty"`
+	Photos       *[]StoredPhoto      `json:"photos,omitempty"`
+	Publication  *Publication        `json:"publication,omitempty"`
+	References   *References         `json:"references,omitempty"`
+	Reporter     *Contact            `json:"reporter,omitempty"`
+	Sighting     *Sighting           `json:"sighting,omitempty"`
+	Status       *string             `json:"status,omitempty"`
+	UpdatedAt    *time.Time          `json:"updated_at,omitempty"`
+}
+
+// StoredFace defines model for StoredFace.
+type StoredFace struct {
+	Box        *Box                  `json:"box,omitempty"`
+	Descriptor *Descriptor           `json:"descriptor,omitempty"`
+	Detector   *string               `json:"detector,omitempty"`
+	Embeddings *map[string][]float32 `json:"embeddings,omitempty"`
+	Id         *openapi_types.UUID   `json:"id,omitempty"`
+	Landmarks  *[]Point              `json:"landmarks,omitempty"`
+	PhotoId    *openapi_types.UUID   `json:"photo_id,omitempty"`
+	Quality    *Quality              `json:"quality,omitempty"`
+}
+
+// StoredPhoto defines model for StoredPhoto.
+type StoredPhoto struct {
+	Bytes       *int                `json:"bytes,omitempty"`
+	ContentType *string             `json:"content_type,omitempty"`
+	Faces       *[]StoredFace       `json:"faces,omitempty"`
+	Height      *int                `json:"height,omitempty"`
+	Id          *openapi_types.UUID `json:"id,omitempty"`
+	Sha256      *string             `json:"sha256,omitempty"`
+	UploadedAt  *time.Time          `json:"uploaded_at,omitempty"`
+	UploadedBy  *string             `json:"uploaded_by,omitempty"`
+	Width       *int                `json:"width,omitempty"`
 }
 
 // Summary defines model for Summary.
@@ -843,6 +1231,11 @@ type Token struct {
 	Id        *string             `json:"id,omitempty"`
 	RevokedAt *time.Time          `json:"revoked_at,omitempty"`
 	UserId    *openapi_types.UUID `json:"user_id,omitempty"`
+}
+
+// UnsubscribeRequest defines model for UnsubscribeRequest.
+type UnsubscribeRequest struct {
+	Endpoint *string `json:"endpoint,omitempty"`
 }
 
 // User defines model for User.
@@ -905,6 +1298,36 @@ type Unavailable = ErrorBody
 // UnsupportedMedia defines model for UnsupportedMedia.
 type UnsupportedMedia = ErrorBody
 
+// GetCAlertSeqPostCardPngParams defines parameters for GetCAlertSeqPostCardPng.
+type GetCAlertSeqPostCardPngParams struct {
+	// Exp A signed link's expiry, in seconds since 1970.
+	Exp *int `form:"exp,omitempty" json:"exp,omitempty"`
+
+	// Sig A signed link's signature of its path and exp.
+	Sig *string `form:"sig,omitempty" json:"sig,omitempty"`
+}
+
+// GetAlertsIdCapParams defines parameters for GetAlertsIdCap.
+type GetAlertsIdCapParams struct {
+	// Seq The message's number, from 1; the latest when not given.
+	Seq *int `form:"seq,omitempty" json:"seq,omitempty"`
+
+	// Exp A signed link's expiry, in seconds since 1970.
+	Exp *int `form:"exp,omitempty" json:"exp,omitempty"`
+
+	// Sig A signed link's signature of its path and exp.
+	Sig *string `form:"sig,omitempty" json:"sig,omitempty"`
+}
+
+// GetAlertsIdFaceJpgParams defines parameters for GetAlertsIdFaceJpg.
+type GetAlertsIdFaceJpgParams struct {
+	// Exp A signed link's expiry, in seconds since 1970.
+	Exp *int `form:"exp,omitempty" json:"exp,omitempty"`
+
+	// Sig A signed link's signature of its path and exp.
+	Sig *string `form:"sig,omitempty" json:"sig,omitempty"`
+}
+
 // GetAuditParams defines parameters for GetAudit.
 type GetAuditParams struct {
 	Case *openapi_types.UUID `form:"case,omitempty" json:"case,omitempty"`
@@ -939,6 +1362,33 @@ type GetCasesIdParams struct {
 	Descriptors *bool `form:"descriptors,omitempty" json:"descriptors,omitempty"`
 }
 
+// PatchCasesIdJSONBody defines parameters for PatchCasesId.
+type PatchCasesIdJSONBody struct {
+	// Alert The case's alert: an object of the fields to change, or null.
+	Alert interface{} `json:"alert,omitempty"`
+
+	// Child The case's child: an object of the fields to change, or null.
+	Child interface{} `json:"child,omitempty"`
+
+	// Kind The case's kind: its new value.
+	Kind interface{} `json:"kind,omitempty"`
+
+	// Origin The case's origin: an object of the fields to change, or null.
+	Origin interface{} `json:"origin,omitempty"`
+
+	// Publication The case's publication: an object of the fields to change, or null.
+	Publication interface{} `json:"publication,omitempty"`
+
+	// References The case's references: an object of the fields to change, or null.
+	References interface{} `json:"references,omitempty"`
+
+	// Reporter The case's reporter: an object of the fields to change, or null.
+	Reporter interface{} `json:"reporter,omitempty"`
+
+	// Sighting The case's sighting: an object of the fields to change, or null.
+	Sighting interface{} `json:"sighting,omitempty"`
+}
+
 // PostCasesIdPhotosMultipartBody defines parameters for PostCasesIdPhotos.
 type PostCasesIdPhotosMultipartBody struct {
 	Limit *int `json:"limit,omitempty"`
@@ -952,6 +1402,29 @@ type PostCasesIdPhotosParams struct {
 	// Descriptors true adds each face's 128 numbers to the answer.
 	Descriptors *bool `form:"descriptors,omitempty" json:"descriptors,omitempty"`
 }
+
+// GetDeliveriesParams defines parameters for GetDeliveries.
+type GetDeliveriesParams struct {
+	// Status failed (the default) or disabled.
+	Status *GetDeliveriesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// GetDeliveriesParamsStatus defines parameters for GetDeliveries.
+type GetDeliveriesParamsStatus string
+
+// GetExportParams defines parameters for GetExport.
+type GetExportParams struct {
+	// Case A case to export; repeat it for more (case=ID&case=ID).
+	Case   *[]openapi_types.UUID  `form:"case,omitempty" json:"case,omitempty"`
+	Kind   *GetExportParamsKind   `form:"kind,omitempty" json:"kind,omitempty"`
+	Status *GetExportParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// GetExportParamsKind defines parameters for GetExport.
+type GetExportParamsKind string
+
+// GetExportParamsStatus defines parameters for GetExport.
+type GetExportParamsStatus string
 
 // GetReviewsParams defines parameters for GetReviews.
 type GetReviewsParams struct {
@@ -1020,6 +1493,9 @@ type GetWebMe200JSONResponseBodyRoles string
 // PostWebSignin200JSONResponseBodyRoles defines parameters for PostWebSignin.
 type PostWebSignin200JSONResponseBodyRoles string
 
+// PostAlertsExerciseJSONRequestBody defines body for PostAlertsExercise for application/json ContentType.
+type PostAlertsExerciseJSONRequestBody = CaseDetails
+
 // PostAlertsIdAckJSONRequestBody defines body for PostAlertsIdAck for application/json ContentType.
 type PostAlertsIdAckJSONRequestBody = AckRequest
 
@@ -1032,17 +1508,29 @@ type PostCasesJSONRequestBody = NewCaseRequest
 // DeleteCasesIdJSONRequestBody defines body for DeleteCasesId for application/json ContentType.
 type DeleteCasesIdJSONRequestBody = DeleteRequest
 
+// PatchCasesIdJSONRequestBody defines body for PatchCasesId for application/json ContentType.
+type PatchCasesIdJSONRequestBody PatchCasesIdJSONBody
+
 // PostCasesIdCloseJSONRequestBody defines body for PostCasesIdClose for application/json ContentType.
 type PostCasesIdCloseJSONRequestBody = CloseRequest
 
 // PostCasesIdPhotosMultipartRequestBody defines body for PostCasesIdPhotos for multipart/form-data ContentType.
 type PostCasesIdPhotosMultipartRequestBody PostCasesIdPhotosMultipartBody
 
+// PutCasesIdPublicationJSONRequestBody defines body for PutCasesIdPublication for application/json ContentType.
+type PutCasesIdPublicationJSONRequestBody = Publication
+
 // PostPostsJSONRequestBody defines body for PostPosts for application/json ContentType.
 type PostPostsJSONRequestBody = PostDetails
 
 // PatchPostsIdJSONRequestBody defines body for PatchPostsId for application/json ContentType.
 type PatchPostsIdJSONRequestBody = PostChange
+
+// DeletePushSubscriptionsJSONRequestBody defines body for DeletePushSubscriptions for application/json ContentType.
+type DeletePushSubscriptionsJSONRequestBody = UnsubscribeRequest
+
+// PostPushSubscriptionsJSONRequestBody defines body for PostPushSubscriptions for application/json ContentType.
+type PostPushSubscriptionsJSONRequestBody = PushSubscription
 
 // PostReviewsIdDecisionJSONRequestBody defines body for PostReviewsIdDecision for application/json ContentType.
 type PostReviewsIdDecisionJSONRequestBody = DecisionRequest
@@ -1133,10 +1621,20 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetCAlertSeqPostCardPng The card of an alert's message as a post got it
+	//
+	// Corresponds with GET /c/{alert}/{seq}/{post}/card.png (the `GetCAlertSeqPostCardPng` operationId).
+	GetCAlertSeqPostCardPng(ctx context.Context, alert openapi_types.UUID, seq int, post openapi_types.UUID, params *GetCAlertSeqPostCardPngParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetHealthz Liveness and MinIO's reachability
 	//
 	// Corresponds with GET /healthz (the `GetHealthz` operationId).
 	GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetLToken An SMS's short link: a redirect to the signed path it stands for
+	//
+	// Corresponds with GET /l/{token} (the `GetLToken` operationId).
+	GetLToken(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMetrics Prometheus metrics, for an admin
 	//
@@ -1154,6 +1652,41 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
 	GetAlerts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAlertsExerciseWithBody File a drill's made-up missing report and raise its exercise alert
+	//
+	// The details as POST /v1/cases takes them; admins only. Location names the alert.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/alerts/exercise (the `PostAlertsExercise` operationId).
+	PostAlertsExerciseWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAlertsExercise File a drill's made-up missing report and raise its exercise alert
+	//
+	// The details as POST /v1/cases takes them; admins only. Location names the alert.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/alerts/exercise (the `PostAlertsExercise` operationId).
+	PostAlertsExercise(ctx context.Context, body PostAlertsExerciseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAlertsFeedAtom The active alerts of the user's posts as an Atom feed
+	//
+	// Corresponds with GET /v1/alerts/feed.atom (the `GetAlertsFeedAtom` operationId).
+	GetAlertsFeedAtom(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAlertsMetrics How fast the recent alerts reached their posts, per channel
+	//
+	// Corresponds with GET /v1/alerts/metrics (the `GetAlertsMetrics` operationId).
+	GetAlertsMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAlertsStream Server-Sent Events of the alerts the user sees
+	//
+	// One data line of JSON (AlertEvent) per change, a comment as a heartbeat; the stream ends after a while so that the credential is checked again, and EventSource reconnects after the retry it set. 429 beyond the open streams a user or the server may have.
+	//
+	// Corresponds with GET /v1/alerts/stream (the `GetAlertsStream` operationId).
+	GetAlertsStream(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAlertsId An alert, with the posts it reached and what they answered
 	//
@@ -1173,6 +1706,34 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/alerts/{id}/ack (the `PostAlertsIdAck` operationId).
 	PostAlertsIdAck(ctx context.Context, id openapi_types.UUID, body PostAlertsIdAckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAlertsIdCap An alert's message as a CAP 1.2 document
+	//
+	// The latest message, or message seq; for a signed-in user who may see the alert, or for a signed link without a credential.
+	//
+	// Corresponds with GET /v1/alerts/{id}/cap (the `GetAlertsIdCap` operationId).
+	GetAlertsIdCap(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdCapParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAlertsIdDeliveries Every delivery of an alert, with its attempts
+	//
+	// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only.
+	//
+	// Corresponds with GET /v1/alerts/{id}/deliveries (the `GetAlertsIdDeliveries` operationId).
+	GetAlertsIdDeliveries(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAlertsIdFaceJpg The face of the alert's case, for its signed link
+	//
+	// Signed-in users open /v1/faces/{id}; without a signed link this answers 401.
+	//
+	// Corresponds with GET /v1/alerts/{id}/face.jpg (the `GetAlertsIdFaceJpg` operationId).
+	GetAlertsIdFaceJpg(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdFaceJpgParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAlertsIdMessagesSeqCardPng The card of one message of an alert, the user's post printed on it
+	//
+	// An alert's id is its case's. A stand-down's card says found.
+	//
+	// Corresponds with GET /v1/alerts/{id}/messages/{seq}/card.png (the `GetAlertsIdMessagesSeqCardPng` operationId).
+	GetAlertsIdMessagesSeqCardPng(ctx context.Context, id openapi_types.UUID, seq int, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAudit The audit trail, newest first
 	//
@@ -1240,6 +1801,24 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/cases/{id} (the `GetCasesId` operationId).
 	GetCasesId(ctx context.Context, id openapi_types.UUID, params *GetCasesIdParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PatchCasesIdWithBody Change a case's details by a JSON merge patch
+	//
+	// The body is an RFC 7396 merge patch, sent as application/json (the route takes no other type).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/cases/{id} (the `PatchCasesId` operationId).
+	PatchCasesIdWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchCasesId Change a case's details by a JSON merge patch
+	//
+	// The body is an RFC 7396 merge patch, sent as application/json (the route takes no other type).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/cases/{id} (the `PatchCasesId` operationId).
+	PatchCasesId(ctx context.Context, id openapi_types.UUID, body PatchCasesIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCasesIdCardPng The case's alert card
 	//
 	// Corresponds with GET /v1/cases/{id}/card.png (the `GetCasesIdCardPng` operationId).
@@ -1268,10 +1847,66 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/cases/{id}/photos (the `PostCasesIdPhotos` operationId).
 	PostCasesIdPhotosWithBody(ctx context.Context, id openapi_types.UUID, params *PostCasesIdPhotosParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetCasesIdPosterPdf The A4 poster of an open missing report
+	//
+	// Only for a case whose record holds the Child Welfare Committee's permission to publish (PUT /v1/cases/{id}/publication); 403 without it.
+	//
+	// Corresponds with GET /v1/cases/{id}/poster.pdf (the `GetCasesIdPosterPdf` operationId).
+	GetCasesIdPosterPdf(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCasesIdPublicationWithBody Record the Child Welfare Committee's permission to publish
+	//
+	// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
+	PutCasesIdPublicationWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCasesIdPublication Record the Child Welfare Committee's permission to publish
+	//
+	// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
+	PutCasesIdPublication(ctx context.Context, id openapi_types.UUID, body PutCasesIdPublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDeliveries The deliveries that need a hand, for admins
+	//
+	// Corresponds with GET /v1/deliveries (the `GetDeliveries` operationId).
+	GetDeliveries(ctx context.Context, params *GetDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostDeliveriesIdReplay Send a failed or disabled delivery again, now
+	//
+	// Admins, once the target is mended; 409 while its batch is being sent.
+	//
+	// Corresponds with POST /v1/deliveries/{id}/replay (the `PostDeliveriesIdReplay` operationId).
+	PostDeliveriesIdReplay(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDeployment What an importer needs of this service
+	//
+	// Its name (the source of what it exports), how many photos it analyses at once and the limits a photo and a case must keep.
+	//
+	// Corresponds with GET /v1/deployment (the `GetDeployment` operationId).
+	GetDeployment(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExport Cases as one ZIP, for admins
+	//
+	// The cases named, or those the case list's filters select (404 when none does), at most 1000; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
+	//
+	// Corresponds with GET /v1/export (the `GetExport` operationId).
+	GetExport(ctx context.Context, params *GetExportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetFacesId A face's chip (JPEG)
 	//
 	// Corresponds with GET /v1/faces/{id} (the `GetFacesId` operationId).
 	GetFacesId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMePosts The posts the user belongs to
+	//
+	// Corresponds with GET /v1/me/posts (the `GetMePosts` operationId).
+	GetMePosts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPhotosId A stored photo's bytes
 	//
@@ -1320,6 +1955,47 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/posts/{id} (the `PatchPostsId` operationId).
 	PatchPostsId(ctx context.Context, id openapi_types.UUID, body PatchPostsIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPushKey The VAPID public key a browser subscribes with
+	//
+	// Corresponds with GET /v1/push/key (the `GetPushKey` operationId).
+	GetPushKey(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePushSubscriptionsWithBody Remove the user's subscription of an endpoint
+	//
+	// One that is not there is not an error.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with DELETE /v1/push/subscriptions (the `DeletePushSubscriptions` operationId).
+	DeletePushSubscriptionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePushSubscriptions Remove the user's subscription of an endpoint
+	//
+	// One that is not there is not an error.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with DELETE /v1/push/subscriptions (the `DeletePushSubscriptions` operationId).
+	DeletePushSubscriptions(ctx context.Context, body DeletePushSubscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostPushSubscriptionsWithBody Keep a browser's push subscription
+	//
+	// The PushSubscription as its toJSON() gives it; one per endpoint, the oldest dropped beyond a user's limit. created_at is set by the service.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/push/subscriptions (the `PostPushSubscriptions` operationId).
+	PostPushSubscriptionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostPushSubscriptions Keep a browser's push subscription
+	//
+	// The PushSubscription as its toJSON() gives it; one per endpoint, the oldest dropped beyond a user's limit. created_at is set by the service.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/push/subscriptions (the `PostPushSubscriptions` operationId).
+	PostPushSubscriptions(ctx context.Context, body PostPushSubscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetReviews Review items, best first
 	//
@@ -1425,11 +2101,41 @@ type ClientInterface interface {
 	PostWebSignout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// GetCAlertSeqPostCardPng The card of an alert's message as a post got it
+//
+// Corresponds with GET /c/{alert}/{seq}/{post}/card.png (the `GetCAlertSeqPostCardPng` operationId).
+func (c *Client) GetCAlertSeqPostCardPng(ctx context.Context, alert openapi_types.UUID, seq int, post openapi_types.UUID, params *GetCAlertSeqPostCardPngParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCAlertSeqPostCardPngRequest(c.Server, alert, seq, post, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetHealthz Liveness and MinIO's reachability
 //
 // Corresponds with GET /healthz (the `GetHealthz` operationId).
 func (c *Client) GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthzRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetLToken An SMS's short link: a redirect to the signed path it stands for
+//
+// Corresponds with GET /l/{token} (the `GetLToken` operationId).
+func (c *Client) GetLToken(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLTokenRequest(c.Server, token)
 	if err != nil {
 		return nil, err
 	}
@@ -1487,6 +2193,91 @@ func (c *Client) GetAlerts(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
+// PostAlertsExerciseWithBody File a drill's made-up missing report and raise its exercise alert
+//
+// The details as POST /v1/cases takes them; admins only. Location names the alert.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/alerts/exercise (the `PostAlertsExercise` operationId).
+func (c *Client) PostAlertsExerciseWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAlertsExerciseRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAlertsExercise File a drill's made-up missing report and raise its exercise alert
+//
+// The details as POST /v1/cases takes them; admins only. Location names the alert.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/alerts/exercise (the `PostAlertsExercise` operationId).
+func (c *Client) PostAlertsExercise(ctx context.Context, body PostAlertsExerciseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAlertsExerciseRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAlertsFeedAtom The active alerts of the user's posts as an Atom feed
+//
+// Corresponds with GET /v1/alerts/feed.atom (the `GetAlertsFeedAtom` operationId).
+func (c *Client) GetAlertsFeedAtom(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsFeedAtomRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAlertsMetrics How fast the recent alerts reached their posts, per channel
+//
+// Corresponds with GET /v1/alerts/metrics (the `GetAlertsMetrics` operationId).
+func (c *Client) GetAlertsMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsMetricsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAlertsStream Server-Sent Events of the alerts the user sees
+//
+// One data line of JSON (AlertEvent) per change, a comment as a heartbeat; the stream ends after a while so that the credential is checked again, and EventSource reconnects after the retry it set. 429 beyond the open streams a user or the server may have.
+//
+// Corresponds with GET /v1/alerts/stream (the `GetAlertsStream` operationId).
+func (c *Client) GetAlertsStream(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsStreamRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetAlertsId An alert, with the posts it reached and what they answered
 //
 // Corresponds with GET /v1/alerts/{id} (the `GetAlertsId` operationId).
@@ -1526,6 +2317,74 @@ func (c *Client) PostAlertsIdAckWithBody(ctx context.Context, id openapi_types.U
 // Corresponds with POST /v1/alerts/{id}/ack (the `PostAlertsIdAck` operationId).
 func (c *Client) PostAlertsIdAck(ctx context.Context, id openapi_types.UUID, body PostAlertsIdAckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostAlertsIdAckRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAlertsIdCap An alert's message as a CAP 1.2 document
+//
+// The latest message, or message seq; for a signed-in user who may see the alert, or for a signed link without a credential.
+//
+// Corresponds with GET /v1/alerts/{id}/cap (the `GetAlertsIdCap` operationId).
+func (c *Client) GetAlertsIdCap(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdCapParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsIdCapRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAlertsIdDeliveries Every delivery of an alert, with its attempts
+//
+// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only.
+//
+// Corresponds with GET /v1/alerts/{id}/deliveries (the `GetAlertsIdDeliveries` operationId).
+func (c *Client) GetAlertsIdDeliveries(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsIdDeliveriesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAlertsIdFaceJpg The face of the alert's case, for its signed link
+//
+// Signed-in users open /v1/faces/{id}; without a signed link this answers 401.
+//
+// Corresponds with GET /v1/alerts/{id}/face.jpg (the `GetAlertsIdFaceJpg` operationId).
+func (c *Client) GetAlertsIdFaceJpg(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdFaceJpgParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsIdFaceJpgRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAlertsIdMessagesSeqCardPng The card of one message of an alert, the user's post printed on it
+//
+// An alert's id is its case's. A stand-down's card says found.
+//
+// Corresponds with GET /v1/alerts/{id}/messages/{seq}/card.png (the `GetAlertsIdMessagesSeqCardPng` operationId).
+func (c *Client) GetAlertsIdMessagesSeqCardPng(ctx context.Context, id openapi_types.UUID, seq int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsIdMessagesSeqCardPngRequest(c.Server, id, seq)
 	if err != nil {
 		return nil, err
 	}
@@ -1702,6 +2561,44 @@ func (c *Client) GetCasesId(ctx context.Context, id openapi_types.UUID, params *
 	return c.Client.Do(req)
 }
 
+// PatchCasesIdWithBody Change a case's details by a JSON merge patch
+//
+// The body is an RFC 7396 merge patch, sent as application/json (the route takes no other type).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/cases/{id} (the `PatchCasesId` operationId).
+func (c *Client) PatchCasesIdWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchCasesIdRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchCasesId Change a case's details by a JSON merge patch
+//
+// The body is an RFC 7396 merge patch, sent as application/json (the route takes no other type).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/cases/{id} (the `PatchCasesId` operationId).
+func (c *Client) PatchCasesId(ctx context.Context, id openapi_types.UUID, body PatchCasesIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchCasesIdRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCasesIdCardPng The case's alert card
 //
 // Corresponds with GET /v1/cases/{id}/card.png (the `GetCasesIdCardPng` operationId).
@@ -1770,11 +2667,147 @@ func (c *Client) PostCasesIdPhotosWithBody(ctx context.Context, id openapi_types
 	return c.Client.Do(req)
 }
 
+// GetCasesIdPosterPdf The A4 poster of an open missing report
+//
+// Only for a case whose record holds the Child Welfare Committee's permission to publish (PUT /v1/cases/{id}/publication); 403 without it.
+//
+// Corresponds with GET /v1/cases/{id}/poster.pdf (the `GetCasesIdPosterPdf` operationId).
+func (c *Client) GetCasesIdPosterPdf(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCasesIdPosterPdfRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCasesIdPublicationWithBody Record the Child Welfare Committee's permission to publish
+//
+// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
+func (c *Client) PutCasesIdPublicationWithBody(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCasesIdPublicationRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCasesIdPublication Record the Child Welfare Committee's permission to publish
+//
+// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
+func (c *Client) PutCasesIdPublication(ctx context.Context, id openapi_types.UUID, body PutCasesIdPublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCasesIdPublicationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDeliveries The deliveries that need a hand, for admins
+//
+// Corresponds with GET /v1/deliveries (the `GetDeliveries` operationId).
+func (c *Client) GetDeliveries(ctx context.Context, params *GetDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeliveriesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostDeliveriesIdReplay Send a failed or disabled delivery again, now
+//
+// Admins, once the target is mended; 409 while its batch is being sent.
+//
+// Corresponds with POST /v1/deliveries/{id}/replay (the `PostDeliveriesIdReplay` operationId).
+func (c *Client) PostDeliveriesIdReplay(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostDeliveriesIdReplayRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDeployment What an importer needs of this service
+//
+// Its name (the source of what it exports), how many photos it analyses at once and the limits a photo and a case must keep.
+//
+// Corresponds with GET /v1/deployment (the `GetDeployment` operationId).
+func (c *Client) GetDeployment(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeploymentRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExport Cases as one ZIP, for admins
+//
+// The cases named, or those the case list's filters select (404 when none does), at most 1000; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
+//
+// Corresponds with GET /v1/export (the `GetExport` operationId).
+func (c *Client) GetExport(ctx context.Context, params *GetExportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetFacesId A face's chip (JPEG)
 //
 // Corresponds with GET /v1/faces/{id} (the `GetFacesId` operationId).
 func (c *Client) GetFacesId(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetFacesIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMePosts The posts the user belongs to
+//
+// Corresponds with GET /v1/me/posts (the `GetMePosts` operationId).
+func (c *Client) GetMePosts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMePostsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -1903,6 +2936,97 @@ func (c *Client) PatchPostsIdWithBody(ctx context.Context, id openapi_types.UUID
 // Corresponds with PATCH /v1/posts/{id} (the `PatchPostsId` operationId).
 func (c *Client) PatchPostsId(ctx context.Context, id openapi_types.UUID, body PatchPostsIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchPostsIdRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPushKey The VAPID public key a browser subscribes with
+//
+// Corresponds with GET /v1/push/key (the `GetPushKey` operationId).
+func (c *Client) GetPushKey(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPushKeyRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePushSubscriptionsWithBody Remove the user's subscription of an endpoint
+//
+// One that is not there is not an error.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with DELETE /v1/push/subscriptions (the `DeletePushSubscriptions` operationId).
+func (c *Client) DeletePushSubscriptionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePushSubscriptionsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePushSubscriptions Remove the user's subscription of an endpoint
+//
+// One that is not there is not an error.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with DELETE /v1/push/subscriptions (the `DeletePushSubscriptions` operationId).
+func (c *Client) DeletePushSubscriptions(ctx context.Context, body DeletePushSubscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePushSubscriptionsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostPushSubscriptionsWithBody Keep a browser's push subscription
+//
+// The PushSubscription as its toJSON() gives it; one per endpoint, the oldest dropped beyond a user's limit. created_at is set by the service.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/push/subscriptions (the `PostPushSubscriptions` operationId).
+func (c *Client) PostPushSubscriptionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostPushSubscriptionsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostPushSubscriptions Keep a browser's push subscription
+//
+// The PushSubscription as its toJSON() gives it; one per endpoint, the oldest dropped beyond a user's limit. created_at is set by the service.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/push/subscriptions (the `PostPushSubscriptions` operationId).
+func (c *Client) PostPushSubscriptions(ctx context.Context, body PostPushSubscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostPushSubscriptionsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2186,6 +3310,93 @@ func (c *Client) PostWebSignout(ctx context.Context, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
+// NewGetCAlertSeqPostCardPngRequest constructs an http.Request for the GetCAlertSeqPostCardPng method
+func NewGetCAlertSeqPostCardPngRequest(server string, alert openapi_types.UUID, seq int, post openapi_types.UUID, params *GetCAlertSeqPostCardPngParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "alert", alert, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "seq", seq, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "post", post, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/c/%s/%s/%s/card.png", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Exp != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "exp", *params.Exp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sig != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sig", *params.Sig, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetHealthzRequest constructs an http.Request for the GetHealthz method
 func NewGetHealthzRequest(server string) (*http.Request, error) {
 	var err error
@@ -2196,6 +3407,40 @@ func NewGetHealthzRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/healthz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetLTokenRequest constructs an http.Request for the GetLToken method
+func NewGetLTokenRequest(server string, token string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/l/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2294,6 +3539,127 @@ func NewGetAlertsRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewPostAlertsExerciseRequest calls the generic PostAlertsExercise builder with application/json body
+func NewPostAlertsExerciseRequest(server string, body PostAlertsExerciseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostAlertsExerciseRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostAlertsExerciseRequestWithBody constructs an http.Request for the PostAlertsExercise method, with any body, and a specified content type
+func NewPostAlertsExerciseRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/alerts/exercise")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetAlertsFeedAtomRequest constructs an http.Request for the GetAlertsFeedAtom method
+func NewGetAlertsFeedAtomRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/alerts/feed.atom")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAlertsMetricsRequest constructs an http.Request for the GetAlertsMetrics method
+func NewGetAlertsMetricsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/alerts/metrics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAlertsStreamRequest constructs an http.Request for the GetAlertsStream method
+func NewGetAlertsStreamRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/alerts/stream")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetAlertsIdRequest constructs an http.Request for the GetAlertsId method
 func NewGetAlertsIdRequest(server string, id openapi_types.UUID) (*http.Request, error) {
 	var err error
@@ -2371,6 +3737,239 @@ func NewPostAlertsIdAckRequestWithBody(server string, id openapi_types.UUID, con
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetAlertsIdCapRequest constructs an http.Request for the GetAlertsIdCap method
+func NewGetAlertsIdCapRequest(server string, id openapi_types.UUID, params *GetAlertsIdCapParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/alerts/%s/cap", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Seq != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "seq", *params.Seq, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Exp != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "exp", *params.Exp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sig != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sig", *params.Sig, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAlertsIdDeliveriesRequest constructs an http.Request for the GetAlertsIdDeliveries method
+func NewGetAlertsIdDeliveriesRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/alerts/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAlertsIdFaceJpgRequest constructs an http.Request for the GetAlertsIdFaceJpg method
+func NewGetAlertsIdFaceJpgRequest(server string, id openapi_types.UUID, params *GetAlertsIdFaceJpgParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/alerts/%s/face.jpg", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Exp != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "exp", *params.Exp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sig != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sig", *params.Sig, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAlertsIdMessagesSeqCardPngRequest constructs an http.Request for the GetAlertsIdMessagesSeqCardPng method
+func NewGetAlertsIdMessagesSeqCardPngRequest(server string, id openapi_types.UUID, seq int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "seq", seq, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/alerts/%s/messages/%s/card.png", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2770,6 +4369,53 @@ func NewGetCasesIdRequest(server string, id openapi_types.UUID, params *GetCases
 	return req, nil
 }
 
+// NewPatchCasesIdRequest calls the generic PatchCasesId builder with application/json body
+func NewPatchCasesIdRequest(server string, id openapi_types.UUID, body PatchCasesIdJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchCasesIdRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPatchCasesIdRequestWithBody constructs an http.Request for the PatchCasesId method, with any body, and a specified content type
+func NewPatchCasesIdRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cases/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetCasesIdCardPngRequest constructs an http.Request for the GetCasesIdCardPng method
 func NewGetCasesIdCardPngRequest(server string, id openapi_types.UUID) (*http.Request, error) {
 	var err error
@@ -2914,6 +4560,280 @@ func NewPostCasesIdPhotosRequestWithBody(server string, id openapi_types.UUID, p
 	return req, nil
 }
 
+// NewGetCasesIdPosterPdfRequest constructs an http.Request for the GetCasesIdPosterPdf method
+func NewGetCasesIdPosterPdfRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cases/%s/poster.pdf", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutCasesIdPublicationRequest calls the generic PutCasesIdPublication builder with application/json body
+func NewPutCasesIdPublicationRequest(server string, id openapi_types.UUID, body PutCasesIdPublicationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutCasesIdPublicationRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutCasesIdPublicationRequestWithBody constructs an http.Request for the PutCasesIdPublication method, with any body, and a specified content type
+func NewPutCasesIdPublicationRequestWithBody(server string, id openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/cases/%s/publication", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDeliveriesRequest constructs an http.Request for the GetDeliveries method
+func NewGetDeliveriesRequest(server string, params *GetDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/deliveries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostDeliveriesIdReplayRequest constructs an http.Request for the PostDeliveriesIdReplay method
+func NewPostDeliveriesIdReplayRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/deliveries/%s/replay", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDeploymentRequest constructs an http.Request for the GetDeployment method
+func NewGetDeploymentRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/deployment")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetExportRequest constructs an http.Request for the GetExport method
+func NewGetExportRequest(server string, params *GetExportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Case != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "case", *params.Case, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetFacesIdRequest constructs an http.Request for the GetFacesId method
 func NewGetFacesIdRequest(server string, id openapi_types.UUID) (*http.Request, error) {
 	var err error
@@ -2931,6 +4851,33 @@ func NewGetFacesIdRequest(server string, id openapi_types.UUID) (*http.Request, 
 	}
 
 	operationPath := fmt.Sprintf("/v1/faces/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMePostsRequest constructs an http.Request for the GetMePosts method
+func NewGetMePostsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/posts")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3155,6 +5102,113 @@ func NewPatchPostsIdRequestWithBody(server string, id openapi_types.UUID, conten
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetPushKeyRequest constructs an http.Request for the GetPushKey method
+func NewGetPushKeyRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/push/key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeletePushSubscriptionsRequest calls the generic DeletePushSubscriptions builder with application/json body
+func NewDeletePushSubscriptionsRequest(server string, body DeletePushSubscriptionsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeletePushSubscriptionsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeletePushSubscriptionsRequestWithBody constructs an http.Request for the DeletePushSubscriptions method, with any body, and a specified content type
+func NewDeletePushSubscriptionsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/push/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostPushSubscriptionsRequest calls the generic PostPushSubscriptions builder with application/json body
+func NewPostPushSubscriptionsRequest(server string, body PostPushSubscriptionsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostPushSubscriptionsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostPushSubscriptionsRequestWithBody constructs an http.Request for the PostPushSubscriptions method, with any body, and a specified content type
+func NewPostPushSubscriptionsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/push/subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -3794,12 +5848,26 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetCAlertSeqPostCardPngWithResponse The card of an alert's message as a post got it
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /c/{alert}/{seq}/{post}/card.png (the `GetCAlertSeqPostCardPng` operationId).
+	GetCAlertSeqPostCardPngWithResponse(ctx context.Context, alert openapi_types.UUID, seq int, post openapi_types.UUID, params *GetCAlertSeqPostCardPngParams, reqEditors ...RequestEditorFn) (*GetCAlertSeqPostCardPngResponse, error)
+
 	// GetHealthzWithResponse Liveness and MinIO's reachability
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /healthz (the `GetHealthz` operationId).
 	GetHealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthzResponse, error)
+
+	// GetLTokenWithResponse An SMS's short link: a redirect to the signed path it stands for
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /l/{token} (the `GetLToken` operationId).
+	GetLTokenWithResponse(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*GetLTokenResponse, error)
 
 	// GetMetricsWithResponse Prometheus metrics, for an admin
 	//
@@ -3824,6 +5892,47 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
 	GetAlertsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsResponse, error)
 
+	// PostAlertsExerciseWithBodyWithResponse File a drill's made-up missing report and raise its exercise alert
+	//
+	// The details as POST /v1/cases takes them; admins only. Location names the alert.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/alerts/exercise (the `PostAlertsExercise` operationId).
+	PostAlertsExerciseWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAlertsExerciseResponse, error)
+
+	// PostAlertsExerciseWithResponse File a drill's made-up missing report and raise its exercise alert
+	//
+	// The details as POST /v1/cases takes them; admins only. Location names the alert.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/alerts/exercise (the `PostAlertsExercise` operationId).
+	PostAlertsExerciseWithResponse(ctx context.Context, body PostAlertsExerciseJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAlertsExerciseResponse, error)
+
+	// GetAlertsFeedAtomWithResponse The active alerts of the user's posts as an Atom feed
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/alerts/feed.atom (the `GetAlertsFeedAtom` operationId).
+	GetAlertsFeedAtomWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsFeedAtomResponse, error)
+
+	// GetAlertsMetricsWithResponse How fast the recent alerts reached their posts, per channel
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/alerts/metrics (the `GetAlertsMetrics` operationId).
+	GetAlertsMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsMetricsResponse, error)
+
+	// GetAlertsStreamWithResponse Server-Sent Events of the alerts the user sees
+	//
+	// One data line of JSON (AlertEvent) per change, a comment as a heartbeat; the stream ends after a while so that the credential is checked again, and EventSource reconnects after the retry it set. 429 beyond the open streams a user or the server may have.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/alerts/stream (the `GetAlertsStream` operationId).
+	GetAlertsStreamWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsStreamResponse, error)
+
 	// GetAlertsIdWithResponse An alert, with the posts it reached and what they answered
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3844,6 +5953,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/alerts/{id}/ack (the `PostAlertsIdAck` operationId).
 	PostAlertsIdAckWithResponse(ctx context.Context, id openapi_types.UUID, body PostAlertsIdAckJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAlertsIdAckResponse, error)
+
+	// GetAlertsIdCapWithResponse An alert's message as a CAP 1.2 document
+	//
+	// The latest message, or message seq; for a signed-in user who may see the alert, or for a signed link without a credential.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/alerts/{id}/cap (the `GetAlertsIdCap` operationId).
+	GetAlertsIdCapWithResponse(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdCapParams, reqEditors ...RequestEditorFn) (*GetAlertsIdCapResponse, error)
+
+	// GetAlertsIdDeliveriesWithResponse Every delivery of an alert, with its attempts
+	//
+	// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/alerts/{id}/deliveries (the `GetAlertsIdDeliveries` operationId).
+	GetAlertsIdDeliveriesWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetAlertsIdDeliveriesResponse, error)
+
+	// GetAlertsIdFaceJpgWithResponse The face of the alert's case, for its signed link
+	//
+	// Signed-in users open /v1/faces/{id}; without a signed link this answers 401.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/alerts/{id}/face.jpg (the `GetAlertsIdFaceJpg` operationId).
+	GetAlertsIdFaceJpgWithResponse(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdFaceJpgParams, reqEditors ...RequestEditorFn) (*GetAlertsIdFaceJpgResponse, error)
+
+	// GetAlertsIdMessagesSeqCardPngWithResponse The card of one message of an alert, the user's post printed on it
+	//
+	// An alert's id is its case's. A stand-down's card says found.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/alerts/{id}/messages/{seq}/card.png (the `GetAlertsIdMessagesSeqCardPng` operationId).
+	GetAlertsIdMessagesSeqCardPngWithResponse(ctx context.Context, id openapi_types.UUID, seq int, reqEditors ...RequestEditorFn) (*GetAlertsIdMessagesSeqCardPngResponse, error)
 
 	// GetAuditWithResponse The audit trail, newest first
 	//
@@ -3919,6 +6064,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/cases/{id} (the `GetCasesId` operationId).
 	GetCasesIdWithResponse(ctx context.Context, id openapi_types.UUID, params *GetCasesIdParams, reqEditors ...RequestEditorFn) (*GetCasesIdResponse, error)
 
+	// PatchCasesIdWithBodyWithResponse Change a case's details by a JSON merge patch
+	//
+	// The body is an RFC 7396 merge patch, sent as application/json (the route takes no other type).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/cases/{id} (the `PatchCasesId` operationId).
+	PatchCasesIdWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchCasesIdResponse, error)
+
+	// PatchCasesIdWithResponse Change a case's details by a JSON merge patch
+	//
+	// The body is an RFC 7396 merge patch, sent as application/json (the route takes no other type).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/cases/{id} (the `PatchCasesId` operationId).
+	PatchCasesIdWithResponse(ctx context.Context, id openapi_types.UUID, body PatchCasesIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCasesIdResponse, error)
+
 	// GetCasesIdCardPngWithResponse The case's alert card
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3949,12 +6112,80 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/cases/{id}/photos (the `PostCasesIdPhotos` operationId).
 	PostCasesIdPhotosWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *PostCasesIdPhotosParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCasesIdPhotosResponse, error)
 
+	// GetCasesIdPosterPdfWithResponse The A4 poster of an open missing report
+	//
+	// Only for a case whose record holds the Child Welfare Committee's permission to publish (PUT /v1/cases/{id}/publication); 403 without it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/cases/{id}/poster.pdf (the `GetCasesIdPosterPdf` operationId).
+	GetCasesIdPosterPdfWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetCasesIdPosterPdfResponse, error)
+
+	// PutCasesIdPublicationWithBodyWithResponse Record the Child Welfare Committee's permission to publish
+	//
+	// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
+	PutCasesIdPublicationWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCasesIdPublicationResponse, error)
+
+	// PutCasesIdPublicationWithResponse Record the Child Welfare Committee's permission to publish
+	//
+	// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
+	PutCasesIdPublicationWithResponse(ctx context.Context, id openapi_types.UUID, body PutCasesIdPublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCasesIdPublicationResponse, error)
+
+	// GetDeliveriesWithResponse The deliveries that need a hand, for admins
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/deliveries (the `GetDeliveries` operationId).
+	GetDeliveriesWithResponse(ctx context.Context, params *GetDeliveriesParams, reqEditors ...RequestEditorFn) (*GetDeliveriesResponse, error)
+
+	// PostDeliveriesIdReplayWithResponse Send a failed or disabled delivery again, now
+	//
+	// Admins, once the target is mended; 409 while its batch is being sent.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/deliveries/{id}/replay (the `PostDeliveriesIdReplay` operationId).
+	PostDeliveriesIdReplayWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PostDeliveriesIdReplayResponse, error)
+
+	// GetDeploymentWithResponse What an importer needs of this service
+	//
+	// Its name (the source of what it exports), how many photos it analyses at once and the limits a photo and a case must keep.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/deployment (the `GetDeployment` operationId).
+	GetDeploymentWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error)
+
+	// GetExportWithResponse Cases as one ZIP, for admins
+	//
+	// The cases named, or those the case list's filters select (404 when none does), at most 1000; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/export (the `GetExport` operationId).
+	GetExportWithResponse(ctx context.Context, params *GetExportParams, reqEditors ...RequestEditorFn) (*GetExportResponse, error)
+
 	// GetFacesIdWithResponse A face's chip (JPEG)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/faces/{id} (the `GetFacesId` operationId).
 	GetFacesIdWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetFacesIdResponse, error)
+
+	// GetMePostsWithResponse The posts the user belongs to
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/posts (the `GetMePosts` operationId).
+	GetMePostsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMePostsResponse, error)
 
 	// GetPhotosIdWithResponse A stored photo's bytes
 	//
@@ -4011,6 +6242,49 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/posts/{id} (the `PatchPostsId` operationId).
 	PatchPostsIdWithResponse(ctx context.Context, id openapi_types.UUID, body PatchPostsIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchPostsIdResponse, error)
+
+	// GetPushKeyWithResponse The VAPID public key a browser subscribes with
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/push/key (the `GetPushKey` operationId).
+	GetPushKeyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPushKeyResponse, error)
+
+	// DeletePushSubscriptionsWithBodyWithResponse Remove the user's subscription of an endpoint
+	//
+	// One that is not there is not an error.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/push/subscriptions (the `DeletePushSubscriptions` operationId).
+	DeletePushSubscriptionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeletePushSubscriptionsResponse, error)
+
+	// DeletePushSubscriptionsWithResponse Remove the user's subscription of an endpoint
+	//
+	// One that is not there is not an error.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/push/subscriptions (the `DeletePushSubscriptions` operationId).
+	DeletePushSubscriptionsWithResponse(ctx context.Context, body DeletePushSubscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeletePushSubscriptionsResponse, error)
+
+	// PostPushSubscriptionsWithBodyWithResponse Keep a browser's push subscription
+	//
+	// The PushSubscription as its toJSON() gives it; one per endpoint, the oldest dropped beyond a user's limit. created_at is set by the service.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/push/subscriptions (the `PostPushSubscriptions` operationId).
+	PostPushSubscriptionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostPushSubscriptionsResponse, error)
+
+	// PostPushSubscriptionsWithResponse Keep a browser's push subscription
+	//
+	// The PushSubscription as its toJSON() gives it; one per endpoint, the oldest dropped beyond a user's limit. created_at is set by the service.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/push/subscriptions (the `PostPushSubscriptions` operationId).
+	PostPushSubscriptionsWithResponse(ctx context.Context, body PostPushSubscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostPushSubscriptionsResponse, error)
 
 	// GetReviewsWithResponse Review items, best first
 	//
@@ -4132,6 +6406,75 @@ type ClientWithResponsesInterface interface {
 	PostWebSignoutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostWebSignoutResponse, error)
 }
 
+// GetCAlertSeqPostCardPngResponse429Headers the declared response headers of an HTTP 429 response for GetCAlertSeqPostCardPng
+type GetCAlertSeqPostCardPngResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetCAlertSeqPostCardPngResponse503Headers the declared response headers of an HTTP 503 response for GetCAlertSeqPostCardPng
+type GetCAlertSeqPostCardPngResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCAlertSeqPostCardPngResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCAlertSeqPostCardPngResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCAlertSeqPostCardPngResponse503Headers
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCAlertSeqPostCardPngResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCAlertSeqPostCardPngResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCAlertSeqPostCardPngResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCAlertSeqPostCardPngResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCAlertSeqPostCardPngResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCAlertSeqPostCardPngResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCAlertSeqPostCardPngResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetHealthzResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4181,6 +6524,75 @@ func (r GetHealthzResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetHealthzResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetLTokenResponse429Headers the declared response headers of an HTTP 429 response for GetLToken
+type GetLTokenResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetLTokenResponse503Headers the declared response headers of an HTTP 503 response for GetLToken
+type GetLTokenResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetLTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetLTokenResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetLTokenResponse503Headers
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetLTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetLTokenResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetLTokenResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetLTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetLTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetLTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetLTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4412,6 +6824,373 @@ func (r GetAlertsResponse) ContentType() string {
 	return ""
 }
 
+// PostAlertsExerciseResponse429Headers the declared response headers of an HTTP 429 response for PostAlertsExercise
+type PostAlertsExerciseResponse429Headers struct {
+	RetryAfter *int
+}
+
+// PostAlertsExerciseResponse503Headers the declared response headers of an HTTP 503 response for PostAlertsExercise
+type PostAlertsExerciseResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostAlertsExerciseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Case
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMedia
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PostAlertsExerciseResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAlertsExerciseResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostAlertsExerciseResponse) GetJSON201() *Case {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostAlertsExerciseResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostAlertsExerciseResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostAlertsExerciseResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostAlertsExerciseResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostAlertsExerciseResponse) GetJSON415() *UnsupportedMedia {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PostAlertsExerciseResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostAlertsExerciseResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostAlertsExerciseResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostAlertsExerciseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostAlertsExerciseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostAlertsExerciseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostAlertsExerciseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAlertsFeedAtomResponse429Headers the declared response headers of an HTTP 429 response for GetAlertsFeedAtom
+type GetAlertsFeedAtomResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetAlertsFeedAtomResponse503Headers the declared response headers of an HTTP 503 response for GetAlertsFeedAtom
+type GetAlertsFeedAtomResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAlertsFeedAtomResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAlertsFeedAtomResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAlertsFeedAtomResponse503Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAlertsFeedAtomResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAlertsFeedAtomResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAlertsFeedAtomResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAlertsFeedAtomResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAlertsFeedAtomResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAlertsFeedAtomResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAlertsFeedAtomResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAlertsFeedAtomResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAlertsFeedAtomResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAlertsMetricsResponse429Headers the declared response headers of an HTTP 429 response for GetAlertsMetrics
+type GetAlertsMetricsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetAlertsMetricsResponse503Headers the declared response headers of an HTTP 503 response for GetAlertsMetrics
+type GetAlertsMetricsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAlertsMetricsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryMetrics
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAlertsMetricsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAlertsMetricsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAlertsMetricsResponse) GetJSON200() *DeliveryMetrics {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAlertsMetricsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAlertsMetricsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAlertsMetricsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAlertsMetricsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAlertsMetricsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAlertsMetricsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAlertsMetricsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAlertsMetricsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAlertsMetricsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAlertsStreamResponse429Headers the declared response headers of an HTTP 429 response for GetAlertsStream
+type GetAlertsStreamResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetAlertsStreamResponse503Headers the declared response headers of an HTTP 503 response for GetAlertsStream
+type GetAlertsStreamResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAlertsStreamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAlertsStreamResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAlertsStreamResponse503Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAlertsStreamResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAlertsStreamResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAlertsStreamResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAlertsStreamResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAlertsStreamResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAlertsStreamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAlertsStreamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAlertsStreamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAlertsStreamResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetAlertsIdResponse429Headers the declared response headers of an HTTP 429 response for GetAlertsId
 type GetAlertsIdResponse429Headers struct {
 	RetryAfter *int
@@ -4621,6 +7400,384 @@ func (r PostAlertsIdAckResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostAlertsIdAckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAlertsIdCapResponse429Headers the declared response headers of an HTTP 429 response for GetAlertsIdCap
+type GetAlertsIdCapResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetAlertsIdCapResponse503Headers the declared response headers of an HTTP 503 response for GetAlertsIdCap
+type GetAlertsIdCapResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAlertsIdCapResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAlertsIdCapResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAlertsIdCapResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAlertsIdCapResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAlertsIdCapResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAlertsIdCapResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAlertsIdCapResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAlertsIdCapResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAlertsIdCapResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAlertsIdCapResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAlertsIdCapResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAlertsIdCapResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAlertsIdCapResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAlertsIdCapResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAlertsIdDeliveriesResponse429Headers the declared response headers of an HTTP 429 response for GetAlertsIdDeliveries
+type GetAlertsIdDeliveriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetAlertsIdDeliveriesResponse503Headers the declared response headers of an HTTP 503 response for GetAlertsIdDeliveries
+type GetAlertsIdDeliveriesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAlertsIdDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Deliveries []Delivery `json:"deliveries"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAlertsIdDeliveriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAlertsIdDeliveriesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAlertsIdDeliveriesResponse) GetJSON200() *struct {
+	Deliveries []Delivery `json:"deliveries"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAlertsIdDeliveriesResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAlertsIdDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAlertsIdDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAlertsIdDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAlertsIdDeliveriesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAlertsIdDeliveriesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAlertsIdDeliveriesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAlertsIdDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAlertsIdDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAlertsIdDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAlertsIdDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAlertsIdFaceJpgResponse503Headers the declared response headers of an HTTP 503 response for GetAlertsIdFaceJpg
+type GetAlertsIdFaceJpgResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAlertsIdFaceJpgResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAlertsIdFaceJpgResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAlertsIdFaceJpgResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAlertsIdFaceJpgResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAlertsIdFaceJpgResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAlertsIdFaceJpgResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAlertsIdFaceJpgResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAlertsIdFaceJpgResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAlertsIdFaceJpgResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAlertsIdFaceJpgResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAlertsIdFaceJpgResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAlertsIdMessagesSeqCardPngResponse429Headers the declared response headers of an HTTP 429 response for GetAlertsIdMessagesSeqCardPng
+type GetAlertsIdMessagesSeqCardPngResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetAlertsIdMessagesSeqCardPngResponse503Headers the declared response headers of an HTTP 503 response for GetAlertsIdMessagesSeqCardPng
+type GetAlertsIdMessagesSeqCardPngResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAlertsIdMessagesSeqCardPngResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAlertsIdMessagesSeqCardPngResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAlertsIdMessagesSeqCardPngResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAlertsIdMessagesSeqCardPngResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAlertsIdMessagesSeqCardPngResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAlertsIdMessagesSeqCardPngResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAlertsIdMessagesSeqCardPngResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAlertsIdMessagesSeqCardPngResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAlertsIdMessagesSeqCardPngResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAlertsIdMessagesSeqCardPngResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAlertsIdMessagesSeqCardPngResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAlertsIdMessagesSeqCardPngResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAlertsIdMessagesSeqCardPngResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAlertsIdMessagesSeqCardPngResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5331,6 +8488,131 @@ func (r GetCasesIdResponse) ContentType() string {
 	return ""
 }
 
+// PatchCasesIdResponse429Headers the declared response headers of an HTTP 429 response for PatchCasesId
+type PatchCasesIdResponse429Headers struct {
+	RetryAfter *int
+}
+
+// PatchCasesIdResponse503Headers the declared response headers of an HTTP 503 response for PatchCasesId
+type PatchCasesIdResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PatchCasesIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Case
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMedia
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchCasesIdResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PatchCasesIdResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchCasesIdResponse) GetJSON200() *Case {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PatchCasesIdResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PatchCasesIdResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PatchCasesIdResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PatchCasesIdResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PatchCasesIdResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PatchCasesIdResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PatchCasesIdResponse) GetJSON415() *UnsupportedMedia {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PatchCasesIdResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PatchCasesIdResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PatchCasesIdResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchCasesIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchCasesIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchCasesIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchCasesIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCasesIdCardPngResponse429Headers the declared response headers of an HTTP 429 response for GetCasesIdCardPng
 type GetCasesIdCardPngResponse429Headers struct {
 	RetryAfter *int
@@ -5684,6 +8966,627 @@ func (r PostCasesIdPhotosResponse) ContentType() string {
 	return ""
 }
 
+// GetCasesIdPosterPdfResponse429Headers the declared response headers of an HTTP 429 response for GetCasesIdPosterPdf
+type GetCasesIdPosterPdfResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetCasesIdPosterPdfResponse503Headers the declared response headers of an HTTP 503 response for GetCasesIdPosterPdf
+type GetCasesIdPosterPdfResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCasesIdPosterPdfResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCasesIdPosterPdfResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCasesIdPosterPdfResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCasesIdPosterPdfResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCasesIdPosterPdfResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCasesIdPosterPdfResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCasesIdPosterPdfResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetCasesIdPosterPdfResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCasesIdPosterPdfResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCasesIdPosterPdfResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCasesIdPosterPdfResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCasesIdPosterPdfResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCasesIdPosterPdfResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCasesIdPosterPdfResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCasesIdPosterPdfResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutCasesIdPublicationResponse429Headers the declared response headers of an HTTP 429 response for PutCasesIdPublication
+type PutCasesIdPublicationResponse429Headers struct {
+	RetryAfter *int
+}
+
+// PutCasesIdPublicationResponse503Headers the declared response headers of an HTTP 503 response for PutCasesIdPublication
+type PutCasesIdPublicationResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PutCasesIdPublicationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StoredCase
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMedia
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PutCasesIdPublicationResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutCasesIdPublicationResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON200() *StoredCase {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON415() *UnsupportedMedia {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PutCasesIdPublicationResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutCasesIdPublicationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutCasesIdPublicationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutCasesIdPublicationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutCasesIdPublicationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetDeliveriesResponse429Headers the declared response headers of an HTTP 429 response for GetDeliveries
+type GetDeliveriesResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetDeliveriesResponse503Headers the declared response headers of an HTTP 503 response for GetDeliveries
+type GetDeliveriesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Deliveries []Delivery `json:"deliveries"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetDeliveriesResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetDeliveriesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeliveriesResponse) GetJSON200() *struct {
+	Deliveries []Delivery `json:"deliveries"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDeliveriesResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetDeliveriesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeliveriesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetDeliveriesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostDeliveriesIdReplayResponse429Headers the declared response headers of an HTTP 429 response for PostDeliveriesIdReplay
+type PostDeliveriesIdReplayResponse429Headers struct {
+	RetryAfter *int
+}
+
+// PostDeliveriesIdReplayResponse503Headers the declared response headers of an HTTP 503 response for PostDeliveriesIdReplay
+type PostDeliveriesIdReplayResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostDeliveriesIdReplayResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Delivery
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PostDeliveriesIdReplayResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostDeliveriesIdReplayResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostDeliveriesIdReplayResponse) GetJSON200() *Delivery {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostDeliveriesIdReplayResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostDeliveriesIdReplayResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostDeliveriesIdReplayResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostDeliveriesIdReplayResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PostDeliveriesIdReplayResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PostDeliveriesIdReplayResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostDeliveriesIdReplayResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostDeliveriesIdReplayResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostDeliveriesIdReplayResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostDeliveriesIdReplayResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostDeliveriesIdReplayResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostDeliveriesIdReplayResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetDeploymentResponse429Headers the declared response headers of an HTTP 429 response for GetDeployment
+type GetDeploymentResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetDeploymentResponse503Headers the declared response headers of an HTTP 503 response for GetDeployment
+type GetDeploymentResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetDeploymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Deployment
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetDeploymentResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetDeploymentResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDeploymentResponse) GetJSON200() *Deployment {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDeploymentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetDeploymentResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDeploymentResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetDeploymentResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDeploymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDeploymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDeploymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDeploymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetExportResponse429Headers the declared response headers of an HTTP 429 response for GetExport
+type GetExportResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetExportResponse503Headers the declared response headers of an HTTP 503 response for GetExport
+type GetExportResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetExportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetExportResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetExportResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExportResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetExportResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetExportResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExportResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetExportResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExportResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetExportResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetFacesIdResponse429Headers the declared response headers of an HTTP 429 response for GetFacesId
 type GetFacesIdResponse429Headers struct {
 	RetryAfter *int
@@ -5775,6 +9678,100 @@ func (r GetFacesIdResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetFacesIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMePostsResponse429Headers the declared response headers of an HTTP 429 response for GetMePosts
+type GetMePostsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetMePostsResponse503Headers the declared response headers of an HTTP 503 response for GetMePosts
+type GetMePostsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetMePostsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Posts []MyPost `json:"posts"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMePostsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMePostsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMePostsResponse) GetJSON200() *struct {
+	Posts []MyPost `json:"posts"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMePostsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMePostsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMePostsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMePostsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMePostsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMePostsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMePostsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMePostsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMePostsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6375,6 +10372,310 @@ func (r PatchPostsIdResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PatchPostsIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPushKeyResponse429Headers the declared response headers of an HTTP 429 response for GetPushKey
+type GetPushKeyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// GetPushKeyResponse503Headers the declared response headers of an HTTP 503 response for GetPushKey
+type GetPushKeyResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetPushKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// PublicKey base64url, for PushManager.subscribe.
+		PublicKey string `json:"public_key"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPushKeyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPushKeyResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPushKeyResponse) GetJSON200() *struct {
+	// PublicKey base64url, for PushManager.subscribe.
+	PublicKey string `json:"public_key"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPushKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPushKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetPushKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPushKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetPushKeyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPushKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPushKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPushKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPushKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeletePushSubscriptionsResponse429Headers the declared response headers of an HTTP 429 response for DeletePushSubscriptions
+type DeletePushSubscriptionsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// DeletePushSubscriptionsResponse503Headers the declared response headers of an HTTP 503 response for DeletePushSubscriptions
+type DeletePushSubscriptionsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DeletePushSubscriptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMedia
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeletePushSubscriptionsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeletePushSubscriptionsResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeletePushSubscriptionsResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeletePushSubscriptionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeletePushSubscriptionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeletePushSubscriptionsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeletePushSubscriptionsResponse) GetJSON415() *UnsupportedMedia {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeletePushSubscriptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeletePushSubscriptionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeletePushSubscriptionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePushSubscriptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePushSubscriptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePushSubscriptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePushSubscriptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostPushSubscriptionsResponse429Headers the declared response headers of an HTTP 429 response for PostPushSubscriptions
+type PostPushSubscriptionsResponse429Headers struct {
+	RetryAfter *int
+}
+
+// PostPushSubscriptionsResponse503Headers the declared response headers of an HTTP 503 response for PostPushSubscriptions
+type PostPushSubscriptionsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostPushSubscriptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMedia
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PostPushSubscriptionsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostPushSubscriptionsResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostPushSubscriptionsResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PostPushSubscriptionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PostPushSubscriptionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PostPushSubscriptionsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostPushSubscriptionsResponse) GetJSON415() *UnsupportedMedia {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PostPushSubscriptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostPushSubscriptionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r PostPushSubscriptionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostPushSubscriptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostPushSubscriptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostPushSubscriptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostPushSubscriptionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7675,6 +11976,19 @@ func (r PostWebSignoutResponse) ContentType() string {
 	return ""
 }
 
+// GetCAlertSeqPostCardPngWithResponse The card of an alert's message as a post got it
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /c/{alert}/{seq}/{post}/card.png (the `GetCAlertSeqPostCardPng` operationId).
+func (c *ClientWithResponses) GetCAlertSeqPostCardPngWithResponse(ctx context.Context, alert openapi_types.UUID, seq int, post openapi_types.UUID, params *GetCAlertSeqPostCardPngParams, reqEditors ...RequestEditorFn) (*GetCAlertSeqPostCardPngResponse, error) {
+	rsp, err := c.GetCAlertSeqPostCardPng(ctx, alert, seq, post, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCAlertSeqPostCardPngResponse(rsp)
+}
+
 // GetHealthzWithResponse Liveness and MinIO's reachability
 //
 // Returns a wrapper object for the known response body format(s).
@@ -7686,6 +12000,19 @@ func (c *ClientWithResponses) GetHealthzWithResponse(ctx context.Context, reqEdi
 		return nil, err
 	}
 	return ParseGetHealthzResponse(rsp)
+}
+
+// GetLTokenWithResponse An SMS's short link: a redirect to the signed path it stands for
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /l/{token} (the `GetLToken` operationId).
+func (c *ClientWithResponses) GetLTokenWithResponse(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*GetLTokenResponse, error) {
+	rsp, err := c.GetLToken(ctx, token, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetLTokenResponse(rsp)
 }
 
 // GetMetricsWithResponse Prometheus metrics, for an admin
@@ -7729,6 +12056,77 @@ func (c *ClientWithResponses) GetAlertsWithResponse(ctx context.Context, reqEdit
 	return ParseGetAlertsResponse(rsp)
 }
 
+// PostAlertsExerciseWithBodyWithResponse File a drill's made-up missing report and raise its exercise alert
+//
+// The details as POST /v1/cases takes them; admins only. Location names the alert.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/alerts/exercise (the `PostAlertsExercise` operationId).
+func (c *ClientWithResponses) PostAlertsExerciseWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAlertsExerciseResponse, error) {
+	rsp, err := c.PostAlertsExerciseWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAlertsExerciseResponse(rsp)
+}
+
+// PostAlertsExerciseWithResponse File a drill's made-up missing report and raise its exercise alert
+//
+// The details as POST /v1/cases takes them; admins only. Location names the alert.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/alerts/exercise (the `PostAlertsExercise` operationId).
+func (c *ClientWithResponses) PostAlertsExerciseWithResponse(ctx context.Context, body PostAlertsExerciseJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAlertsExerciseResponse, error) {
+	rsp, err := c.PostAlertsExercise(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAlertsExerciseResponse(rsp)
+}
+
+// GetAlertsFeedAtomWithResponse The active alerts of the user's posts as an Atom feed
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/alerts/feed.atom (the `GetAlertsFeedAtom` operationId).
+func (c *ClientWithResponses) GetAlertsFeedAtomWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsFeedAtomResponse, error) {
+	rsp, err := c.GetAlertsFeedAtom(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAlertsFeedAtomResponse(rsp)
+}
+
+// GetAlertsMetricsWithResponse How fast the recent alerts reached their posts, per channel
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/alerts/metrics (the `GetAlertsMetrics` operationId).
+func (c *ClientWithResponses) GetAlertsMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsMetricsResponse, error) {
+	rsp, err := c.GetAlertsMetrics(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAlertsMetricsResponse(rsp)
+}
+
+// GetAlertsStreamWithResponse Server-Sent Events of the alerts the user sees
+//
+// One data line of JSON (AlertEvent) per change, a comment as a heartbeat; the stream ends after a while so that the credential is checked again, and EventSource reconnects after the retry it set. 429 beyond the open streams a user or the server may have.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/alerts/stream (the `GetAlertsStream` operationId).
+func (c *ClientWithResponses) GetAlertsStreamWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsStreamResponse, error) {
+	rsp, err := c.GetAlertsStream(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAlertsStreamResponse(rsp)
+}
+
 // GetAlertsIdWithResponse An alert, with the posts it reached and what they answered
 //
 // Returns a wrapper object for the known response body format(s).
@@ -7766,6 +12164,66 @@ func (c *ClientWithResponses) PostAlertsIdAckWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParsePostAlertsIdAckResponse(rsp)
+}
+
+// GetAlertsIdCapWithResponse An alert's message as a CAP 1.2 document
+//
+// The latest message, or message seq; for a signed-in user who may see the alert, or for a signed link without a credential.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/alerts/{id}/cap (the `GetAlertsIdCap` operationId).
+func (c *ClientWithResponses) GetAlertsIdCapWithResponse(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdCapParams, reqEditors ...RequestEditorFn) (*GetAlertsIdCapResponse, error) {
+	rsp, err := c.GetAlertsIdCap(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAlertsIdCapResponse(rsp)
+}
+
+// GetAlertsIdDeliveriesWithResponse Every delivery of an alert, with its attempts
+//
+// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/alerts/{id}/deliveries (the `GetAlertsIdDeliveries` operationId).
+func (c *ClientWithResponses) GetAlertsIdDeliveriesWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetAlertsIdDeliveriesResponse, error) {
+	rsp, err := c.GetAlertsIdDeliveries(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAlertsIdDeliveriesResponse(rsp)
+}
+
+// GetAlertsIdFaceJpgWithResponse The face of the alert's case, for its signed link
+//
+// Signed-in users open /v1/faces/{id}; without a signed link this answers 401.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/alerts/{id}/face.jpg (the `GetAlertsIdFaceJpg` operationId).
+func (c *ClientWithResponses) GetAlertsIdFaceJpgWithResponse(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdFaceJpgParams, reqEditors ...RequestEditorFn) (*GetAlertsIdFaceJpgResponse, error) {
+	rsp, err := c.GetAlertsIdFaceJpg(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAlertsIdFaceJpgResponse(rsp)
+}
+
+// GetAlertsIdMessagesSeqCardPngWithResponse The card of one message of an alert, the user's post printed on it
+//
+// An alert's id is its case's. A stand-down's card says found.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/alerts/{id}/messages/{seq}/card.png (the `GetAlertsIdMessagesSeqCardPng` operationId).
+func (c *ClientWithResponses) GetAlertsIdMessagesSeqCardPngWithResponse(ctx context.Context, id openapi_types.UUID, seq int, reqEditors ...RequestEditorFn) (*GetAlertsIdMessagesSeqCardPngResponse, error) {
+	rsp, err := c.GetAlertsIdMessagesSeqCardPng(ctx, id, seq, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAlertsIdMessagesSeqCardPngResponse(rsp)
 }
 
 // GetAuditWithResponse The audit trail, newest first
@@ -7902,6 +12360,36 @@ func (c *ClientWithResponses) GetCasesIdWithResponse(ctx context.Context, id ope
 	return ParseGetCasesIdResponse(rsp)
 }
 
+// PatchCasesIdWithBodyWithResponse Change a case's details by a JSON merge patch
+//
+// The body is an RFC 7396 merge patch, sent as application/json (the route takes no other type).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/cases/{id} (the `PatchCasesId` operationId).
+func (c *ClientWithResponses) PatchCasesIdWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchCasesIdResponse, error) {
+	rsp, err := c.PatchCasesIdWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchCasesIdResponse(rsp)
+}
+
+// PatchCasesIdWithResponse Change a case's details by a JSON merge patch
+//
+// The body is an RFC 7396 merge patch, sent as application/json (the route takes no other type).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/cases/{id} (the `PatchCasesId` operationId).
+func (c *ClientWithResponses) PatchCasesIdWithResponse(ctx context.Context, id openapi_types.UUID, body PatchCasesIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCasesIdResponse, error) {
+	rsp, err := c.PatchCasesId(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchCasesIdResponse(rsp)
+}
+
 // GetCasesIdCardPngWithResponse The case's alert card
 //
 // Returns a wrapper object for the known response body format(s).
@@ -7956,6 +12444,109 @@ func (c *ClientWithResponses) PostCasesIdPhotosWithBodyWithResponse(ctx context.
 	return ParsePostCasesIdPhotosResponse(rsp)
 }
 
+// GetCasesIdPosterPdfWithResponse The A4 poster of an open missing report
+//
+// Only for a case whose record holds the Child Welfare Committee's permission to publish (PUT /v1/cases/{id}/publication); 403 without it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/cases/{id}/poster.pdf (the `GetCasesIdPosterPdf` operationId).
+func (c *ClientWithResponses) GetCasesIdPosterPdfWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetCasesIdPosterPdfResponse, error) {
+	rsp, err := c.GetCasesIdPosterPdf(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCasesIdPosterPdfResponse(rsp)
+}
+
+// PutCasesIdPublicationWithBodyWithResponse Record the Child Welfare Committee's permission to publish
+//
+// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
+func (c *ClientWithResponses) PutCasesIdPublicationWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCasesIdPublicationResponse, error) {
+	rsp, err := c.PutCasesIdPublicationWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCasesIdPublicationResponse(rsp)
+}
+
+// PutCasesIdPublicationWithResponse Record the Child Welfare Committee's permission to publish
+//
+// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
+func (c *ClientWithResponses) PutCasesIdPublicationWithResponse(ctx context.Context, id openapi_types.UUID, body PutCasesIdPublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCasesIdPublicationResponse, error) {
+	rsp, err := c.PutCasesIdPublication(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCasesIdPublicationResponse(rsp)
+}
+
+// GetDeliveriesWithResponse The deliveries that need a hand, for admins
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/deliveries (the `GetDeliveries` operationId).
+func (c *ClientWithResponses) GetDeliveriesWithResponse(ctx context.Context, params *GetDeliveriesParams, reqEditors ...RequestEditorFn) (*GetDeliveriesResponse, error) {
+	rsp, err := c.GetDeliveries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeliveriesResponse(rsp)
+}
+
+// PostDeliveriesIdReplayWithResponse Send a failed or disabled delivery again, now
+//
+// Admins, once the target is mended; 409 while its batch is being sent.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/deliveries/{id}/replay (the `PostDeliveriesIdReplay` operationId).
+func (c *ClientWithResponses) PostDeliveriesIdReplayWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*PostDeliveriesIdReplayResponse, error) {
+	rsp, err := c.PostDeliveriesIdReplay(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostDeliveriesIdReplayResponse(rsp)
+}
+
+// GetDeploymentWithResponse What an importer needs of this service
+//
+// Its name (the source of what it exports), how many photos it analyses at once and the limits a photo and a case must keep.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/deployment (the `GetDeployment` operationId).
+func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error) {
+	rsp, err := c.GetDeployment(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDeploymentResponse(rsp)
+}
+
+// GetExportWithResponse Cases as one ZIP, for admins
+//
+// The cases named, or those the case list's filters select (404 when none does), at most 1000; the ZIP's manifest says what it holds. A refusal is answered as JSON; a failure once the ZIP has started cuts the connection, so a ZIP without its manifest is not whole.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/export (the `GetExport` operationId).
+func (c *ClientWithResponses) GetExportWithResponse(ctx context.Context, params *GetExportParams, reqEditors ...RequestEditorFn) (*GetExportResponse, error) {
+	rsp, err := c.GetExport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExportResponse(rsp)
+}
+
 // GetFacesIdWithResponse A face's chip (JPEG)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -7967,6 +12558,19 @@ func (c *ClientWithResponses) GetFacesIdWithResponse(ctx context.Context, id ope
 		return nil, err
 	}
 	return ParseGetFacesIdResponse(rsp)
+}
+
+// GetMePostsWithResponse The posts the user belongs to
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/posts (the `GetMePosts` operationId).
+func (c *ClientWithResponses) GetMePostsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMePostsResponse, error) {
+	rsp, err := c.GetMePosts(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMePostsResponse(rsp)
 }
 
 // GetPhotosIdWithResponse A stored photo's bytes
@@ -8071,6 +12675,79 @@ func (c *ClientWithResponses) PatchPostsIdWithResponse(ctx context.Context, id o
 		return nil, err
 	}
 	return ParsePatchPostsIdResponse(rsp)
+}
+
+// GetPushKeyWithResponse The VAPID public key a browser subscribes with
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/push/key (the `GetPushKey` operationId).
+func (c *ClientWithResponses) GetPushKeyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPushKeyResponse, error) {
+	rsp, err := c.GetPushKey(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPushKeyResponse(rsp)
+}
+
+// DeletePushSubscriptionsWithBodyWithResponse Remove the user's subscription of an endpoint
+//
+// One that is not there is not an error.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/push/subscriptions (the `DeletePushSubscriptions` operationId).
+func (c *ClientWithResponses) DeletePushSubscriptionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeletePushSubscriptionsResponse, error) {
+	rsp, err := c.DeletePushSubscriptionsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePushSubscriptionsResponse(rsp)
+}
+
+// DeletePushSubscriptionsWithResponse Remove the user's subscription of an endpoint
+//
+// One that is not there is not an error.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/push/subscriptions (the `DeletePushSubscriptions` operationId).
+func (c *ClientWithResponses) DeletePushSubscriptionsWithResponse(ctx context.Context, body DeletePushSubscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*DeletePushSubscriptionsResponse, error) {
+	rsp, err := c.DeletePushSubscriptions(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePushSubscriptionsResponse(rsp)
+}
+
+// PostPushSubscriptionsWithBodyWithResponse Keep a browser's push subscription
+//
+// The PushSubscription as its toJSON() gives it; one per endpoint, the oldest dropped beyond a user's limit. created_at is set by the service.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/push/subscriptions (the `PostPushSubscriptions` operationId).
+func (c *ClientWithResponses) PostPushSubscriptionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostPushSubscriptionsResponse, error) {
+	rsp, err := c.PostPushSubscriptionsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostPushSubscriptionsResponse(rsp)
+}
+
+// PostPushSubscriptionsWithResponse Keep a browser's push subscription
+//
+// The PushSubscription as its toJSON() gives it; one per endpoint, the oldest dropped beyond a user's limit. created_at is set by the service.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/push/subscriptions (the `PostPushSubscriptions` operationId).
+func (c *ClientWithResponses) PostPushSubscriptionsWithResponse(ctx context.Context, body PostPushSubscriptionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostPushSubscriptionsResponse, error) {
+	rsp, err := c.PostPushSubscriptions(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostPushSubscriptionsResponse(rsp)
 }
 
 // GetReviewsWithResponse Review items, best first
@@ -8294,6 +12971,69 @@ func (c *ClientWithResponses) PostWebSignoutWithResponse(ctx context.Context, re
 	return ParsePostWebSignoutResponse(rsp)
 }
 
+// ParseGetCAlertSeqPostCardPngResponse parses an HTTP response from a GetCAlertSeqPostCardPngWithResponse call
+func ParseGetCAlertSeqPostCardPngResponse(rsp *http.Response) (*GetCAlertSeqPostCardPngResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCAlertSeqPostCardPngResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetCAlertSeqPostCardPngResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCAlertSeqPostCardPngResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetHealthzResponse parses an HTTP response from a GetHealthzWithResponse call
 func ParseGetHealthzResponse(rsp *http.Response) (*GetHealthzResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8329,6 +13069,72 @@ func ParseGetHealthzResponse(rsp *http.Response) (*GetHealthzResponse, error) {
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseGetLTokenResponse parses an HTTP response from a GetLTokenWithResponse call
+func ParseGetLTokenResponse(rsp *http.Response) (*GetLTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetLTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 302:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetLTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetLTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -8517,6 +13323,349 @@ func ParseGetAlertsResponse(rsp *http.Response) (*GetAlertsResponse, error) {
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetAlertsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostAlertsExerciseResponse parses an HTTP response from a PostAlertsExerciseWithResponse call
+func ParsePostAlertsExerciseResponse(rsp *http.Response) (*PostAlertsExerciseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostAlertsExerciseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Case
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMedia
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PostAlertsExerciseResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostAlertsExerciseResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAlertsFeedAtomResponse parses an HTTP response from a GetAlertsFeedAtomWithResponse call
+func ParseGetAlertsFeedAtomResponse(rsp *http.Response) (*GetAlertsFeedAtomResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAlertsFeedAtomResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAlertsFeedAtomResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAlertsFeedAtomResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAlertsMetricsResponse parses an HTTP response from a GetAlertsMetricsWithResponse call
+func ParseGetAlertsMetricsResponse(rsp *http.Response) (*GetAlertsMetricsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAlertsMetricsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryMetrics
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAlertsMetricsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAlertsMetricsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAlertsStreamResponse parses an HTTP response from a GetAlertsStreamWithResponse call
+func ParseGetAlertsStreamResponse(rsp *http.Response) (*GetAlertsStreamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAlertsStreamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAlertsStreamResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAlertsStreamResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -8720,6 +13869,355 @@ func ParsePostAlertsIdAckResponse(rsp *http.Response) (*PostAlertsIdAckResponse,
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostAlertsIdAckResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAlertsIdCapResponse parses an HTTP response from a GetAlertsIdCapWithResponse call
+func ParseGetAlertsIdCapResponse(rsp *http.Response) (*GetAlertsIdCapResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAlertsIdCapResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAlertsIdCapResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAlertsIdCapResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAlertsIdDeliveriesResponse parses an HTTP response from a GetAlertsIdDeliveriesWithResponse call
+func ParseGetAlertsIdDeliveriesResponse(rsp *http.Response) (*GetAlertsIdDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAlertsIdDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Deliveries []Delivery `json:"deliveries"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAlertsIdDeliveriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAlertsIdDeliveriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAlertsIdFaceJpgResponse parses an HTTP response from a GetAlertsIdFaceJpgWithResponse call
+func ParseGetAlertsIdFaceJpgResponse(rsp *http.Response) (*GetAlertsIdFaceJpgResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAlertsIdFaceJpgResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetAlertsIdFaceJpgResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAlertsIdMessagesSeqCardPngResponse parses an HTTP response from a GetAlertsIdMessagesSeqCardPngWithResponse call
+func ParseGetAlertsIdMessagesSeqCardPngResponse(rsp *http.Response) (*GetAlertsIdMessagesSeqCardPngResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAlertsIdMessagesSeqCardPngResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetAlertsIdMessagesSeqCardPngResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAlertsIdMessagesSeqCardPngResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -9396,6 +14894,125 @@ func ParseGetCasesIdResponse(rsp *http.Response) (*GetCasesIdResponse, error) {
 	return response, nil
 }
 
+// ParsePatchCasesIdResponse parses an HTTP response from a PatchCasesIdWithResponse call
+func ParsePatchCasesIdResponse(rsp *http.Response) (*PatchCasesIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchCasesIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Case
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMedia
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PatchCasesIdResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PatchCasesIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetCasesIdCardPngResponse parses an HTTP response from a GetCasesIdCardPngWithResponse call
 func ParseGetCasesIdCardPngResponse(rsp *http.Response) (*GetCasesIdCardPngResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9721,6 +15338,589 @@ func ParsePostCasesIdPhotosResponse(rsp *http.Response) (*PostCasesIdPhotosRespo
 	return response, nil
 }
 
+// ParseGetCasesIdPosterPdfResponse parses an HTTP response from a GetCasesIdPosterPdfWithResponse call
+func ParseGetCasesIdPosterPdfResponse(rsp *http.Response) (*GetCasesIdPosterPdfResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCasesIdPosterPdfResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetCasesIdPosterPdfResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCasesIdPosterPdfResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutCasesIdPublicationResponse parses an HTTP response from a PutCasesIdPublicationWithResponse call
+func ParsePutCasesIdPublicationResponse(rsp *http.Response) (*PutCasesIdPublicationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutCasesIdPublicationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StoredCase
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMedia
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PutCasesIdPublicationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PutCasesIdPublicationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetDeliveriesResponse parses an HTTP response from a GetDeliveriesWithResponse call
+func ParseGetDeliveriesResponse(rsp *http.Response) (*GetDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Deliveries []Delivery `json:"deliveries"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetDeliveriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetDeliveriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostDeliveriesIdReplayResponse parses an HTTP response from a PostDeliveriesIdReplayWithResponse call
+func ParsePostDeliveriesIdReplayResponse(rsp *http.Response) (*PostDeliveriesIdReplayResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostDeliveriesIdReplayResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Delivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PostDeliveriesIdReplayResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostDeliveriesIdReplayResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetDeploymentResponse parses an HTTP response from a GetDeploymentWithResponse call
+func ParseGetDeploymentResponse(rsp *http.Response) (*GetDeploymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDeploymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Deployment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetDeploymentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetDeploymentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExportResponse parses an HTTP response from a GetExportWithResponse call
+func ParseGetExportResponse(rsp *http.Response) (*GetExportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetExportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetExportResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetFacesIdResponse parses an HTTP response from a GetFacesIdWithResponse call
 func ParseGetFacesIdResponse(rsp *http.Response) (*GetFacesIdResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9799,6 +15999,92 @@ func ParseGetFacesIdResponse(rsp *http.Response) (*GetFacesIdResponse, error) {
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetFacesIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMePostsResponse parses an HTTP response from a GetMePostsWithResponse call
+func ParseGetMePostsResponse(rsp *http.Response) (*GetMePostsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMePostsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Posts []MyPost `json:"posts"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetMePostsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMePostsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -10364,6 +16650,295 @@ func ParsePatchPostsIdResponse(rsp *http.Response) (*PatchPostsIdResponse, error
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchPostsIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPushKeyResponse parses an HTTP response from a GetPushKeyWithResponse call
+func ParseGetPushKeyResponse(rsp *http.Response) (*GetPushKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPushKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// PublicKey base64url, for PushManager.subscribe.
+			PublicKey string `json:"public_key"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetPushKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPushKeyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeletePushSubscriptionsResponse parses an HTTP response from a DeletePushSubscriptionsWithResponse call
+func ParseDeletePushSubscriptionsResponse(rsp *http.Response) (*DeletePushSubscriptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePushSubscriptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMedia
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeletePushSubscriptionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeletePushSubscriptionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostPushSubscriptionsResponse parses an HTTP response from a PostPushSubscriptionsWithResponse call
+func ParsePostPushSubscriptionsResponse(rsp *http.Response) (*PostPushSubscriptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostPushSubscriptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMedia
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PostPushSubscriptionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostPushSubscriptionsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
