@@ -76,7 +76,7 @@ func (s *Server) permitPublication(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, cs)
+	c.JSON(http.StatusOK, toCase(cs, false))
 }
 
 // addressLimit bounds the routes opened without sign-in by the client's address, as the photo routes'

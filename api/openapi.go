@@ -463,10 +463,6 @@ func (b *builder) schema(v any) *jsonschema.Schema {
 // componentNames name the components whose Go type's name another type has.
 var componentNames = map[reflect.Type]string{
 	reflect.TypeFor[webhookJSON](): "WebhookAnswer", // childmatch.Webhook is what a post is created with
-	// caseJSON, photoJSON and faceJSON are Case, Photo and Face: what the other case routes answer.
-	reflect.TypeFor[childmatch.Case]():  "StoredCase",
-	reflect.TypeFor[childmatch.Photo](): "StoredPhoto",
-	reflect.TypeFor[childmatch.Face]():  "StoredFace",
 }
 
 // name names a component after its Go type: caseJSON is Case, errorBody ErrorBody, childmatch.Child

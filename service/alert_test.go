@@ -132,6 +132,8 @@ func TestCaseChanges(t *testing.T) {
 	}
 	for _, tc := range []struct{ doc, field string }{
 		{`{"kind": "found"}`, "kind"},
+		{`{"origin": {"source": "trackchild", "reference": "MP-1"}}`, "origin"}, // unique only when claimed at creation
+		{`{"publication": {"by": "CWC Bhopal", "at": "2026-11-01T10:00:00Z"}}`, "publication"},
 		{`{"child": {"age": 40}}`, "child.age"},
 		{`{"sighting": {"station": "XYZ"}}`, "alert.radius_km"}, // the radius's centre is not a known station
 		{`{"sighting": {"station": null}}`, "alert.radius_km"},

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -111,6 +112,12 @@ func (s *Service) ChangeCase(ctx context.Context, actor childmatch.Actor, id chi
 		next, err := change(c.CaseDetails)
 		if err != nil {
 			return err
+		}
+		if !reflect.DeepEqual(next.Origin, c.Origin) {
+			return childmatch.FieldError("origin", "cannot change: it is where an imported case came from, unique per source")
+		}
+		if !reflect.DeepEqual(next.Publication, c.Publication) {
+			return childmatch.FieldError("publication", "is recorded by PUT /v1/cases/{id}/publication, with its own audit record")
 		}
 		if next.Kind != c.Kind {
 			return childmatch.FieldError("kind", "cannot change: a missing report and a found child are different cases")

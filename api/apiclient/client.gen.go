@@ -1165,54 +1165,6 @@ type Stats struct {
 	State              *string       `json:"state,omitempty"`
 }
 
-// StoredCase defines model for StoredCase.
-type StoredCase struct {
-	Alert        *Area               `json:"alert,omitempty"`
-	Child        *Child              `json:"child,omitempty"`
-	CreatedAt    *time.Time          `json:"created_at,omitempty"`
-	CreatedBy    *string             `json:"created_by,omitempty"`
-	Exercise     *bool               `json:"exercise,omitempty"`
-	History      *[]Revision         `json:"history,omitempty"`
-	Id           *openapi_types.UUID `json:"id,omitempty"`
-	Kind         *string             `json:"kind,omitempty"`
-	Links        *[]Link             `json:"links,omitempty"`
-	Organisation *string             `json:"organisation,omitempty"`
-	Origin       *Origin             `json:"origin,omitempty"`
-	Outcome      *Outcome            `json:"outcome,omitempty"`
-	Photos       *[]StoredPhoto      `json:"photos,omitempty"`
-	Publication  *Publication        `json:"publication,omitempty"`
-	References   *References         `json:"references,omitempty"`
-	Reporter     *Contact            `json:"reporter,omitempty"`
-	Sighting     *Sighting           `json:"sighting,omitempty"`
-	Status       *string             `json:"status,omitempty"`
-	UpdatedAt    *time.Time          `json:"updated_at,omitempty"`
-}
-
-// StoredFace defines model for StoredFace.
-type StoredFace struct {
-	Box        *Box                  `json:"box,omitempty"`
-	Descriptor *Descriptor           `json:"descriptor,omitempty"`
-	Detector   *string               `json:"detector,omitempty"`
-	Embeddings *map[string][]float32 `json:"embeddings,omitempty"`
-	Id         *openapi_types.UUID   `json:"id,omitempty"`
-	Landmarks  *[]Point              `json:"landmarks,omitempty"`
-	PhotoId    *openapi_types.UUID   `json:"photo_id,omitempty"`
-	Quality    *Quality              `json:"quality,omitempty"`
-}
-
-// StoredPhoto defines model for StoredPhoto.
-type StoredPhoto struct {
-	Bytes       *int                `json:"bytes,omitempty"`
-	ContentType *string             `json:"content_type,omitempty"`
-	Faces       *[]StoredFace       `json:"faces,omitempty"`
-	Height      *int                `json:"height,omitempty"`
-	Id          *openapi_types.UUID `json:"id,omitempty"`
-	Sha256      *string             `json:"sha256,omitempty"`
-	UploadedAt  *time.Time          `json:"uploaded_at,omitempty"`
-	UploadedBy  *string             `json:"uploaded_by,omitempty"`
-	Width       *int                `json:"width,omitempty"`
-}
-
 // Summary defines model for Summary.
 type Summary struct {
 	Age      *int                `json:"age,omitempty"`
@@ -1856,7 +1808,7 @@ type ClientInterface interface {
 
 	// PutCasesIdPublicationWithBody Record the Child Welfare Committee's permission to publish
 	//
-	// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+	// As the Committee gave it: who, when, and its order's number. The answer is the case.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1865,7 +1817,7 @@ type ClientInterface interface {
 
 	// PutCasesIdPublication Record the Child Welfare Committee's permission to publish
 	//
-	// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+	// As the Committee gave it: who, when, and its order's number. The answer is the case.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2686,7 +2638,7 @@ func (c *Client) GetCasesIdPosterPdf(ctx context.Context, id openapi_types.UUID,
 
 // PutCasesIdPublicationWithBody Record the Child Welfare Committee's permission to publish
 //
-// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+// As the Committee gave it: who, when, and its order's number. The answer is the case.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2705,7 +2657,7 @@ func (c *Client) PutCasesIdPublicationWithBody(ctx context.Context, id openapi_t
 
 // PutCasesIdPublication Record the Child Welfare Committee's permission to publish
 //
-// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+// As the Committee gave it: who, when, and its order's number. The answer is the case.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6123,7 +6075,7 @@ type ClientWithResponsesInterface interface {
 
 	// PutCasesIdPublicationWithBodyWithResponse Record the Child Welfare Committee's permission to publish
 	//
-	// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+	// As the Committee gave it: who, when, and its order's number. The answer is the case.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6132,7 +6084,7 @@ type ClientWithResponsesInterface interface {
 
 	// PutCasesIdPublicationWithResponse Record the Child Welfare Committee's permission to publish
 	//
-	// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+	// As the Committee gave it: who, when, and its order's number. The answer is the case.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9084,7 +9036,7 @@ type PutCasesIdPublicationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *StoredCase
+	JSON200 *Case
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Invalid
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -9112,7 +9064,7 @@ type PutCasesIdPublicationResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PutCasesIdPublicationResponse) GetJSON200() *StoredCase {
+func (r PutCasesIdPublicationResponse) GetJSON200() *Case {
 	return r.JSON200
 }
 
@@ -12461,7 +12413,7 @@ func (c *ClientWithResponses) GetCasesIdPosterPdfWithResponse(ctx context.Contex
 
 // PutCasesIdPublicationWithBodyWithResponse Record the Child Welfare Committee's permission to publish
 //
-// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+// As the Committee gave it: who, when, and its order's number. The answer is the case.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12476,7 +12428,7 @@ func (c *ClientWithResponses) PutCasesIdPublicationWithBodyWithResponse(ctx cont
 
 // PutCasesIdPublicationWithResponse Record the Child Welfare Committee's permission to publish
 //
-// As the Committee gave it: who, when, and its order's number. The answer is the stored case.
+// As the Committee gave it: who, when, and its order's number. The answer is the case.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15451,7 +15403,7 @@ func ParsePutCasesIdPublicationResponse(rsp *http.Response) (*PutCasesIdPublicat
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest StoredCase
+		var dest Case
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
