@@ -56,7 +56,12 @@ func TestChannelsFromEnvironment(t *testing.T) {
 	}
 	t.Setenv("CHILDMATCH_SMS_VARS", "phone")
 	cc, _ = loadChannels()
-	if _, err := cc.senders(nil, nil); err == nil || !strings.Contains(err.Error(), "CHILDMATCH_SMS_") || !strings.Contains(err.Error(), "sms.template") {
+	if _, err := cc.senders(nil, short); err == nil || !strings.Contains(err.Error(), "CHILDMATCH_SMS_") || !strings.Contains(err.Error(), "sms.template") {
 		t.Fatalf("a template with two variables and one fact: %v", err)
+	}
+	t.Setenv("CHILDMATCH_SMS_VARS", "")
+	cc, _ = loadChannels()
+	if _, err := cc.senders(nil, nil); err == nil || !strings.Contains(err.Error(), "CHILDMATCH_PUBLIC_URL") {
+		t.Fatalf("an SMS sender without a public address for its short links: %v", err)
 	}
 }
