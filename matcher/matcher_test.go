@@ -562,36 +562,41 @@ func BenchmarkEnrol(b *testing.B) {
 	}
 	detected := 0
 	b.ResetTimer()
+	var mu sync.Mutex
 	for i := 0; i < b.N; i++ {
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		next := make(chan []byte)
-		for w := 0; w < cap(m.pool); w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for p := range next {
-					a, err := m.Analyze(context.Background(), p)
-					if err != nil {
-						b.Error(err)
-						continue
-					}
-					mu.Lock()
-					if len(a.Faces) > 0 {
-						detected++
-					}
-					mu.Unlock()
-				}
-			}()
-		}
-		for _, p := range photos {
-			next <- p
-		}
-		close(next)
-		wg.Wait()
+		onWorkers(cap(m.pool), photos, func(p []byte) {
+			a, err := m.Analyze(context.Background(), p)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			mu.Lock()
+			if len(a.Faces) > 0 {
+				detected++
+			}
+			mu.Unlock()
+		})
 	}
 	b.ReportMetric(float64(len(photos)*b.N)/b.Elapsed().Seconds(), "photos/s")
 	b.ReportMetric(float64(detected)/float64(len(photos)*b.N), "detected")
+}
+
+// onWorkers calls fn on every item, on n goroutines at once: a recognizer each.
+func onWorkers[T any](n int, items []T, fn func(T)) {
+	var wg sync.WaitGroup
+	next := make(chan T)
+	for range n {
+		wg.Go(func() {
+			for it := range next {
+				fn(it)
+			}
+		})
+	}
+	for _, it := range items {
+		next <- it
+	}
+	close(next)
+	wg.Wait()
 }
 
 // TestWriteReferenceCrops writes, for `make bench`'s check against face_recognition, the exact working

@@ -100,35 +100,24 @@ func BenchmarkReembed(b *testing.B) {
 		}
 	}
 	found, faces := 0, 0
+	var mu sync.Mutex
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		next := make(chan photo)
-		for w := 0; w < cap(m.pool); w++ {
-			wg.Go(func() {
-				for p := range next {
-					again, err := m.Redescribe(context.Background(), p.data, p.faces)
-					if err != nil {
-						b.Error(err)
-						continue
-					}
-					mu.Lock()
-					for _, r := range again {
-						faces++
-						if r.Found {
-							found++
-						}
-					}
-					mu.Unlock()
+		onWorkers(cap(m.pool), photos, func(p photo) {
+			again, err := m.Redescribe(context.Background(), p.data, p.faces)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			mu.Lock()
+			for _, r := range again {
+				faces++
+				if r.Found {
+					found++
 				}
-			})
-		}
-		for _, p := range photos {
-			next <- p
-		}
-		close(next)
-		wg.Wait()
+			}
+			mu.Unlock()
+		})
 	}
 	b.ReportMetric(float64(len(photos)*b.N)/b.Elapsed().Seconds(), "photos/s")
 	b.ReportMetric(float64(found)/float64(max(1, faces)), "found")

@@ -200,6 +200,21 @@ func onnxConfig() (matcher.ONNXConfig, error) {
 	return c, nil
 }
 
+// openFaces loads the face pipeline: dlib's models and the face models configured beside them. close frees
+// both, the matcher first.
+func openFaces(cfg config, log *slog.Logger) (*matcher.Matcher, []childmatch.Embedder, func(), error) {
+	embedders, closeEmbedders, err := loadEmbedders(cfg.onnx, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Jitter: cfg.jitter, Embedders: embedders})
+	if err != nil {
+		closeEmbedders()
+		return nil, nil, nil, err
+	}
+	return faces, embedders, func() { faces.Close(); closeEmbedders() }, nil
+}
+
 // loadEmbedders loads the face models configured beside dlib (none when c names no model) and returns them
 // with the function that frees them, to run after the matcher is closed. log may be nil.
 func loadEmbedders(c matcher.ONNXConfig, log *slog.Logger) ([]childmatch.Embedder, func(), error) {

@@ -86,16 +86,11 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	embedders, closeEmbedders, err := loadEmbedders(cfg.onnx, log)
+	faces, embedders, closeFaces, err := openFaces(cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeEmbedders()
-	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Jitter: cfg.jitter, Embedders: embedders})
-	if err != nil {
-		return err
-	}
-	defer faces.Close()
+	defer closeFaces()
 	if err := card.Check(); err != nil {
 		return err
 	}

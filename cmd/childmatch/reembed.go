@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"childmatch"
-	"childmatch/matcher"
 	"childmatch/service"
 )
 
@@ -42,16 +41,11 @@ func runReembed(args []string, log *slog.Logger, out io.Writer) error {
 	if *workers > 0 {
 		cfg.limits.Workers = *workers
 	}
-	embedders, closeEmbedders, err := loadEmbedders(cfg.onnx, log)
+	faces, embedders, closeFaces, err := openFaces(cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeEmbedders()
-	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Jitter: cfg.jitter, Embedders: embedders})
-	if err != nil {
-		return err
-	}
-	defer faces.Close()
+	defer closeFaces()
 	models, err := modelsSignature(cfg, embedders)
 	if err != nil {
 		return err
