@@ -1,0 +1,59 @@
+package index
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// batchMin is the batch size from which SearchBatch uses the batch kernel (batchkernel.go): below it the
+// single-query kernel's full-resolution codes reject more rows than the batch kernel's speed gains.
+const batchMin = 8
+
+// batchBlock is how many rows the batch kernel handles at a time: 128 rows of codes (16 KiB) and a
+// batch's codes (128 bytes a query) stay in the 32 KiB L1 cache while every query group passes over them.
+const batchBlock = 128
+
+// scanBatch is scan by the batch kernel: for each block of rows, each group of batchQ queries gets the
+// first-pass distances of every row at once and a skip bit for each pair whose distance exceeds the
+// query's limit for the block's largest error byte. The limits only grow looser with the error byte
+// (quant.go), so a skipped pair is one consider would reject; every other pair goes through consider,
+// with the exact limit of its row's error byte and the query's current worst distance.
+func (ix *Index) scanBatch(states []state, f *filter, lo, hi int) {
+	groups := make([]qgroup, (len(states)+batchQ-1)/batchQ)
+	for qi := range states {
+		groups[qi/batchQ].set(qi%batchQ, &states[qi].q.code)
+	}
+	for qi := len(states); qi < len(groups)*batchQ; qi++ {
+		groups[qi/batchQ].setLimit(qi%batchQ, -1) // padding: D ≥ 0 always exceeds it
+	}
+	var out [batchQ * batchBlock]int32
+	var skip [batchBlock / 2]uint8
+	for start := lo; start < hi; start += batchBlock {
+		end := min(hi, start+batchBlock)
+		even := start + (end-start)&^1
+		worst := slices.Max(ix.errs[start:end])
+		for gi := range groups {
+			g := &groups[gi]
+			sts := states[gi*batchQ : min(len(states), (gi+1)*batchQ)]
+			for q := range sts {
+				g.setLimit(q, sts[q].limit(worst))
+			}
+			pairs := (even - start) / 2
+			dots(g, ix.codes[start*codeLen:even*codeLen], ix.norms[start:even], out[:8*pairs], skip[:pairs])
+			for p, m := range skip[:pairs] {
+				for m != 0xff {
+					bit := bits.TrailingZeros8(^m)
+					m |= 1 << bit
+					if q := bit % batchQ; q < len(sts) {
+						sts[q].consider(ix, f, start+2*p+bit/batchQ, out[8*p+bit])
+					}
+				}
+			}
+			if even < end {
+				for q := range sts {
+					sts[q].consider(ix, f, even, halfD(&sts[q].q.code, ix.codes[even*codeLen:]))
+				}
+			}
+		}
+	}
+}
