@@ -36,7 +36,7 @@ func (ix *Index) scanBatch(states []state, f *filter, lo, hi int) {
 			g := &groups[gi]
 			sts := states[gi*batchQ : min(len(states), (gi+1)*batchQ)]
 			for q := range sts {
-				g.setLimit(q, sts[q].limit(worst))
+				g.setLimit(q, sts[q].reachLimit(worst))
 			}
 			pairs := (even - start) / 2
 			dots(g, ix.codes[start*codeLen:even*codeLen], ix.norms[start:even], out[:8*pairs], skip[:pairs])
@@ -44,14 +44,16 @@ func (ix *Index) scanBatch(states []state, f *filter, lo, hi int) {
 				for m != 0xff {
 					bit := bits.TrailingZeros8(^m)
 					m |= 1 << bit
-					if q := bit % batchQ; q < len(sts) {
-						sts[q].consider(ix, f, start+2*p+bit/batchQ, out[8*p+bit])
+					if q, i := bit%batchQ, start+2*p+bit/batchQ; q < len(sts) && out[8*p+bit] <= sts[q].reachLimit(ix.errs[i]) {
+						sts[q].consider(ix, f, i)
 					}
 				}
 			}
 			if even < end {
 				for q := range sts {
-					sts[q].consider(ix, f, even, halfD(&sts[q].q.code, ix.codes[even*codeLen:]))
+					if halfD(&sts[q].q.code, ix.codes[even*codeLen:]) <= sts[q].reachLimit(ix.errs[even]) {
+						sts[q].consider(ix, f, even)
+					}
 				}
 			}
 		}

@@ -386,21 +386,19 @@ func newStates(qs []*query, tops []topK, table bool) []state {
 	return states
 }
 
-// limit is the first-pass limit of rows of error byte b.
-func (s *state) limit(b uint8) int32 {
-	if s.table {
-		return s.lim[b]
-	}
+// reachLimit is the first-pass limit of rows of error byte b computed from the reach, for a scan
+// without the table.
+func (s *state) reachLimit(b uint8) int32 {
 	if s.reach < 0 {
 		return math.MaxInt32
 	}
 	return limitAt(s.reach, b)
 }
 
-// consider offers row i, whose first-pass distance to the query is bound, to the query's top k unless
-// the bound excludes it (quant.go) or the filter does.
-func (s *state) consider(ix *Index, f *filter, i int, bound int32) {
-	if bound > s.limit(ix.errs[i]) || !f.admits(ix.attrs[i]) || (!f.exclude.IsZero() && ix.cases[i] == f.exclude) {
+// consider offers row i, whose first-pass bound the caller found within its limit, to the query's top k
+// unless the filter excludes it, and tightens the limits when the worst kept distance falls.
+func (s *state) consider(ix *Index, f *filter, i int) {
+	if !f.admits(ix.attrs[i]) || (!f.exclude.IsZero() && ix.cases[i] == f.exclude) {
 		return
 	}
 	row := (*childmatch.Descriptor)(ix.vecs[i*childmatch.DescriptorLen : (i+1)*childmatch.DescriptorLen])
@@ -429,7 +427,9 @@ func (ix *Index) scan(states []state, f *filter, lo, hi int) {
 			s := &states[qi]
 			l2Codes(&s.q.code, &s.q.wide, codes, first[:end-start])
 			for j, bound := range first[:end-start] {
-				s.consider(ix, f, start+j, bound)
+				if i := start + j; bound <= s.lim[ix.errs[i]] {
+					s.consider(ix, f, i)
+				}
 			}
 		}
 	}
