@@ -1,0 +1,142 @@
+package service_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"childmatch"
+	"childmatch/service"
+)
+
+// imported registers a case of a kind with one photo of the given faces straight into the store and the
+// index, as a bulk import does: no upload, so nothing is proposed.
+func (w *world) imported(kind childmatch.Kind, faces ...childmatch.Descriptor) *childmatch.Case {
+	w.t.Helper()
+	actor := w.officer
+	if kind == childmatch.KindFound {
+		actor = w.shelter
+	}
+	c := w.newCase(actor, kind)
+	photo := childmatch.Photo{ID: childmatch.NewID()}
+	for _, d := range faces {
+		photo.Faces = append(photo.Faces, childmatch.Face{ID: childmatch.NewID(), PhotoID: photo.ID, Descriptor: d})
+	}
+	c, err := w.follower.Write(c.ID, func() (*childmatch.Case, error) {
+		return w.store.UpdateCase(w.ctx, c.ID, func(c *childmatch.Case) error {
+			c.Photos = append(c.Photos, photo)
+			return nil
+		})
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c
+}
+
+// reviewsByPair is every review item in the store, keyed by its pair, with what a pass decides of it.
+func (w *world) reviewsByPair() map[string]string {
+	w.t.Helper()
+	out := map[string]string{}
+	err := w.store.WalkReviews(w.ctx, func(r *childmatch.Review) (bool, error) {
+		out[r.ID] = fmt.Sprintf("%s %s %s %.6f support %d rank %d %s", r.Type, r.CaseA, r.CaseB, r.Distance, r.Support, r.ProposedRank, r.Reason)
+		return true, nil
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return out
+}
+
+func (w *world) clearReviews() {
+	w.t.Helper()
+	for id := range w.reviewsByPair() {
+		if err := w.store.DeleteReview(w.ctx, id); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+}
+
+var errStop = errors.New("stopped")
+
+// TestDedupeResumes: over imported synthetic faces (children registered twice, found children of missing
+// ones, strangers, several faces a case), a dedupe pass proposes the twice-registered pairs and the
+// matches; a pass stopped after each of its batches and resumed from its last kept position ends with
+// exactly the review items of one uninterrupted pass; and a second whole pass creates nothing and
+// changes nothing.
+func TestDedupeResumes(t *testing.T) {
+	w := newWorld(t)
+	var twice, matches [][2]childmatch.ID
+	for i := range 150 {
+		d := w.person()
+		m := w.imported(childmatch.KindMissing, d, w.near(d, 0.2))
+		switch i % 3 {
+		case 0:
+			twice = append(twice, [2]childmatch.ID{m.ID, w.imported(childmatch.KindMissing, w.near(d, 0.15)).ID})
+		case 1:
+			matches = append(matches, [2]childmatch.ID{m.ID, w.imported(childmatch.KindFound, w.near(d, 0.25)).ID})
+		}
+		w.imported(childmatch.KindFound, w.person())
+	}
+	if got := w.reviewsByPair(); len(got) != 0 {
+		t.Fatalf("the import proposed %d review items", len(got))
+	}
+	whole, err := w.svc.Dedupe(w.ctx, service.DedupeProgress{}, func(service.DedupeProgress) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := w.reviewsByPair()
+	if whole.Cases != 150+50+50+150 || whole.Compared != 150*2+50+50+150 || whole.Proposals < len(want) {
+		t.Fatalf("progress at the end: %+v (%d review items)", whole, len(want))
+	}
+	for _, pairs := range [][][2]childmatch.ID{twice, matches} {
+		for _, p := range pairs {
+			if _, ok := want[childmatch.PairKey(p[0], p[1])]; !ok {
+				t.Errorf("the pair %s was not proposed", childmatch.PairKey(p[0], p[1]))
+			}
+		}
+	}
+
+	w.clearReviews()
+	var p service.DedupeProgress
+	stops := 0
+	for {
+		stopped := false
+		p, err = w.svc.Dedupe(w.ctx, p, func(at service.DedupeProgress) error {
+			if stopped {
+				return errStop
+			}
+			stopped = true
+			return nil
+		})
+		if !errors.Is(err, errStop) || stops > 100 {
+			break
+		}
+		stops++
+	}
+	if err != nil || stops < 3 || p.Cases != whole.Cases || p.Compared != whole.Compared {
+		t.Fatalf("resumed %d times to %+v, %v; the whole pass: %+v", stops, p, err, whole)
+	}
+	got := w.reviewsByPair()
+	for id, r := range want {
+		if got[id] != r {
+			t.Errorf("after resuming: %s is %q, want %q", id, got[id], r)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("after resuming: %d review items, want %d", len(got), len(want))
+	}
+
+	if _, err := w.svc.Dedupe(w.ctx, service.DedupeProgress{}, func(service.DedupeProgress) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	again := w.reviewsByPair()
+	for id, r := range want {
+		if again[id] != r {
+			t.Errorf("after a second pass: %s is %q, want %q", id, again[id], r)
+		}
+	}
+	if len(again) != len(want) {
+		t.Errorf("after a second pass: %d review items, want %d", len(again), len(want))
+	}
+}
