@@ -31,6 +31,7 @@ func main() {
 			"calibrate": func(args []string) error { return runCalibrate(args, os.Stdout) },
 			"backup":    func(args []string) error { return runBackup(context.Background(), args) },
 			"restore":   func(args []string) error { return runRestore(context.Background(), args) },
+			"dedupe":    func(args []string) error { return runDedupe(args, os.Stdout) },
 		}
 		if run, ok := commands[os.Args[1]]; ok {
 			if err := run(os.Args[2:]); err != nil {
