@@ -117,26 +117,49 @@ func TestDedupeResumes(t *testing.T) {
 	if err != nil || stops < 3 || p.Cases != whole.Cases || p.Compared != whole.Compared {
 		t.Fatalf("resumed %d times to %+v, %v; the whole pass: %+v", stops, p, err, whole)
 	}
-	got := w.reviewsByPair()
-	for id, r := range want {
-		if got[id] != r {
-			t.Errorf("after resuming: %s is %q, want %q", id, got[id], r)
-		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("after resuming: %d review items, want %d", len(got), len(want))
-	}
+	sameReviews(t, "after resuming", w.reviewsByPair(), want)
 
 	if _, err := w.svc.Dedupe(w.ctx, service.DedupeProgress{}, func(service.DedupeProgress) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	again := w.reviewsByPair()
+	sameReviews(t, "after a second pass", w.reviewsByPair(), want)
+}
+
+func sameReviews(t *testing.T, what string, got, want map[string]string) {
+	t.Helper()
 	for id, r := range want {
-		if again[id] != r {
-			t.Errorf("after a second pass: %s is %q, want %q", id, again[id], r)
+		if got[id] != r {
+			t.Errorf("%s: %s is %q, want %q", what, id, got[id], r)
 		}
 	}
-	if len(again) != len(want) {
-		t.Errorf("after a second pass: %d review items, want %d", len(again), len(want))
+	if len(got) != len(want) {
+		t.Errorf("%s: %d review items, want %d", what, len(got), len(want))
 	}
+}
+
+// BenchmarkDedupe: a whole dedupe pass over 10,000 imported faces (one a case; a tenth of them a child
+// registered twice), proposals and review items included, over the in-memory stores: faces/s is what the
+// pass costs beyond the index's search (index.BenchmarkScale's all-pairs figure, beside faiss-cpu), mostly
+// reading the candidates' case records.
+func BenchmarkDedupe(b *testing.B) {
+	w := newWorld(b)
+	const n = 10_000
+	for i := 0; i < n; {
+		d := w.person()
+		w.imported(childmatch.KindMissing, d)
+		i++
+		if i%10 == 0 {
+			w.imported(childmatch.KindFound, w.near(d, 0.3))
+			i++
+		}
+	}
+	var p service.DedupeProgress
+	for b.Loop() {
+		var err error
+		if p, err = w.svc.Dedupe(w.ctx, service.DedupeProgress{}, func(service.DedupeProgress) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*p.Compared)/b.Elapsed().Seconds(), "faces/s")
+	b.ReportMetric(float64(p.Proposals), "proposals")
 }
