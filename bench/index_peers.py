@@ -8,8 +8,8 @@ truth.i32 (m x 10 int32 row indices of the exact top-10, nearest first), and opt
 (pairs of int32: query, row of another photo of the query's person). One index is built, then
 measured with 1 and then 2 threads; each measurement is appended to F as one JSON line, with
 genuine_recall (the fraction of genuine pairs whose row is in the query's top-10) when genuine.i32
-is there. With --allpairs-max N, a FAISS peer at n <= N also runs a dedupe pass's search on 2 threads:
-every vector as a query, its 12 nearest (what childmatch's pass asks: ProposalsMax+1 other cases and its
+is there. With --allpairs-max N, a FAISS peer at n <= N also runs a dedupe pass's search on 1 and 2
+threads: every vector as a query, its 12 nearest (what childmatch's pass asks: ProposalsMax+1 other cases and its
 own), in one call (FAISS's best: it blocks the queries itself), reported as allpairs_faces_per_second.
 
 The script only imports faiss or hnswlib: which build it gets depends on the interpreter that runs it
@@ -218,7 +218,7 @@ def main():
             "genuine_recall": genuine_recall(ids, genuine),
             "bytes_per_face": bytes_per_face,
         }
-        if t == 2 and n <= args.allpairs_max and isinstance(peer, Faiss):
+        if n <= args.allpairs_max and isinstance(peer, Faiss):
             s = time.perf_counter()
             peer.search(vectors, ALLPAIRS_K)
             row["allpairs_faces_per_second"] = round(n / (time.perf_counter() - s), 1)

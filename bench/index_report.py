@@ -93,6 +93,11 @@ def main():
     def pick(peer, n, t):
         return latest.get((peer, n, t))
 
+    def best_faiss(n, key):
+        """faiss-cpu's line with the highest figure for key at n, on 1 or 2 threads (both fit 2 cores)."""
+        lines = [r for r in (pick("faiss-cpu", n, t) for t in (1, 2)) if r and r.get(key)]
+        return max(lines, key=lambda r: r[key], default=None)
+
     model, cpus, nproc, memory, cache = machine()
     print("# The index at national scale, beside FAISS and hnswlib\n")
     cache_text = f", L{cache[0]} cache {cache[1] / 2**20:.0f} MiB" if cache else ""
@@ -120,8 +125,9 @@ def main():
           "sgemm per block, 2× slower here): its 2-thread single query is its best, on one core. Debian's faiss "
           "runs with `OMP_WAIT_POLICY=PASSIVE` (its OpenMP and OpenBLAS threads otherwise spin against each other).")
     print("- **all pairs**: a dedupe pass's search (`childmatch dedupe`): every face of the index as a query, "
-          "its 12 nearest (the 11 other cases the proposal rule weighs and its own), on 2 threads; childmatch "
-          "100 faces a call (`DedupeBatch`, as the pass does), faiss-cpu all in one call (its best).")
+          "its 12 nearest (the 11 other cases the proposal rule weighs and its own); childmatch on 2 workers, "
+          "100 faces a call (`DedupeBatch`, as the pass does), faiss-cpu all in one call (its best), on 1 and 2 "
+          "threads. Ratios to faiss-cpu on 2 cores take its better thread count.")
     print("- **bytes/face**: childmatch's `Index.Bytes()` / N (every column and the id table); the peers' growth in "
           "process RSS while building / N.")
     print("- **snapshot load**: childmatch's `ReadSnapshot` from a just-written file (so from the page cache) into "
@@ -157,11 +163,17 @@ def main():
                 print(f"- {t} thread{'s' if t > 1 else ''}: childmatch answers a single query "
                       f"**{fc['single_p50_ms'] / cm['single_p50_ms']:.2f}×** as fast as faiss-cpu (p50) and a batch at "
                       f"**{cm['batch_queries_per_second'] / fc['batch_queries_per_second']:.2f}×** its throughput.")
-        cm, fc = pick("childmatch", n, 2), pick("faiss-cpu", n, 2)
-        if cm and fc and cm.get("allpairs_faces_per_second") and fc.get("allpairs_faces_per_second"):
-            a, b = cm["allpairs_faces_per_second"], fc["allpairs_faces_per_second"]
-            print(f"- All pairs on 2 threads: childmatch **{a:,.0f} faces/s** (the pass over {n:,} faces in "
-                  f"{n / a:.0f} s), faiss-cpu {b:,.0f} faces/s ({n / b:.0f} s): **{a / b:.2f}×**.")
+        cm, fb = pick("childmatch", n, 2), best_faiss(n, "batch_queries_per_second")
+        if cm and fb:
+            print(f"- On 2 cores, faiss-cpu's best batch is on {cores(fb['threads'])} "
+                  f"({fb['batch_queries_per_second']:,.0f} queries/s): childmatch's batch on 2 workers is "
+                  f"**{cm['batch_queries_per_second'] / fb['batch_queries_per_second']:.2f}×** that.")
+        fa = best_faiss(n, "allpairs_faces_per_second")
+        if cm and fa and cm.get("allpairs_faces_per_second"):
+            a, b = cm["allpairs_faces_per_second"], fa["allpairs_faces_per_second"]
+            print(f"- All pairs on 2 cores: childmatch **{a:,.0f} faces/s** on 2 workers (the pass over {n:,} faces "
+                  f"in {n / a:.0f} s), faiss-cpu at its best ({cores(fa['threads'])}) {b:,.0f} faces/s "
+                  f"({n / b:.0f} s): **{a / b:.2f}×**.")
         if n > args.hnsw_max:
             hn = max((r for r in idx if r["peer"] == "hnswlib"), key=lambda r: r["n"], default=None)
             if hn:
@@ -230,10 +242,10 @@ def main():
          bool(fc) and fc["single_p50_ms"] / cm["single_p50_ms"] >= 2),
     ]
     for n in (100_000, GOAL_N):
-        c, f = pick("childmatch", n, 2), pick("faiss-cpu", n, 2)
+        c, f = pick("childmatch", n, 2), best_faiss(n, "batch_queries_per_second")
         if c and f:
             ratio = c["batch_queries_per_second"] / f["batch_queries_per_second"]
-            goals.append((f"batch of 100 at {n:,} faces ≥ 2× faiss-cpu's throughput (both on 2 threads)",
+            goals.append((f"batch of 100 at {n:,} faces ≥ 2× faiss-cpu's best throughput on 2 cores",
                           f"{ratio:.2f}×", ratio >= 2))
     goals += [
         ("≤ 700 bytes/face", f"{cm['bytes_per_face']:.0f}", cm["bytes_per_face"] <= 700),

@@ -1,6 +1,8 @@
 package index
 
 import (
+	"encoding/binary"
+	"math"
 	"math/bits"
 	"slices"
 )
@@ -12,6 +14,14 @@ const batchMin = 8
 // batchBlock is how many rows the batch kernel handles at a time: 128 rows of codes (16 KiB) and a
 // batch's codes (128 bytes a query) stay in the 32 KiB L1 cache while every query group passes over them.
 const batchBlock = 128
+
+// blockLimit is reachLimit(b), computed again only when the reach or b changed since the last block.
+func (s *state) blockLimit(b uint8) int32 {
+	if s.reach != s.blockReach || b != s.blockErr {
+		s.blockReach, s.blockErr, s.blockLim = s.reach, b, s.reachLimit(b)
+	}
+	return s.blockLim
+}
 
 // scanBatch is scan by the batch kernel: for each block of rows, each group of batchQ queries gets the
 // first-pass distances of every row at once and a skip bit for each pair whose distance exceeds the
@@ -36,16 +46,25 @@ func (ix *Index) scanBatch(states []state, f *filter, lo, hi int) {
 			g := &groups[gi]
 			sts := states[gi*batchQ : min(len(states), (gi+1)*batchQ)]
 			for q := range sts {
-				g.setLimit(q, sts[q].reachLimit(worst))
+				g.setLimit(q, sts[q].blockLimit(worst))
 			}
 			pairs := (even - start) / 2
 			dots(g, ix.codes[start*codeLen:even*codeLen], ix.norms[start:even], out[:8*pairs], skip[:pairs])
-			for p, m := range skip[:pairs] {
-				for m != 0xff {
-					bit := bits.TrailingZeros8(^m)
-					m |= 1 << bit
-					if q, i := bit%batchQ, start+2*p+bit/batchQ; q < len(sts) && out[8*p+bit] <= sts[q].reachLimit(ix.errs[i]) {
-						sts[q].consider(ix, f, i)
+			words := (pairs + 7) / 8
+			for p := pairs; p < 8*words; p++ {
+				skip[p] = 0xff // the tail of a short block's last word: nothing to consider
+			}
+			for w := range words {
+				if binary.LittleEndian.Uint64(skip[8*w:]) == math.MaxUint64 {
+					continue // eight pairs of rows skipped for every query: the usual case
+				}
+				for p := 8 * w; p < 8*w+8; p++ {
+					for m := skip[p]; m != 0xff; {
+						bit := bits.TrailingZeros8(^m)
+						m |= 1 << bit
+						if q, i := bit%batchQ, start+2*p+bit/batchQ; q < len(sts) && out[8*p+bit] <= sts[q].reachLimit(ix.errs[i]) {
+							sts[q].consider(ix, f, i)
+						}
 					}
 				}
 			}

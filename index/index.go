@@ -373,12 +373,16 @@ type state struct {
 	lim   limits  // when table
 	reach float64 // the reach of the worst kept distance (quant.go), or -1 before the top k is full
 	bar   float32 // the worst kept distance the limits are for
+	// blockLimit's last answer: for the reach blockReach and the error byte blockErr.
+	blockReach float64
+	blockErr   uint8
+	blockLim   int32
 }
 
 func newStates(qs []*query, tops []topK, table bool) []state {
 	states := make([]state, len(qs))
 	for i := range states {
-		states[i] = state{q: qs[i], t: &tops[i], table: table, reach: -1, bar: -1}
+		states[i] = state{q: qs[i], t: &tops[i], table: table, reach: -1, bar: -1, blockReach: -1, blockLim: math.MaxInt32}
 		if table {
 			states[i].lim.open()
 		}
