@@ -5,6 +5,9 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
+
+	"childmatch"
 )
 
 // batchMin is the batch size from which SearchBatch uses the batch kernel (batchkernel.go): below it the
@@ -14,6 +17,30 @@ const batchMin = 8
 // batchBlock is how many rows the batch kernel handles at a time: 128 rows of codes (16 KiB) and a
 // batch's codes (128 bytes a query) stay in the 32 KiB L1 cache while every query group passes over them.
 const batchBlock = 128
+
+// searchSplit answers a batch with each worker scanning every row for its own share of the queries
+// (whole groups of batchQ): each query then keeps one top k instead of one per worker, so the rows a top
+// k admits before it tightens, which a split by rows pays once per worker, are paid once. The caller
+// holds the read lock.
+func (ix *Index) searchSplit(queries []*query, f *filter, k int) [][]childmatch.Hit {
+	tops := make([]topK, len(queries))
+	for i := range tops {
+		tops[i] = topK{k: k}
+	}
+	per := (len(queries) + ix.workers - 1) / ix.workers
+	per = (per + batchQ - 1) / batchQ * batchQ
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(queries); lo += per {
+		hi := min(len(queries), lo+per)
+		wg.Go(func() { ix.scanBatch(newStates(queries[lo:hi], tops[lo:hi], false), f, 0, len(ix.faces)) })
+	}
+	wg.Wait()
+	out := make([][]childmatch.Hit, len(queries))
+	for i := range tops {
+		out[i] = tops[i].hits()
+	}
+	return out
+}
 
 // blockLimit is reachLimit(b), computed again only when the reach or b changed since the last block.
 func (s *state) blockLimit(b uint8) int32 {

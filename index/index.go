@@ -331,8 +331,8 @@ func (ix *Index) Search(q *childmatch.Descriptor, k int, f childmatch.SearchFilt
 }
 
 // SearchBatch answers several queries with one pass over memory: each block of rows is scanned for every
-// query while it is in cache, from batchMin queries by the batch kernel (batch.go). Result i is what
-// Search(&qs[i], k, f) returns.
+// query while it is in cache, from batchMin queries by the batch kernel (batch.go), and from twice that
+// split by queries across the workers rather than by rows. Result i is what Search(&qs[i], k, f) returns.
 func (ix *Index) SearchBatch(qs []childmatch.Descriptor, k int, f childmatch.SearchFilter) [][]childmatch.Hit {
 	if k <= 0 || len(qs) == 0 {
 		return make([][]childmatch.Hit, len(qs))
@@ -349,6 +349,9 @@ func (ix *Index) SearchBatch(qs []childmatch.Descriptor, k int, f childmatch.Sea
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	flt := ix.compile(f)
+	if batch && ix.workers > 1 && len(ix.faces) >= parallelMin && len(qs) >= 2*batchMin {
+		return ix.searchSplit(queries, &flt, k)
+	}
 	return searchRows(len(ix.faces), ix.workers, len(qs), k, func(lo, hi int, tops []topK) {
 		states := newStates(queries, tops, !batch)
 		if batch {

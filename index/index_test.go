@@ -233,7 +233,8 @@ func same(t *testing.T, what string, got, want []childmatch.Hit) {
 
 // TestSearchMatchesNaive: for random sets, ties and duplicates, several faces per case, every filter, any k,
 // split across workers or not, alone and in a batch large enough for the batch kernel (with a query group
-// not full and blocks of odd length), the index returns exactly the naive scan's hits.
+// not full and blocks of odd length, split by rows or by queries), the index returns exactly the naive
+// scan's hits.
 func TestSearchMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	sets := []struct {
@@ -269,7 +270,11 @@ func TestSearchMatchesNaive(t *testing.T) {
 				t.Errorf("%s: the index does not show what the pool is for", set.name)
 			}
 			for fi, f := range filters {
-				qs := make([]childmatch.Descriptor, batchMin+batchQ+1)
+				nq := batchMin + batchQ + 1 // the batch kernel, a group not full
+				if len(faces) >= parallelMin {
+					nq = 2*batchMin + 1 // split by queries across the workers
+				}
+				qs := make([]childmatch.Descriptor, nq)
 				for qi := range qs {
 					qs[qi] = fixtures.RandomDescriptor(r)
 					if qi < 3 {
@@ -345,7 +350,7 @@ func TestGoKernelSearch(t *testing.T) {
 	faces := generate(r, parallelMin+3001, 2, parallelMin)
 	ix := build(faces, 2)
 	agreesWithNaive(t, ix, faces, r, 10)
-	qs := make([]childmatch.Descriptor, batchMin+1)
+	qs := make([]childmatch.Descriptor, 2*batchMin+1)
 	for i := range qs {
 		qs[i] = fixtures.RandomDescriptor(r)
 	}
