@@ -105,6 +105,11 @@ const (
 	// 10% more pixels costs less than resizing it (README: speed).
 	WorkingSlack = 1.0 / 16
 
+	// DedupeBatch is how many faces a dedupe pass (service/dedupe.go) searches at once: a hundred queries
+	// are what the index's batch kernel answers at its best rate (index.BenchmarkSearchBatch), and a batch
+	// is the work redone when a pass stopped between two checkpoints.
+	DedupeBatch = 100
+
 	// DefaultSearchLimit and MaxSearchLimit bound the candidates returned per face: ten fit a phone
 	// screen; a hundred is the most a reviewer can compare, and bounds the case records read per query.
 	DefaultSearchLimit = 10

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Nearest-neighbour peers of the Go index, measured on the vectors the Go benchmark wrote.
 
-Usage: python index_peers.py --dir D --peer {faiss-cpu,faiss-debian,hnswlib} --out F
+Usage: python index_peers.py --dir D --peer {faiss-cpu,faiss-debian,hnswlib} --out F [--allpairs-max N]
 
 D holds vectors.f32 (n x 128 float32 little-endian, row-major), queries.f32 (m x 128) and
 truth.i32 (m x 10 int32 row indices of the exact top-10, nearest first), and optionally genuine.i32
 (pairs of int32: query, row of another photo of the query's person). One index is built, then
 measured with 1 and then 2 threads; each measurement is appended to F as one JSON line, with
 genuine_recall (the fraction of genuine pairs whose row is in the query's top-10) when genuine.i32
-is there.
+is there. With --allpairs-max N, a FAISS peer at n <= N also runs a dedupe pass's search on 1 and 2
+threads: every vector as a query, its 12 nearest (what childmatch's pass asks: ProposalsMax+1 other cases and its
+own), in one call (FAISS's best: it blocks the queries itself), reported as allpairs_faces_per_second.
 
 The script only imports faiss or hnswlib: which build it gets depends on the interpreter that runs it
 (bin/pyvenv-index/bin/python for faiss-cpu, /usr/bin/python3 for Debian's faiss and hnswlib).
@@ -24,6 +26,7 @@ import numpy as np
 
 DIM = 128
 K = 10
+ALLPAIRS_K = 12
 WARMUP = 5
 THREADS = (1, 2)
 
@@ -107,14 +110,14 @@ class Faiss:
         set_blas_threads(n)
         self.n_threads = n
 
-    def search(self, q):
+    def search(self, q, k=K):
         # With fewer queries than threads faiss >= 1.15 splits the database over threads with one sgemm per
         # 1024-row block (n=1 GEMM in the bundled OpenBLAS 0.3.15): ~80 ms on 2 cores vs ~36 ms for the
         # 1-thread AVX2 scan. Run such searches on one thread, which is faiss's fastest way on this machine.
         few = len(q) < self.n_threads
         if few:
             self.faiss.omp_set_num_threads(1)
-        _, ids = self.index.search(q, K)  # squared L2 distances; only ids are used
+        _, ids = self.index.search(q, k)  # squared L2 distances; only ids are used
         if few:
             self.faiss.omp_set_num_threads(self.n_threads)
         return ids
@@ -166,6 +169,7 @@ def main():
     ap.add_argument("--dir", required=True)
     ap.add_argument("--peer", required=True, choices=["faiss-cpu", "faiss-debian", "hnswlib"])
     ap.add_argument("--out", required=True)
+    ap.add_argument("--allpairs-max", type=int, default=0)
     args = ap.parse_args()
 
     vectors, queries, truth = load(args.dir)
@@ -214,6 +218,11 @@ def main():
             "genuine_recall": genuine_recall(ids, genuine),
             "bytes_per_face": bytes_per_face,
         }
+        if n <= args.allpairs_max and isinstance(peer, Faiss):
+            s = time.perf_counter()
+            peer.search(vectors, ALLPAIRS_K)
+            row["allpairs_faces_per_second"] = round(n / (time.perf_counter() - s), 1)
+            row["allpairs_k"] = ALLPAIRS_K
         with open(args.out, "a") as f:
             f.write(json.dumps(row) + "\n")
 

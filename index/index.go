@@ -22,6 +22,7 @@ type Index struct {
 	vecs  []float32 // row i is vecs[i*128 : i*128+128]
 	codes []int8    // row i is codes[i*128 : i*128+128]
 	errs  []uint8   // row i's quantisation error bound, see quant.go
+	norms []int32   // row i's Σc² over its code, for the batch kernel (batchkernel.go)
 	rows
 	workers int
 }
@@ -137,7 +138,7 @@ func (ix *Index) Kinds() map[childmatch.Kind]int {
 func (ix *Index) Bytes() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return cap(ix.vecs)*4 + cap(ix.codes) + cap(ix.errs) + ix.rows.bytes()
+	return cap(ix.vecs)*4 + cap(ix.codes) + cap(ix.errs) + cap(ix.norms)*4 + ix.rows.bytes()
 }
 
 // bytes is the memory of the columns and tables.
@@ -154,6 +155,7 @@ func (ix *Index) Grow(n int) {
 	ix.vecs = slices.Grow(ix.vecs, n*childmatch.DescriptorLen)
 	ix.codes = slices.Grow(ix.codes, n*codeLen)
 	ix.errs = slices.Grow(ix.errs, n)
+	ix.norms = slices.Grow(ix.norms, n)
 	ix.rows.grow(n)
 }
 
@@ -170,6 +172,7 @@ func (ix *Index) Add(ref childmatch.FaceRef, d *childmatch.Descriptor, a childma
 	if row := ix.row(ref.FaceID); row >= 0 {
 		copy(ix.vecs[row*childmatch.DescriptorLen:], d[:])
 		ix.errs[row] = errByte(quantise(d, ix.codes[row*codeLen:(row+1)*codeLen]))
+		ix.norms[row] = codeNorm(ix.codes[row*codeLen : (row+1)*codeLen])
 		ix.cases[row], ix.attrs[row] = ref.CaseID, ix.encode(a)
 		return
 	}
@@ -177,6 +180,7 @@ func (ix *Index) Add(ref childmatch.FaceRef, d *childmatch.Descriptor, a childma
 	ix.vecs = append(ix.vecs, d[:]...)
 	ix.codes = append(ix.codes, make([]int8, codeLen)...)
 	ix.errs = append(ix.errs, errByte(quantise(d, ix.codes[row*codeLen:])))
+	ix.norms = append(ix.norms, codeNorm(ix.codes[row*codeLen:]))
 	ix.add(ref, a)
 }
 
@@ -200,7 +204,7 @@ func (ix *rows) row(face childmatch.ID) int {
 func (ix *Index) Clear() {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.vecs, ix.codes, ix.errs, ix.rows = nil, nil, nil, rows{}
+	ix.vecs, ix.codes, ix.errs, ix.norms, ix.rows = nil, nil, nil, nil, rows{}
 }
 
 // SetCaseAttrs changes the filter columns of every face of a case.
@@ -232,9 +236,9 @@ func (ix *Index) removeRow(i int) {
 		const n = childmatch.DescriptorLen
 		copy(ix.vecs[i*n:(i+1)*n], ix.vecs[last*n:])
 		copy(ix.codes[i*codeLen:(i+1)*codeLen], ix.codes[last*codeLen:])
-		ix.errs[i] = ix.errs[last]
+		ix.errs[i], ix.norms[i] = ix.errs[last], ix.norms[last]
 	}
-	ix.vecs, ix.codes, ix.errs = ix.vecs[:last*childmatch.DescriptorLen], ix.codes[:last*codeLen], ix.errs[:last]
+	ix.vecs, ix.codes, ix.errs, ix.norms = ix.vecs[:last*childmatch.DescriptorLen], ix.codes[:last*codeLen], ix.errs[:last], ix.norms[:last]
 	ix.moveLast(i)
 }
 
@@ -339,20 +343,34 @@ func (ix *Index) Search(q *childmatch.Descriptor, k int, f childmatch.SearchFilt
 }
 
 // SearchBatch answers several queries with one pass over memory: each block of rows is scanned for every
-// query while it is in cache. Result i is what Search(&qs[i], k, f) returns.
+// query while it is in cache, from batchMin queries by the batch kernel (batch.go), and from twice that
+// split by queries across the workers rather than by rows. Result i is what Search(&qs[i], k, f) returns.
 func (ix *Index) SearchBatch(qs []childmatch.Descriptor, k int, f childmatch.SearchFilter) [][]childmatch.Hit {
 	if k <= 0 || len(qs) == 0 {
 		return make([][]childmatch.Hit, len(qs))
 	}
+	batch := len(qs) >= batchMin
 	queries := make([]*query, len(qs))
 	for i := range qs {
-		queries[i] = newQuery(&qs[i])
+		if batch {
+			queries[i] = newHalfQuery(&qs[i])
+		} else {
+			queries[i] = newQuery(&qs[i])
+		}
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	flt := ix.compile(f)
+	if batch && ix.workers > 1 && len(ix.faces) >= parallelMin && len(qs) >= 2*batchMin {
+		return ix.searchSplit(queries, &flt, k)
+	}
 	return searchRows(len(ix.faces), ix.workers, len(qs), k, func(lo, hi int, tops []topK) {
-		ix.scan(queries, &flt, lo, hi, tops)
+		states := newStates(queries, tops, !batch)
+		if batch {
+			ix.scanBatch(states, &flt, lo, hi)
+		} else {
+			ix.scan(states, &flt, lo, hi)
+		}
 	})
 }
 
@@ -360,37 +378,76 @@ func (ix *Index) SearchBatch(qs []childmatch.Descriptor, k int, f childmatch.Sea
 // cache while every query of a batch is scanned over them.
 const block = 256
 
+// state is one query's part of a scan: its top k so far and the first-pass limits for its worst kept
+// distance, as a table by error byte (the single-query scan looks one up for every row) or, for the batch
+// scan, which looks up few, as the reach they are computed from.
+type state struct {
+	q     *query
+	t     *topK
+	table bool
+	lim   limits  // when table
+	reach float64 // the reach of the worst kept distance (quant.go), or -1 before the top k is full
+	bar   float32 // the worst kept distance the limits are for
+	// blockLimit's last answer: for the reach blockReach and the error byte blockErr.
+	blockReach float64
+	blockErr   uint8
+	blockLim   int32
+}
+
+func newStates(qs []*query, tops []topK, table bool) []state {
+	states := make([]state, len(qs))
+	for i := range states {
+		states[i] = state{q: qs[i], t: &tops[i], table: table, reach: -1, bar: -1, blockReach: -1, blockLim: math.MaxInt32}
+		if table {
+			states[i].lim.open()
+		}
+	}
+	return states
+}
+
+// reachLimit is the first-pass limit of rows of error byte b computed from the reach, for a scan
+// without the table.
+func (s *state) reachLimit(b uint8) int32 {
+	if s.reach < 0 {
+		return math.MaxInt32
+	}
+	return limitAt(s.reach, b)
+}
+
+// consider offers row i, whose first-pass bound the caller found within its limit, to the query's top k
+// unless the filter excludes it, and tightens the limits when the worst kept distance falls.
+func (s *state) consider(ix *Index, f *filter, i int) {
+	if !f.admits(ix.attrs[i]) || (!f.exclude.IsZero() && ix.cases[i] == f.exclude) {
+		return
+	}
+	row := (*childmatch.Descriptor)(ix.vecs[i*childmatch.DescriptorLen : (i+1)*childmatch.DescriptorLen])
+	d := row.SquaredDistance(s.q.d)
+	if s.t.full() && d > s.t.worst.d {
+		return // cannot enter: strictly farther than the k-th (equal distances go on to the id tie-break)
+	}
+	s.t.offer(hit{d: d, face: ix.faces[i], caseID: ix.cases[i]})
+	if s.t.full() && s.t.worst.d != s.bar {
+		s.bar = s.t.worst.d
+		s.reach = reach(s.bar, s.q)
+		if s.table {
+			s.lim.set(s.bar, s.q)
+		}
+	}
+}
+
 // scan offers the rows lo..hi that pass the filter to each query's top k, skipping rows whose first-pass
 // bound excludes them (quant.go).
-func (ix *Index) scan(qs []*query, f *filter, lo, hi int, tops []topK) {
-	exclude := !f.exclude.IsZero()
-	lims := make([]limits, len(qs))
-	bars := make([]float32, len(qs)) // the worst kept distance each query's limits were set for
-	for i := range lims {
-		lims[i].open()
-		bars[i] = -1
-	}
+func (ix *Index) scan(states []state, f *filter, lo, hi int) {
 	var first [block]int32
 	for start := lo; start < hi; start += block {
 		end := min(hi, start+block)
 		codes := ix.codes[start*codeLen : end*codeLen]
-		for qi, q := range qs {
-			t, lim := &tops[qi], &lims[qi]
-			l2Codes(&q.code, &q.wide, codes, first[:end-start])
+		for qi := range states {
+			s := &states[qi]
+			l2Codes(&s.q.code, &s.q.wide, codes, first[:end-start])
 			for j, bound := range first[:end-start] {
-				i := start + j
-				if bound > lim[ix.errs[i]] || !f.admits(ix.attrs[i]) || (exclude && ix.cases[i] == f.exclude) {
-					continue
-				}
-				row := (*childmatch.Descriptor)(ix.vecs[i*childmatch.DescriptorLen : (i+1)*childmatch.DescriptorLen])
-				d := row.SquaredDistance(q.d)
-				if t.full() && d > t.worst.d {
-					continue // cannot enter: strictly farther than the k-th (equal distances go on to the id tie-break)
-				}
-				t.offer(hit{d: d, face: ix.faces[i], caseID: ix.cases[i]})
-				if t.full() && t.worst.d != bars[qi] {
-					bars[qi] = t.worst.d
-					lim.set(t.worst.d, q)
+				if i := start + j; bound <= s.lim[ix.errs[i]] {
+					s.consider(ix, f, i)
 				}
 			}
 		}

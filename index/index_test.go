@@ -233,14 +233,16 @@ func same(t *testing.T, what string, got, want []childmatch.Hit) {
 }
 
 // TestSearchMatchesNaive: for random sets, ties and duplicates, several faces per case, every filter, any k,
-// split across workers or not, the index returns exactly the naive scan's hits.
+// split across workers or not, alone and in a batch large enough for the batch kernel (with a query group
+// not full and blocks of odd length, split by rows or by queries), the index returns exactly the naive
+// scan's hits.
 func TestSearchMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	sets := []struct {
 		name                string
 		n, perCase, pool, k int
 	}{
-		{"random", 3000, 1, 3000, 10},
+		{"random", 3001, 1, 3001, 10},
 		{"several faces per case", 3000, 4, 3000, 10},
 		{"many ties", 3000, 2, 7, 10},
 		{"all equal", 500, 1, 1, 20},
@@ -269,7 +271,11 @@ func TestSearchMatchesNaive(t *testing.T) {
 				t.Errorf("%s: the index does not show what the pool is for", set.name)
 			}
 			for fi, f := range filters {
-				qs := make([]childmatch.Descriptor, 5)
+				nq := batchMin + batchQ + 1 // the batch kernel, a group not full
+				if len(faces) >= parallelMin {
+					nq = 2*batchMin + 1 // split by queries across the workers
+				}
+				qs := make([]childmatch.Descriptor, nq)
 				for qi := range qs {
 					qs[qi] = fixtures.RandomDescriptor(r)
 					if qi < 3 {
@@ -287,7 +293,9 @@ func TestSearchMatchesNaive(t *testing.T) {
 				for qi := range qs {
 					what := fmt.Sprintf("%s, %d workers, filter %d, query %d", set.name, workers, fi, qi)
 					want := naive(faces, &qs[qi], set.k, ff)
-					same(t, what, ix.Search(&qs[qi], set.k, ff), want)
+					if qi < 5 {
+						same(t, what, ix.Search(&qs[qi], set.k, ff), want)
+					}
 					same(t, what+" in a batch", batch[qi], want)
 				}
 			}
@@ -333,14 +341,23 @@ func TestKernels(t *testing.T) {
 	}
 }
 
-// TestGoKernelSearch runs the property test's core with the Go kernel, as on CPUs without AVX2.
+// TestGoKernelSearch runs the property test's core with the Go kernels, as on CPUs without AVX2, alone and
+// in a batch.
 func TestGoKernelSearch(t *testing.T) {
 	saved := useAVX2
 	useAVX2 = false
 	defer func() { useAVX2 = saved }()
 	r := rand.New(rand.NewPCG(13, 14))
-	faces := generate(r, parallelMin+3000, 2, parallelMin)
-	agreesWithNaive(t, build(faces, 2), faces, r, 10)
+	faces := generate(r, parallelMin+3001, 2, parallelMin)
+	ix := build(faces, 2)
+	agreesWithNaive(t, ix, faces, r, 10)
+	qs := make([]childmatch.Descriptor, 2*batchMin+1)
+	for i := range qs {
+		qs[i] = fixtures.RandomDescriptor(r)
+	}
+	for qi, hits := range ix.SearchBatch(qs, 10, childmatch.SearchFilter{}) {
+		same(t, fmt.Sprint("batch query ", qi), hits, naive(faces, &qs[qi], 10, childmatch.SearchFilter{}))
+	}
 }
 
 // agreesWithNaive checks the top 10 of random queries, unfiltered, against the naive scan of faces.

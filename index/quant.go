@@ -62,14 +62,20 @@ const (
 
 // quantise codes d and returns the code and an upper bound on |d - (DescriptorMean + codeScale·code)| in float64.
 func quantise(d *childmatch.Descriptor, code []int8) float64 {
+	return quantiseStep(d, code, codeScale, 127)
+}
+
+// quantiseStep codes d in steps of step, clamped to ±bound, and returns an upper bound on
+// |d - (DescriptorMean + step·code)| in float64.
+func quantiseStep(d *childmatch.Descriptor, code []int8, step, bound float64) float64 {
 	var e float64
 	for j, v := range d {
 		// Exact in float64 for components of ordinary size, otherwise within 1e-16, far inside absSlack.
 		x := float64(v) - float64(childmatch.DescriptorMean[j])
-		c := math.Round(x / codeScale)
-		c = max(-127, min(127, c))
+		c := math.Round(x / step)
+		c = max(-bound, min(bound, c))
 		code[j] = int8(c)
-		diff := x - c*codeScale
+		diff := x - c*step
 		e += diff * diff
 	}
 	// float64 rounding in the sum and the square root is below 1e-15 relative; the factor covers it.
@@ -93,6 +99,14 @@ type query struct {
 	err  float64        // e_q
 }
 
+// newHalfQuery codes d for the batch kernel (batchkernel.go): code holds the half-resolution code h
+// (q̂ = m + 2·codeScale·h) and err its error; wide is unused.
+func newHalfQuery(d *childmatch.Descriptor) *query {
+	q := &query{d: d}
+	q.err = quantiseStep(d, q.code[:], 2*codeScale, halfBound)
+	return q
+}
+
 func newQuery(d *childmatch.Descriptor) *query {
 	q := &query{d: d}
 	q.err = quantise(d, q.code[:])
@@ -114,10 +128,23 @@ func (l *limits) open() {
 
 // set computes the limits for the worst kept squared distance w.
 func (l *limits) set(w float32, q *query) {
-	bar := math.Sqrt(float64(w))*(1+relSlack) + absSlack + q.err
-	for b := 0; b < errUnbounded; b++ {
-		r := (bar + float64(b)*errUnit) / codeScale
-		l[b] = int32(min(math.Floor(r*r), math.MaxInt32))
+	r := reach(w, q)
+	for b := range l {
+		l[b] = limitAt(r, uint8(b))
 	}
-	l[errUnbounded] = math.MaxInt32
+}
+
+// reach is the distance, in the descriptor's units, that a row's lower bound may reach and still enter
+// against the worst kept squared distance w, before the row's own error: sqrt(w)(1+relSlack) + absSlack + e_q.
+func reach(w float32, q *query) float64 {
+	return math.Sqrt(float64(w))*(1+relSlack) + absSlack + q.err
+}
+
+// limitAt is limit[b] for the reach r.
+func limitAt(r float64, b uint8) int32 {
+	if b == errUnbounded {
+		return math.MaxInt32
+	}
+	x := (r + float64(b)*errUnit) / codeScale
+	return int32(min(math.Floor(x*x), math.MaxInt32))
 }

@@ -136,6 +136,9 @@ func benchScale(b *testing.B, n int, photos []realPhoto) {
 	for _, l := range lines {
 		b.ReportMetric(l["single_p50_ms"].(float64), fmt.Sprintf("p50-ms/%d-workers", l["threads"]))
 		b.ReportMetric(l["batch_queries_per_second"].(float64), fmt.Sprintf("batch-q/s/%d-workers", l["threads"]))
+		if fps, ok := l["allpairs_faces_per_second"].(float64); ok {
+			b.ReportMetric(fps, fmt.Sprintf("allpairs-faces/s/%d-workers", l["threads"]))
+		}
 		appendBenchLine(b, l)
 	}
 	b.ReportMetric(lines[0]["bytes_per_face"].(float64), "bytes/face")
@@ -387,7 +390,7 @@ func measureScale(b *testing.B, d *scaleData) []map[string]any {
 			b.Fatalf("%d faces, %d workers: batch recall@%d %.4f against the exact scan (identical: %v), want 1",
 				n, workers, scaleK, rc, same)
 		}
-		lines = append(lines, map[string]any{
+		line := map[string]any{
 			"peer": "childmatch", "version": scaleVersion(), "n": n, "threads": workers,
 			"build_seconds":            build.Seconds(),
 			"single_p50_ms":            percentile(all, 50),
@@ -402,7 +405,12 @@ func measureScale(b *testing.B, d *scaleData) []map[string]any {
 			"queries":                  m,
 			"real_queries":             d.real,
 			"bytes_per_face":           bytesPerFace,
-		})
+		}
+		if workers == 2 && n <= allPairsMax(b) {
+			line["allpairs_faces_per_second"] = measureAllPairs(b, ix, d)
+			line["allpairs_k"] = allPairsK
+		}
+		lines = append(lines, line)
 	}
 
 	// Snapshot: written to a file, the index dropped, then loaded from the file into a new index (the
@@ -445,6 +453,39 @@ func measureScale(b *testing.B, d *scaleData) []map[string]any {
 		l["snapshot_bytes"] = st.Size()
 	}
 	return lines
+}
+
+// allPairsK is what a dedupe pass asks of each face: its ProposalsMax+1 nearest other cases, and one more
+// for its own case (service/dedupe.go).
+var allPairsK = childmatch.DefaultLimits(1).ProposalsMax + 2
+
+// allPairsMax is the largest size at which the all-pairs pass is measured ($INDEX_ALLPAIRS_MAX, default
+// 100,000: at 1M it would take about a hundred times as long).
+func allPairsMax(b *testing.B) int {
+	spec := os.Getenv("INDEX_ALLPAIRS_MAX")
+	if spec == "" {
+		return 100_000
+	}
+	n, err := strconv.Atoi(spec)
+	if err != nil {
+		b.Fatalf("INDEX_ALLPAIRS_MAX: %q is not a number", spec)
+	}
+	return n
+}
+
+// measureAllPairs is a dedupe pass's search over the index: every row's vector as a query, DedupeBatch at
+// a time, allPairsK nearest each; it returns the faces a second. The first batch's answers are checked
+// against the naive scan.
+func measureAllPairs(b *testing.B, ix *Index, d *scaleData) float64 {
+	first := d.vecs[:childmatch.DedupeBatch]
+	if _, same := scaleRecall(ix.SearchBatch(first, allPairsK, childmatch.SearchFilter{}), exactTop(d.vecs, first, allPairsK)); !same {
+		b.Fatalf("%d faces: the all-pairs answers differ from the exact scan's", len(d.vecs))
+	}
+	began := time.Now()
+	for lo := 0; lo < len(d.vecs); lo += childmatch.DedupeBatch {
+		ix.SearchBatch(d.vecs[lo:min(len(d.vecs), lo+childmatch.DedupeBatch)], allPairsK, childmatch.SearchFilter{})
+	}
+	return float64(len(d.vecs)) / time.Since(began).Seconds()
 }
 
 func total(ds []time.Duration) time.Duration {

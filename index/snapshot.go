@@ -227,9 +227,14 @@ func (ix *Index) ReadSnapshot(r io.Reader) (childmatch.ID, error) {
 	if !fresh.slots.build(fresh.faces) {
 		return childmatch.ID{}, fmt.Errorf("%w: a face id occurs twice", ErrBadSnapshot)
 	}
+	fresh.norms = make([]int32, n) // not stored: 4 bytes a row recomputed from the codes
+	for i := range fresh.norms {
+		fresh.norms[i] = codeNorm(fresh.codes[i*codeLen : (i+1)*codeLen])
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.vecs, ix.codes, ix.errs, ix.faces, ix.cases, ix.attrs = fresh.vecs, fresh.codes, fresh.errs, fresh.faces, fresh.cases, fresh.attrs
+	ix.vecs, ix.codes, ix.errs, ix.norms = fresh.vecs, fresh.codes, fresh.errs, fresh.norms
+	ix.faces, ix.cases, ix.attrs = fresh.faces, fresh.cases, fresh.attrs
 	ix.slots, ix.places = fresh.slots, fresh.places
 	return h.Position, nil
 }

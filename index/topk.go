@@ -106,13 +106,18 @@ func searchRows(n, workers, nq, k int, scan func(lo, hi int, tops []topK)) [][]c
 				merged.offer(h)
 			}
 		}
-		sort.Slice(merged.items, func(i, j int) bool { return merged.items[i].less(&merged.items[j]) })
-		hits := make([]childmatch.Hit, len(merged.items))
-		for i, h := range merged.items {
-			hits[i] = childmatch.Hit{FaceRef: childmatch.FaceRef{FaceID: h.face, CaseID: h.caseID},
-				Distance: float32(math.Sqrt(float64(h.d)))}
-		}
-		out[qi] = hits
+		out[qi] = merged.hits()
 	}
 	return out
+}
+
+// hits is the top k as the index answers it: nearest first, with the square roots of the distances.
+func (t *topK) hits() []childmatch.Hit {
+	sort.Slice(t.items, func(i, j int) bool { return t.items[i].less(&t.items[j]) })
+	hits := make([]childmatch.Hit, len(t.items))
+	for i, h := range t.items {
+		hits[i] = childmatch.Hit{FaceRef: childmatch.FaceRef{FaceID: h.face, CaseID: h.caseID},
+			Distance: float32(math.Sqrt(float64(h.d)))}
+	}
+	return hits
 }

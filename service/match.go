@@ -55,9 +55,14 @@ func modelsOf(faces []childmatch.Face) []string {
 // nearest returns the cases nearest to the query faces, k per face by dlib's index and k per face by each
 // model's, each case once, dlib's hits first (nearest first).
 func (s *Service) nearest(queries []childmatch.Face, k int, f childmatch.SearchFilter) []near {
+	return s.withModels(nearOf(s.index.SearchBatch(childmatch.Descriptors(queries), k, f)), queries, k, f)
+}
+
+// nearOf is the cases of dlib's hits of each query face, each once with its best hit, nearest first.
+func nearOf(hits [][]childmatch.Hit) []near {
 	byCase := map[childmatch.ID]int{}
 	var out []near
-	for qi, hits := range s.index.SearchBatch(childmatch.Descriptors(queries), k, f) {
+	for qi, hits := range hits {
 		for _, h := range hits {
 			if i, ok := byCase[h.CaseID]; !ok {
 				byCase[h.CaseID] = len(out)
@@ -68,6 +73,16 @@ func (s *Service) nearest(queries []childmatch.Face, k int, f childmatch.SearchF
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return closer(out[i].hit, out[j].hit) })
+	return out
+}
+
+// withModels adds to found the cases each face model's index finds among the k nearest of a query face
+// that has the model's vector.
+func (s *Service) withModels(found []near, queries []childmatch.Face, k int, f childmatch.SearchFilter) []near {
+	seen := map[childmatch.ID]bool{}
+	for _, n := range found {
+		seen[n.caseID] = true
+	}
 	for _, name := range modelsOf(queries) {
 		var qs [][]float32
 		for _, q := range queries {
@@ -77,14 +92,14 @@ func (s *Service) nearest(queries []childmatch.Face, k int, f childmatch.SearchF
 		}
 		for _, hits := range s.index.SearchModel(name, qs, k, f) {
 			for _, h := range hits {
-				if _, ok := byCase[h.CaseID]; !ok {
-					byCase[h.CaseID] = len(out)
-					out = append(out, near{caseID: h.CaseID, qi: -1})
+				if !seen[h.CaseID] {
+					seen[h.CaseID] = true
+					found = append(found, near{caseID: h.CaseID, qi: -1})
 				}
 			}
 		}
 	}
-	return out
+	return found
 }
 
 // closer orders hits by distance, ties by face id.

@@ -22,24 +22,43 @@ type proposal struct {
 	support  int
 	rank     int
 	reason   childmatch.Reason
+	whole    bool // support counts every face pair of the two cases (a dedupe pass), not new ones
 }
 
 // propose turns the candidates of newly added faces into review items: a found child against missing
 // reports and the other way round ("match"), and against earlier cases of its own kind ("same_child").
-// Only open cases take part, and per kind only the few the proposal rule picks (root's proposal.go).
+// Only open cases take part, and per kind only the few the proposal rule picks (root's proposal.go). It
+// returns how many review items it created or folded into.
 func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []childmatch.Face) (int, error) {
+	return s.proposeFrom(ctx, c, faces, false, func(kind childmatch.Kind) [][]childmatch.Hit {
+		return s.index.SearchBatch(childmatch.Descriptors(faces), s.limits.ProposalsMax+1, proposalFilter(c, kind))
+	})
+}
+
+// proposalFilter admits the open cases of a kind other than c.
+func proposalFilter(c *childmatch.Case, kind childmatch.Kind) childmatch.SearchFilter {
+	return childmatch.SearchFilter{Kinds: []childmatch.Kind{kind}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
+}
+
+// proposeFrom is propose with dlib's searches given: hitsOf(kind) is, for each face, the ProposalsMax+1
+// nearest open cases of that kind other than c (the face models beside dlib are searched here). whole
+// says that faces are all of c's faces, so that a pair's support is its whole count rather than what these
+// faces add to it (a dedupe pass, which tells no post of the candidates it finds: the reviewers have them
+// in the queue). It returns how many review items it created or folded into.
+func (s *Service) proposeFrom(ctx context.Context, c *childmatch.Case, faces []childmatch.Face, whole bool,
+	hitsOf func(childmatch.Kind) [][]childmatch.Hit) (int, error) {
 	if c.Exercise {
 		return 0, nil // a drill's made-up child is nobody's match
 	}
-	n := 0
+	proposed := 0
 	for _, kind := range []childmatch.Kind{c.Kind.Opposite(), c.Kind} {
 		typ := childmatch.ReviewMatch
 		if kind == c.Kind {
 			typ = childmatch.ReviewSameChild
 		}
-		props, err := s.candidatesOfKind(ctx, c, faces, kind, typ)
+		props, err := s.candidatesOfKind(ctx, c, faces, hitsOf(kind), kind, typ)
 		if err != nil {
-			return n, err
+			return proposed, err
 		}
 		weighed := make([]childmatch.Weighed, len(props))
 		for i, p := range props {
@@ -47,30 +66,30 @@ func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []child
 		}
 		for rank, i := range childmatch.Propose(weighed, s.limits) {
 			p := props[i]
-			p.rank, p.reason = rank+1, childmatch.ReasonAmbiguous
+			p.rank, p.reason, p.whole = rank+1, childmatch.ReasonAmbiguous, whole
 			if rank == 0 {
 				p.reason = childmatch.ReasonBest
 			}
 			created, err := s.upsertReview(ctx, c, p)
 			if err != nil {
-				return n, err
+				return proposed, err
 			}
-			n++
-			if created && typ == childmatch.ReviewMatch && c.Kind == childmatch.KindFound {
+			proposed++
+			if created && !whole && typ == childmatch.ReviewMatch && c.Kind == childmatch.KindFound {
 				s.candidateFound(ctx, p.other, c)
 			}
 		}
 	}
-	return n, nil
+	return proposed, nil
 }
 
-// candidatesOfKind returns the open cases of a kind nearest to the new faces, each with its best pair,
-// its evidence and its support, nearest first: the ProposalsMax+1 nearest per face, so the proposal rule
-// sees the heaviest candidates and how much weight the rest carry.
-func (s *Service) candidatesOfKind(ctx context.Context, c *childmatch.Case, faces []childmatch.Face, kind childmatch.Kind,
-	typ childmatch.ReviewType) ([]*proposal, error) {
-	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{kind}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
-	ms, err := s.weighAll(ctx, faces, s.nearest(faces, s.limits.ProposalsMax+1, filter), pairWith(c))
+// candidatesOfKind returns the cases of dlib's hits (per face, the ProposalsMax+1 nearest open cases of
+// one kind) and of the face models' own searches, each with its best pair, its evidence and its support,
+// nearest first, so the proposal rule sees the heaviest candidates and how much weight the rest carry.
+func (s *Service) candidatesOfKind(ctx context.Context, c *childmatch.Case, faces []childmatch.Face, found [][]childmatch.Hit,
+	kind childmatch.Kind, typ childmatch.ReviewType) ([]*proposal, error) {
+	near := s.withModels(nearOf(found), faces, s.limits.ProposalsMax+1, proposalFilter(c, kind))
+	ms, err := s.weighAll(ctx, faces, near, pairWith(c))
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +141,11 @@ func (s *Service) upsertReview(ctx context.Context, c *childmatch.Case, p *propo
 	now := s.now().UTC()
 	for attempt := 0; attempt < childmatch.ReviewAttempts; attempt++ {
 		_, err := s.updateReview(ctx, key, func(r *childmatch.Review) error {
-			r.Support += p.support
+			if p.whole {
+				r.Support = max(r.Support, p.support)
+			} else {
+				r.Support += p.support
+			}
 			r.Notes = append(childmatch.ConsistencyNotes(a, b), keepNotes(r.Notes, "reopened")...)
 			if p.distance < r.Distance { // the pair's best evidence, and where that proposal put it
 				r.Distance, r.FaceA, r.FaceB, r.Evidence = p.distance, fa, fb, p.evidence

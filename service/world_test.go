@@ -26,7 +26,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // world is one service over in-memory stores, a fake face analyzer and the real index and follower, with
 // a clock the test moves.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	store    *inmem.Store
 	follower *follow.Follower
@@ -39,12 +39,12 @@ type world struct {
 	officer, shelter, reviewer, admin childmatch.Actor
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	return newWorldWith(t, inmem.Faces{})
 }
 
 // newWorldWith is a world whose photos are analysed by faces.
-func newWorldWith(t *testing.T, faces childmatch.FaceAnalyzer) *world {
+func newWorldWith(t testing.TB, faces childmatch.FaceAnalyzer) *world {
 	return build(t, inmem.New(), time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), faces)
 }
 
@@ -53,12 +53,12 @@ func newWorldOver(t *testing.T, w *world) *world {
 	return build(t, w.store.Another(), w.now, inmem.Faces{})
 }
 
-func build(t *testing.T, store *inmem.Store, now time.Time, faces childmatch.FaceAnalyzer) *world {
+func build(t testing.TB, store *inmem.Store, now time.Time, faces childmatch.FaceAnalyzer) *world {
 	return buildWith(t, store, now, faces, nil)
 }
 
 // buildWith is a world whose index holds the vectors of face models beside dlib's.
-func buildWith(t *testing.T, store *inmem.Store, now time.Time, faces childmatch.FaceAnalyzer, models map[string]childmatch.ModelIndex) *world {
+func buildWith(t testing.TB, store *inmem.Store, now time.Time, faces childmatch.FaceAnalyzer, models map[string]childmatch.ModelIndex) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), store: store, r: rand.New(rand.NewPCG(1, 2)), now: now}
 	w.store.SetClock(func() time.Time { return w.now })

@@ -36,6 +36,7 @@ func main() {
 			"restore":   func(args []string) error { return runRestore(context.Background(), args) },
 			"import":    func(args []string) error { return runImport(args, os.Stdout) },
 			"export":    func(args []string) error { return runExport(args, os.Stdout) },
+			"dedupe":    func(args []string) error { return runDedupe(args, os.Stdout) },
 		}
 		if run, ok := commands[os.Args[1]]; ok {
 			if err := run(os.Args[2:]); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -51,13 +50,13 @@ func runReembed(args []string, log *slog.Logger, out io.Writer) error {
 		return err
 	}
 	path := filepath.Join(cfg.dataDir, "reembed.checkpoint")
-	var from checkpoint
+	var from reembedPosition
 	if !*restart {
-		if from, err = readCheckpoint(path); err != nil {
+		if err = readCheckpoint(path, &from); err != nil {
 			return err
 		}
 		if from.Models != models {
-			from = checkpoint{} // made with other models: every face needs the new ones
+			from = reembedPosition{} // made with other models: every face needs the new ones
 		}
 	}
 	if !from.Position.IsZero() {
@@ -72,12 +71,12 @@ func runReembed(args []string, log *slog.Logger, out io.Writer) error {
 			}
 			last = time.Now()
 			printProgress(out, p)
-			if err := writeCheckpoint(path, checkpoint{Models: models, Position: p.Position}); err != nil && saveErr == nil {
+			if err := writeCheckpoint(path, reembedPosition{Models: models, Position: p.Position}); err != nil && saveErr == nil {
 				saveErr = err
 			}
 		}})
 	if saveErr == nil && !p.Position.IsZero() {
-		saveErr = writeCheckpoint(path, checkpoint{Models: models, Position: p.Position})
+		saveErr = writeCheckpoint(path, reembedPosition{Models: models, Position: p.Position})
 	}
 	printProgress(out, p)
 	if err := errors.Join(err, saveErr); err != nil {
@@ -104,36 +103,10 @@ func printProgress(out io.Writer, p service.ReembedProgress) {
 		p.Cases, p.Written, len(p.Failed), p.Photos, p.Faces, p.NotFound, rate, p.Position)
 }
 
-// checkpoint is a run's position and the models it was made with.
-type checkpoint struct {
+// reembedPosition is a run's position and the models it was made with.
+type reembedPosition struct {
 	Models   string        `json:"models"`
 	Position childmatch.ID `json:"position"`
-}
-
-func readCheckpoint(path string) (checkpoint, error) {
-	var c checkpoint
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return c, nil
-	}
-	if err != nil {
-		return c, err
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
-		return c, fmt.Errorf("%s is damaged (%v): remove it, or run with --restart", path, err)
-	}
-	return c, nil
-}
-
-// writeCheckpoint replaces the checkpoint through a temporary file and a rename, so a crash leaves the old
-// one or the new one.
-func writeCheckpoint(path string, c checkpoint) error {
-	b, _ := json.Marshal(c)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // modelsSignature names the face models a run computes vectors with: the SHA-256 of dlib's recognition

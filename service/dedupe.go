@@ -1,0 +1,107 @@
+package service
+
+import (
+	"context"
+	"slices"
+
+	"childmatch"
+)
+
+// A dedupe pass (`childmatch dedupe`) compares every face with every other face of both kinds, missing
+// against found and each kind against itself, as if every open case had just been uploaded: each case
+// proposes what its upload would (propose), so the proposals are the bounded, calibrated ones of
+// proposal.go and a pair already in the queue is folded into, never doubled. It is what a bulk import,
+// a change of the proposal rule or of the face model needs, and it finds the children registered twice.
+//
+// Cases are taken in ID order, DedupeBatch faces at a time, so that the index answers them through its
+// batch kernel; each batch is searched without the per-case exclusion (one more hit instead, the case's
+// own, dropped), which gives each case exactly the hits its own search would. After each batch the
+// position is handed to the caller to keep: a pass resumed from it continues with the next case, and
+// a batch done twice (the process stopped before its position was kept) changes nothing, since support
+// is then the pair's whole count, not an increment.
+
+// DedupeProgress is where a dedupe pass stands; the zero value is its start.
+type DedupeProgress struct {
+	After     childmatch.ID `json:"after"`     // every case up to this ID is done
+	Cases     int           `json:"cases"`     // cases walked, open or not
+	Faces     int           `json:"faces"`     // their faces
+	Compared  int           `json:"compared"`  // faces of open cases searched
+	Proposals int           `json:"proposals"` // review items created or folded into
+}
+
+// deduper is the actor a dedupe pass's audit events name.
+var deduper = childmatch.Actor{ID: "dedupe", Roles: []childmatch.Role{}}
+
+// Dedupe runs a dedupe pass from p on, calling kept with the progress after every batch (an error from
+// kept stops the pass), and returns the progress at the end.
+func (s *Service) Dedupe(ctx context.Context, p DedupeProgress, kept func(DedupeProgress) error) (DedupeProgress, error) {
+	for {
+		var batch []*childmatch.Case
+		faces := 0
+		err := s.store.WalkCases(ctx, p.After, func(c *childmatch.Case) (bool, error) {
+			batch = append(batch, c)
+			faces += len(c.Faces())
+			return faces < childmatch.DedupeBatch, nil
+		})
+		if err != nil || len(batch) == 0 {
+			return p, err
+		}
+		n, compared, err := s.dedupeBatch(ctx, batch)
+		if err != nil {
+			return p, err
+		}
+		p.After, p.Cases, p.Faces = batch[len(batch)-1].ID, p.Cases+len(batch), p.Faces+faces
+		p.Compared, p.Proposals = p.Compared+compared, p.Proposals+n
+		if err := kept(p); err != nil {
+			return p, err
+		}
+	}
+}
+
+// dedupeBatch proposes for the open cases of batch and returns how many proposals and faces it made.
+func (s *Service) dedupeBatch(ctx context.Context, batch []*childmatch.Case) (proposals, compared int, err error) {
+	var open []*childmatch.Case
+	var descs []childmatch.Descriptor
+	for _, c := range batch {
+		if faces := c.Faces(); c.Status == childmatch.StatusOpen && len(faces) > 0 {
+			open = append(open, c)
+			descs = append(descs, childmatch.Descriptors(faces)...)
+		}
+	}
+	if len(open) == 0 {
+		return 0, 0, nil
+	}
+	k := s.limits.ProposalsMax + 1
+	hits := map[childmatch.Kind][][]childmatch.Hit{}
+	for _, kind := range []childmatch.Kind{childmatch.KindMissing, childmatch.KindFound} {
+		hits[kind] = s.index.SearchBatch(descs, k+1, childmatch.SearchFilter{Kinds: []childmatch.Kind{kind},
+			Statuses: []childmatch.Status{childmatch.StatusOpen}})
+	}
+	ids := make([]childmatch.ID, len(open))
+	for i, c := range open {
+		ids[i] = c.ID
+	}
+	// The trail says which cases the pass compared before any review item they lead to is written.
+	if err := s.audit.Record(ctx, deduper, "dedupe.compare", ids, ""); err != nil {
+		return 0, 0, err
+	}
+	at := 0
+	for _, c := range open {
+		faces := c.Faces()
+		first := at
+		at += len(faces)
+		n, err := s.proposeFrom(ctx, c, faces, true, func(kind childmatch.Kind) [][]childmatch.Hit {
+			own := make([][]childmatch.Hit, len(faces))
+			for i, hs := range hits[kind][first:at] {
+				hs = slices.DeleteFunc(slices.Clone(hs), func(h childmatch.Hit) bool { return h.CaseID == c.ID })
+				own[i] = hs[:min(k, len(hs))]
+			}
+			return own
+		})
+		if err != nil {
+			return proposals, at, err
+		}
+		proposals += n
+	}
+	return proposals, at, nil
+}
