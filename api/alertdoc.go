@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"childmatch"
+	"childmatch/api/jsonbody"
 )
 
 // base is the service's address as its users reach it: the configured public address, else this
@@ -48,7 +49,7 @@ func (s *Server) patchCase(c *gin.Context) {
 			return d, err
 		}
 		var next childmatch.CaseDetails
-		return next, decodeBody(merged, &next)
+		return next, jsonbody.Decode(merged, &next)
 	})
 	if err != nil {
 		s.fail(c, err)
