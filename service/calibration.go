@@ -174,18 +174,15 @@ func newModelPairs() *modelPairs {
 
 // genuinePair adds the nearest distance of each model between two cases confirmed as one child.
 func (m *modelPairs) genuinePair(a, b *childmatch.Case) {
-	faces := a.Faces()
-	for _, mm := range weigh(childmatch.DefaultCalibration(), faces, b, near{qi: -1}, childmatch.Pair{}).models {
+	for _, mm := range modelDistances(a.Faces(), b.Faces()) {
 		m.genuine[mm.Model] = append(m.genuine[mm.Model], float64(mm.Distance))
 	}
 }
 
 // impostorPair adds each model's distance between two faces of different children.
 func (m *modelPairs) impostorPair(x, y *childmatch.Face) {
-	for name, a := range x.Embeddings {
-		if b, ok := y.Embeddings[name]; ok && len(a) == len(b) {
-			m.impostor[name] = append(m.impostor[name], euclidean(a, b))
-		}
+	for _, mm := range modelDistances([]childmatch.Face{*x}, []childmatch.Face{*y}) {
+		m.impostor[mm.Model] = append(m.impostor[mm.Model], float64(mm.Distance))
 	}
 }
 

@@ -125,6 +125,21 @@ func weigh(cal childmatch.Calibration, queries []childmatch.Face, other *childma
 			}
 		}
 	}
+	m.models = modelDistances(queries, theirs)
+	for i := range m.models {
+		if score, ok := cal.ModelScore(m.models[i].Model, m.models[i].Distance); ok {
+			m.models[i].Score = &score
+		}
+	}
+	m.evidence = childmatch.Fuse(cal.Evidence(m.distance, pair), m.models)
+	return m
+}
+
+// modelDistances is, for each face model beside dlib that the query faces have vectors of, the nearest
+// distance between a query face and one of theirs that both have its vector (no score: that is the
+// calibration's). A model no pair has both vectors of is left out.
+func modelDistances(queries, theirs []childmatch.Face) []childmatch.ModelMatch {
+	var out []childmatch.ModelMatch
 	for _, name := range modelsOf(queries) {
 		best, found := math.Inf(1), false
 		for _, q := range queries {
@@ -136,17 +151,11 @@ func weigh(cal childmatch.Calibration, queries []childmatch.Face, other *childma
 				}
 			}
 		}
-		if !found {
-			continue
+		if found {
+			out = append(out, childmatch.ModelMatch{Model: name, Distance: float32(best)})
 		}
-		mm := childmatch.ModelMatch{Model: name, Distance: float32(best)}
-		if score, ok := cal.ModelScore(name, mm.Distance); ok {
-			mm.Score = &score
-		}
-		m.models = append(m.models, mm)
 	}
-	m.evidence = childmatch.Fuse(cal.Evidence(m.distance, pair), m.models)
-	return m
+	return out
 }
 
 func euclidean(a, b []float32) float64 {
