@@ -66,6 +66,10 @@ type Limits struct {
 	// default: an express train covers 15–25 km in that time, less than the distance between most of its
 	// stops, so a silent post is chased before the child's train reaches the next one.
 	AlertAck time.Duration
+	// DetectThreads is how many threads one photo's HOG detection spreads over (matcher/hog.go): the cores.
+	// dlib's own call runs on one; on 2 cores the threads find the same faces in BenchmarkHOG's phone photo
+	// in DETECT_RATIO of its time (README: speed). Two photos at once share the cores as before.
+	DetectThreads int
 	// Workers is the number of face recognizers in the pool. go-face serialises all work inside one
 	// recognizer, so parallel requests need one each; each holds the models (about 130 MB).
 	Workers int
@@ -88,6 +92,7 @@ func DefaultLimits(cpus int) Limits {
 		DescribeMaxSide:   200,
 		Mirror:            true,
 		AlertAck:          15 * time.Minute,
+		DetectThreads:     cpus,
 		Workers:           cpus,
 	}
 }

@@ -30,12 +30,13 @@ const (
 // img around box (in img's pixels), finds its landmarks there and computes the descriptor on its chip. The
 // crop keeps img's pixels where the face box is at most Limits.DescribeMaxSide across, and is scaled to that
 // side where it is larger (the 150 px chip needs no more) or to MinFaceSize where it is smaller (HOG's
-// window). With Limits.Mirror, the descriptor is the mean of the crop's and its mirror image's. It reports
-// false when dlib does not find the face in the crop (the caller keeps the working image's descriptor).
-func (m *Matcher) describe(rec *face.Recognizer, img image.Image, box childmatch.Box) (childmatch.Descriptor, bool, error) {
+// window). With Limits.Mirror, the descriptor is the mean of the crop's and its mirror image's, the mirror
+// image described on a second recognizer at the same time when one is free. It answers the face as dlib
+// found it on the crop, box and landmarks in img's pixels, or false when dlib does not find the face there.
+func (m *Matcher) describe(rec *face.Recognizer, img image.Image, box childmatch.Box) (childmatch.Descriptor, face.Face, bool, error) {
 	side := float64(max(box.Width(), box.Height()))
 	if side <= 0 {
-		return childmatch.Descriptor{}, false, nil
+		return childmatch.Descriptor{}, face.Face{}, false, nil
 	}
 	cx, cy := float64(box.Min.X+box.Max.X)/2, float64(box.Min.Y+box.Max.Y)/2
 	half := side * cropMargin / 2
@@ -46,7 +47,7 @@ func (m *Matcher) describe(rec *face.Recognizer, img image.Image, box childmatch
 		SubImage(image.Rectangle) image.Image
 	})
 	if !ok || region.Empty() {
-		return childmatch.Descriptor{}, false, fmt.Errorf("cutting a face crop from a %T at %v", img, region)
+		return childmatch.Descriptor{}, face.Face{}, false, fmt.Errorf("cutting a face crop from a %T at %v", img, region)
 	}
 	scale := 1.0
 	switch {
@@ -65,31 +66,79 @@ func (m *Matcher) describe(rec *face.Recognizer, img image.Image, box childmatch
 	// Where the face is expected in the crop, and how far from it dlib's new box may lie.
 	at := [2]float64{(cx - float64(region.Min.X)) * scale, (cy - float64(region.Min.Y)) * scale}
 	near := side * scale / 2
-	d, ok, err := describeCrop(rec, crop, at, near)
-	if err != nil || !ok || !m.mirror {
-		return d, ok, err
+	back := func(p image.Point) image.Point { // from the crop's pixels to img's
+		return image.Pt(region.Min.X+int(float64(p.X)/scale+0.5), region.Min.Y+int(float64(p.Y)/scale+0.5))
 	}
-	mirrored, ok, err := describeCrop(rec, opaqueRGBA(imaging.FlipH(crop)), [2]float64{float64(w) - at[0], at[1]}, near)
-	if err != nil || !ok {
-		return d, true, err
+	var mirrored described
+	mirror := func(rec *face.Recognizer) {
+		mirrored = describeCrop(rec, opaqueRGBA(imaging.FlipH(crop)), [2]float64{float64(w) - at[0], at[1]}, near)
 	}
-	for i := range d {
-		d[i] = (d[i] + mirrored[i]) / 2
+	var beside chan struct{}
+	if m.mirror {
+		if second := m.spare(); second != nil {
+			beside = make(chan struct{})
+			go func() {
+				defer close(beside)
+				defer func() { m.pool <- second }()
+				mirror(second)
+			}()
+		}
 	}
-	return d, true, nil
+	found := describeCrop(rec, crop, at, near)
+	if beside != nil {
+		<-beside
+	} else if m.mirror && found.ok && found.err == nil {
+		mirror(rec)
+	}
+	if found.err != nil || !found.ok {
+		return childmatch.Descriptor{}, face.Face{}, false, found.err
+	}
+	f := found.face
+	f.Rectangle = image.Rectangle{Min: back(f.Rectangle.Min), Max: back(f.Rectangle.Max)}
+	f.Shapes = make([]image.Point, len(found.face.Shapes))
+	for i, p := range found.face.Shapes {
+		f.Shapes[i] = back(p)
+	}
+	d := childmatch.Descriptor(f.Descriptor)
+	if m.mirror && mirrored.err != nil {
+		return d, f, true, mirrored.err
+	}
+	if m.mirror && mirrored.ok {
+		for i := range d {
+			d[i] = (d[i] + mirrored.face.Descriptor[i]) / 2
+		}
+	}
+	return d, f, true, nil
 }
 
-// describeCrop runs go-face on a crop and returns the descriptor of the face it finds whose box centre lies
-// within near of at: HOG first, the CNN when HOG finds none there.
-func describeCrop(rec *face.Recognizer, crop *image.RGBA, at [2]float64, near float64) (childmatch.Descriptor, bool, error) {
+// spare is a recognizer of the pool no request holds, or nil when every one is in use.
+func (m *Matcher) spare() *face.Recognizer {
+	select {
+	case rec := <-m.pool:
+		return rec
+	default:
+		return nil
+	}
+}
+
+// described is what describeCrop found.
+type described struct {
+	face face.Face
+	ok   bool
+	err  error
+}
+
+// describeCrop runs go-face on a crop and returns the face it finds whose box centre lies within near of at,
+// in the crop's pixels: HOG first, the CNN when HOG finds none there.
+func describeCrop(rec *face.Recognizer, crop *image.RGBA, at [2]float64, near float64) described {
 	data, err := libjpeg.EncodeRGBA(crop, cropQuality)
 	if err != nil {
-		return childmatch.Descriptor{}, false, err
+		return described{err: err}
 	}
 	for _, recognize := range []func([]byte) ([]face.Face, error){rec.Recognize, rec.RecognizeCNN} {
 		faces, err := recognize(data)
 		if err != nil {
-			return childmatch.Descriptor{}, false, fmt.Errorf("describing a face: %w", err)
+			return described{err: fmt.Errorf("describing a face: %w", err)}
 		}
 		best, found := near, -1
 		for i, f := range faces {
@@ -99,8 +148,8 @@ func describeCrop(rec *face.Recognizer, crop *image.RGBA, at [2]float64, near fl
 			}
 		}
 		if found >= 0 {
-			return childmatch.Descriptor(faces[found].Descriptor), true, nil
+			return described{face: faces[found], ok: true}
 		}
 	}
-	return childmatch.Descriptor{}, false, nil
+	return described{}
 }

@@ -63,6 +63,7 @@ type Matcher struct {
 	embedders []childmatch.Embedder
 	pool      chan *face.Recognizer
 	all       []*face.Recognizer
+	hog       *hog
 }
 
 var _ childmatch.FaceAnalyzer = (*Matcher)(nil)
@@ -105,6 +106,10 @@ func New(cfg Config) (*Matcher, error) {
 	m := &Matcher{limits: cfg.Limits, detector: cfg.Detector, quality: cfg.JPEGQuality, embedders: cfg.Embedders,
 		mirror: cfg.Limits.Mirror,
 		pool:   make(chan *face.Recognizer, workers)}
+	var err error
+	if m.hog, err = newHOG(); err != nil {
+		return nil, err
+	}
 	for i := 0; i < workers; i++ {
 		// 150 px chips with 0.25 padding are go-face's and dlib's defaults, what the model was trained on.
 		rec, err := face.NewRecognizerWithConfig(cfg.ModelsDir, 150, 0.25, max(0, cfg.Jitter))
@@ -124,6 +129,9 @@ func (m *Matcher) Close() {
 		r.Close()
 	}
 	m.all = nil
+	if m.hog != nil {
+		m.hog.close()
+	}
 }
 
 // Sniff returns the content type of an accepted image, checking its size, its leading bytes and its header
@@ -185,22 +193,43 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 	fine := m.finer(data, ct, img, size, boxes)
 	aligned := make([][]childmatch.Point, 0, len(found)) // landmarks in the decoded image's pixels
 	var describing, chipping time.Duration               // the photo's faces together
+	var again []face.Face                                // go-face on the working image, for a face its crop loses
 	for _, f := range found {
-		df := childmatch.DetectedFace{Detector: detector, Descriptor: childmatch.Descriptor(f.Descriptor)}
-		df.Box, df.Landmarks = place(f, frame, size)
-		box, landmarks := place(f, frame, img.Bounds().Size())
 		if err := stopped(ctx); err != nil {
 			return nil, err
 		}
+		df := childmatch.DetectedFace{Detector: detector}
+		df.Box, _ = place(f, frame, size)
 		fineBox, _ := place(f, frame, fine.Bounds().Size())
 		start = time.Now()
-		d, ok, err := m.describe(rec, fine, fineBox)
+		d, at, ok, err := m.describe(rec, fine, fineBox)
 		describing += time.Since(start)
 		if err != nil {
 			return nil, err
-		} else if ok {
-			df.Descriptor = d
 		}
+		// The landmarks: dlib's on the face's crop, or on the frame the face was found in when the crop loses
+		// it (the CNN's finds carry theirs; for HOG's, go-face runs once on the working image).
+		shaped, shapedIn := at, fine.Bounds().Size()
+		switch {
+		case ok:
+			df.Descriptor = d
+		case len(f.Shapes) > 0:
+			df.Descriptor, shaped, shapedIn = childmatch.Descriptor(f.Descriptor), f, frame
+		default:
+			if again == nil {
+				if again, err = m.recognize(rec, work); err != nil {
+					return nil, err
+				}
+			}
+			g, ok := nearest(again, f)
+			if !ok {
+				continue // neither the crop nor go-face finds it: no descriptor to match it by
+			}
+			df.Descriptor, shaped, shapedIn = childmatch.Descriptor(g.Descriptor), g, frame
+		}
+		_, df.Landmarks = place(shaped, shapedIn, size)
+		box, _ := place(f, frame, img.Bounds().Size())
+		_, landmarks := place(shaped, shapedIn, img.Bounds().Size())
 		start = time.Now()
 		chipImg, chipJPEG, err := chip(img, box, landmarks)
 		chipping += time.Since(start)
@@ -338,20 +367,21 @@ func place(f face.Face, from, to image.Point) (childmatch.Box, []childmatch.Poin
 	return childmatch.Box{Min: at(f.Rectangle.Min), Max: at(f.Rectangle.Max)}, landmarks
 }
 
-// detect runs the configured detectors on rec: HOG on the working image and, when it finds nothing, the CNN
-// on the working image scaled to at most CNNMaxPixels. It returns the faces and the size of the frame their
-// points are in.
+// detect runs the configured detectors: HOG (hog.go) on the working image on Limits.DetectThreads threads
+// and, when it finds nothing, the CNN on rec on the working image scaled to at most CNNMaxPixels. It returns
+// the faces (HOG's with their boxes only, the CNN's with landmarks and descriptors) and the size of the frame
+// their points are in.
 func (m *Matcher) detect(ctx context.Context, rec *face.Recognizer, work *image.RGBA) ([]face.Face, image.Point, string, error) {
 	if m.detector != CNNOnly {
-		jpegData, err := libjpeg.EncodeRGBA(work, m.quality)
+		boxes, err := m.hog.detect(work, m.limits.DetectThreads)
 		if err != nil {
 			return nil, image.Point{}, "", err
 		}
-		faces, err := rec.Recognize(jpegData)
-		if err != nil {
-			return nil, image.Point{}, "", fmt.Errorf("face detection: %w", err)
-		}
-		if len(faces) > 0 || m.detector == HOGOnly {
+		if len(boxes) > 0 || m.detector == HOGOnly {
+			faces := make([]face.Face, len(boxes))
+			for i, b := range boxes {
+				faces[i].Rectangle = b
+			}
 			return faces, work.Rect.Size(), "hog", nil
 		}
 		if err := stopped(ctx); err != nil {
@@ -370,6 +400,39 @@ func (m *Matcher) detect(ctx context.Context, rec *face.Recognizer, work *image.
 		return nil, image.Point{}, "", fmt.Errorf("face detection (cnn): %w", err)
 	}
 	return faces, small.Rect.Size(), "cnn", nil
+}
+
+// recognize runs go-face's HOG path (detection, landmarks, descriptors) on the working image's JPEG: what
+// the pipeline did before hog.go, now for the rare face that HOG finds on the working image and dlib finds
+// on neither its crop nor its mirror image.
+func (m *Matcher) recognize(rec *face.Recognizer, work *image.RGBA) ([]face.Face, error) {
+	jpegData, err := libjpeg.EncodeRGBA(work, m.quality)
+	if err != nil {
+		return nil, err
+	}
+	faces, err := rec.Recognize(jpegData)
+	if err != nil {
+		return nil, fmt.Errorf("face detection: %w", err)
+	}
+	return faces, nil
+}
+
+// nearest is the face of faces whose box overlaps f's most, when they overlap by at least half of the
+// smaller box.
+func nearest(faces []face.Face, f face.Face) (face.Face, bool) {
+	best, found := 0, -1
+	for i, g := range faces {
+		in := g.Rectangle.Intersect(f.Rectangle)
+		area := in.Dx() * in.Dy()
+		smaller := min(g.Rectangle.Dx()*g.Rectangle.Dy(), f.Rectangle.Dx()*f.Rectangle.Dy())
+		if area > best && 2*area >= smaller {
+			best, found = area, i
+		}
+	}
+	if found < 0 {
+		return face.Face{}, false
+	}
+	return faces[found], true
 }
 
 // cnnImage is the image the CNN sees: the working image, scaled down to at most CNNMaxPixels.

@@ -47,7 +47,7 @@ func (m *Matcher) Redescribe(ctx context.Context, data []byte, faces []childmatc
 			return nil, err
 		}
 		out[i].Descriptor = f.Descriptor
-		d, ok, err := m.describe(rec, fine, rescaleBox(f.Box, size, fine.Bounds().Size()))
+		d, _, ok, err := m.describe(rec, fine, rescaleBox(f.Box, size, fine.Bounds().Size()))
 		if err != nil {
 			return nil, err
 		}
