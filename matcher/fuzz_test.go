@@ -61,9 +61,9 @@ func FuzzIntake(f *testing.F) {
 			t.Fatalf("the decoded %v %T takes %d bytes", b, img, n)
 		}
 		work := working(img, limits)
-		long := max(work.Rect.Dx(), work.Rect.Dy())
-		if work.Rect.Empty() || float64(long) > float64(limits.WorkingMaxSide)*(1+childmatch.WorkingSlack)+1 {
-			t.Fatalf("working image %v from %v", work.Rect, b)
+		long := max(work.Bounds().Dx(), work.Bounds().Dy())
+		if work.Bounds().Empty() || float64(long) > float64(limits.WorkingMaxSide)*(1+childmatch.WorkingSlack)+1 {
+			t.Fatalf("working image %v from %v", work.Bounds(), b)
 		}
 	})
 }

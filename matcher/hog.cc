@@ -27,11 +27,23 @@ struct detector {
 	std::vector<double> bias;       // each filter's threshold, the last element of its weights
 };
 
-void load(array2d<rgb_pixel>& img, const uint8_t* rgba, int w, int h, int stride) {
-	img.set_size(h, w);
-	for (int y = 0; y < h; y++) {
-		const uint8_t* p = rgba + (size_t)y * stride;
-		for (int x = 0; x < w; x++, p += 4) img[y][x] = rgb_pixel(p[0], p[1], p[2]);
+// channel is image/color's YCbCrToRGB's rounding and clamping of one channel.
+inline uint8_t channel(int32_t v) { return (uint32_t)v & 0xff000000 ? (uint8_t)~(v >> 31) : (uint8_t)(v >> 16); }
+
+void load(array2d<rgb_pixel>& img, const cm_pixels& px, const uint8_t* py, const uint8_t* pcb, const uint8_t* pcr) {
+	img.set_size(px.h, px.w);
+	for (int y = 0; y < px.h; y++) {
+		const uint8_t* p = py + (size_t)y * px.ystride;
+		if (!px.ycbcr) {
+			for (int x = 0; x < px.w; x++, p += 4) img[y][x] = rgb_pixel(p[0], p[1], p[2]);
+			continue;
+		}
+		const size_t c = (size_t)(y >> px.yshift) * px.cstride;
+		for (int x = 0; x < px.w; x++) {
+			const int32_t yy = (int32_t)p[x] * 0x10101, cb = (int32_t)pcb[c + (x >> px.xshift)] - 128,
+			              cr = (int32_t)pcr[c + (x >> px.xshift)] - 128;
+			img[y][x] = rgb_pixel(channel(yy + 91881 * cr), channel(yy - 22554 * cb - 46802 * cr), channel(yy + 116130 * cb));
+		}
 	}
 }
 
@@ -58,20 +70,21 @@ unsigned long levels(const scanner_type& sc, int w, int h) {
 	return n;
 }
 
-std::vector<rectangle> detect(const detector& d, const uint8_t* rgba, int w, int h, int stride, int threads) {
+std::vector<rectangle> detect(const detector& d, const cm_pixels& px, const uint8_t* py, const uint8_t* pcb, const uint8_t* pcr,
+                              int threads) {
 	const scanner_type& sc = d.det.get_scanner();
 	const auto& fe = sc.get_feature_extractor();
 	const long fw = sc.get_fhog_window_width(), fh = sc.get_fhog_window_height();
 	const long pad = sc.get_padding();
 	const int cell = sc.get_cell_size();
-	const unsigned long n = levels(sc, w, h);
+	const unsigned long n = levels(sc, px.w, px.h);
 
 	// The work, as a few threads share it: the pyramid's images, each 5/6 of the one before as
 	// scan_fhog_pyramid makes them, one after another on the first thread; each level's features as soon
 	// as its image is there; each filter on each level (as impl::detect_from_fhog_pyramid scans them) as
 	// soon as its features are. Features go first, so that filters fill the time spent waiting for images.
 	std::vector<array2d<rgb_pixel>> imgs(n);
-	load(imgs[0], rgba, w, h, stride);
+	load(imgs[0], px, py, pcb, pcr);
 	dlib::array<dlib::array<array2d<float>>> feats;
 	feats.set_max_size(n);
 	feats.set_size(n);
@@ -182,19 +195,21 @@ cm_hog* cm_hog_new(void) {
 
 void cm_hog_free(cm_hog* h) { delete reinterpret_cast<detector*>(h); }
 
-int cm_hog_detect(const cm_hog* h, const uint8_t* rgba, int w, int hgt, int stride, int threads, long* out, int max) {
+int cm_hog_detect(const cm_hog* h, cm_pixels px, const uint8_t* y, const uint8_t* cb, const uint8_t* cr, int threads,
+                  long* out, int max) {
 	try {
-		return put(detect(*reinterpret_cast<const detector*>(h), rgba, w, hgt, stride, std::max(1, threads)), out, max);
+		return put(detect(*reinterpret_cast<const detector*>(h), px, y, cb, cr, std::max(1, threads)), out, max);
 	} catch (...) {
 		return -1;
 	}
 }
 
-int cm_hog_detect_dlib(const cm_hog* h, const uint8_t* rgba, int w, int hgt, int stride, long* out, int max) {
+int cm_hog_detect_dlib(const cm_hog* h, cm_pixels px, const uint8_t* y, const uint8_t* cb, const uint8_t* cr, long* out,
+                       int max) {
 	try {
 		frontal_face_detector det = reinterpret_cast<const detector*>(h)->det;
 		array2d<rgb_pixel> img;
-		load(img, rgba, w, hgt, stride);
+		load(img, px, y, cb, cr);
 		return put(det(img), out, max);
 	} catch (...) {
 		return -1;

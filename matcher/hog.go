@@ -40,34 +40,56 @@ func (h *hog) close() {
 var errHOG = errors.New("face detection (hog) failed: out of memory")
 
 // detect answers the faces' boxes in img's pixels, on up to threads threads.
-func (h *hog) detect(img *image.RGBA, threads int) ([]image.Rectangle, error) {
-	return h.run(img, func(pix *C.uint8_t, out *C.long, max C.int) C.int {
-		return C.cm_hog_detect(h.p, pix, C.int(img.Rect.Dx()), C.int(img.Rect.Dy()), C.int(img.Stride), C.int(threads), out, max)
+func (h *hog) detect(img image.Image, threads int) ([]image.Rectangle, error) {
+	return h.run(img, func(px C.cm_pixels, y, cb, cr *C.uint8_t, out *C.long, max C.int) C.int {
+		return C.cm_hog_detect(h.p, px, y, cb, cr, C.int(threads), out, max)
 	})
 }
 
 // detectDlib is detect through dlib's own object_detector call on one thread: the reference detect is
 // tested against.
-func (h *hog) detectDlib(img *image.RGBA) ([]image.Rectangle, error) {
-	return h.run(img, func(pix *C.uint8_t, out *C.long, max C.int) C.int {
-		return C.cm_hog_detect_dlib(h.p, pix, C.int(img.Rect.Dx()), C.int(img.Rect.Dy()), C.int(img.Stride), out, max)
+func (h *hog) detectDlib(img image.Image) ([]image.Rectangle, error) {
+	return h.run(img, func(px C.cm_pixels, y, cb, cr *C.uint8_t, out *C.long, max C.int) C.int {
+		return C.cm_hog_detect_dlib(h.p, px, y, cb, cr, out, max)
 	})
 }
 
-// run calls a detection with img's pixels and room for boxes, and again with more room when it found more.
-func (h *hog) run(img *image.RGBA, call func(pix *C.uint8_t, out *C.long, max C.int) C.int) ([]image.Rectangle, error) {
-	if img.Rect.Empty() {
+// chromaShifts are the subsampling of each YCbCr layout as shifts of x and y.
+var chromaShifts = map[image.YCbCrSubsampleRatio][2]C.int{
+	image.YCbCrSubsampleRatio444: {0, 0}, image.YCbCrSubsampleRatio422: {1, 0}, image.YCbCrSubsampleRatio420: {1, 1},
+	image.YCbCrSubsampleRatio440: {0, 1}, image.YCbCrSubsampleRatio411: {2, 0}, image.YCbCrSubsampleRatio410: {2, 1},
+}
+
+// run calls a detection with img's pixels (a decoded JPEG's planes as they are, converted to RGB in C as
+// image/color converts them; any other image as RGBA) and room for boxes, and again with more room when
+// it found more.
+func (h *hog) run(img image.Image, call func(px C.cm_pixels, y, cb, cr *C.uint8_t, out *C.long, max C.int) C.int) ([]image.Rectangle, error) {
+	if img.Bounds().Empty() {
 		return nil, nil
 	}
-	pix := (*C.uint8_t)(unsafe.Pointer(&img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y)]))
+	px := C.cm_pixels{w: C.int(img.Bounds().Dx()), h: C.int(img.Bounds().Dy())}
+	var y, cb, cr *C.uint8_t
+	shifts, planar := [2]C.int{}, false
+	if m, ok := img.(*image.YCbCr); ok && m.Rect.Min == (image.Point{}) {
+		shifts, planar = chromaShifts[m.SubsampleRatio]
+	}
+	if planar {
+		m := img.(*image.YCbCr)
+		px.ycbcr, px.ystride, px.cstride, px.xshift, px.yshift = 1, C.int(m.YStride), C.int(m.CStride), shifts[0], shifts[1]
+		y, cb, cr = (*C.uint8_t)(&m.Y[0]), (*C.uint8_t)(&m.Cb[0]), (*C.uint8_t)(&m.Cr[0])
+	} else {
+		m := opaqueRGBA(img)
+		px.ystride = C.int(m.Stride)
+		y = (*C.uint8_t)(unsafe.Pointer(&m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y)]))
+	}
 	out := make([]C.long, 4*16)
-	n := call(pix, &out[0], C.int(len(out)/4))
+	n := call(px, y, cb, cr, &out[0], C.int(len(out)/4))
 	if n < 0 {
 		return nil, errHOG
 	}
 	if int(n) > len(out)/4 {
 		out = make([]C.long, 4*int(n))
-		if n = call(pix, &out[0], n); n < 0 {
+		if n = call(px, y, cb, cr, &out[0], n); n < 0 {
 			return nil, errHOG
 		}
 	}

@@ -10,14 +10,22 @@ typedef struct cm_hog cm_hog;
 
 cm_hog* cm_hog_new(void);
 void cm_hog_free(cm_hog* h);
-// cm_hog_detect finds faces in an RGBA image (w×h pixels, stride bytes a row; alpha ignored) on up to
-// threads threads, writing up to max boxes as left, top, right, bottom (inclusive, dlib's rectangles) into
-// out. It answers how many faces it found (more than max when out was too short), or -1 when dlib failed
-// (out of memory).
-int cm_hog_detect(const cm_hog* h, const uint8_t* rgba, int w, int hgt, int stride, int threads, long* out, int max);
+// The pixels of an image of w×h: RGBA (y is the pixels, ystride bytes a row, alpha ignored), or YCbCr
+// planes (y, cb, cr; the chroma planes subsampled by 1 << xshift across and 1 << yshift down, cstride
+// bytes a row), converted to RGB as Go's image/color converts them.
+typedef struct {
+	int ycbcr, w, h, ystride, cstride, xshift, yshift;
+} cm_pixels;
+
+// cm_hog_detect finds faces in an image on up to threads threads, writing up to max boxes as left, top,
+// right, bottom (inclusive, dlib's rectangles) into out. It answers how many faces it found (more than max
+// when out was too short), or -1 when dlib failed (out of memory).
+int cm_hog_detect(const cm_hog* h, cm_pixels px, const uint8_t* y, const uint8_t* cb, const uint8_t* cr, int threads,
+                  long* out, int max);
 // cm_hog_detect_dlib is the same through dlib's own object_detector call, on one thread: the reference
 // the threaded path is tested against.
-int cm_hog_detect_dlib(const cm_hog* h, const uint8_t* rgba, int w, int hgt, int stride, long* out, int max);
+int cm_hog_detect_dlib(const cm_hog* h, cm_pixels px, const uint8_t* y, const uint8_t* cb, const uint8_t* cr, long* out,
+                       int max);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"slices"
 	"testing"
@@ -15,7 +16,8 @@ import (
 )
 
 // TestHOGIsDlibs: the threaded detector finds exactly the boxes dlib's own call finds on the same pixels,
-// on every shared photo's working image, with one thread and with three.
+// on every shared photo's working image, with one thread and with three, from a JPEG's planes (converted
+// in C) as from the RGBA image Go converts them to.
 func TestHOGIsDlibs(t *testing.T) {
 	h, err := newHOG()
 	if err != nil {
@@ -23,34 +25,80 @@ func TestHOGIsDlibs(t *testing.T) {
 	}
 	defer h.close()
 	limits := childmatch.DefaultLimits(2)
-	faces := 0
+	faces, planar := 0, 0
 	for _, rel := range fixtures.All(t) {
 		img, _, _, err := decode(fixtures.Photo(t, rel), limits)
 		if err != nil {
 			t.Fatalf("%s: %v", rel, err)
 		}
 		work := working(img, limits)
-		want, err := h.detectDlib(work)
+		rgba := opaqueRGBA(work)
+		if _, ok := work.(*image.YCbCr); ok {
+			planar++
+		}
+		want, err := h.detectDlib(rgba)
 		if err != nil {
 			t.Fatal(err)
 		}
 		faces += len(want)
-		for _, threads := range []int{1, 3} {
-			got, err := h.detect(work, threads)
+		for _, run := range []struct {
+			img     image.Image
+			threads int
+		}{{work, 1}, {work, 3}, {rgba, 2}} {
+			got, err := h.detect(run.img, run.threads)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(got, want) {
-				t.Errorf("%s on %d threads: %v, dlib finds %v", rel, threads, got, want)
+				t.Errorf("%s (%T) on %d threads: %v, dlib finds %v", rel, run.img, run.threads, got, want)
 			}
 		}
 	}
 	if faces == 0 {
 		t.Fatal("no face found in any shared photo")
 	}
-	t.Logf("%d faces, the same boxes", faces)
+	if planar == 0 {
+		t.Fatal("no working image was a JPEG's planes")
+	}
+	t.Logf("%d faces, the same boxes; %d working images were a JPEG's planes", faces, planar)
 	if got, err := h.detect(image.NewRGBA(image.Rect(0, 0, 0, 0)), 2); err != nil || len(got) != 0 {
 		t.Fatalf("an empty image: %v, %v", got, err)
+	}
+}
+
+// TestHOGChroma: a photo's planes in every chroma subsampling are converted to RGB as Go converts them:
+// the same boxes as dlib's on Go's RGBA conversion of the same planes.
+func TestHOGChroma(t *testing.T) {
+	h, err := newHOG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	src, _, _, err := decode(fixtures.Photo(t, "_group/two_people.jpg"), childmatch.DefaultLimits(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ratio := range chromaShifts {
+		m := image.NewYCbCr(src.Bounds(), ratio)
+		for y := 0; y < m.Rect.Dy(); y++ {
+			for x := 0; x < m.Rect.Dx(); x++ {
+				r, g, b, _ := src.At(x, y).RGBA()
+				yy, cb, cr := color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(b>>8))
+				m.Y[m.YOffset(x, y)] = yy
+				m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)] = cb, cr
+			}
+		}
+		want, err := h.detectDlib(opaqueRGBA(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := h.detect(m, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%v: %v, dlib finds %v on Go's conversion", ratio, got, want)
+		}
 	}
 }
 
@@ -72,7 +120,7 @@ func BenchmarkHOG(b *testing.B) {
 		b.Fatal(err)
 	}
 	work := working(img, limits)
-	b.Logf("working image %v", work.Rect.Size())
+	b.Logf("working image %v", work.Bounds().Size())
 	b.Run("dlib", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			if _, err := h.detectDlib(work); err != nil {

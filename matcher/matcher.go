@@ -158,7 +158,7 @@ func (m *Matcher) Analyze(ctx context.Context, data []byte) (*childmatch.Analysi
 		img = work
 		release()
 	}
-	if min(work.Rect.Dx(), work.Rect.Dy()) < childmatch.MinDetectSide {
+	if min(work.Bounds().Dx(), work.Bounds().Dy()) < childmatch.MinDetectSide {
 		return a, nil
 	}
 	if err := stopped(ctx); err != nil {
@@ -317,8 +317,9 @@ func stopped(ctx context.Context) error {
 	}
 }
 
-// working returns the image the detector sees: img scaled by workingScale, as RGBA for the encoder.
-func working(img image.Image, limits childmatch.Limits) *image.RGBA {
+// working returns the image the detector sees: img scaled by workingScale, as RGBA, or a decoded JPEG's
+// planes as they are when it needs no scaling (hog.go reads them; the CNN's rare pass converts them).
+func working(img image.Image, limits childmatch.Limits) image.Image {
 	b := img.Bounds()
 	scale := workingScale(b, limits)
 	// A sliver of a photo keeps a pixel across rather than rounding to nothing.
@@ -331,6 +332,9 @@ func working(img image.Image, limits childmatch.Limits) *image.RGBA {
 	case scale > 1:
 		// Catmull-Rom when enlarging small photos, where it is sharper; they are small, so imaging is quick.
 		return opaqueRGBA(imaging.Resize(img, w, h, imaging.CatmullRom))
+	}
+	if m, ok := img.(*image.YCbCr); ok {
+		return m
 	}
 	return opaqueRGBA(img)
 }
@@ -371,7 +375,7 @@ func place(f face.Face, from, to image.Point) (childmatch.Box, []childmatch.Poin
 // and, when it finds nothing, the CNN on rec on the working image scaled to at most CNNMaxPixels. It returns
 // the faces (HOG's with their boxes only, the CNN's with landmarks and descriptors) and the size of the frame
 // their points are in.
-func (m *Matcher) detect(ctx context.Context, rec *face.Recognizer, work *image.RGBA) ([]face.Face, image.Point, string, error) {
+func (m *Matcher) detect(ctx context.Context, rec *face.Recognizer, work image.Image) ([]face.Face, image.Point, string, error) {
 	if m.detector != CNNOnly {
 		boxes, err := m.hog.detect(work, m.limits.DetectThreads)
 		if err != nil {
@@ -382,13 +386,13 @@ func (m *Matcher) detect(ctx context.Context, rec *face.Recognizer, work *image.
 			for i, b := range boxes {
 				faces[i].Rectangle = b
 			}
-			return faces, work.Rect.Size(), "hog", nil
+			return faces, work.Bounds().Size(), "hog", nil
 		}
 		if err := stopped(ctx); err != nil {
 			return nil, image.Point{}, "", err
 		}
 	}
-	small := cnnImage(work)
+	small := cnnImage(opaqueRGBA(work))
 	jpegData, err := libjpeg.EncodeRGBA(small, m.quality)
 	if err != nil {
 		return nil, image.Point{}, "", err
@@ -405,8 +409,8 @@ func (m *Matcher) detect(ctx context.Context, rec *face.Recognizer, work *image.
 // recognize runs go-face's HOG path (detection, landmarks, descriptors) on the working image's JPEG: what
 // the pipeline did before hog.go, now for the rare face that HOG finds on the working image and dlib finds
 // on neither its crop nor its mirror image.
-func (m *Matcher) recognize(rec *face.Recognizer, work *image.RGBA) ([]face.Face, error) {
-	jpegData, err := libjpeg.EncodeRGBA(work, m.quality)
+func (m *Matcher) recognize(rec *face.Recognizer, work image.Image) ([]face.Face, error) {
+	jpegData, err := libjpeg.EncodeRGBA(opaqueRGBA(work), m.quality)
 	if err != nil {
 		return nil, err
 	}

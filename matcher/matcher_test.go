@@ -621,7 +621,7 @@ func TestWriteReferenceCrops(t *testing.T) {
 				t.Fatal(err)
 			}
 			work := working(img, m.limits)
-			data, err := libjpeg.EncodeRGBA(work, m.quality)
+			data, err := libjpeg.EncodeRGBA(opaqueRGBA(work), m.quality)
 			if err != nil {
 				t.Fatal(err)
 			}

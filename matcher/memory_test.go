@@ -339,7 +339,7 @@ func BenchmarkCNNBudgetRecall(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				work := working(img, m.limits)
+				work := opaqueRGBA(working(img, m.limits))
 				small := cnnImage(work)
 				budget := cnn(small)
 				for _, f := range cnn(work) {

@@ -37,6 +37,9 @@ func TestOriginUnique(t *testing.T) {
 			svc = other.svc
 		}
 		wg.Go(func() {
+			d := d // each request its own body, as each HTTP request decodes its own
+			o := *d.Origin
+			d.Origin = &o
 			c, err := svc.CreateCase(w.ctx, w.officer, d)
 			mu.Lock()
 			defer mu.Unlock()

@@ -97,6 +97,28 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 			Landmarks: df.Landmarks, Detector: df.Detector, Quality: df.Quality, Descriptor: df.Descriptor, Embeddings: df.Embeddings})
 	}
 
+	// The candidates answered depend on nothing the commit writes (the case's own faces are excluded), so
+	// they are searched for while the chips and the record are written; they are answered only once the
+	// photo is committed.
+	res := &childmatch.PhotoResult{CaseID: c.ID, Photo: photo}
+	var searchErr error
+	searched := make(chan struct{})
+	faces, pair := photo.Faces, pairWith(c)
+	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
+	searchCtx := context.WithoutCancel(ctx)
+	go func() {
+		defer close(searched)
+		for _, f := range faces {
+			cands, err := s.candidates(searchCtx, f, limit, filter, pair)
+			if err != nil {
+				searchErr = err
+				return
+			}
+			res.Faces = append(res.Faces, childmatch.FaceMatches{Face: f, Candidates: cands})
+		}
+	}()
+	defer func() { <-searched }()
+
 	chips, err := s.putChips(ctx, caseID, &photo, a)
 	written = append(written, chips...)
 	if err == nil {
@@ -119,32 +141,24 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	// Committed, and indexed: from here on the photo exists, and the index refers to it.
 	committed = true
 	ctx = context.WithoutCancel(ctx)
-	if c.Status == childmatch.StatusOpen {
-		s.updateAlert(ctx, c, childmatch.ReasonPhoto) // the posts see the child's face at once
-	}
-	// The candidates answered need neither the audit record nor the review proposals, so they are found
-	// meanwhile; the proposals follow the photo's audit record, as every change follows its own.
+	res.Photo = photo
+	// The alert (the posts see the child's face at once), the audit record and the review proposals
+	// (which follow the photo's audit record, as every change follows its own) are written meanwhile.
 	var recorded, proposed error
-	res := &childmatch.PhotoResult{CaseID: c.ID, Photo: photo}
 	var wg sync.WaitGroup
+	if c.Status == childmatch.StatusOpen {
+		wg.Go(func() { s.updateAlert(ctx, c, childmatch.ReasonPhoto) })
+	}
 	wg.Go(func() {
 		recorded = s.audit.Record(ctx, actor, "photo.add", []childmatch.ID{c.ID}, photo.ID.String())
 		if recorded == nil && c.Status == childmatch.StatusOpen { // matched and closed cases drop out of auto-matching
 			res.Proposed, proposed = s.propose(ctx, c, photo.Faces)
 		}
 	})
-	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
-	for _, f := range photo.Faces {
-		cands, err := s.candidates(ctx, f, limit, filter, pairWith(c))
-		if err != nil {
-			wg.Wait()
-			return nil, err
-		}
-		res.Faces = append(res.Faces, childmatch.FaceMatches{Face: f, Candidates: cands})
-	}
-	wg.Wait()
-	if err := cmp.Or(recorded, proposed); err != nil {
-		return nil, err
+	defer wg.Wait()
+	<-searched
+	if searchErr != nil {
+		return nil, searchErr
 	}
 	// The answer shows other children's cases: that read is in the trail too.
 	var shown []childmatch.ID
@@ -157,6 +171,10 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 		if err := s.audit.Record(ctx, actor, "photo.candidates", shown, photo.ID.String()); err != nil {
 			return nil, err
 		}
+	}
+	wg.Wait()
+	if err := cmp.Or(recorded, proposed); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
