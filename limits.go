@@ -114,7 +114,7 @@ const (
 	// screen; a hundred is the most a reviewer can compare, and bounds the case records read per query.
 	DefaultSearchLimit = 10
 	MaxSearchLimit     = 100
-	// DefaultPageSize and MaxPageSize bound a page of the case list.
+	// DefaultPageSize and MaxPageSize bound a page of the case list and of the alert list.
 	DefaultPageSize = 50
 	MaxPageSize     = 200
 	// ListReaders is how many case records a list page reads at once: the catalog picks the page in
@@ -415,7 +415,7 @@ const (
 	// MaxPosts bounds the list of posts answered at once: a state has a few hundred RPF, GRP and
 	// Childline posts, India about 10,000.
 	MaxPosts = 20_000
-	// MaxAlertsListed bounds the alerts a list answers at once (newest first), until lists are paged.
+	// MaxAlertsListed bounds the active alerts the Atom feed answers at once (newest first).
 	MaxAlertsListed = 1000
 	// MaxPostWebhooks bounds a post's partner endpoints: each alert is delivered to every one.
 	MaxPostWebhooks = 5
