@@ -18,10 +18,7 @@ type alertPageJSON struct {
 func (s *Server) listAlerts(c *gin.Context) {
 	var q childmatch.AlertQuery
 	var err error
-	if q.Limit, err = intValue("limit", c.Query("limit")); err == nil && c.Query("cursor") != "" {
-		q.After, err = childmatch.ParseID("cursor", c.Query("cursor"))
-	}
-	if err != nil {
+	if q.Limit, q.After, err = pageQuery(c); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -546,6 +546,12 @@ type Alert struct {
 	UpdatedAt  *time.Time          `json:"updated_at,omitempty"`
 }
 
+// AlertPage defines model for AlertPage.
+type AlertPage struct {
+	Alerts     *[]Alert `json:"alerts,omitempty"`
+	NextCursor *string  `json:"next_cursor,omitempty"`
+}
+
 // Area defines model for Area.
 type Area struct {
 	All       *bool            `json:"all,omitempty"`
@@ -1259,6 +1265,15 @@ type GetCAlertSeqPostCardPngParams struct {
 	Sig *string `form:"sig,omitempty" json:"sig,omitempty"`
 }
 
+// GetAlertsParams defines parameters for GetAlerts.
+type GetAlertsParams struct {
+	// Limit Alerts per page.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the page before.
+	Cursor *openapi_types.UUID `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetAlertsIdCapParams defines parameters for GetAlertsIdCap.
 type GetAlertsIdCapParams struct {
 	// Seq The message's number, from 1; the latest when not given.
@@ -1600,10 +1615,12 @@ type ClientInterface interface {
 	// Corresponds with GET /openapi.json (the `GetOpenapiJson` operationId).
 	GetOpenapiJson(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetAlerts The alerts that reached the user's posts (every alert, for admins)
+	// GetAlerts The alerts that reached the user's posts (every alert, for admins), newest first, a page at a time
+	//
+	// next_cursor, absent on the last page, is passed back as cursor for the next page.
 	//
 	// Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
-	GetAlerts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetAlerts(ctx context.Context, params *GetAlertsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostAlertsExerciseWithBody File a drill's made-up missing report and raise its exercise alert
 	//
@@ -2130,11 +2147,13 @@ func (c *Client) GetOpenapiJson(ctx context.Context, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
-// GetAlerts The alerts that reached the user's posts (every alert, for admins)
+// GetAlerts The alerts that reached the user's posts (every alert, for admins), newest first, a page at a time
+//
+// next_cursor, absent on the last page, is passed back as cursor for the next page.
 //
 // Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
-func (c *Client) GetAlerts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetAlertsRequest(c.Server)
+func (c *Client) GetAlerts(ctx context.Context, params *GetAlertsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3465,7 +3484,7 @@ func NewGetOpenapiJsonRequest(server string) (*http.Request, error) {
 }
 
 // NewGetAlertsRequest constructs an http.Request for the GetAlerts method
-func NewGetAlertsRequest(server string) (*http.Request, error) {
+func NewGetAlertsRequest(server string, params *GetAlertsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -3481,6 +3500,45 @@ func NewGetAlertsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5837,12 +5895,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /openapi.json (the `GetOpenapiJson` operationId).
 	GetOpenapiJsonWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenapiJsonResponse, error)
 
-	// GetAlertsWithResponse The alerts that reached the user's posts (every alert, for admins)
+	// GetAlertsWithResponse The alerts that reached the user's posts (every alert, for admins), newest first, a page at a time
+	//
+	// next_cursor, absent on the last page, is passed back as cursor for the next page.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
-	GetAlertsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsResponse, error)
+	GetAlertsWithResponse(ctx context.Context, params *GetAlertsParams, reqEditors ...RequestEditorFn) (*GetAlertsResponse, error)
 
 	// PostAlertsExerciseWithBodyWithResponse File a drill's made-up missing report and raise its exercise alert
 	//
@@ -6696,9 +6756,9 @@ type GetAlertsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Alerts []Alert `json:"alerts"`
-	}
+	JSON200 *AlertPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -6716,10 +6776,13 @@ type GetAlertsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAlertsResponse) GetJSON200() *struct {
-	Alerts []Alert `json:"alerts"`
-} {
+func (r GetAlertsResponse) GetJSON200() *AlertPage {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAlertsResponse) GetJSON400() *Invalid {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -11995,13 +12058,15 @@ func (c *ClientWithResponses) GetOpenapiJsonWithResponse(ctx context.Context, re
 	return ParseGetOpenapiJsonResponse(rsp)
 }
 
-// GetAlertsWithResponse The alerts that reached the user's posts (every alert, for admins)
+// GetAlertsWithResponse The alerts that reached the user's posts (every alert, for admins), newest first, a page at a time
+//
+// next_cursor, absent on the last page, is passed back as cursor for the next page.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
-func (c *ClientWithResponses) GetAlertsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsResponse, error) {
-	rsp, err := c.GetAlerts(ctx, reqEditors...)
+func (c *ClientWithResponses) GetAlertsWithResponse(ctx context.Context, params *GetAlertsParams, reqEditors ...RequestEditorFn) (*GetAlertsResponse, error) {
+	rsp, err := c.GetAlerts(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13217,13 +13282,18 @@ func ParseGetAlertsResponse(rsp *http.Response) (*GetAlertsResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Alerts []Alert `json:"alerts"`
-		}
+		var dest AlertPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
