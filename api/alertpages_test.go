@@ -2,8 +2,16 @@ package api_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"childmatch/fixtures"
 )
 
 // TestAlertListPages: GET /v1/alerts pages one alert at a time, newest first, through the real stack:
@@ -66,6 +74,60 @@ func TestAlertListPages(t *testing.T) {
 		r.decode(t, &er)
 		if r.status != http.StatusBadRequest || er.Error.Field != field {
 			t.Fatalf("?%s: %d %s", query, r.status, r.body)
+		}
+	}
+}
+
+// TestOlderAlertsInBrowser: with more alerts than the alerts page shows (50), its "Older alerts" button
+// opens the next page, which holds the oldest alert and leads back to the newest; both languages.
+// Screenshots at 1280 and 360 px: screenshots/27-alerts-older-<lang>-*.png.
+func TestOlderAlertsInBrowser(t *testing.T) {
+	path := chromium(t)
+	e := newEnv(t)
+	officerID, officer, _ := e.user("Constable Yadav", "GRP Itarsi", "officer")
+	if r := e.postJSON("/v1/posts", map[string]any{"name": "GRP Itarsi", "kind": "grp",
+		"area": map[string]any{"states": []string{"Madhya Pradesh"}}, "users": []string{officerID}}); r.status != http.StatusCreated {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	for i := range 51 {
+		e.newCase("Bearer "+token, map[string]any{"kind": "missing", "child": map[string]any{"name": "Child " + strconv.Itoa(i+1), "age": 8},
+			"sighting": map[string]any{"state": "Madhya Pradesh"}, "reporter": map[string]any{"name": "parent"}})
+	}
+	shots := filepath.Join(fixtures.RepoRoot(t), "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := openBrowser(t, path, shots)
+	b.run("sign in",
+		chromedp.Navigate(e.http.URL+"/app/#/signin"),
+		chromedp.WaitVisible(`input[name=token]`),
+		chromedp.SendKeys(`input[name=token]`, strings.TrimPrefix(officer, "Bearer ")),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitNotPresent(`input[name=token]`))
+	for _, lang := range []string{"en", "hi"} {
+		var rows int
+		var text string
+		b.run("the newest alerts "+lang,
+			chromedp.Navigate(e.http.URL+"/app/#/alerts"),
+			chromedp.WaitVisible(`li.alert-row`),
+			chromedp.SetValue(`#lang`, lang),
+			chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil),
+			chromedp.WaitVisible(`html[lang=`+lang+`]`),
+			chromedp.WaitVisible(`button.older`),
+			chromedp.Evaluate(`document.querySelectorAll("li.alert-row").length`, &rows),
+			textOf(`ul.alerts li:first-child strong`, &text))
+		if rows != 50 || text != "Child 51" {
+			t.Fatalf("%s: the first page shows %d alerts, the first %q; want 50 from Child 51", lang, rows, text)
+		}
+		b.run("older alerts "+lang,
+			chromedp.Click(`button.older`),
+			chromedp.WaitVisible(`p.pager a[href="#/alerts"]`),
+			chromedp.WaitNotPresent(`button.older`),
+			chromedp.Evaluate(`document.querySelectorAll("li.alert-row").length`, &rows),
+			textOf(`ul.alerts li strong`, &text),
+			b.shoot("27-alerts-older-"+lang))
+		if rows != 1 || text != "Child 1" {
+			t.Fatalf("%s: the older page shows %d alerts: %q; want Child 1 alone", lang, rows, text)
 		}
 	}
 }
