@@ -114,7 +114,7 @@ const (
 	// screen; a hundred is the most a reviewer can compare, and bounds the case records read per query.
 	DefaultSearchLimit = 10
 	MaxSearchLimit     = 100
-	// DefaultPageSize and MaxPageSize bound a page of the case list and of the alert list.
+	// DefaultPageSize and MaxPageSize bound a page of the case list, the alert list and the delivery lists.
 	DefaultPageSize = 50
 	MaxPageSize     = 200
 	// ListReaders is how many case records a list page reads at once: the catalog picks the page in
@@ -571,7 +571,7 @@ const (
 	// MetricsAlerts is how many recent alerts the delivery metrics cover: each costs a read of each of
 	// its batches (one per DeliveryBatch posts), so 100 alerts of a state's 500 posts are 300 reads.
 	MetricsAlerts = 100
-	// MaxDeliveriesListed bounds a list of failed or pending deliveries answered at once.
+	// MaxDeliveriesListed bounds the failed deliveries the delivery metrics count (the lists are paged).
 	MaxDeliveriesListed = 1000
 	// ComposeCacheTTL is how long the outbox keeps an alert, its case and the posts read for composing
 	// deliveries: a fan-out to 10,000 posts reads each once (the targeting walk alone takes a minute on a

@@ -222,9 +222,10 @@ function shareButton(blob, name) {
   return h("a", {class: "share", href: URL.createObjectURL(blob), download: name, text: t("btn_download_card")});
 }
 
-// deliveriesOf reads the delivery log, when the server has one (the outbox); nothing otherwise.
+// deliveriesOf reads the first page of the delivery log at its largest (MaxPageSize in limits.go), when
+// the server has one (the outbox); nothing otherwise.
 async function deliveriesOf(id) {
-  try { return (await api("GET", "/v1/alerts/" + id + "/deliveries")).deliveries || []; } catch (e) { return null; }
+  try { return (await api("GET", "/v1/alerts/" + id + "/deliveries?limit=200")).deliveries || []; } catch (e) { return null; }
 }
 
 async function alertView(parts) {
