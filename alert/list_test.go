@@ -195,3 +195,49 @@ func TestAlertPages(t *testing.T) {
 		t.Fatalf("a user without a role lists alerts: %v", err)
 	}
 }
+
+// midWalk is the store with a hook run in the middle of each walk over the alerts.
+type midWalk struct {
+	*inmem.Store
+	hook func()
+}
+
+func (s *midWalk) WalkAlerts(ctx context.Context, fn func(*childmatch.Alert) (bool, error)) error {
+	n := 0
+	return s.Store.WalkAlerts(ctx, func(a *childmatch.Alert) (bool, error) {
+		if n++; n == 2 && s.hook != nil {
+			s.hook()
+		}
+		return fn(a)
+	})
+}
+
+// TestAlertWrittenDuringTheEscalationWalk: an alert raised and one erased while the escalation pass walks
+// the store (which listed the store before either) are kept as written, not as the walk found them.
+func TestAlertWrittenDuringTheEscalationWalk(t *testing.T) {
+	w := newAlertList(t)
+	store := &midWalk{Store: w.store}
+	w.svc = alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store})
+	w.raise(4)
+	everyone := func(childmatch.ID) bool { return true }
+	if got, want := w.pages(admin, 3), w.newestFirst(everyone); !slices.Equal(got, want) {
+		t.Fatalf("before the pass: %v, want %v", got, want)
+	}
+	store.hook = func() {
+		store.hook = nil
+		w.raise(1)
+		if err := w.svc.Erase(w.ctx, w.raised[0]); err != nil {
+			t.Fatal(err)
+		}
+		w.raised = w.raised[1:]
+	}
+	if err := w.svc.Escalate(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if store.hook != nil {
+		t.Fatal("the pass did not walk the alerts")
+	}
+	if got, want := w.pages(admin, 3), w.newestFirst(everyone); !slices.Equal(got, want) {
+		t.Fatalf("after the pass: %v, want %v", got, want)
+	}
+}
