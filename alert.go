@@ -242,9 +242,22 @@ type Alerter interface {
 	Erase(ctx context.Context, caseID ID) error
 }
 
+// AlertQuery selects a page of the alerts a user sees, newest first (by their case's id).
+type AlertQuery struct {
+	Limit int
+	After ID // the cursor: the last id of the previous page; zero = from the newest
+}
+
+// AlertPage is a page of alerts, newest first; Next is the cursor of the next page, zero at the end.
+type AlertPage struct {
+	Alerts []*Alert
+	Next   ID
+}
+
 // AlertService is what users do with alerts (alert.Service): see those of their posts, answer them.
 type AlertService interface {
-	Alerts(ctx context.Context, actor Actor) ([]*Alert, error)
+	// Alerts answers a page of the alerts that reached the actor's posts (every alert, for admins).
+	Alerts(ctx context.Context, actor Actor, q AlertQuery) (*AlertPage, error)
 	Alert(ctx context.Context, actor Actor, id ID) (*Alert, error)
 	Acknowledge(ctx context.Context, actor Actor, id, post ID, state AckState) (*Alert, error)
 	// CAP answers message seq of an alert the actor may see (0: the latest of those for the actor's

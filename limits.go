@@ -119,7 +119,7 @@ const (
 	// screen; a hundred is the most a reviewer can compare, and bounds the case records read per query.
 	DefaultSearchLimit = 10
 	MaxSearchLimit     = 100
-	// DefaultPageSize and MaxPageSize bound a page of the case list.
+	// DefaultPageSize and MaxPageSize bound a page of the case list, the alert list and the delivery lists.
 	DefaultPageSize = 50
 	MaxPageSize     = 200
 	// ListReaders is how many case records a list page reads at once: the catalog picks the page in
@@ -420,7 +420,7 @@ const (
 	// MaxPosts bounds the list of posts answered at once: a state has a few hundred RPF, GRP and
 	// Childline posts, India about 10,000.
 	MaxPosts = 20_000
-	// MaxAlertsListed bounds the alerts a list answers at once (newest first), until lists are paged.
+	// MaxAlertsListed bounds the active alerts the Atom feed answers at once (newest first).
 	MaxAlertsListed = 1000
 	// MaxPostWebhooks bounds a post's partner endpoints: each alert is delivered to every one.
 	MaxPostWebhooks = 5
@@ -576,7 +576,7 @@ const (
 	// MetricsAlerts is how many recent alerts the delivery metrics cover: each costs a read of each of
 	// its batches (one per DeliveryBatch posts), so 100 alerts of a state's 500 posts are 300 reads.
 	MetricsAlerts = 100
-	// MaxDeliveriesListed bounds a list of failed or pending deliveries answered at once.
+	// MaxDeliveriesListed bounds the failed deliveries the delivery metrics count (the lists are paged).
 	MaxDeliveriesListed = 1000
 	// ComposeCacheTTL is how long the outbox keeps an alert, its case and the posts read for composing
 	// deliveries: a fan-out to 10,000 posts reads each once (the targeting walk alone takes a minute on a

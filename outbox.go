@@ -82,8 +82,12 @@ type DeliveryStore interface {
 	CreateBatches(ctx context.Context, bs []*Batch) error
 	// AlertDeliveries reads every delivery of an alert, batch by batch.
 	AlertDeliveries(ctx context.Context, alert ID) ([]*Delivery, error)
-	// Deliveries reads up to max deliveries that are failed or disabled.
-	Deliveries(ctx context.Context, status DeliveryStatus, max int) ([]*Delivery, error)
+	// PageAlertDeliveries gives p an alert's batches in their parts' order, from the batch of p.After on,
+	// until p.Add says the page is full.
+	PageAlertDeliveries(ctx context.Context, alert ID, p *BatchPager) error
+	// Deliveries reads up to max deliveries that are failed or disabled, in id order after the id after
+	// (zero: from the first).
+	Deliveries(ctx context.Context, status DeliveryStatus, after ID, max int) ([]*Delivery, error)
 	// WalkPending lists the index of pending batches in key order until fn says stop.
 	WalkPending(ctx context.Context, fn func(Pending) bool) error
 	// Batch reads a batch without claiming it.
@@ -135,8 +139,8 @@ type DeliveryMetrics struct {
 // DeliveryService is what people do with the outbox (delivery.Admin): see an alert's deliveries (whoever
 // may see the alert), and, admins, the failed ones, replay them and read the timing.
 type DeliveryService interface {
-	AlertDeliveries(ctx context.Context, actor Actor, alert ID) ([]*Delivery, error)
-	Deliveries(ctx context.Context, actor Actor, status DeliveryStatus) ([]*Delivery, error)
+	AlertDeliveries(ctx context.Context, actor Actor, alert ID, q DeliveryQuery) (*DeliveryPage, error)
+	Deliveries(ctx context.Context, actor Actor, status DeliveryStatus, q DeliveryQuery) (*DeliveryPage, error)
 	Replay(ctx context.Context, actor Actor, id ID) (*Delivery, error)
 	DeliveryMetrics(ctx context.Context, actor Actor) (*DeliveryMetrics, error)
 }

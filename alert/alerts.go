@@ -217,9 +217,32 @@ func reaches(a *childmatch.Alert, posts map[childmatch.ID]bool) bool {
 	return slices.ContainsFunc(a.Recipients, func(r childmatch.Recipient) bool { return posts[r.Post] })
 }
 
-// Alerts lists the alerts that reached the actor's posts, newest first; admins see every alert.
-func (s *Service) Alerts(ctx context.Context, actor childmatch.Actor) ([]*childmatch.Alert, error) {
+// Alerts answers a page of the alerts that reached the actor's posts, newest first; admins see every
+// alert. Each page is in the audit trail with its cases.
+func (s *Service) Alerts(ctx context.Context, actor childmatch.Actor, q childmatch.AlertQuery) (*childmatch.AlertPage, error) {
 	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
+		return nil, err
+	}
+	limit, err := childmatch.PageLimit(q.Limit, childmatch.DefaultPageSize, childmatch.MaxPageSize)
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.list(ctx, actor, q.After, limit, false)
+	if err != nil {
+		return nil, err
+	}
+	cases := make([]childmatch.ID, len(page.Alerts))
+	for i, a := range page.Alerts {
+		cases[i] = a.Case
+	}
+	return page, s.audit.Record(ctx, actor, "alert.list", cases, "")
+}
+
+// list answers up to limit of the alerts the actor sees before the cursor after, newest first (only the
+// active ones, with active): the catalog picks them, only their records are read, and each is checked
+// again against its record.
+func (s *Service) list(ctx context.Context, actor childmatch.Actor, after childmatch.ID, limit int, active bool) (*childmatch.AlertPage, error) {
+	if err := s.catalog.ready(ctx, s.alerts); err != nil {
 		return nil, err
 	}
 	mine, err := s.postsOf(ctx, actor)
@@ -227,20 +250,18 @@ func (s *Service) Alerts(ctx context.Context, actor childmatch.Actor) ([]*childm
 		return nil, err
 	}
 	all := actor.May(childmatch.ActManagePosts)
-	out := []*childmatch.Alert{}
-	var cases []childmatch.ID
-	err = s.alerts.WalkAlerts(ctx, func(a *childmatch.Alert) (bool, error) {
-		if all || reaches(a, mine) {
-			out = append(out, a)
-			cases = append(cases, a.Case)
-		}
-		return len(out) < childmatch.MaxAlertsListed, nil
-	})
+	ids, next := s.catalog.page(after, limit, all, mine, active)
+	alerts, err := readAlerts(ctx, s.alerts, ids)
 	if err != nil {
 		return nil, err
 	}
-	slices.Reverse(out)
-	return out, s.audit.Record(ctx, actor, "alert.list", cases, "")
+	page := &childmatch.AlertPage{Alerts: []*childmatch.Alert{}, Next: next}
+	for _, a := range alerts {
+		if a != nil && (all || reaches(a, mine)) && (!active || a.Status == childmatch.AlertActive) {
+			page.Alerts = append(page.Alerts, a)
+		}
+	}
+	return page, nil
 }
 
 // Alert opens one alert that reached one of the actor's posts (any, for admins); to anyone else it does not

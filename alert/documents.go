@@ -89,16 +89,16 @@ func (s *Service) meta(base string, c *childmatch.Case) alertdoc.Meta {
 // first, each entry linking to its latest message's CAP document by a signed link, so an alert hub can
 // fetch it.
 func (s *Service) Feed(ctx context.Context, actor childmatch.Actor, base string) ([]byte, error) {
-	alerts, err := s.Alerts(ctx, actor)
+	if err := actor.Require(childmatch.ActReadAlerts); err != nil {
+		return nil, err
+	}
+	active, err := s.list(ctx, actor, childmatch.ID{}, childmatch.MaxAlertsListed, true)
 	if err != nil {
 		return nil, err
 	}
 	var entries []alertdoc.Entry
 	var cases []childmatch.ID
-	for _, a := range alerts {
-		if a.Status != childmatch.AlertActive {
-			continue
-		}
+	for _, a := range active.Alerts {
 		c, err := s.cases.Case(ctx, a.Case)
 		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
 			continue // erased meanwhile

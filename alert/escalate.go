@@ -19,8 +19,11 @@ import (
 // errNothingDue leaves an alert's record unwritten.
 var errNothingDue = errors.New("nothing due")
 
-// Run escalates every AlertEscalateEvery until ctx ends.
+// Run fills the alert list's catalog, then escalates every AlertEscalateEvery until ctx ends.
 func (s *Service) Run(ctx context.Context) {
+	if err := s.catalog.ready(ctx, s.alerts); err != nil && ctx.Err() == nil {
+		s.log.Warn("reading the alerts for their list", "err", err)
+	}
 	t := time.NewTicker(childmatch.AlertEscalateEvery)
 	defer t.Stop()
 	for {
@@ -35,11 +38,12 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// Escalate makes one pass over the active alerts.
+// Escalate makes one pass over the active alerts; its walk over every alert makes the alert list's
+// catalog again.
 func (s *Service) Escalate(ctx context.Context) error {
 	now := s.now().UTC()
 	var due []childmatch.ID
-	err := s.alerts.WalkAlerts(ctx, func(a *childmatch.Alert) (bool, error) {
+	err := s.catalog.walk(ctx, s.alerts, func(a *childmatch.Alert) (bool, error) {
 		if a.Status == childmatch.AlertActive && len(work(a, now)) > 0 || slices.ContainsFunc(a.Held, func(h childmatch.Held) bool { return !h.Until.After(now) }) {
 			due = append(due, a.ID)
 		}

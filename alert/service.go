@@ -39,7 +39,7 @@ type Deps struct {
 // Service manages posts, raises and cancels alerts, and takes the posts' answers.
 type Service struct {
 	posts  childmatch.PostStore
-	alerts childmatch.AlertStore
+	alerts childmatch.AlertStore // cataloged: its writes keep catalog
 	users  childmatch.UserStore
 	audit  childmatch.Auditor
 	send   childmatch.Dispatcher
@@ -49,6 +49,8 @@ type Service struct {
 	ack    time.Duration
 	log    *slog.Logger
 	now    func() time.Time
+	// catalog is what the alert list keeps of every alert (catalog.go).
+	catalog *catalog
 }
 
 var (
@@ -72,8 +74,12 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{posts: d.Posts, alerts: d.Alerts, users: d.Users, audit: childmatch.Auditor{Log: d.Audit, Now: now}, send: d.Dispatch,
-		places: d.Stations, cases: d.Cases, links: d.Links, ack: ack, log: log, now: now}
+	s := &Service{posts: d.Posts, alerts: d.Alerts, users: d.Users, audit: childmatch.Auditor{Log: d.Audit, Now: now}, send: d.Dispatch,
+		places: d.Stations, cases: d.Cases, links: d.Links, ack: ack, log: log, now: now, catalog: newCatalog()}
+	if d.Alerts != nil {
+		s.alerts = cataloged{AlertStore: d.Alerts, c: s.catalog}
+	}
+	return s
 }
 
 // dispatch hands a stored message to the outbox, for the posts it is for.

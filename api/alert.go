@@ -8,14 +8,30 @@ import (
 	"childmatch"
 )
 
-// listAlerts: GET /v1/alerts, the alerts that reached the user's posts (every alert, for admins).
+type alertPageJSON struct {
+	Alerts     []*childmatch.Alert `json:"alerts"`
+	NextCursor string              `json:"next_cursor,omitempty"`
+}
+
+// listAlerts: GET /v1/alerts?limit=&cursor=, the alerts that reached the user's posts (every alert, for
+// admins), newest first; next_cursor is the next page's cursor, absent at the end.
 func (s *Server) listAlerts(c *gin.Context) {
-	alerts, err := s.Alerts.Alerts(c.Request.Context(), actorOf(c))
+	var q childmatch.AlertQuery
+	var err error
+	if q.Limit, q.After, err = pageQuery(c); err != nil {
+		s.fail(c, err)
+		return
+	}
+	page, err := s.Alerts.Alerts(c.Request.Context(), actorOf(c), q)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"alerts": alerts})
+	out := alertPageJSON{Alerts: page.Alerts}
+	if !page.Next.IsZero() {
+		out.NextCursor = page.Next.String()
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 // getAlert: GET /v1/alerts/:id, with the posts it reached, when, and what they answered.

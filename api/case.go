@@ -103,10 +103,7 @@ func (s *Server) listCases(c *gin.Context) {
 	q := childmatch.CaseQuery{Kind: childmatch.Kind(c.Query("kind")), Status: childmatch.Status(c.Query("status")),
 		State: c.Query("state"), Text: c.Query("q")}
 	var err error
-	if q.Limit, err = intValue("limit", c.Query("limit")); err == nil && c.Query("cursor") != "" {
-		q.After, err = childmatch.ParseID("cursor", c.Query("cursor"))
-	}
-	if err != nil {
+	if q.Limit, q.After, err = pageQuery(c); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -123,6 +120,14 @@ func (s *Server) listCases(c *gin.Context) {
 		out.NextCursor = page.Next.String()
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// pageQuery reads a list's ?limit= and ?cursor= (the last id of the page before).
+func pageQuery(c *gin.Context) (limit int, after childmatch.ID, err error) {
+	if limit, err = intValue("limit", c.Query("limit")); err == nil && c.Query("cursor") != "" {
+		after, err = childmatch.ParseID("cursor", c.Query("cursor"))
+	}
+	return limit, after, err
 }
 
 type closeRequest struct {

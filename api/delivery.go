@@ -27,30 +27,53 @@ func (s *Server) withDeliveries(h gin.HandlerFunc) gin.HandlerFunc {
 	}
 }
 
-// alertDeliveries: GET /v1/alerts/:id/deliveries, every delivery of the alert with its attempts.
+type deliveryPageJSON struct {
+	Deliveries []*childmatch.Delivery `json:"deliveries"`
+	NextCursor string                 `json:"next_cursor,omitempty"`
+}
+
+// deliveryQuery reads a delivery list's ?limit= and ?cursor=.
+func deliveryQuery(c *gin.Context) (childmatch.DeliveryQuery, error) {
+	limit, err := intValue("limit", c.Query("limit"))
+	return childmatch.DeliveryQuery{Limit: limit, Cursor: c.Query("cursor")}, err
+}
+
+// alertDeliveries: GET /v1/alerts/:id/deliveries?limit=&cursor=, the alert's deliveries with their
+// attempts, a page at a time; next_cursor is the next page's cursor, absent at the end.
 func (s *Server) alertDeliveries(c *gin.Context) {
 	id, err := idParam(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	ds, err := s.Deliveries.AlertDeliveries(c.Request.Context(), actorOf(c), id)
+	q, err := deliveryQuery(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"deliveries": ds})
+	page, err := s.Deliveries.AlertDeliveries(c.Request.Context(), actorOf(c), id, q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, deliveryPageJSON{Deliveries: page.Deliveries, NextCursor: page.Next})
 }
 
-// listDeliveries: GET /v1/deliveries?status=failed|disabled (admins; failed when not given).
+// listDeliveries: GET /v1/deliveries?status=failed|disabled&limit=&cursor= (admins; failed when not
+// given), oldest first; next_cursor is the next page's cursor, absent at the end.
 func (s *Server) listDeliveries(c *gin.Context) {
 	status := childmatch.DeliveryStatus(c.DefaultQuery("status", string(childmatch.DeliveryFailed)))
-	ds, err := s.Deliveries.Deliveries(c.Request.Context(), actorOf(c), status)
+	q, err := deliveryQuery(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"deliveries": ds})
+	page, err := s.Deliveries.Deliveries(c.Request.Context(), actorOf(c), status, q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, deliveryPageJSON{Deliveries: page.Deliveries, NextCursor: page.Next})
 }
 
 // replayDelivery: POST /v1/deliveries/:id/replay (admins): a failed or disabled delivery is sent again.

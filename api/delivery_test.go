@@ -33,6 +33,7 @@ type deliveriesResp struct {
 			Status int `json:"status"`
 		} `json:"attempts"`
 	} `json:"deliveries"`
+	NextCursor string `json:"next_cursor"`
 }
 
 // TestDeliveries: an alert's deliveries, with their attempts, are seen by whoever sees the alert (the
@@ -84,6 +85,21 @@ func TestDeliveries(t *testing.T) {
 	}
 	if len(ds.Deliveries) != 1 || ds.Deliveries[0].Target != "" || len(ds.Deliveries[0].Attempts) != 2 {
 		t.Fatalf("the Itarsi constable sees %+v", ds)
+	}
+	// Paged: one delivery is one page of one, the last; a cursor the list did not give is refused.
+	var one deliveriesResp
+	e.as("Bearer "+token, "GET", "/v1/alerts/"+missing+"/deliveries?limit=1", nil).decode(t, &one)
+	if len(one.Deliveries) != 1 || one.NextCursor != "" || one.Deliveries[0].ID != ds.Deliveries[0].ID {
+		t.Fatalf("a page of one: %+v", one)
+	}
+	for path, field := range map[string]string{"/v1/alerts/" + missing + "/deliveries?cursor=nope": "cursor",
+		"/v1/deliveries?status=failed&cursor=nope": "cursor", "/v1/deliveries?limit=1000": "limit"} {
+		var er errorResponse
+		r := e.as("Bearer "+token, "GET", path, nil)
+		r.decode(t, &er)
+		if r.status != http.StatusBadRequest || er.Error.Field != field {
+			t.Fatalf("%s: %d %s", path, r.status, r.body)
+		}
 	}
 	if r := e.as(up, "GET", "/v1/alerts/"+missing+"/deliveries", nil); r.status != http.StatusNotFound {
 		t.Fatalf("another state's constable reads the deliveries: %d", r.status)

@@ -3,11 +3,19 @@ package api
 import (
 	"net/http"
 
+	"github.com/invopop/jsonschema"
+
 	"childmatch"
 )
 
 // The API description of posts and the alerts that reach them, with their documents and cards (post.go,
 // alert.go, alertdoc.go, card.go).
+
+// pageParams are a paged list's limit (described as per) and cursor (of the schema).
+func pageParams(per string, cursor *jsonschema.Schema) []param {
+	return []param{{Name: "limit", Description: per, Schema: integer("")},
+		{Name: "cursor", Description: "The next_cursor of the page before.", Schema: cursor}}
+}
 
 func init() {
 	describe(
@@ -25,8 +33,10 @@ func init() {
 		route{Method: "DELETE", Path: "/v1/posts/:id", Tag: "alerts", Summary: "Delete a post",
 			Answers: map[int]any{http.StatusNoContent: nil},
 			Errors:  []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound}},
-		route{Method: "GET", Path: "/v1/alerts", Tag: "alerts", Summary: "The alerts that reached the user's posts (every alert, for admins)",
-			Answers: map[int]any{http.StatusOK: fields("alerts", []childmatch.Alert{})}, Errors: []int{http.StatusForbidden}},
+		route{Method: "GET", Path: "/v1/alerts", Tag: "alerts", Summary: "The alerts that reached the user's posts (every alert, for admins), newest first, a page at a time",
+			Description: "next_cursor, absent on the last page, is passed back as cursor for the next page.",
+			Query:       pageParams("Alerts per page.", idSchema()),
+			Answers:     map[int]any{http.StatusOK: alertPageJSON{}}, Errors: []int{http.StatusBadRequest, http.StatusForbidden}},
 		route{Method: "GET", Path: "/v1/alerts/:id", Tag: "alerts", Summary: "An alert, with the posts it reached and what they answered",
 			Answers: map[int]any{http.StatusOK: childmatch.Alert{}},
 			Errors:  []int{http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound}},

@@ -8,36 +8,58 @@ import (
 	"childmatch"
 )
 
-// AlertDeliveries lists an alert's deliveries with their attempts, for whoever may see the alert (its
-// opening is in the audit trail). The targets (a webhook's address, a chat, a number) are contacts:
-// only admins see them.
-func (o *Outbox) AlertDeliveries(ctx context.Context, actor childmatch.Actor, alert childmatch.ID) ([]*childmatch.Delivery, error) {
+// AlertDeliveries answers a page of an alert's deliveries with their attempts, in the order they were
+// made (message by message), for whoever may see the alert (its opening is in the audit trail). The
+// targets (a webhook's address, a chat, a number) are contacts: only admins see them.
+func (o *Outbox) AlertDeliveries(ctx context.Context, actor childmatch.Actor, alert childmatch.ID, q childmatch.DeliveryQuery) (*childmatch.DeliveryPage, error) {
+	limit, err := childmatch.PageLimit(q.Limit, childmatch.DefaultPageSize, childmatch.MaxPageSize)
+	if err != nil {
+		return nil, err
+	}
+	after, err := childmatch.ParseBatchPosition(q.Cursor)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := o.d.Visible.Alert(ctx, actor, alert); err != nil {
 		return nil, err
 	}
-	ds, err := o.d.Store.AlertDeliveries(ctx, alert)
-	if err != nil {
+	p := &childmatch.BatchPager{After: after, Limit: limit}
+	if err := o.d.Store.PageAlertDeliveries(ctx, alert, p); err != nil {
 		return nil, err
 	}
 	if !actor.May(childmatch.ActManagePosts) {
-		for _, d := range ds {
+		for _, d := range p.Page {
 			d.Target = ""
 		}
 	}
-	return ds, nil
+	return &childmatch.DeliveryPage{Deliveries: append([]*childmatch.Delivery{}, p.Page...), Next: p.Next.String()}, nil
 }
 
-// Deliveries lists the deliveries in a status (failed, disabled, pending), for admins: those that need
-// a hand.
-func (o *Outbox) Deliveries(ctx context.Context, actor childmatch.Actor, status childmatch.DeliveryStatus) ([]*childmatch.Delivery, error) {
+// Deliveries answers a page of the deliveries in a status (failed, disabled), oldest first, for admins:
+// those that need a hand. The cursor is the last delivery's id.
+func (o *Outbox) Deliveries(ctx context.Context, actor childmatch.Actor, status childmatch.DeliveryStatus, q childmatch.DeliveryQuery) (*childmatch.DeliveryPage, error) {
 	if err := actor.Require(childmatch.ActManagePosts); err != nil {
 		return nil, err
 	}
-	ds, err := o.d.Store.Deliveries(ctx, status, childmatch.MaxDeliveriesListed)
+	limit, err := childmatch.PageLimit(q.Limit, childmatch.DefaultPageSize, childmatch.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}
-	return ds, o.audit.Record(ctx, actor, "delivery.list", nil, string(status))
+	var after childmatch.ID
+	if q.Cursor != "" {
+		if after, err = childmatch.ParseID("cursor", q.Cursor); err != nil {
+			return nil, err
+		}
+	}
+	ds, err := o.d.Store.Deliveries(ctx, status, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	page := &childmatch.DeliveryPage{Deliveries: ds}
+	if len(ds) > limit {
+		page.Deliveries, page.Next = ds[:limit], ds[limit-1].ID.String()
+	}
+	return page, o.audit.Record(ctx, actor, "delivery.list", nil, string(status))
 }
 
 // Replay sends a failed or disabled delivery again, now, with the same id; it is retried for another
@@ -135,7 +157,7 @@ func (o *Outbox) DeliveryMetrics(ctx context.Context, actor childmatch.Actor) (*
 	if err != nil {
 		return nil, err
 	}
-	failed, err := o.d.Store.Deliveries(ctx, childmatch.DeliveryFailed, childmatch.MaxDeliveriesListed)
+	failed, err := o.d.Store.Deliveries(ctx, childmatch.DeliveryFailed, childmatch.ID{}, childmatch.MaxDeliveriesListed)
 	if err != nil {
 		return nil, err
 	}

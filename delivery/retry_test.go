@@ -160,9 +160,24 @@ func TestGiveUp(t *testing.T) {
 		w.clock.add(d.NextAt.Sub(w.clock.now()))
 		w.box.Wake()
 	}
-	failed, err := w.box.Deliveries(ctx, admin, childmatch.DeliveryFailed)
-	if err != nil || len(failed) != 2 {
-		t.Fatalf("failed deliveries %d, %v", len(failed), err)
+	// The admins' list, a delivery a page: the second page is the last.
+	var failed []*childmatch.Delivery
+	q := childmatch.DeliveryQuery{Limit: 1}
+	for range 3 {
+		page, err := w.box.Deliveries(ctx, admin, childmatch.DeliveryFailed, q)
+		if err != nil || len(page.Deliveries) != 1 {
+			t.Fatalf("a page of failed deliveries: %+v, %v", page, err)
+		}
+		if failed = append(failed, page.Deliveries...); page.Next == "" {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	if len(failed) != 2 || failed[0].ID == failed[1].ID {
+		t.Fatalf("failed deliveries %d", len(failed))
+	}
+	if _, err := w.box.Deliveries(ctx, admin, childmatch.DeliveryFailed, childmatch.DeliveryQuery{Cursor: "nope"}); childmatch.ErrorField(err) != "cursor" {
+		t.Fatalf("a bad cursor: %v", err)
 	}
 	officer := childmatch.Actor{ID: "officer", Roles: []childmatch.Role{childmatch.RoleOfficer}}
 	if _, err := w.box.Replay(ctx, officer, failed[0].ID); childmatch.ErrorCodeOf(err) != childmatch.EForbidden {

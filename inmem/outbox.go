@@ -1,6 +1,7 @@
 package inmem
 
 import (
+	"bytes"
 	"context"
 	"sort"
 	"strconv"
@@ -100,7 +101,30 @@ func (s *Store) AlertDeliveries(_ context.Context, alert childmatch.ID) ([]*chil
 	return out, nil
 }
 
-func (s *Store) Deliveries(_ context.Context, status childmatch.DeliveryStatus, max int) ([]*childmatch.Delivery, error) {
+// PageAlertDeliveries gives p the alert's batches in their parts' order, as minio.Store lists them.
+func (s *Store) PageAlertDeliveries(_ context.Context, alert childmatch.ID, p *childmatch.BatchPager) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	var theirs []*childmatch.Batch
+	for _, b := range s.box().sorted() {
+		if b.Alert == alert {
+			theirs = append(theirs, b)
+		}
+	}
+	s.unlock()
+	sort.Slice(theirs, func(i, j int) bool { return theirs[i].Part() < theirs[j].Part() })
+	for _, b := range theirs {
+		if !p.Add(b) {
+			break
+		}
+	}
+	return nil
+}
+
+// Deliveries answers the marked deliveries in the status after the id after, in id order as
+// minio.Store lists their marks.
+func (s *Store) Deliveries(_ context.Context, status childmatch.DeliveryStatus, after childmatch.ID, max int) ([]*childmatch.Delivery, error) {
 	if status != childmatch.DeliveryFailed && status != childmatch.DeliveryDisabled {
 		return nil, childmatch.FieldError("status", `must be "failed" or "disabled" (the others are listed with their alert)`)
 	}
@@ -112,12 +136,13 @@ func (s *Store) Deliveries(_ context.Context, status childmatch.DeliveryStatus, 
 	out := []*childmatch.Delivery{}
 	for _, b := range o.sorted() {
 		for _, d := range b.Deliveries {
-			if o.marks[d.ID] != "" && d.Status == status && len(out) < max {
+			if o.marks[d.ID] != "" && d.Status == status && bytes.Compare(d.ID[:], after[:]) > 0 {
 				out = append(out, d)
 			}
 		}
 	}
-	return out, nil
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].ID[:], out[j].ID[:]) < 0 })
+	return out[:min(max, len(out))], nil
 }
 
 func (s *Store) WalkPending(_ context.Context, fn func(childmatch.Pending) bool) error {

@@ -27,6 +27,9 @@ type Deps struct {
 	Every time.Duration
 	// PostsEvery is the pause between two looks at the posts; zero is childmatch.PostRefreshEvery.
 	PostsEvery time.Duration
+	// Seen, if set, is told of each alert a look read because it changed (alert.Service.Saw keeps the
+	// alert list by it).
+	Seen func(*childmatch.Alert)
 }
 
 // Hub watches the alert store and fans its changes out to the open streams.
@@ -254,6 +257,9 @@ func (h *Hub) look(ctx context.Context) error {
 			return err
 		}
 		now[id] = seen{version: version, msgs: len(a.Messages), acks: len(a.Acks)}
+		if h.d.Seen != nil {
+			h.d.Seen(a)
+		}
 		var from *seen
 		if had {
 			from = &was

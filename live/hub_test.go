@@ -36,9 +36,15 @@ func TestStreamHearsChangesMadeOnAnotherReplica(t *testing.T) {
 	if _, err := alerts.Raise(ctx, old); err != nil {
 		t.Fatal(err)
 	}
-	hub := live.New(live.Deps{Versions: watched, Alerts: watched, Posts: watched, Log: slog.New(slog.DiscardHandler), Every: 10 * time.Millisecond})
-	go hub.Run(ctx)
+	// This replica's alert list, read once before the hub starts, hears of the others' alerts from it.
+	list := alert.New(alert.Deps{Posts: watched, Alerts: watched, Users: watched, Audit: watched})
 	actor := childmatch.Actor{ID: officer.String(), Roles: []childmatch.Role{childmatch.RoleOfficer}}
+	if page, err := list.Alerts(ctx, actor, childmatch.AlertQuery{}); err != nil || len(page.Alerts) != 1 {
+		t.Fatalf("the list before the hub starts: %v", err)
+	}
+	hub := live.New(live.Deps{Versions: watched, Alerts: watched, Posts: watched, Log: slog.New(slog.DiscardHandler), Every: 10 * time.Millisecond,
+		Seen: list.Saw})
+	go hub.Run(ctx)
 	events, err := hub.Subscribe(ctx, actor)
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +60,9 @@ func TestStreamHearsChangesMadeOnAnotherReplica(t *testing.T) {
 	}
 	want := []childmatch.AlertEventType{childmatch.EventRaised}
 	expect(t, events, here.ID, want)
+	if page, err := list.Alerts(ctx, actor, childmatch.AlertQuery{}); err != nil || len(page.Alerts) != 2 || page.Alerts[0].ID != here.ID {
+		t.Fatalf("the list once the hub read the new alert: %v", err)
+	}
 	if _, err := alerts.Acknowledge(ctx, actor, here.ID, mine.ID, childmatch.AckSearching); err != nil {
 		t.Fatal(err)
 	}

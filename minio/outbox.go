@@ -136,8 +136,20 @@ func (s *Store) AlertDeliveries(ctx context.Context, alert childmatch.ID) ([]*ch
 	return out, err
 }
 
-// Deliveries reads up to max failed or disabled deliveries, through their marks.
-func (s *Store) Deliveries(ctx context.Context, status childmatch.DeliveryStatus, max int) ([]*childmatch.Delivery, error) {
+// PageAlertDeliveries lists an alert's batches from the batch of p.After on (the listing starts just
+// before its key) and reads them one by one until p is full.
+func (s *Store) PageAlertDeliveries(ctx context.Context, alert childmatch.ID, p *childmatch.BatchPager) error {
+	prefix := "deliveries/" + alert.String() + "/"
+	from := ""
+	if !p.After.IsZero() {
+		from = prefix + p.After.Part // sorts just before <part>.json
+	}
+	return walk(ctx, s, prefix, from, func(b *childmatch.Batch) (bool, error) { return p.Add(b), nil })
+}
+
+// Deliveries reads up to max failed or disabled deliveries after the id after, through their marks: the
+// listing starts after after's mark.
+func (s *Store) Deliveries(ctx context.Context, status childmatch.DeliveryStatus, after childmatch.ID, max int) ([]*childmatch.Delivery, error) {
 	if status != childmatch.DeliveryFailed && status != childmatch.DeliveryDisabled {
 		return nil, childmatch.FieldError("status", `must be "failed" or "disabled" (the others are listed with their alert)`)
 	}
@@ -146,7 +158,11 @@ func (s *Store) Deliveries(ctx context.Context, status childmatch.DeliveryStatus
 	p := s.stream(ctx)
 	defer p.done()
 	prefix := "outbox/" + string(status) + "/"
-	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+	opts := miniogo.ListObjectsOptions{Prefix: prefix, Recursive: true}
+	if !after.IsZero() {
+		opts.StartAfter = markKey(status, after)
+	}
+	for obj := range s.cl.ListObjects(p.ctx, s.bucket, opts) {
 		if obj.Err != nil {
 			return nil, s.fail(p.err(obj.Err), "the listing of "+prefix)
 		}

@@ -72,7 +72,7 @@ func TestOutbox(t *testing.T) {
 	if err := s.Finish(ctx, claim, b, time.Time{}, b.Deliveries[:1]); err != nil {
 		t.Fatal(err)
 	}
-	failed, err := s.Deliveries(ctx, childmatch.DeliveryFailed, 10)
+	failed, err := s.Deliveries(ctx, childmatch.DeliveryFailed, childmatch.ID{}, 10)
 	if err != nil || len(failed) != 1 || failed[0].ID != d.ID || len(failed[0].Attempts) != 1 {
 		t.Fatalf("failed: %v %v", failed, err)
 	}
@@ -94,6 +94,18 @@ func TestOutbox(t *testing.T) {
 	all, err := s.AlertDeliveries(ctx, alert)
 	if err != nil || len(all) != 4 || all[0].Seq != 1 || all[3].Seq != 2 {
 		t.Fatalf("the alert's deliveries: %d %v", len(all), err)
+	}
+	if after, err := s.Deliveries(ctx, childmatch.DeliveryFailed, d.ID, 10); err != nil || len(after) != 0 {
+		t.Fatalf("failed after the only failed one: %v %v", after, err)
+	}
+	// Pages of three: the first ends inside the second batch, the next takes what is left and is the last.
+	first := &childmatch.BatchPager{Limit: 3}
+	if err := s.PageAlertDeliveries(ctx, alert, first); err != nil || len(first.Page) != 3 || first.Next.IsZero() {
+		t.Fatalf("the first page: %+v %v", first, err)
+	}
+	next := &childmatch.BatchPager{After: first.Next, Limit: 3}
+	if err := s.PageAlertDeliveries(ctx, alert, next); err != nil || len(next.Page) != 1 || !next.Next.IsZero() || next.Page[0].ID != all[3].ID {
+		t.Fatalf("the next page: %+v %v", next, err)
 	}
 	f := &childmatch.Fanout{Alert: alert, Message: childmatch.Message{Seq: 3}, Posts: []childmatch.ID{post}, Owner: "node-a/1", At: now}
 	if err := s.BeginFanout(ctx, f); err != nil {

@@ -546,6 +546,12 @@ type Alert struct {
 	UpdatedAt  *time.Time          `json:"updated_at,omitempty"`
 }
 
+// AlertPage defines model for AlertPage.
+type AlertPage struct {
+	Alerts     *[]Alert `json:"alerts,omitempty"`
+	NextCursor *string  `json:"next_cursor,omitempty"`
+}
+
 // Area defines model for Area.
 type Area struct {
 	All       *bool            `json:"all,omitempty"`
@@ -729,6 +735,12 @@ type DeliveryMetrics struct {
 	Failed         *int             `json:"failed,omitempty"`
 	PendingBatches *int             `json:"pending_batches,omitempty"`
 	Posts          *int             `json:"posts,omitempty"`
+}
+
+// DeliveryPage defines model for DeliveryPage.
+type DeliveryPage struct {
+	Deliveries *[]Delivery `json:"deliveries,omitempty"`
+	NextCursor *string     `json:"next_cursor,omitempty"`
 }
 
 // Deployment defines model for Deployment.
@@ -1259,6 +1271,15 @@ type GetCAlertSeqPostCardPngParams struct {
 	Sig *string `form:"sig,omitempty" json:"sig,omitempty"`
 }
 
+// GetAlertsParams defines parameters for GetAlerts.
+type GetAlertsParams struct {
+	// Limit Alerts per page.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the page before.
+	Cursor *openapi_types.UUID `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetAlertsIdCapParams defines parameters for GetAlertsIdCap.
 type GetAlertsIdCapParams struct {
 	// Seq The message's number, from 1; the latest when not given.
@@ -1269,6 +1290,15 @@ type GetAlertsIdCapParams struct {
 
 	// Sig A signed link's signature of its path and exp.
 	Sig *string `form:"sig,omitempty" json:"sig,omitempty"`
+}
+
+// GetAlertsIdDeliveriesParams defines parameters for GetAlertsIdDeliveries.
+type GetAlertsIdDeliveriesParams struct {
+	// Limit Deliveries per page.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the page before.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetAlertsIdFaceJpgParams defines parameters for GetAlertsIdFaceJpg.
@@ -1359,6 +1389,12 @@ type PostCasesIdPhotosParams struct {
 type GetDeliveriesParams struct {
 	// Status failed (the default) or disabled.
 	Status *GetDeliveriesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit Deliveries per page.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the page before.
+	Cursor *openapi_types.UUID `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetDeliveriesParamsStatus defines parameters for GetDeliveries.
@@ -1600,10 +1636,12 @@ type ClientInterface interface {
 	// Corresponds with GET /openapi.json (the `GetOpenapiJson` operationId).
 	GetOpenapiJson(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetAlerts The alerts that reached the user's posts (every alert, for admins)
+	// GetAlerts The alerts that reached the user's posts (every alert, for admins), newest first, a page at a time
+	//
+	// next_cursor, absent on the last page, is passed back as cursor for the next page.
 	//
 	// Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
-	GetAlerts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetAlerts(ctx context.Context, params *GetAlertsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostAlertsExerciseWithBody File a drill's made-up missing report and raise its exercise alert
 	//
@@ -1666,12 +1704,12 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/alerts/{id}/cap (the `GetAlertsIdCap` operationId).
 	GetAlertsIdCap(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdCapParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetAlertsIdDeliveries Every delivery of an alert, with its attempts
+	// GetAlertsIdDeliveries An alert's deliveries with their attempts, in the order they were made, a page at a time
 	//
-	// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only.
+	// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only. next_cursor, absent on the last page, is passed back as cursor for the next page.
 	//
 	// Corresponds with GET /v1/alerts/{id}/deliveries (the `GetAlertsIdDeliveries` operationId).
-	GetAlertsIdDeliveries(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetAlertsIdDeliveries(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAlertsIdFaceJpg The face of the alert's case, for its signed link
 	//
@@ -1824,7 +1862,9 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
 	PutCasesIdPublication(ctx context.Context, id openapi_types.UUID, body PutCasesIdPublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetDeliveries The deliveries that need a hand, for admins
+	// GetDeliveries The deliveries that need a hand, for admins, oldest first, a page at a time
+	//
+	// next_cursor, absent on the last page, is passed back as cursor for the next page.
 	//
 	// Corresponds with GET /v1/deliveries (the `GetDeliveries` operationId).
 	GetDeliveries(ctx context.Context, params *GetDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2130,11 +2170,13 @@ func (c *Client) GetOpenapiJson(ctx context.Context, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
-// GetAlerts The alerts that reached the user's posts (every alert, for admins)
+// GetAlerts The alerts that reached the user's posts (every alert, for admins), newest first, a page at a time
+//
+// next_cursor, absent on the last page, is passed back as cursor for the next page.
 //
 // Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
-func (c *Client) GetAlerts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetAlertsRequest(c.Server)
+func (c *Client) GetAlerts(ctx context.Context, params *GetAlertsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2296,13 +2338,13 @@ func (c *Client) GetAlertsIdCap(ctx context.Context, id openapi_types.UUID, para
 	return c.Client.Do(req)
 }
 
-// GetAlertsIdDeliveries Every delivery of an alert, with its attempts
+// GetAlertsIdDeliveries An alert's deliveries with their attempts, in the order they were made, a page at a time
 //
-// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only.
+// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only. next_cursor, absent on the last page, is passed back as cursor for the next page.
 //
 // Corresponds with GET /v1/alerts/{id}/deliveries (the `GetAlertsIdDeliveries` operationId).
-func (c *Client) GetAlertsIdDeliveries(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetAlertsIdDeliveriesRequest(c.Server, id)
+func (c *Client) GetAlertsIdDeliveries(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAlertsIdDeliveriesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2674,7 +2716,9 @@ func (c *Client) PutCasesIdPublication(ctx context.Context, id openapi_types.UUI
 	return c.Client.Do(req)
 }
 
-// GetDeliveries The deliveries that need a hand, for admins
+// GetDeliveries The deliveries that need a hand, for admins, oldest first, a page at a time
+//
+// next_cursor, absent on the last page, is passed back as cursor for the next page.
 //
 // Corresponds with GET /v1/deliveries (the `GetDeliveries` operationId).
 func (c *Client) GetDeliveries(ctx context.Context, params *GetDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3465,7 +3509,7 @@ func NewGetOpenapiJsonRequest(server string) (*http.Request, error) {
 }
 
 // NewGetAlertsRequest constructs an http.Request for the GetAlerts method
-func NewGetAlertsRequest(server string) (*http.Request, error) {
+func NewGetAlertsRequest(server string, params *GetAlertsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -3481,6 +3525,45 @@ func NewGetAlertsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -3779,7 +3862,7 @@ func NewGetAlertsIdCapRequest(server string, id openapi_types.UUID, params *GetA
 }
 
 // NewGetAlertsIdDeliveriesRequest constructs an http.Request for the GetAlertsIdDeliveries method
-func NewGetAlertsIdDeliveriesRequest(server string, id openapi_types.UUID) (*http.Request, error) {
+func NewGetAlertsIdDeliveriesRequest(server string, id openapi_types.UUID, params *GetAlertsIdDeliveriesParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3802,6 +3885,45 @@ func NewGetAlertsIdDeliveriesRequest(server string, id openapi_types.UUID) (*htt
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -4624,6 +4746,30 @@ func NewGetDeliveriesRequest(server string, params *GetDeliveriesParams) (*http.
 		if params.Status != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -5837,12 +5983,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /openapi.json (the `GetOpenapiJson` operationId).
 	GetOpenapiJsonWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenapiJsonResponse, error)
 
-	// GetAlertsWithResponse The alerts that reached the user's posts (every alert, for admins)
+	// GetAlertsWithResponse The alerts that reached the user's posts (every alert, for admins), newest first, a page at a time
+	//
+	// next_cursor, absent on the last page, is passed back as cursor for the next page.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
-	GetAlertsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsResponse, error)
+	GetAlertsWithResponse(ctx context.Context, params *GetAlertsParams, reqEditors ...RequestEditorFn) (*GetAlertsResponse, error)
 
 	// PostAlertsExerciseWithBodyWithResponse File a drill's made-up missing report and raise its exercise alert
 	//
@@ -5915,14 +6063,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/alerts/{id}/cap (the `GetAlertsIdCap` operationId).
 	GetAlertsIdCapWithResponse(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdCapParams, reqEditors ...RequestEditorFn) (*GetAlertsIdCapResponse, error)
 
-	// GetAlertsIdDeliveriesWithResponse Every delivery of an alert, with its attempts
+	// GetAlertsIdDeliveriesWithResponse An alert's deliveries with their attempts, in the order they were made, a page at a time
 	//
-	// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only.
+	// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only. next_cursor, absent on the last page, is passed back as cursor for the next page.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/alerts/{id}/deliveries (the `GetAlertsIdDeliveries` operationId).
-	GetAlertsIdDeliveriesWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetAlertsIdDeliveriesResponse, error)
+	GetAlertsIdDeliveriesWithResponse(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdDeliveriesParams, reqEditors ...RequestEditorFn) (*GetAlertsIdDeliveriesResponse, error)
 
 	// GetAlertsIdFaceJpgWithResponse The face of the alert's case, for its signed link
 	//
@@ -6091,7 +6239,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/cases/{id}/publication (the `PutCasesIdPublication` operationId).
 	PutCasesIdPublicationWithResponse(ctx context.Context, id openapi_types.UUID, body PutCasesIdPublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCasesIdPublicationResponse, error)
 
-	// GetDeliveriesWithResponse The deliveries that need a hand, for admins
+	// GetDeliveriesWithResponse The deliveries that need a hand, for admins, oldest first, a page at a time
+	//
+	// next_cursor, absent on the last page, is passed back as cursor for the next page.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6696,9 +6846,9 @@ type GetAlertsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Alerts []Alert `json:"alerts"`
-	}
+	JSON200 *AlertPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -6716,10 +6866,13 @@ type GetAlertsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAlertsResponse) GetJSON200() *struct {
-	Alerts []Alert `json:"alerts"`
-} {
+func (r GetAlertsResponse) GetJSON200() *AlertPage {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAlertsResponse) GetJSON400() *Invalid {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -7469,9 +7622,7 @@ type GetAlertsIdDeliveriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Deliveries []Delivery `json:"deliveries"`
-	}
+	JSON200 *DeliveryPage
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Invalid
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -7493,9 +7644,7 @@ type GetAlertsIdDeliveriesResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAlertsIdDeliveriesResponse) GetJSON200() *struct {
-	Deliveries []Delivery `json:"deliveries"`
-} {
+func (r GetAlertsIdDeliveriesResponse) GetJSON200() *DeliveryPage {
 	return r.JSON200
 }
 
@@ -9161,9 +9310,7 @@ type GetDeliveriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Deliveries []Delivery `json:"deliveries"`
-	}
+	JSON200 *DeliveryPage
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Invalid
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -9183,9 +9330,7 @@ type GetDeliveriesResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetDeliveriesResponse) GetJSON200() *struct {
-	Deliveries []Delivery `json:"deliveries"`
-} {
+func (r GetDeliveriesResponse) GetJSON200() *DeliveryPage {
 	return r.JSON200
 }
 
@@ -11995,13 +12140,15 @@ func (c *ClientWithResponses) GetOpenapiJsonWithResponse(ctx context.Context, re
 	return ParseGetOpenapiJsonResponse(rsp)
 }
 
-// GetAlertsWithResponse The alerts that reached the user's posts (every alert, for admins)
+// GetAlertsWithResponse The alerts that reached the user's posts (every alert, for admins), newest first, a page at a time
+//
+// next_cursor, absent on the last page, is passed back as cursor for the next page.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/alerts (the `GetAlerts` operationId).
-func (c *ClientWithResponses) GetAlertsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAlertsResponse, error) {
-	rsp, err := c.GetAlerts(ctx, reqEditors...)
+func (c *ClientWithResponses) GetAlertsWithResponse(ctx context.Context, params *GetAlertsParams, reqEditors ...RequestEditorFn) (*GetAlertsResponse, error) {
+	rsp, err := c.GetAlerts(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12133,15 +12280,15 @@ func (c *ClientWithResponses) GetAlertsIdCapWithResponse(ctx context.Context, id
 	return ParseGetAlertsIdCapResponse(rsp)
 }
 
-// GetAlertsIdDeliveriesWithResponse Every delivery of an alert, with its attempts
+// GetAlertsIdDeliveriesWithResponse An alert's deliveries with their attempts, in the order they were made, a page at a time
 //
-// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only.
+// For whoever may see the alert; the targets (addresses, chats, numbers) are shown to admins only. next_cursor, absent on the last page, is passed back as cursor for the next page.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/alerts/{id}/deliveries (the `GetAlertsIdDeliveries` operationId).
-func (c *ClientWithResponses) GetAlertsIdDeliveriesWithResponse(ctx context.Context, id openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetAlertsIdDeliveriesResponse, error) {
-	rsp, err := c.GetAlertsIdDeliveries(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetAlertsIdDeliveriesWithResponse(ctx context.Context, id openapi_types.UUID, params *GetAlertsIdDeliveriesParams, reqEditors ...RequestEditorFn) (*GetAlertsIdDeliveriesResponse, error) {
+	rsp, err := c.GetAlertsIdDeliveries(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12441,7 +12588,9 @@ func (c *ClientWithResponses) PutCasesIdPublicationWithResponse(ctx context.Cont
 	return ParsePutCasesIdPublicationResponse(rsp)
 }
 
-// GetDeliveriesWithResponse The deliveries that need a hand, for admins
+// GetDeliveriesWithResponse The deliveries that need a hand, for admins, oldest first, a page at a time
+//
+// next_cursor, absent on the last page, is passed back as cursor for the next page.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13217,13 +13366,18 @@ func ParseGetAlertsResponse(rsp *http.Response) (*GetAlertsResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Alerts []Alert `json:"alerts"`
-		}
+		var dest AlertPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -13940,9 +14094,7 @@ func ParseGetAlertsIdDeliveriesResponse(rsp *http.Response) (*GetAlertsIdDeliver
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Deliveries []Delivery `json:"deliveries"`
-		}
+		var dest DeliveryPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15522,9 +15674,7 @@ func ParseGetDeliveriesResponse(rsp *http.Response) (*GetDeliveriesResponse, err
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Deliveries []Delivery `json:"deliveries"`
-		}
+		var dest DeliveryPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -44,9 +44,10 @@ function refreshBadge() {
   live.badgeTimer = setTimeout(countUnanswered, 500);
 }
 
+// countUnanswered counts over the newest page of alerts at its largest (MaxPageSize in limits.go).
 async function countUnanswered() {
   try {
-    const [data, mine] = await Promise.all([api("GET", "/v1/alerts"), myPosts()]);
+    const [data, mine] = await Promise.all([api("GET", "/v1/alerts?limit=200"), myPosts()]);
     const n = data.alerts.filter((a) => unanswered(a, mine)).length;
     if (n !== live.unanswered) {
       live.unanswered = n;
@@ -170,9 +171,14 @@ function tags(a) {
   ];
 }
 
-async function alertsView() {
-  const [data, mine] = await Promise.all([api("GET", "/v1/alerts"), myPosts()]);
-  const shown = data.alerts.slice(0, 50); // newest first; each row reads its case
+// alertsView shows a page of 50 alerts, newest first (each row reads its case); #/alerts?cursor= is the
+// page after the one whose next_cursor it is.
+async function alertsView(parts, query) {
+  const cursor = new URLSearchParams(query).get("cursor");
+  const list = new URLSearchParams({limit: 50});
+  if (cursor) list.set("cursor", cursor);
+  const [data, mine] = await Promise.all([api("GET", "/v1/alerts?" + list), myPosts()]);
+  const shown = data.alerts;
   const cases = await Promise.all(shown.map((a) => caseOf(a.case_id)));
   const row = (a, c) => {
     const last = answersOf(a);
@@ -190,7 +196,11 @@ async function alertsView() {
     h("h2", {text: t("title_alerts")}),
     pushControl(),
     shown.length === 0 ? h("p", {class: "muted", text: t("no_alerts")}) :
-      h("ul", {class: "alerts"}, shown.map((a, i) => row(a, cases[i]))));
+      h("ul", {class: "alerts"}, shown.map((a, i) => row(a, cases[i]))),
+    cursor || data.next_cursor ? h("p", {class: "pager"},
+      cursor ? h("a", {href: "#/alerts", text: t("btn_newest_alerts")}) : null,
+      data.next_cursor ? h("button", {type: "button", class: "older", text: t("btn_older_alerts"),
+        onclick: () => { location.hash = "#/alerts?cursor=" + encodeURIComponent(data.next_cursor); }}) : null) : null);
   watch(page, () => route());
   return page;
 }
@@ -212,9 +222,10 @@ function shareButton(blob, name) {
   return h("a", {class: "share", href: URL.createObjectURL(blob), download: name, text: t("btn_download_card")});
 }
 
-// deliveriesOf reads the delivery log, when the server has one (the outbox); nothing otherwise.
+// deliveriesOf reads the first page of the delivery log at its largest (MaxPageSize in limits.go), when
+// the server has one (the outbox); nothing otherwise.
 async function deliveriesOf(id) {
-  try { return (await api("GET", "/v1/alerts/" + id + "/deliveries")).deliveries || []; } catch (e) { return null; }
+  try { return (await api("GET", "/v1/alerts/" + id + "/deliveries?limit=200")).deliveries || []; } catch (e) { return null; }
 }
 
 async function alertView(parts) {

@@ -120,7 +120,8 @@ func run(log *slog.Logger) error {
 			return err
 		}
 	}
-	hub, pushes, err := openLive(cfg.dataDir, cfg.publicURL, store, log)
+	var alerts *alert.Service // made below; the hub tells it of alerts changed elsewhere once it runs
+	hub, pushes, err := openLive(cfg.dataDir, cfg.publicURL, store, func(a *childmatch.Alert) { alerts.Saw(a) }, log)
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func run(log *slog.Logger) error {
 		alertDeps.Stations = stations
 		log.Info("stations loaded", "stations", stations.Len())
 	}
-	alerts := alert.New(alertDeps)
+	alerts = alert.New(alertDeps)
 	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: faces, Index: follower, Catalog: follower,
 		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log,
 		Deployment: cfg.deployment})

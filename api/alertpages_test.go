@@ -1,0 +1,133 @@
+package api_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"childmatch/fixtures"
+)
+
+// TestAlertListPages: GET /v1/alerts pages one alert at a time, newest first, through the real stack:
+// the admin's pages give every alert once and then no next_cursor, an officer's only the alerts of the
+// officer's post; a bad limit or cursor is a 400 naming it.
+func TestAlertListPages(t *testing.T) {
+	e := newEnv(t)
+	mpID, mp, _ := e.user("MP constable", "GRP Itarsi", "officer")
+	r := e.postJSON("/v1/posts", map[string]any{"name": "GRP Itarsi", "kind": "grp",
+		"area": map[string]any{"states": []string{"Madhya Pradesh"}}, "users": []string{mpID}})
+	if r.status != http.StatusCreated {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	var all, inMP []string // newest first
+	for _, state := range []string{"Madhya Pradesh", "Uttar Pradesh", "Madhya Pradesh", "Bihar"} {
+		id := e.newCase("Bearer "+token, map[string]any{"kind": "missing", "child": map[string]any{"age": 8},
+			"sighting": map[string]any{"state": state}, "reporter": map[string]any{"name": "parent"}})
+		all = append([]string{id}, all...)
+		if state == "Madhya Pradesh" {
+			inMP = append([]string{id}, inMP...)
+		}
+	}
+	pages := func(auth string) []string {
+		t.Helper()
+		var got []string
+		path := "/v1/alerts?limit=1"
+		for range len(all) + 1 {
+			var page struct {
+				Alerts     []alertResp `json:"alerts"`
+				NextCursor string      `json:"next_cursor"`
+			}
+			r := e.as(auth, "GET", path, nil)
+			if r.status != http.StatusOK {
+				t.Fatalf("%s: %d %s", path, r.status, r.body)
+			}
+			r.decode(t, &page)
+			if len(page.Alerts) > 1 {
+				t.Fatalf("a page of limit 1 holds %d alerts", len(page.Alerts))
+			}
+			for _, a := range page.Alerts {
+				got = append(got, a.CaseID)
+			}
+			if page.NextCursor == "" {
+				return got
+			}
+			path = "/v1/alerts?limit=1&cursor=" + page.NextCursor
+		}
+		t.Fatal("the pages never end")
+		return nil
+	}
+	if got := pages("Bearer " + token); !slices.Equal(got, all) {
+		t.Fatalf("the admin's pages: %v, want %v", got, all)
+	}
+	if got := pages(mp); !slices.Equal(got, inMP) {
+		t.Fatalf("the officer's pages: %v, want %v", got, inMP)
+	}
+	for query, field := range map[string]string{"limit=0.5": "limit", "limit=1000": "limit", "limit=-1": "limit", "cursor=nope": "cursor"} {
+		var er errorResponse
+		r := e.as(mp, "GET", "/v1/alerts?"+query, nil)
+		r.decode(t, &er)
+		if r.status != http.StatusBadRequest || er.Error.Field != field {
+			t.Fatalf("?%s: %d %s", query, r.status, r.body)
+		}
+	}
+}
+
+// TestOlderAlertsInBrowser: with more alerts than the alerts page shows (50), its "Older alerts" button
+// opens the next page, which holds the oldest alert and leads back to the newest; both languages.
+// Screenshots at 1280 and 360 px: screenshots/27-alerts-older-<lang>-*.png.
+func TestOlderAlertsInBrowser(t *testing.T) {
+	path := chromium(t)
+	e := newEnv(t)
+	officerID, officer, _ := e.user("Constable Yadav", "GRP Itarsi", "officer")
+	if r := e.postJSON("/v1/posts", map[string]any{"name": "GRP Itarsi", "kind": "grp",
+		"area": map[string]any{"states": []string{"Madhya Pradesh"}}, "users": []string{officerID}}); r.status != http.StatusCreated {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	for i := range 51 {
+		e.newCase("Bearer "+token, map[string]any{"kind": "missing", "child": map[string]any{"name": "Child " + strconv.Itoa(i+1), "age": 8},
+			"sighting": map[string]any{"state": "Madhya Pradesh"}, "reporter": map[string]any{"name": "parent"}})
+	}
+	shots := filepath.Join(fixtures.RepoRoot(t), "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := openBrowser(t, path, shots)
+	b.run("sign in",
+		chromedp.Navigate(e.http.URL+"/app/#/signin"),
+		chromedp.WaitVisible(`input[name=token]`),
+		chromedp.SendKeys(`input[name=token]`, strings.TrimPrefix(officer, "Bearer ")),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitNotPresent(`input[name=token]`))
+	for _, lang := range []string{"en", "hi"} {
+		var rows int
+		var text string
+		b.run("the newest alerts "+lang,
+			chromedp.Navigate(e.http.URL+"/app/#/alerts"),
+			chromedp.WaitVisible(`li.alert-row`),
+			chromedp.SetValue(`#lang`, lang),
+			chromedp.Evaluate(`document.getElementById("lang").dispatchEvent(new Event("change"))`, nil),
+			chromedp.WaitVisible(`html[lang=`+lang+`]`),
+			chromedp.WaitVisible(`button.older`),
+			chromedp.Evaluate(`document.querySelectorAll("li.alert-row").length`, &rows),
+			textOf(`ul.alerts li:first-child strong`, &text))
+		if rows != 50 || text != "Child 51" {
+			t.Fatalf("%s: the first page shows %d alerts, the first %q; want 50 from Child 51", lang, rows, text)
+		}
+		b.run("older alerts "+lang,
+			chromedp.Click(`button.older`),
+			chromedp.WaitVisible(`p.pager a[href="#/alerts"]`),
+			chromedp.WaitNotPresent(`button.older`),
+			chromedp.Evaluate(`document.querySelectorAll("li.alert-row").length`, &rows),
+			textOf(`ul.alerts li strong`, &text),
+			b.shoot("27-alerts-older-"+lang))
+		if rows != 1 || text != "Child 1" {
+			t.Fatalf("%s: the older page shows %d alerts: %q; want Child 1 alone", lang, rows, text)
+		}
+	}
+}
