@@ -68,28 +68,30 @@ func TestKilledFanout(t *testing.T) {
 		ids[g.Data.Post] = g.ID
 	}
 	t.Logf("%d of %d came before the kill; %d came again after it, with the same ids", before, posts, again)
-	var ds struct {
-		Deliveries []childmatch.Delivery `json:"deliveries"`
-	}
-	json.Unmarshal(second.json(t, "GET", "/v1/alerts/"+c.ID+"/deliveries", nil, http.StatusOK), &ds)
-	sent := 0
-	for _, d := range ds.Deliveries {
-		if d.Status == childmatch.DeliverySent {
-			sent++
-		}
-	}
-	if len(ds.Deliveries) != posts || sent != posts {
-		within(t, 10*time.Second, "every delivery recorded as sent", func() bool {
-			json.Unmarshal(second.json(t, "GET", "/v1/alerts/"+c.ID+"/deliveries", nil, http.StatusOK), &ds)
-			sent = 0
-			for _, d := range ds.Deliveries {
+	// sent counts the alert's deliveries recorded as sent, over every page of them.
+	sent := func() (all, sent int) {
+		cursor := ""
+		for {
+			var page struct {
+				Deliveries []childmatch.Delivery `json:"deliveries"`
+				Next       string                `json:"next_cursor"`
+			}
+			json.Unmarshal(second.json(t, "GET", "/v1/alerts/"+c.ID+"/deliveries?limit=200&cursor="+cursor, nil, http.StatusOK), &page)
+			for _, d := range page.Deliveries {
+				all++
 				if d.Status == childmatch.DeliverySent {
 					sent++
 				}
 			}
-			return sent == posts
-		})
+			if cursor = page.Next; cursor == "" {
+				return all, sent
+			}
+		}
 	}
+	within(t, 10*time.Second, "every delivery recorded as sent", func() bool {
+		all, n := sent()
+		return all == posts && n == posts
+	})
 	second.stop(t)
 }
 
