@@ -36,5 +36,10 @@ print(f"\nRatio: childmatch runs **{go_pps/py['photos_per_second']:.2f}x** the p
       f" re-embedding stored photos runs **{re_pps/py['photos_per_second']:.2f}x**.")
 print(f"\nSame crop, same model: over {same['crops']} faces the two descriptors differ by at most {same['max_distance']:.2e} "
       f"(mean {same['mean_distance']:.2e}) in Euclidean distance.")
+# The same model on the same pixels gives the same descriptor, within float rounding: anything more means
+# one side no longer computes what it says (a zero or a different model's vector), and the speeds above
+# would compare different work.
+if same["max_distance"] > 1e-3:
+    sys.exit(f"the two descriptors of the same crop differ by {same['max_distance']:.3g}: not the same computation")
 PY
 cat "$out"

@@ -599,8 +599,8 @@ func onWorkers[T any](n int, items []T, fn func(T)) {
 	wg.Wait()
 }
 
-// TestWriteReferenceCrops writes, for `make bench`'s check against face_recognition, the exact working
-// JPEG go-face saw for some photos with the box and landmarks dlib found and the descriptor it gave. It
+// TestWriteReferenceCrops writes, for `make bench`'s check against face_recognition, a working JPEG for
+// some photos with the box dlib found on it and the descriptor go-face gave. It
 // runs only when CHILDMATCH_REFERENCE_OUT names a folder.
 func TestWriteReferenceCrops(t *testing.T) {
 	out := os.Getenv("CHILDMATCH_REFERENCE_OUT")
@@ -626,7 +626,7 @@ func TestWriteReferenceCrops(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := <-m.pool
-			faces, _, _, err := m.detect(context.Background(), rec, work)
+			faces, err := rec.Recognize(data) // go-face's whole path on exactly the bytes written
 			m.pool <- rec
 			if err != nil || len(faces) != 1 {
 				t.Fatalf("%s: %d faces, %v", rel, len(faces), err)
