@@ -12,7 +12,10 @@ const pages = [];
 const i18nFiles = ["/static/i18n.json"];
 function addPage(p) { pages.push(p); }
 
+// t is key's words in the chosen language, {name} filled from vars; with vars.n of 1, the key's "_one"
+// form where there is one ("1 post", not "1 posts").
 function t(key, vars) {
+  if (vars && vars.n === 1 && ((dict[lang] && dict[lang][key + "_one"]) || (dict.en && dict.en[key + "_one"]))) key += "_one";
   let s = (dict[lang] && dict[lang][key]) || (dict.en && dict.en[key]) || key;
   for (const [k, v] of Object.entries(vars || {})) s = s.replace("{" + k + "}", v);
   return s;
