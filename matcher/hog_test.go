@@ -15,15 +15,22 @@ import (
 	"childmatch/fixtures"
 )
 
+// testHOG is a detector closed when the test ends.
+func testHOG(tb testing.TB) *hog {
+	tb.Helper()
+	h, err := newHOG()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(h.close)
+	return h
+}
+
 // TestHOGIsDlibs: the threaded detector finds exactly the boxes dlib's own call finds on the same pixels,
 // on every shared photo's working image, with one thread and with three, from a JPEG's planes (converted
 // in C) as from the RGBA image Go converts them to.
 func TestHOGIsDlibs(t *testing.T) {
-	h, err := newHOG()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.close()
+	h := testHOG(t)
 	limits := childmatch.DefaultLimits(2)
 	faces, planar := 0, 0
 	for _, rel := range fixtures.All(t) {
@@ -69,11 +76,7 @@ func TestHOGIsDlibs(t *testing.T) {
 // TestHOGChroma: a photo's planes in every chroma subsampling are converted to RGB as Go converts them:
 // the same boxes as dlib's on Go's RGBA conversion of the same planes.
 func TestHOGChroma(t *testing.T) {
-	h, err := newHOG()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.close()
+	h := testHOG(t)
 	src, _, _, err := decode(fixtures.Photo(t, "_group/two_people.jpg"), childmatch.DefaultLimits(2))
 	if err != nil {
 		t.Fatal(err)
@@ -105,11 +108,7 @@ func TestHOGChroma(t *testing.T) {
 // BenchmarkHOG: the detector on a 1080×1920 phone photo's working image: dlib's own call, and the
 // threaded one on one and two threads.
 func BenchmarkHOG(b *testing.B) {
-	h, err := newHOG()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer h.close()
+	h := testHOG(b)
 	limits := childmatch.DefaultLimits(2)
 	var photo bytes.Buffer
 	if err := jpeg.Encode(&photo, phonePhoto(b), &jpeg.Options{Quality: 90}); err != nil {
