@@ -87,6 +87,9 @@ func loadConfig() (config, error) {
 	if l.Workers, err = intEnv("CHILDMATCH_WORKERS", l.Workers); err != nil {
 		return c, err
 	}
+	if l.DetectThreads, err = intEnv("CHILDMATCH_DETECT_THREADS", l.DetectThreads); err != nil {
+		return c, err
+	}
 	mib, err := intEnv("CHILDMATCH_MAX_UPLOAD_MB", int(l.MaxUploadBytes>>20))
 	if err != nil {
 		return c, err
@@ -157,8 +160,8 @@ func loadConfig() (config, error) {
 	if c.channels, err = loadChannels(); err != nil {
 		return c, err
 	}
-	if l.Workers < 1 || l.MaxUploadBytes < 1 || l.MaxPixels < 1 || l.WorkingMaxSide < 160 {
-		return c, fmt.Errorf("CHILDMATCH_WORKERS, CHILDMATCH_MAX_UPLOAD_MB and CHILDMATCH_MAX_PIXELS must be positive and CHILDMATCH_WORKING_MAX_SIDE at least 160")
+	if l.Workers < 1 || l.DetectThreads < 1 || l.MaxUploadBytes < 1 || l.MaxPixels < 1 || l.WorkingMaxSide < 160 {
+		return c, fmt.Errorf("CHILDMATCH_WORKERS, CHILDMATCH_DETECT_THREADS, CHILDMATCH_MAX_UPLOAD_MB and CHILDMATCH_MAX_PIXELS must be positive and CHILDMATCH_WORKING_MAX_SIDE at least 160")
 	}
 	return c, nil
 }
