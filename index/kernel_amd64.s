@@ -29,6 +29,17 @@ TEXT ·l2Codes4AVX2(SB), NOSPLIT, $0-32
 	JZ   done
 
 loop:
+	// The eight cache lines of the step 16 rows ahead: with the hardware prefetcher alone a scan of 1M
+	// rows on one core took 15.6-17.1 ms, 1.6-1.7x its memory floor (10.0 ms); with these, 12.6-14.0 ms
+	// (README: Measured, the index).
+	PREFETCHT0 2048(SI)
+	PREFETCHT0 2112(SI)
+	PREFETCHT0 2176(SI)
+	PREFETCHT0 2240(SI)
+	PREFETCHT0 2304(SI)
+	PREFETCHT0 2368(SI)
+	PREFETCHT0 2432(SI)
+	PREFETCHT0 2496(SI)
 	VPXOR Y0, Y0, Y0
 	VPXOR Y1, Y1, Y1
 	VPXOR Y2, Y2, Y2
