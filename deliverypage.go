@@ -66,7 +66,6 @@ type BatchPager struct {
 	Page  []*Delivery
 	// Next is where the next page begins; zero while no delivery is left past the page.
 	Next BatchPosition
-	last BatchPosition
 }
 
 // Add takes the deliveries of b past After onto the page; false once the page is full and another
@@ -82,11 +81,10 @@ func (p *BatchPager) Add(b *Batch) bool {
 	}
 	for i := from; i < len(b.Deliveries); i++ {
 		if len(p.Page) == p.Limit {
-			p.Next = p.last
+			p.Next = BatchPosition{Part: part, N: i} // the first delivery not taken
 			return false
 		}
 		p.Page = append(p.Page, b.Deliveries[i])
-		p.last = BatchPosition{Part: part, N: i + 1}
 	}
 	return true
 }

@@ -1,6 +1,7 @@
 package childmatch
 
 import (
+	"bytes"
 	"encoding/hex"
 	"time"
 
@@ -54,6 +55,9 @@ func (id ID) Time() time.Time {
 
 // IsZero reports whether id is the zero ID.
 func (id ID) IsZero() bool { return id == ID{} }
+
+// Compare orders ids by their bytes, which for these version-7 ids is the order they were made in.
+func (id ID) Compare(o ID) int { return bytes.Compare(id[:], o[:]) }
 
 func (id ID) String() string { return uuid.UUID(id).String() }
 

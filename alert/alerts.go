@@ -256,8 +256,13 @@ func (s *Service) list(ctx context.Context, actor childmatch.Actor, after childm
 		return nil, err
 	}
 	page := &childmatch.AlertPage{Alerts: []*childmatch.Alert{}, Next: next}
-	for _, a := range alerts {
-		if a != nil && (all || reaches(a, mine)) && (!active || a.Status == childmatch.AlertActive) {
+	for i, a := range alerts {
+		if a == nil { // erased, by another replica, since the catalog listed it
+			s.catalog.drop(ids[i])
+			continue
+		}
+		s.catalog.put(a) // what another replica changed shows on the next page already
+		if (all || reaches(a, mine)) && (!active || a.Status == childmatch.AlertActive) {
 			page.Alerts = append(page.Alerts, a)
 		}
 	}

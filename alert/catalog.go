@@ -1,10 +1,10 @@
 package alert
 
 import (
-	"bytes"
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -21,9 +21,10 @@ import (
 
 // row is what the catalog keeps of one alert.
 type row struct {
-	id     childmatch.ID
-	active bool
-	posts  []uint32 // the posts it reached, as ordinals of catalog.ords, sorted
+	id      childmatch.ID
+	active  bool
+	posts   []uint32  // the posts it reached, as ordinals of catalog.ords, sorted
+	updated time.Time // the record's UpdatedAt: an older copy read or written later does not replace it
 }
 
 type catalog struct {
@@ -42,7 +43,7 @@ func newCatalog() *catalog { return &catalog{ords: map[childmatch.ID]uint32{}} }
 
 // rowOf makes an alert's row; c.mu is held for writing.
 func (c *catalog) rowOf(a *childmatch.Alert) row {
-	r := row{id: a.ID, active: a.Status == childmatch.AlertActive, posts: make([]uint32, 0, len(a.Recipients))}
+	r := row{id: a.ID, active: a.Status == childmatch.AlertActive, posts: make([]uint32, 0, len(a.Recipients)), updated: a.UpdatedAt}
 	for _, rc := range a.Recipients {
 		o, ok := c.ords[rc.Post]
 		if !ok {
@@ -55,11 +56,9 @@ func (c *catalog) rowOf(a *childmatch.Alert) row {
 	return r
 }
 
-func compareIDs(a, b childmatch.ID) int { return bytes.Compare(a[:], b[:]) }
-
 // find answers where id's row is, or would be, in c.rows.
 func (c *catalog) find(id childmatch.ID) (int, bool) {
-	return slices.BinarySearchFunc(c.rows, id, func(r row, id childmatch.ID) int { return compareIDs(r.id, id) })
+	return slices.BinarySearchFunc(c.rows, id, func(r row, id childmatch.ID) int { return r.id.Compare(id) })
 }
 
 // set puts r in the rows (nil: takes id out); c.mu is held for writing.
@@ -78,10 +77,14 @@ func (c *catalog) set(id childmatch.ID, r *row) {
 	}
 }
 
-// put records an alert as written or read.
+// put records an alert as written or read, unless the catalog holds a newer copy of it (two writes of one
+// alert can finish in either order, and a read can come back after a write).
 func (c *catalog) put(a *childmatch.Alert) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if i, ok := c.find(a.ID); ok && c.rows[i].updated.After(a.UpdatedAt) {
+		return
+	}
 	r := c.rowOf(a)
 	c.set(a.ID, &r)
 }
@@ -94,43 +97,45 @@ func (c *catalog) drop(id childmatch.ID) {
 }
 
 // walk calls fn for every alert in the store and, when the walk went through to the end, makes the rows
-// again from what it read and the writes made meanwhile.
-func (c *catalog) walk(ctx context.Context, store childmatch.AlertStore, fn func(*childmatch.Alert) (bool, error)) error {
+// again from what it read and the writes made meanwhile (the newer of the two, for an alert in both).
+func (c *catalog) walk(ctx context.Context, store childmatch.AlertStore, fn func(*childmatch.Alert) error) error {
 	c.build.Lock()
 	defer c.build.Unlock()
 	return c.walkLocked(ctx, store, fn)
 }
 
-// walkLocked is walk, c.build held.
-func (c *catalog) walkLocked(ctx context.Context, store childmatch.AlertStore, fn func(*childmatch.Alert) (bool, error)) error {
+// walkLocked is walk, c.build held. It keeps a row of each alert, not the alert.
+func (c *catalog) walkLocked(ctx context.Context, store childmatch.AlertStore, fn func(*childmatch.Alert) error) error {
 	c.mu.Lock()
 	c.wrote = map[childmatch.ID]*row{}
 	c.mu.Unlock()
-	var read []*childmatch.Alert
-	whole := true
+	var read []row
 	err := store.WalkAlerts(ctx, func(a *childmatch.Alert) (bool, error) {
-		read = append(read, a)
-		more, err := fn(a)
-		whole = more
-		return more, err
+		c.mu.Lock()
+		read = append(read, c.rowOf(a))
+		c.mu.Unlock()
+		return true, fn(a)
 	})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	wrote := c.wrote
 	c.wrote = nil
-	if err != nil || !whole {
+	if err != nil {
 		return err
 	}
-	rows := make([]row, 0, len(read))
-	for _, a := range read {
-		if r, ok := wrote[a.ID]; !ok {
-			rows = append(rows, c.rowOf(a))
-		} else if r != nil {
-			rows = append(rows, *r)
-			delete(wrote, a.ID)
+	rows := read[:0]
+	for _, r := range read {
+		if w, ok := wrote[r.id]; !ok {
+			rows = append(rows, r)
+		} else if w != nil {
+			if w.updated.After(r.updated) {
+				r = *w
+			}
+			rows = append(rows, r)
+			delete(wrote, r.id)
 		}
 	}
-	slices.SortFunc(rows, func(a, b row) int { return compareIDs(a.id, b.id) })
+	slices.SortFunc(rows, func(a, b row) int { return a.id.Compare(b.id) })
 	c.rows, c.loaded = rows, true
 	for id, r := range wrote { // written here and not seen by the walk
 		c.set(id, r)
@@ -154,7 +159,7 @@ func (c *catalog) ready(ctx context.Context, store childmatch.AlertStore) error 
 	if loaded {
 		return nil
 	}
-	return c.walkLocked(ctx, store, func(*childmatch.Alert) (bool, error) { return true, nil })
+	return c.walkLocked(ctx, store, func(*childmatch.Alert) error { return nil })
 }
 
 // page answers up to limit ids of the alerts before the cursor after (zero: from the newest), newest

@@ -19,21 +19,19 @@ import (
 // errNothingDue leaves an alert's record unwritten.
 var errNothingDue = errors.New("nothing due")
 
-// Run fills the alert list's catalog, then escalates every AlertEscalateEvery until ctx ends.
+// Run escalates at once and then every AlertEscalateEvery until ctx ends; the first pass's walk fills the
+// alert list's catalog.
 func (s *Service) Run(ctx context.Context) {
-	if err := s.catalog.ready(ctx, s.alerts); err != nil && ctx.Err() == nil {
-		s.log.Warn("reading the alerts for their list", "err", err)
-	}
 	t := time.NewTicker(childmatch.AlertEscalateEvery)
 	defer t.Stop()
 	for {
+		if err := s.Escalate(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("escalating silent posts", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		if err := s.Escalate(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("escalating silent posts", "err", err)
 		}
 	}
 }
@@ -43,11 +41,11 @@ func (s *Service) Run(ctx context.Context) {
 func (s *Service) Escalate(ctx context.Context) error {
 	now := s.now().UTC()
 	var due []childmatch.ID
-	err := s.catalog.walk(ctx, s.alerts, func(a *childmatch.Alert) (bool, error) {
+	err := s.catalog.walk(ctx, s.alerts, func(a *childmatch.Alert) error {
 		if a.Status == childmatch.AlertActive && len(work(a, now)) > 0 || slices.ContainsFunc(a.Held, func(h childmatch.Held) bool { return !h.Until.After(now) }) {
 			due = append(due, a.ID)
 		}
-		return true, nil
+		return nil
 	})
 	if err != nil || len(due) == 0 {
 		return err

@@ -23,7 +23,7 @@ func (o *Outbox) AlertDeliveries(ctx context.Context, actor childmatch.Actor, al
 	if _, err := o.d.Visible.Alert(ctx, actor, alert); err != nil {
 		return nil, err
 	}
-	p := &childmatch.BatchPager{After: after, Limit: limit}
+	p := &childmatch.BatchPager{After: after, Limit: limit, Page: []*childmatch.Delivery{}}
 	if err := o.d.Store.PageAlertDeliveries(ctx, alert, p); err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (o *Outbox) AlertDeliveries(ctx context.Context, actor childmatch.Actor, al
 			d.Target = ""
 		}
 	}
-	return &childmatch.DeliveryPage{Deliveries: append([]*childmatch.Delivery{}, p.Page...), Next: p.Next.String()}, nil
+	return &childmatch.DeliveryPage{Deliveries: p.Page, Next: p.Next.String()}, nil
 }
 
 // Deliveries answers a page of the deliveries in a status (failed, disabled), oldest first, for admins:

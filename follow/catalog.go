@@ -74,8 +74,6 @@ func (c *catalog) rowLocality(id childmatch.ID) int32 {
 	return -1
 }
 
-func idLess(a, b childmatch.ID) int { return strings.Compare(string(a[:]), string(b[:])) }
-
 // putCase adds or replaces the case's row.
 func (c *catalog) putCase(cs *childmatch.Case) {
 	row := childmatch.RowOf(cs)
@@ -87,7 +85,7 @@ func (c *catalog) putCase(cs *childmatch.Case) {
 // putRow adds or replaces a row and its facts; the caller holds the write lock.
 func (c *catalog) putRow(row *childmatch.CaseRow) {
 	if _, ok := c.rows[row.ID]; !ok {
-		i, _ := slices.BinarySearchFunc(c.ids, row.ID, idLess)
+		i, _ := slices.BinarySearchFunc(c.ids, row.ID, childmatch.ID.Compare)
 		c.ids = slices.Insert(c.ids, i, row.ID)
 	}
 	row.Locality = c.localityOf(row)
@@ -124,7 +122,7 @@ func (c *catalog) removeCase(id childmatch.ID) {
 			q.fact.Locality = -1
 		}
 	}
-	if i, found := slices.BinarySearchFunc(c.ids, id, idLess); found {
+	if i, found := slices.BinarySearchFunc(c.ids, id, childmatch.ID.Compare); found {
 		c.ids = slices.Delete(c.ids, i, i+1)
 	}
 }
@@ -210,7 +208,7 @@ func (c *catalog) CaseRows(q childmatch.CaseQuery, see func(*childmatch.CaseRow)
 	i := 0
 	if !q.After.IsZero() {
 		var found bool
-		if i, found = slices.BinarySearchFunc(c.ids, q.After, idLess); found {
+		if i, found = slices.BinarySearchFunc(c.ids, q.After, childmatch.ID.Compare); found {
 			i++
 		}
 	}
@@ -331,7 +329,7 @@ func (c *catalog) read(r io.Reader, position childmatch.ID) error {
 	}
 	c.clear()
 	c.mu.Lock()
-	slices.SortFunc(snap.Cases, func(a, b childmatch.CaseRow) int { return idLess(a.ID, b.ID) })
+	slices.SortFunc(snap.Cases, func(a, b childmatch.CaseRow) int { return a.ID.Compare(b.ID) })
 	for i := range snap.Cases {
 		c.putRow(&snap.Cases[i]) // in id order, so each goes at the end
 	}

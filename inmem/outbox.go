@@ -1,7 +1,6 @@
 package inmem
 
 import (
-	"bytes"
 	"context"
 	"sort"
 	"strconv"
@@ -136,12 +135,12 @@ func (s *Store) Deliveries(_ context.Context, status childmatch.DeliveryStatus, 
 	out := []*childmatch.Delivery{}
 	for _, b := range o.sorted() {
 		for _, d := range b.Deliveries {
-			if o.marks[d.ID] != "" && d.Status == status && bytes.Compare(d.ID[:], after[:]) > 0 {
+			if o.marks[d.ID] != "" && d.Status == status && d.ID.Compare(after) > 0 {
 				out = append(out, d)
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].ID[:], out[j].ID[:]) < 0 })
+	sort.Slice(out, func(i, j int) bool { return out[i].ID.Compare(out[j].ID) < 0 })
 	return out[:min(max, len(out))], nil
 }
 

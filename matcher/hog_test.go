@@ -176,3 +176,21 @@ func TestHOGFindsWhatGoFaceFound(t *testing.T) {
 	}
 	t.Logf("go-face on the JPEG: %d faces; hog.go on the pixels: %d; lost: %d", before, after, lost)
 }
+
+// TestNearest: a face HOG found and its crop lost is matched to go-face's find on the working image by
+// their boxes' overlap: the box overlapping it most, if that covers at least half of the smaller box.
+func TestNearest(t *testing.T) {
+	at := func(x0, y0, x1, y1 int) face.Face { return face.Face{Rectangle: image.Rect(x0, y0, x1, y1)} }
+	lost := at(100, 100, 200, 200)
+	found := []face.Face{at(400, 100, 500, 200), at(150, 100, 250, 200), at(105, 98, 203, 201)}
+	if g, ok := nearest(found, lost); !ok || g.Rectangle != found[2].Rectangle {
+		t.Fatalf("nearest: %v %v, want %v", g.Rectangle, ok, found[2].Rectangle)
+	}
+	// Overlapping it by 40 of 100 columns, under half of either box: another face.
+	if g, ok := nearest([]face.Face{at(160, 100, 260, 200)}, lost); ok {
+		t.Fatalf("a box over less than half of it matched: %v", g.Rectangle)
+	}
+	if _, ok := nearest(nil, lost); ok {
+		t.Fatal("matched among no faces")
+	}
+}

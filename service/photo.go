@@ -141,7 +141,6 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	// Committed, and indexed: from here on the photo exists, and the index refers to it.
 	committed = true
 	ctx = context.WithoutCancel(ctx)
-	res.Photo = photo
 	// The alert (the posts see the child's face at once), the audit record and the review proposals
 	// (which follow the photo's audit record, as every change follows its own) are written meanwhile.
 	var recorded, proposed error
