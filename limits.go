@@ -387,6 +387,10 @@ const (
 	// DefaultSweepInterval: each sweep lists every blob and reads the record of every case with photos, so
 	// it runs hourly, matching the grace period; a blob left behind is gone within about two hours.
 	DefaultSweepInterval = time.Hour
+	// DefaultCatchUp is how often a replica lists the change feed for the other replicas' writes that bucket
+	// notifications missed: a missed change reaches every replica within about half a second, and a
+	// listing of the last 10 minutes' entries is one small request (README: several replicas).
+	DefaultCatchUp = 500 * time.Millisecond
 )
 
 // SessionLimits are the per-deployment limits of a web session, filled from the environment by

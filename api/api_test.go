@@ -66,8 +66,11 @@ type env struct {
 	t     testing.TB
 	minio *miniotest.Server
 	cfg   minio.Config
-	// count counts the requests the service sends to MinIO (the store goes through it; objects() does not).
+	// count counts the requests the service sends to MinIO (the store goes through it; objects() does not);
+	// nil in a benchmark's env, whose store talks to MinIO directly.
 	count *miniotest.Counter
+	// poll is how often the live hub looks at the alerts and the posts; zero is production's.
+	poll time.Duration
 	http  *httptest.Server
 	index *index.Index
 	// follower owns the index of the running service.
@@ -102,15 +105,27 @@ func (e *env) from(ip string) *env {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	srv := miniotest.Start(t)
-	e := &env{t: t, minio: srv, cfg: minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket, Encrypt: true},
-		follow: follow.Config{LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"),
-			CatchUp: 200 * time.Millisecond, SnapshotEvery: time.Hour},
-		sessions: childmatch.DefaultSessionLimits()}
-	e.count = srv.Count(t)
+	e := bareEnv(t, 200*time.Millisecond)
+	e.count, e.poll = e.minio.Count(t), 100*time.Millisecond
 	e.start()
 	return e
+}
+
+// newBenchEnv is an env as production runs: the store talks to MinIO directly, and the change feed and the
+// live hub look as often as their defaults say, not as often as tests need to see changes quickly.
+func newBenchEnv(b *testing.B) *env {
+	b.Helper()
+	e := bareEnv(b, childmatch.DefaultCatchUp)
+	e.start()
+	return e
+}
+
+func bareEnv(t testing.TB, catchUp time.Duration) *env {
+	srv := miniotest.Start(t)
+	return &env{t: t, minio: srv, cfg: minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
+		SecretKey: srv.SecretKey, Bucket: srv.Bucket, Encrypt: true},
+		follow:   follow.Config{LocalSnapshot: filepath.Join(t.TempDir(), "index.snapshot"), CatchUp: catchUp, SnapshotEvery: time.Hour},
+		sessions: childmatch.DefaultSessionLimits()}
 }
 
 // stop stops the service as a process would at shutdown: it stops following and, if save, writes the
@@ -137,7 +152,9 @@ func (e *env) start() {
 		e.stop(true)
 	}
 	counted := e.cfg
-	counted.Endpoint = e.count.Endpoint
+	if e.count != nil {
+		counted.Endpoint = e.count.Endpoint
+	}
 	store, err := minio.Open(context.Background(), counted)
 	if err != nil {
 		t.Fatal(err)
@@ -186,8 +203,7 @@ func (e *env) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.hub = live.New(live.Deps{Versions: watch, Alerts: watch, Posts: watch, Log: log, Every: 100 * time.Millisecond,
-		PostsEvery: 100 * time.Millisecond})
+	e.hub = live.New(live.Deps{Versions: watch, Alerts: watch, Posts: watch, Log: log, Every: e.poll, PostsEvery: e.poll})
 	go e.hub.Run(ctx)
 	if e.short, err = auth.NewShortLinks(store, "https://childmatch.example.in", nil); err != nil {
 		t.Fatal(err)

@@ -31,7 +31,7 @@ func BenchmarkUpload(b *testing.B) {
 }
 
 func benchmarkUpload(b *testing.B, faces int) {
-	e := newEnv(b)
+	e := newBenchEnv(b)
 	r := rand.New(rand.NewPCG(11, 12))
 	for i := 0; i < faces; i++ {
 		d := fixtures.RandomDescriptor(r)

@@ -129,7 +129,7 @@ func loadConfig() (config, error) {
 	if l.MinEvidence, err = floatEnv("CHILDMATCH_MIN_EVIDENCE", l.MinEvidence); err != nil || l.MinEvidence < -10 || l.MinEvidence > 10 {
 		return c, fmt.Errorf("CHILDMATCH_MIN_EVIDENCE must be a number from -10 to 10 (log10 of a likelihood ratio)")
 	}
-	if c.follow.CatchUp, err = durationEnv("CHILDMATCH_CATCHUP_INTERVAL", 500*time.Millisecond); err != nil {
+	if c.follow.CatchUp, err = durationEnv("CHILDMATCH_CATCHUP_INTERVAL", childmatch.DefaultCatchUp); err != nil {
 		return c, err
 	}
 	if c.follow.SnapshotEvery, err = durationEnv("CHILDMATCH_SNAPSHOT_INTERVAL", 10*time.Minute); err != nil {
