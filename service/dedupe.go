@@ -90,7 +90,7 @@ func (s *Service) dedupeBatch(ctx context.Context, batch []*childmatch.Case) (pr
 		faces := c.Faces()
 		first := at
 		at += len(faces)
-		n, err := s.proposeFrom(ctx, c, faces, true, func(kind childmatch.Kind) [][]childmatch.Hit {
+		n, err := s.proposeFrom(ctx, s.store, c, faces, true, func(kind childmatch.Kind) [][]childmatch.Hit {
 			own := make([][]childmatch.Hit, len(faces))
 			for i, hs := range hits[kind][first:at] {
 				hs = slices.DeleteFunc(slices.Clone(hs), func(h childmatch.Hit) bool { return h.CaseID == c.ID })

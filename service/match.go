@@ -169,7 +169,7 @@ func euclidean(a, b []float32) float64 {
 
 // weighAll reads the cases found, in parallel, and weighs each against the query faces. A case removed
 // since it was indexed is dropped rather than failing the answer.
-func (s *Service) weighAll(ctx context.Context, queries []childmatch.Face, found []near,
+func (s *Service) weighAll(ctx context.Context, cases caseReader, queries []childmatch.Face, found []near,
 	pair func(*childmatch.Case) childmatch.Pair) ([]matched, error) {
 	out := make([]matched, len(found))
 	errs := make([]error, len(found))
@@ -177,7 +177,7 @@ func (s *Service) weighAll(ctx context.Context, queries []childmatch.Face, found
 	var wg sync.WaitGroup
 	for i, n := range found {
 		wg.Go(func() {
-			c, err := s.store.Case(ctx, n.caseID)
+			c, err := cases.Case(ctx, n.caseID)
 			if err != nil {
 				errs[i] = err
 				return
@@ -201,12 +201,12 @@ func (s *Service) weighAll(ctx context.Context, queries []childmatch.Face, found
 
 // resolve weighs the cases nearest to the query faces and answers the limit strongest as candidates:
 // by dlib's distance, or, once a calibrated model's evidence is in, by the fused evidence.
-func (s *Service) resolve(ctx context.Context, queries []childmatch.Face, found []near, limit int,
+func (s *Service) resolve(ctx context.Context, cases caseReader, queries []childmatch.Face, found []near, limit int,
 	pair func(*childmatch.Case) childmatch.Pair) ([]childmatch.Candidate, error) {
 	if len(modelsOf(queries)) == 0 && len(found) > limit {
 		found = found[:limit] // dlib's alone: its nearest are the answer, read no more cases
 	}
-	ms, err := s.weighAll(ctx, queries, found, pair)
+	ms, err := s.weighAll(ctx, cases, queries, found, pair)
 	if err != nil {
 		return nil, err
 	}

@@ -97,19 +97,27 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 			Landmarks: df.Landmarks, Detector: df.Detector, Quality: df.Quality, Descriptor: df.Descriptor, Embeddings: df.Embeddings})
 	}
 
-	// The candidates answered depend on nothing the commit writes (the case's own faces are excluded), so
-	// they are searched for while the chips and the record are written; they are answered only once the
-	// photo is committed.
+	// The candidates answered and the nearest cases the proposals weigh depend on nothing the commit writes
+	// (the case's own faces are excluded), so they are searched for while the chips and the record are
+	// written: the opposite kind once for both (its filter is the same), the case's own kind for the
+	// proposals. They are answered only once the photo is committed.
 	res := &childmatch.PhotoResult{CaseID: c.ID, Photo: photo}
 	var searchErr error
+	var hits map[childmatch.Kind][][]childmatch.Hit
 	searched := make(chan struct{})
-	faces, pair := photo.Faces, pairWith(c)
-	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
-	searchCtx := context.WithoutCancel(ctx)
+	faces, pair, kind := photo.Faces, pairWith(c), c.Kind
+	filter, own := proposalFilter(c, kind.Opposite()), proposalFilter(c, kind)
+	searchCtx, cases := context.WithoutCancel(ctx), newCaseMemo(s.store)
 	go func() {
 		defer close(searched)
-		for _, f := range faces {
-			cands, err := s.candidates(searchCtx, f, limit, filter, pair)
+		descs, k := childmatch.Descriptors(faces), max(limit, s.limits.ProposalsMax+1)
+		opposite := s.index.SearchBatch(descs, k, filter)
+		hits = map[childmatch.Kind][][]childmatch.Hit{kind.Opposite(): firstHits(opposite, s.limits.ProposalsMax+1),
+			kind: s.index.SearchBatch(descs, s.limits.ProposalsMax+1, own)}
+		for i, f := range faces {
+			queries := []childmatch.Face{f}
+			found := s.withModels(nearOf(firstHits(opposite[i:i+1], limit)), queries, limit, filter)
+			cands, err := s.resolve(searchCtx, cases, queries, found, limit, pair)
 			if err != nil {
 				searchErr = err
 				return
@@ -150,8 +158,9 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	}
 	wg.Go(func() {
 		recorded = s.audit.Record(ctx, actor, "photo.add", []childmatch.ID{c.ID}, photo.ID.String())
-		if recorded == nil && c.Status == childmatch.StatusOpen { // matched and closed cases drop out of auto-matching
-			res.Proposed, proposed = s.propose(ctx, c, photo.Faces)
+		<-searched
+		if recorded == nil && searchErr == nil && c.Status == childmatch.StatusOpen { // matched and closed cases drop out of auto-matching
+			res.Proposed, proposed = s.propose(ctx, cases, c, photo.Faces, hits)
 		}
 	})
 	defer wg.Wait()

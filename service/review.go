@@ -28,11 +28,21 @@ type proposal struct {
 // propose turns the candidates of newly added faces into review items: a found child against missing
 // reports and the other way round ("match"), and against earlier cases of its own kind ("same_child").
 // Only open cases take part, and per kind only the few the proposal rule picks (root's proposal.go). It
-// returns how many review items it created or folded into.
-func (s *Service) propose(ctx context.Context, c *childmatch.Case, faces []childmatch.Face) (int, error) {
-	return s.proposeFrom(ctx, c, faces, false, func(kind childmatch.Kind) [][]childmatch.Hit {
-		return s.index.SearchBatch(childmatch.Descriptors(faces), s.limits.ProposalsMax+1, proposalFilter(c, kind))
-	})
+// returns how many review items it created or folded into. hits are, for each kind, the ProposalsMax+1
+// nearest open cases of each face other than c, as an upload searched them while it committed; the cases
+// are read through cases.
+func (s *Service) propose(ctx context.Context, cases caseReader, c *childmatch.Case, faces []childmatch.Face, hits map[childmatch.Kind][][]childmatch.Hit) (int, error) {
+	return s.proposeFrom(ctx, cases, c, faces, false, func(kind childmatch.Kind) [][]childmatch.Hit { return hits[kind] })
+}
+
+// firstHits is each face's first k hits: a search's answer to a smaller k (the index's order is total,
+// ties broken by face id).
+func firstHits(hits [][]childmatch.Hit, k int) [][]childmatch.Hit {
+	out := make([][]childmatch.Hit, len(hits))
+	for i, h := range hits {
+		out[i] = h[:min(len(h), k)]
+	}
+	return out
 }
 
 // proposalFilter admits the open cases of a kind other than c.
@@ -45,7 +55,7 @@ func proposalFilter(c *childmatch.Case, kind childmatch.Kind) childmatch.SearchF
 // says that faces are all of c's faces, so that a pair's support is its whole count rather than what these
 // faces add to it (a dedupe pass, which tells no post of the candidates it finds: the reviewers have them
 // in the queue). It returns how many review items it created or folded into.
-func (s *Service) proposeFrom(ctx context.Context, c *childmatch.Case, faces []childmatch.Face, whole bool,
+func (s *Service) proposeFrom(ctx context.Context, cases caseReader, c *childmatch.Case, faces []childmatch.Face, whole bool,
 	hitsOf func(childmatch.Kind) [][]childmatch.Hit) (int, error) {
 	if c.Exercise {
 		return 0, nil // a drill's made-up child is nobody's match
@@ -56,7 +66,7 @@ func (s *Service) proposeFrom(ctx context.Context, c *childmatch.Case, faces []c
 		if kind == c.Kind {
 			typ = childmatch.ReviewSameChild
 		}
-		props, err := s.candidatesOfKind(ctx, c, faces, hitsOf(kind), kind, typ)
+		props, err := s.candidatesOfKind(ctx, cases, c, faces, hitsOf(kind), kind, typ)
 		if err != nil {
 			return proposed, err
 		}
@@ -86,10 +96,10 @@ func (s *Service) proposeFrom(ctx context.Context, c *childmatch.Case, faces []c
 // candidatesOfKind returns the cases of dlib's hits (per face, the ProposalsMax+1 nearest open cases of
 // one kind) and of the face models' own searches, each with its best pair, its evidence and its support,
 // nearest first, so the proposal rule sees the heaviest candidates and how much weight the rest carry.
-func (s *Service) candidatesOfKind(ctx context.Context, c *childmatch.Case, faces []childmatch.Face, found [][]childmatch.Hit,
+func (s *Service) candidatesOfKind(ctx context.Context, cases caseReader, c *childmatch.Case, faces []childmatch.Face, found [][]childmatch.Hit,
 	kind childmatch.Kind, typ childmatch.ReviewType) ([]*proposal, error) {
 	near := s.withModels(nearOf(found), faces, s.limits.ProposalsMax+1, proposalFilter(c, kind))
-	ms, err := s.weighAll(ctx, faces, near, pairWith(c))
+	ms, err := s.weighAll(ctx, cases, faces, near, pairWith(c))
 	if err != nil {
 		return nil, err
 	}

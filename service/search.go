@@ -101,7 +101,7 @@ func checkLimit(limit int) (int, error) {
 func (s *Service) caseCandidates(ctx context.Context, c *childmatch.Case, limit int) ([]childmatch.Candidate, error) {
 	filter := childmatch.SearchFilter{Kinds: []childmatch.Kind{c.Kind.Opposite()}, Statuses: []childmatch.Status{childmatch.StatusOpen}, Exclude: c.ID}
 	faces := c.Faces()
-	return s.resolve(ctx, faces, s.nearest(faces, limit, filter), limit, pairWith(c))
+	return s.resolve(ctx, s.store, faces, s.nearest(faces, limit, filter), limit, pairWith(c))
 }
 
 // pairWith describes a candidate against the case c.
@@ -113,5 +113,5 @@ func pairWith(c *childmatch.Case) func(*childmatch.Case) childmatch.Pair {
 func (s *Service) candidates(ctx context.Context, q childmatch.Face, limit int, f childmatch.SearchFilter,
 	pair func(*childmatch.Case) childmatch.Pair) ([]childmatch.Candidate, error) {
 	queries := []childmatch.Face{q}
-	return s.resolve(ctx, queries, s.nearest(queries, limit, f), limit, pair)
+	return s.resolve(ctx, s.store, queries, s.nearest(queries, limit, f), limit, pair)
 }
