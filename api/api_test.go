@@ -69,8 +69,9 @@ type env struct {
 	// count counts the requests the service sends to MinIO (the store goes through it; objects() does not);
 	// nil in a benchmark's env, whose store talks to MinIO directly.
 	count *miniotest.Counter
-	// poll is how often the live hub looks at the alerts and the posts; zero is production's.
-	poll time.Duration
+	// quick makes the live hub, the outbox and the change feed look for work as often as tests need to see
+	// it quickly (a benchmark's env looks as often as production does).
+	quick bool
 	http  *httptest.Server
 	index *index.Index
 	// follower owns the index of the running service.
@@ -106,13 +107,14 @@ func (e *env) from(ip string) *env {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := bareEnv(t, 200*time.Millisecond)
-	e.count, e.poll = e.minio.Count(t), 100*time.Millisecond
+	e.count, e.quick = e.minio.Count(t), true
 	e.start()
 	return e
 }
 
-// newBenchEnv is an env as production runs: the store talks to MinIO directly, and the change feed and the
-// live hub look as often as their defaults say, not as often as tests need to see changes quickly.
+// newBenchEnv is an env as production runs: the store talks to MinIO directly, and the change feed, the
+// live hub and the outbox look as often as their defaults say, not as often as tests need to see changes
+// quickly (the outbox alone listed its pending entries 44 times a second).
 func newBenchEnv(b *testing.B) *env {
 	b.Helper()
 	e := bareEnv(b, childmatch.DefaultCatchUp)
@@ -176,7 +178,7 @@ func (e *env) start() {
 		t.Fatal(err)
 	}
 	pushes := push.New(push.Deps{Subs: store, Posts: store, Audit: store, Keys: e.vapid, Subject: "control@example.in", Log: log})
-	outbox := newOutbox(store, posts, e.links)
+	outbox := newOutbox(store, posts, e.links, e.quick)
 	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links,
 		Dispatch: outbox})
 	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower, Catalog: follower,
@@ -203,7 +205,11 @@ func (e *env) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.hub = live.New(live.Deps{Versions: watch, Alerts: watch, Posts: watch, Log: log, Every: e.poll, PostsEvery: e.poll})
+	var poll time.Duration // production's
+	if e.quick {
+		poll = 100 * time.Millisecond
+	}
+	e.hub = live.New(live.Deps{Versions: watch, Alerts: watch, Posts: watch, Log: log, Every: poll, PostsEvery: poll})
 	go e.hub.Run(ctx)
 	if e.short, err = auth.NewShortLinks(store, "https://childmatch.example.in", nil); err != nil {
 		t.Fatal(err)

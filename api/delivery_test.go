@@ -13,10 +13,12 @@ import (
 	"childmatch/webhook/webhooktest"
 )
 
-// newOutbox is the test service's outbox, with the webhook channel and a quick schedule.
-func newOutbox(store *minio.Store, posts *delivery.PostCache, links childmatch.Linker) *delivery.Outbox {
+// newOutbox is the test service's outbox, with the webhook channel, on a quick schedule or production's.
+func newOutbox(store *minio.Store, posts *delivery.PostCache, links childmatch.Linker, quick bool) *delivery.Outbox {
 	cfg := delivery.DefaultConfig()
-	cfg.Poll, cfg.Backoff = 20*time.Millisecond, []time.Duration{50 * time.Millisecond}
+	if quick {
+		cfg.Poll, cfg.Backoff = 20*time.Millisecond, []time.Duration{50 * time.Millisecond}
+	}
 	return delivery.New(delivery.Deps{Store: store, Alerts: store, Cases: store, Posts: posts, Audit: store,
 		Visible: alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store}),
 		Links:   links,
