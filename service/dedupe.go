@@ -77,6 +77,12 @@ func (s *Service) dedupeBatch(ctx context.Context, batch []*childmatch.Case) (pr
 		hits[kind] = s.index.SearchBatch(descs, k+1, childmatch.SearchFilter{Kinds: []childmatch.Kind{kind},
 			Statuses: []childmatch.Status{childmatch.StatusOpen}})
 	}
+	// The batch's candidates are read once for all its cases (the twins of one child propose each other),
+	// and its own cases are already read.
+	cases := newCaseMemo(s.store)
+	for _, c := range batch {
+		cases.read[c.ID] = memoized{c: c}
+	}
 	ids := make([]childmatch.ID, len(open))
 	for i, c := range open {
 		ids[i] = c.ID
@@ -90,7 +96,7 @@ func (s *Service) dedupeBatch(ctx context.Context, batch []*childmatch.Case) (pr
 		faces := c.Faces()
 		first := at
 		at += len(faces)
-		n, err := s.proposeFrom(ctx, s.store, c, faces, true, func(kind childmatch.Kind) [][]childmatch.Hit {
+		n, err := s.proposeFrom(ctx, cases, c, faces, true, func(kind childmatch.Kind) [][]childmatch.Hit {
 			own := make([][]childmatch.Hit, len(faces))
 			for i, hs := range hits[kind][first:at] {
 				hs = slices.DeleteFunc(slices.Clone(hs), func(h childmatch.Hit) bool { return h.CaseID == c.ID })
