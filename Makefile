@@ -33,6 +33,7 @@ bench: packages models minio onnx
 	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink|BenchmarkONNXEmbed' -benchtime 10x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkProposals' -benchtime 1x .
 	$(GO) test -run '^$$' -bench 'BenchmarkDedupe' -benchtime 1x ./service/
+	$(GO) test -run '^$$' -bench 'BenchmarkDedupeMinIO' -benchtime 1x ./cmd/childmatch/
 	$(GO) test -run '^$$' -bench 'BenchmarkHostileMemory' -benchtime 1x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkUpload/' -benchtime 20x ./api/
 	$(GO) test -run '^$$' -bench 'BenchmarkSearchUnderFlood' -benchtime 1x ./api/

@@ -115,6 +115,14 @@ const (
 	// are what the index's batch kernel answers at its best rate (index.BenchmarkSearchBatch), and a batch
 	// is the work redone when a pass stopped between two checkpoints.
 	DedupeBatch = 100
+	// DedupeWorkers is how many cases of a batch propose at once. A case's proposals wait mostly for MinIO
+	// (its candidates' records, its review items): one at a time, a pass over 2,000 faces in a real MinIO
+	// ran at 108 faces/s (BenchmarkDedupeMinIO); eight keep the two cores busy without flooding MinIO.
+	DedupeWorkers = 8
+	// DedupeMemoCases is how many case records a dedupe pass keeps while their cases keep being asked for
+	// as candidates (service/casememo.go), about 2 KB each: 40 MB. In 10,000 faces the pass asked 220,022
+	// times for 6,603 cases outside its batches.
+	DedupeMemoCases = 20_000
 
 	// DefaultSearchLimit and MaxSearchLimit bound the candidates returned per face: ten fit a phone
 	// screen; a hundred is the most a reviewer can compare, and bounds the case records read per query.

@@ -42,6 +42,10 @@ func (s *Store) stream(ctx context.Context) *progress {
 // kick records progress: the deadline moves to a call timeout from now.
 func (p *progress) kick() { p.timer.Reset(p.timeout) }
 
+// pause stops the deadline while the caller works between two items: that time is not MinIO's. The
+// next kick starts it again.
+func (p *progress) pause() { p.timer.Stop() }
+
 // done ends the call.
 func (p *progress) done() {
 	p.timer.Stop()

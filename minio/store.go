@@ -218,7 +218,8 @@ func update[T any](ctx context.Context, s *Store, key, what string, fn func(*T) 
 }
 
 // walk reads every JSON record under prefix after startAfter, in key order, until fn says stop. A record
-// deleted between the listing and the read is skipped.
+// deleted between the listing and the read is skipped. The listing's deadline waits while fn works, so a
+// caller may take its time over a record (a dedupe pass weighs a batch of cases inside one walk).
 func walk[T any](ctx context.Context, s *Store, prefix, startAfter string, fn func(*T) (bool, error)) error {
 	p := s.stream(ctx)
 	defer p.done() // also stops the listing when fn stops early
@@ -234,10 +235,12 @@ func walk[T any](ctx context.Context, s *Store, prefix, startAfter string, fn fu
 			}
 			return err
 		}
+		p.pause()
 		more, err := fn(&v)
 		if err != nil || !more {
 			return err
 		}
+		p.kick()
 	}
 	return nil
 }

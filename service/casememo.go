@@ -12,13 +12,18 @@ type caseReader interface {
 	Case(ctx context.Context, id childmatch.ID) (*childmatch.Case, error)
 }
 
-// caseMemo reads each case once for one upload: its candidates and its proposals weigh mostly the same
-// cases (the opposite kind's nearest), read a few milliseconds apart. A case is kept as read, or as not
-// found; any other failure is not kept, so a later read tries again. Safe for concurrent use.
+// caseMemo reads each case once while it is asked for again: an upload's candidates and its proposals
+// weigh mostly the same cases, read a few milliseconds apart, and a dedupe pass asks for the same few
+// cases over and over (in 10,000 faces, 220,022 asks were for 6,603 cases not in the pass's own batches:
+// the nearest neighbours of many faces are the same few). A case is kept as read, or as not found; any
+// other failure is not kept, so a later ask reads again. It holds at most limit cases in two generations:
+// when the newer one fills half of it, the older is dropped and the newer becomes the older, so the cases
+// asked for since are kept and the rest go. Safe for concurrent use.
 type caseMemo struct {
-	store caseReader
-	mu    sync.Mutex
-	read  map[childmatch.ID]memoized
+	store      caseReader
+	limit      int
+	mu         sync.Mutex
+	new, older map[childmatch.ID]memoized
 }
 
 type memoized struct {
@@ -26,13 +31,18 @@ type memoized struct {
 	err error
 }
 
-func newCaseMemo(store caseReader) *caseMemo {
-	return &caseMemo{store: store, read: map[childmatch.ID]memoized{}}
+func newCaseMemo(store caseReader, limit int) *caseMemo {
+	return &caseMemo{store: store, limit: max(2, limit), new: map[childmatch.ID]memoized{}}
 }
 
 func (m *caseMemo) Case(ctx context.Context, id childmatch.ID) (*childmatch.Case, error) {
 	m.mu.Lock()
-	r, ok := m.read[id]
+	r, ok := m.new[id]
+	if !ok {
+		if r, ok = m.older[id]; ok {
+			m.keep(id, r)
+		}
+	}
 	m.mu.Unlock()
 	if ok {
 		return r.c, r.err
@@ -40,8 +50,23 @@ func (m *caseMemo) Case(ctx context.Context, id childmatch.ID) (*childmatch.Case
 	c, err := m.store.Case(ctx, id)
 	if err == nil || childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
 		m.mu.Lock()
-		m.read[id] = memoized{c, err}
+		m.keep(id, memoized{c, err})
 		m.mu.Unlock()
 	}
 	return c, err
+}
+
+// add keeps a case already read.
+func (m *caseMemo) add(c *childmatch.Case) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.keep(c.ID, memoized{c: c})
+}
+
+// keep puts r in the newer generation, turning the generations when it is full; m.mu is held.
+func (m *caseMemo) keep(id childmatch.ID, r memoized) {
+	if len(m.new) >= m.limit/2 {
+		m.older, m.new = m.new, map[childmatch.ID]memoized{}
+	}
+	m.new[id] = r
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"childmatch"
@@ -29,7 +30,7 @@ func (f *countingCases) Case(_ context.Context, id childmatch.ID) (*childmatch.C
 func TestCaseMemo(t *testing.T) {
 	here, gone, flaky := childmatch.NewID(), childmatch.NewID(), childmatch.NewID()
 	store := &countingCases{cases: map[childmatch.ID]*childmatch.Case{here: {ID: here}}, reads: map[childmatch.ID]int{}}
-	m := newCaseMemo(store)
+	m := newCaseMemo(store, 100)
 	ctx := context.Background()
 	for range 3 {
 		if c, err := m.Case(ctx, here); err != nil || c.ID != here {
@@ -55,5 +56,33 @@ func TestCaseMemo(t *testing.T) {
 	}
 	if store.reads[flaky] != 3 {
 		t.Errorf("a case whose reads failed twice was read %d times in three asks, want 3: a failure is not kept", store.reads[flaky])
+	}
+}
+
+// TestCaseMemoBound: a memo of 4 keeps the cases asked for since its newer generation last filled (2),
+// and drops the rest.
+func TestCaseMemoBound(t *testing.T) {
+	store := &countingCases{cases: map[childmatch.ID]*childmatch.Case{}, reads: map[childmatch.ID]int{}}
+	ids := make([]childmatch.ID, 4)
+	for i := range ids {
+		ids[i] = childmatch.NewID()
+		store.cases[ids[i]] = &childmatch.Case{ID: ids[i]}
+	}
+	a, b, c, d := ids[0], ids[1], ids[2], ids[3]
+	m := newCaseMemo(store, 4)
+	for _, id := range []childmatch.ID{a, b, c, a, d, a, c, b} {
+		if got, err := m.Case(context.Background(), id); err != nil || got.ID != id {
+			t.Fatalf("%s: %v, %v", id, got, err)
+		}
+	}
+	// a, b | c (a, b older) | c, a | d (c, a older) | d, a | c (d, a older) | c, b: b was dropped at d.
+	want := map[childmatch.ID]int{a: 1, b: 2, c: 1, d: 1}
+	for id, n := range want {
+		if store.reads[id] != n {
+			t.Errorf("case %d of 4 read %d times, want %d", slices.Index(ids, id), store.reads[id], n)
+		}
+	}
+	if n := len(m.new) + len(m.older); n > 4 {
+		t.Errorf("the memo holds %d cases, over its limit of 4", n)
 	}
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"slices"
+	"sync"
 
 	"childmatch"
 )
@@ -35,31 +36,37 @@ var deduper = childmatch.Actor{ID: "dedupe", Roles: []childmatch.Role{}}
 // Dedupe runs a dedupe pass from p on, calling kept with the progress after every batch (an error from
 // kept stops the pass), and returns the progress at the end.
 func (s *Service) Dedupe(ctx context.Context, p DedupeProgress, kept func(DedupeProgress) error) (DedupeProgress, error) {
-	for {
-		var batch []*childmatch.Case
-		faces := 0
-		err := s.store.WalkCases(ctx, p.After, func(c *childmatch.Case) (bool, error) {
-			batch = append(batch, c)
-			faces += len(c.Faces())
-			return faces < childmatch.DedupeBatch, nil
-		})
-		if err != nil || len(batch) == 0 {
-			return p, err
-		}
-		n, compared, err := s.dedupeBatch(ctx, batch)
+	// The candidates' records, read once while they keep being asked for (casememo.go).
+	cases := newCaseMemo(s.store, childmatch.DedupeMemoCases)
+	var batch []*childmatch.Case
+	faces := 0
+	done := func() error {
+		n, compared, err := s.dedupeBatch(ctx, cases, batch)
 		if err != nil {
-			return p, err
+			return err
 		}
 		p.After, p.Cases, p.Faces = batch[len(batch)-1].ID, p.Cases+len(batch), p.Faces+faces
 		p.Compared, p.Proposals = p.Compared+compared, p.Proposals+n
-		if err := kept(p); err != nil {
-			return p, err
-		}
+		batch, faces = nil, 0
+		return kept(p)
 	}
+	// One walk over the cases for the whole pass, a batch weighed as soon as it is read: a walk started
+	// again for every batch listed a page of a thousand keys for each hundred faces it used.
+	err := s.store.WalkCases(ctx, p.After, func(c *childmatch.Case) (bool, error) {
+		batch = append(batch, c)
+		if faces += len(c.Faces()); faces < childmatch.DedupeBatch {
+			return true, nil
+		}
+		return true, done()
+	})
+	if err == nil && len(batch) > 0 {
+		err = done()
+	}
+	return p, err
 }
 
 // dedupeBatch proposes for the open cases of batch and returns how many proposals and faces it made.
-func (s *Service) dedupeBatch(ctx context.Context, batch []*childmatch.Case) (proposals, compared int, err error) {
+func (s *Service) dedupeBatch(ctx context.Context, cases *caseMemo, batch []*childmatch.Case) (proposals, compared int, err error) {
 	var open []*childmatch.Case
 	var descs []childmatch.Descriptor
 	for _, c := range batch {
@@ -77,11 +84,8 @@ func (s *Service) dedupeBatch(ctx context.Context, batch []*childmatch.Case) (pr
 		hits[kind] = s.index.SearchBatch(descs, k+1, childmatch.SearchFilter{Kinds: []childmatch.Kind{kind},
 			Statuses: []childmatch.Status{childmatch.StatusOpen}})
 	}
-	// The batch's candidates are read once for all its cases (the twins of one child propose each other),
-	// and its own cases are already read.
-	cases := newCaseMemo(s.store)
 	for _, c := range batch {
-		cases.read[c.ID] = memoized{c: c}
+		cases.add(c) // read already
 	}
 	ids := make([]childmatch.ID, len(open))
 	for i, c := range open {
@@ -91,23 +95,35 @@ func (s *Service) dedupeBatch(ctx context.Context, batch []*childmatch.Case) (pr
 	if err := s.audit.Record(ctx, deduper, "dedupe.compare", ids, ""); err != nil {
 		return 0, 0, err
 	}
+	// The cases propose at once, DedupeWorkers at a time: each waits mostly for its candidates' records and
+	// its review items, and a pair two of them propose is folded into, as two uploads' would be.
+	counts, errs := make([]int, len(open)), make([]error, len(open))
+	slots := make(chan struct{}, childmatch.DedupeWorkers)
+	var wg sync.WaitGroup
 	at := 0
-	for _, c := range open {
+	for i, c := range open {
 		faces := c.Faces()
-		first := at
-		at += len(faces)
-		n, err := s.proposeFrom(ctx, cases, c, faces, true, func(kind childmatch.Kind) [][]childmatch.Hit {
-			own := make([][]childmatch.Hit, len(faces))
-			for i, hs := range hits[kind][first:at] {
-				hs = slices.DeleteFunc(slices.Clone(hs), func(h childmatch.Hit) bool { return h.CaseID == c.ID })
-				own[i] = hs[:min(k, len(hs))]
-			}
-			return own
+		first, last := at, at+len(faces)
+		at = last
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			counts[i], errs[i] = s.proposeFrom(ctx, cases, c, faces, true, func(kind childmatch.Kind) [][]childmatch.Hit {
+				own := make([][]childmatch.Hit, len(faces))
+				for i, hs := range hits[kind][first:last] {
+					hs = slices.DeleteFunc(slices.Clone(hs), func(h childmatch.Hit) bool { return h.CaseID == c.ID })
+					own[i] = hs[:min(k, len(hs))]
+				}
+				return own
+			})
 		})
-		if err != nil {
-			return proposals, at, err
+	}
+	wg.Wait()
+	for i := range open {
+		if errs[i] != nil {
+			return proposals, at, errs[i]
 		}
-		proposals += n
+		proposals += counts[i]
 	}
 	return proposals, at, nil
 }

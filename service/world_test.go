@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"sync"
@@ -93,17 +92,7 @@ func (w *world) person() childmatch.Descriptor { return fixtures.RandomDescripto
 
 // near is another photo of the same face: a descriptor exactly dist away from d.
 func (w *world) near(d childmatch.Descriptor, dist float64) childmatch.Descriptor {
-	var dir [childmatch.DescriptorLen]float64
-	norm := 0.0
-	for i := range dir {
-		dir[i] = w.r.NormFloat64()
-		norm += dir[i] * dir[i]
-	}
-	norm = math.Sqrt(norm)
-	for i := range d {
-		d[i] += float32(dist * dir[i] / norm)
-	}
-	return d
+	return fixtures.Near(w.r, d, dist)
 }
 
 type details func(*childmatch.CaseDetails)

@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,5 +109,78 @@ func TestDedupeRealPhotos(t *testing.T) {
 	dedupe("--restart")
 	if again := reviews(); !maps.Equal(again, first) {
 		t.Errorf("after --restart the review items are\n%v\nwant\n%v", again, first)
+	}
+}
+
+// BenchmarkDedupeMinIO: `childmatch dedupe`, the real command, over faces written straight into a real
+// MinIO as a bulk import would (one a case; a tenth of them a found child 0.3 from a missing one, which
+// the pass must propose), from the command's start (the index loaded from the bucket) to its end, every
+// candidate's case record read from MinIO. $CHILDMATCH_DEDUPE_BENCH_FACES sets the faces (default 20,000;
+// the README's figure is at 100,000). Reports faces/s over the whole command and the proposals made.
+func BenchmarkDedupeMinIO(b *testing.B) {
+	n := 20_000
+	if v := os.Getenv("CHILDMATCH_DEDUPE_BENCH_FACES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 10 {
+			b.Fatalf("CHILDMATCH_DEDUPE_BENCH_FACES=%q: a number of faces, at least 10, is needed", v)
+		}
+	}
+	m := miniotest.Start(b)
+	ctx := context.Background()
+	store, err := minio.Open(ctx, minio.Config{Endpoint: m.Endpoint, AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: m.Bucket})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(21, 22))
+	cases := make([]*childmatch.Case, n)
+	now := time.Now().UTC()
+	for i := range cases {
+		kind, d := childmatch.KindMissing, fixtures.RandomDescriptor(r)
+		if i%10 == 9 {
+			kind, d = childmatch.KindFound, fixtures.Near(r, cases[i-1].Photos[0].Faces[0].Descriptor, 0.3)
+		}
+		photo := childmatch.Photo{ID: childmatch.NewID(), ContentType: "image/jpeg", UploadedAt: now, UploadedBy: "import"}
+		photo.Faces = []childmatch.Face{{ID: childmatch.NewID(), PhotoID: photo.ID, Descriptor: d}}
+		cases[i] = &childmatch.Case{ID: childmatch.NewID(), CaseDetails: childmatch.CaseDetails{Kind: kind}, Status: childmatch.StatusOpen,
+			Photos: []childmatch.Photo{photo}, Organisation: "import", CreatedAt: now, CreatedBy: "import", UpdatedAt: now}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for w := range 16 {
+		wg.Go(func() {
+			for i := w; i < n; i += 16 {
+				if err := store.CreateCase(ctx, cases[i]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	final := regexp.MustCompile(`100\.0%  (\d+) of \d+ faces, \d+ cases, (\d+) proposals`)
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(os.Args[0], "dedupe", "--restart", "--every", "10")
+		cmd.Env = mainEnv(b, m, newToken(), b.TempDir())
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		took := time.Since(start)
+		if err != nil {
+			b.Fatalf("childmatch dedupe: %v\n%s", err, out)
+		}
+		got := final.FindStringSubmatch(string(out))
+		if got == nil {
+			b.Fatalf("no final progress line:\n%s", out)
+		}
+		faces, _ := strconv.Atoi(got[1])
+		proposals, _ := strconv.Atoi(got[2])
+		if faces != n || proposals < n/10 {
+			b.Fatalf("%d faces compared and %d proposals, want %d faces and at least the %d children registered twice:\n%s", faces, proposals, n, n/10, out)
+		}
+		b.ReportMetric(float64(faces)/took.Seconds(), "faces/s")
+		b.ReportMetric(float64(proposals), "proposals")
 	}
 }
