@@ -115,14 +115,17 @@ const (
 	// are what the index's batch kernel answers at its best rate (index.BenchmarkSearchBatch), and a batch
 	// is the work redone when a pass stopped between two checkpoints.
 	DedupeBatch = 100
-	// DedupeWorkers is how many cases of a batch propose at once. A case's proposals wait mostly for MinIO
-	// (its candidates' records, its review items): one at a time, a pass over 2,000 faces in a real MinIO
-	// ran at 108 faces/s (BenchmarkDedupeMinIO); eight keep the two cores busy without flooding MinIO.
+	// DedupeWorkers is how many cases of a batch propose at once. A case's proposals wait for MinIO (its
+	// candidates' records, its review items): a pass over 2,000 faces in a real MinIO ran at 108 faces/s
+	// one case at a time and 128 eight at a time (BenchmarkDedupeMinIO, before the pass kept the records it
+	// read); more would only queue at MinIO, which then has both cores' work.
 	DedupeWorkers = 8
 	// DedupeMemoCases is how many case records a dedupe pass keeps while their cases keep being asked for
-	// as candidates (service/casememo.go), about 2 KB each: 40 MB. In 10,000 faces the pass asked 220,022
-	// times for 6,603 cases outside its batches.
-	DedupeMemoCases = 20_000
+	// as candidates (service/casememo.go), about 1.7 KB each with one face: 170 MB, beside the index's 693 MB
+	// at 1M faces. In 10,000 faces the pass asked 220,022 times for 6,603 cases outside its batches; at
+	// 100,000 faces (BenchmarkDedupeMinIO) it ran at 82 faces/s keeping 20,000, reading most candidates again
+	// from MinIO, which is then the pass's bound.
+	DedupeMemoCases = 100_000
 
 	// DefaultSearchLimit and MaxSearchLimit bound the candidates returned per face: ten fit a phone
 	// screen; a hundred is the most a reviewer can compare, and bounds the case records read per query.

@@ -23,6 +23,9 @@ import (
 //  4. the faces into this process's index (through the follower, in the order of the case's writes);
 //  5. the audit event, then the review proposals, while the candidates answered are read.
 //
+// What 5 reads (the candidates, the nearest cases the proposals weigh, and their case records) is searched
+// for and read while 2 and 3 are written: it depends on nothing they write.
+//
 // Until 3 is attempted, any failure or panic removes what 1 and 2 wrote, whether or not their puts
 // reported success (a put can fail after storing); removing a blob never written is harmless, and the ids
 // are fresh. The removal runs on its own context, so an expired request deadline cannot cut it short, and
