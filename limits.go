@@ -123,8 +123,8 @@ const (
 	// DedupeMemoCases is how many case records a dedupe pass keeps while their cases keep being asked for
 	// as candidates (service/casememo.go), about 1.7 KB each with one face: 170 MB, beside the index's 693 MB
 	// at 1M faces. In 10,000 faces the pass asked 220,022 times for 6,603 cases outside its batches; at
-	// 100,000 faces (BenchmarkDedupeMinIO) it ran at 82 faces/s keeping 20,000, reading most candidates again
-	// from MinIO, which is then the pass's bound.
+	// 100,000 faces (BenchmarkDedupeMinIO) the whole command ran at 82 faces/s keeping 20,000 (reading most
+	// candidates again from MinIO, which is then the pass's bound) and at 118 keeping 100,000.
 	DedupeMemoCases = 100_000
 
 	// DefaultSearchLimit and MaxSearchLimit bound the candidates returned per face: ten fit a phone
