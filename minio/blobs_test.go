@@ -141,3 +141,30 @@ func TestStalledMinIO(t *testing.T) {
 		t.Fatalf("after MinIO resumed: %v %v", got, err)
 	}
 }
+
+// TestSlowWalker: a walk whose caller takes longer than the call timeout over each record (a dedupe pass
+// weighs a batch of cases inside one walk) is not cut as stalled: the deadline is MinIO's, not the caller's.
+func TestSlowWalker(t *testing.T) {
+	srv := miniotest.Start(t)
+	const timeout = 300 * time.Millisecond
+	s, err := minio.Open(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
+		SecretKey: srv.SecretKey, Bucket: srv.Bucket, CallTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 3 {
+		if err := s.CreateCase(ctx, newCase(childmatch.KindMissing)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	walked := 0
+	err = s.WalkCases(ctx, childmatch.ID{}, func(*childmatch.Case) (bool, error) {
+		walked++
+		time.Sleep(2 * timeout)
+		return true, nil
+	})
+	if err != nil || walked != 3 {
+		t.Errorf("a walk taking %v over each of 3 records: %d walked, %v", 2*timeout, walked, err)
+	}
+}
