@@ -1,6 +1,7 @@
 package follow
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"sync"
@@ -423,10 +424,27 @@ func (f *Follower) catchUp(ctx context.Context) (int, error) {
 			return 0, err
 		}
 	}
+	// The cases are read FanoutWriters at once (reindex locks each one): after a bulk import, a process
+	// that starts reads every case of the last FeedOverlap again, and one at a time that was most of a
+	// dedupe command's start (BenchmarkDedupeMinIO).
+	var failed error
+	var mu sync.Mutex
+	slots := make(chan struct{}, childmatch.FanoutWriters)
+	var wg sync.WaitGroup
 	for id := range cases {
-		if err := f.reindex(ctx, id); err != nil {
-			return 0, err // nothing was marked read: the next catch-up reads them all again
-		}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := f.reindex(ctx, id); err != nil {
+				mu.Lock()
+				failed = cmp.Or(failed, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if failed != nil {
+		return 0, failed // nothing was marked read: the next catch-up reads them all again
 	}
 	for e, st := range stages {
 		if st >= f.settled() {

@@ -60,7 +60,7 @@ func (s *Store) DeletePost(ctx context.Context, id childmatch.ID) error {
 
 // WalkPosts reads every post in creation order, reading ahead (an alert's targeting walks them all).
 func (s *Store) WalkPosts(ctx context.Context, fn func(*childmatch.Post) (bool, error)) error {
-	return walkAhead(ctx, s, "posts/", &s.posts, func(p *childmatch.Post) (bool, error) {
+	return walkAhead(ctx, s, "posts/", "", &s.posts, func(p *childmatch.Post) (bool, error) {
 		plain, err := s.seal.unsealed(p)
 		if err != nil {
 			return false, err

@@ -283,13 +283,14 @@ func (s *Store) DeleteCase(ctx context.Context, id childmatch.ID) error {
 	return s.fail(err, "case "+id.String())
 }
 
-// WalkCases reads the cases after the given id in creation order (UUIDv7 keys sort by time).
+// WalkCases reads the cases after the given id in creation order (UUIDv7 keys sort by time), reading ahead
+// of fn (walkAhead): its walks go to the end.
 func (s *Store) WalkCases(ctx context.Context, after childmatch.ID, fn func(*childmatch.Case) (bool, error)) error {
 	start := ""
 	if !after.IsZero() {
 		start = caseKey(after)
 	}
-	return walk(ctx, s, "cases/", start, fn)
+	return walkAhead(ctx, s, "cases/", start, nil, fn)
 }
 
 func blobKey(kind childmatch.BlobKind, id childmatch.ID) string {
