@@ -51,13 +51,8 @@ func TestWalkBlobs(t *testing.T) {
 // answers), every call answers EUnavailable after its call timeout, while MinIO is still paused, and so does
 // a blob whose bytes stop coming; once MinIO resumes, the store works again.
 func TestStalledMinIO(t *testing.T) {
-	srv := miniotest.Start(t)
 	const timeout = 500 * time.Millisecond
-	s, err := minio.Open(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket, CallTimeout: timeout})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, srv := withTimeout(t, timeout)
 	ctx := context.Background()
 	c := newCase(childmatch.KindMissing)
 	if err := s.CreateCase(ctx, c); err != nil {
@@ -145,13 +140,8 @@ func TestStalledMinIO(t *testing.T) {
 // TestSlowWalker: a walk whose caller takes longer than the call timeout over each record (a dedupe pass
 // weighs a batch of cases inside one walk) is not cut as stalled: the deadline is MinIO's, not the caller's.
 func TestSlowWalker(t *testing.T) {
-	srv := miniotest.Start(t)
 	const timeout = 300 * time.Millisecond
-	s, err := minio.Open(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket, CallTimeout: timeout})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := withTimeout(t, timeout)
 	ctx := context.Background()
 	for range 3 {
 		if err := s.CreateCase(ctx, newCase(childmatch.KindMissing)); err != nil {
@@ -159,7 +149,7 @@ func TestSlowWalker(t *testing.T) {
 		}
 	}
 	walked := 0
-	err = s.WalkCases(ctx, childmatch.ID{}, func(*childmatch.Case) (bool, error) {
+	err := s.WalkCases(ctx, childmatch.ID{}, func(*childmatch.Case) (bool, error) {
 		walked++
 		time.Sleep(2 * timeout)
 		return true, nil
@@ -167,4 +157,16 @@ func TestSlowWalker(t *testing.T) {
 	if err != nil || walked != 3 {
 		t.Errorf("a walk taking %v over each of 3 records: %d walked, %v", 2*timeout, walked, err)
 	}
+}
+
+// withTimeout is a store over a MinIO of its own whose calls time out after timeout.
+func withTimeout(t *testing.T, timeout time.Duration) (*minio.Store, *miniotest.Server) {
+	t.Helper()
+	srv := miniotest.Start(t)
+	s, err := minio.Open(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
+		SecretKey: srv.SecretKey, Bucket: srv.Bucket, CallTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, srv
 }

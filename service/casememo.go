@@ -16,9 +16,10 @@ type caseReader interface {
 // weigh mostly the same cases, read a few milliseconds apart, and a dedupe pass asks for the same few
 // cases over and over (in 10,000 faces, 220,022 asks were for 6,603 cases not in the pass's own batches:
 // the nearest neighbours of many faces are the same few). A case is kept as read, or as not found; any
-// other failure is not kept, so a later ask reads again. It holds at most limit cases in two generations:
-// when the newer one fills half of it, the older is dropped and the newer becomes the older, so the cases
-// asked for since are kept and the rest go. Safe for concurrent use.
+// other failure is not kept, so a later ask reads again. With a limit, it holds at most limit cases in two
+// generations: when the newer one fills half of it, the older is dropped and the newer becomes the older,
+// so the cases asked for since are kept and the rest go; an upload's, a few dozen cases, needs none (0).
+// Safe for concurrent use.
 type caseMemo struct {
 	store      caseReader
 	limit      int
@@ -32,7 +33,7 @@ type memoized struct {
 }
 
 func newCaseMemo(store caseReader, limit int) *caseMemo {
-	return &caseMemo{store: store, limit: max(2, limit), new: map[childmatch.ID]memoized{}}
+	return &caseMemo{store: store, limit: limit, new: map[childmatch.ID]memoized{}}
 }
 
 func (m *caseMemo) Case(ctx context.Context, id childmatch.ID) (*childmatch.Case, error) {
@@ -65,7 +66,7 @@ func (m *caseMemo) add(c *childmatch.Case) {
 
 // keep puts r in the newer generation, turning the generations when it is full; m.mu is held.
 func (m *caseMemo) keep(id childmatch.ID, r memoized) {
-	if len(m.new) >= m.limit/2 {
+	if m.limit > 0 && len(m.new) >= max(1, m.limit/2) {
 		m.older, m.new = m.new, map[childmatch.ID]memoized{}
 	}
 	m.new[id] = r

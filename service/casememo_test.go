@@ -30,7 +30,7 @@ func (f *countingCases) Case(_ context.Context, id childmatch.ID) (*childmatch.C
 func TestCaseMemo(t *testing.T) {
 	here, gone, flaky := childmatch.NewID(), childmatch.NewID(), childmatch.NewID()
 	store := &countingCases{cases: map[childmatch.ID]*childmatch.Case{here: {ID: here}}, reads: map[childmatch.ID]int{}}
-	m := newCaseMemo(store, 100)
+	m := newCaseMemo(store, 0)
 	ctx := context.Background()
 	for range 3 {
 		if c, err := m.Case(ctx, here); err != nil || c.ID != here {

@@ -110,7 +110,7 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	searched := make(chan struct{})
 	faces, pair, kind := photo.Faces, pairWith(c), c.Kind
 	filter, own := proposalFilter(c, kind.Opposite()), proposalFilter(c, kind)
-	searchCtx, cases := context.WithoutCancel(ctx), newCaseMemo(s.store, childmatch.MaxFacesPerPhoto*(childmatch.MaxSearchLimit+2*(s.limits.ProposalsMax+1)))
+	searchCtx, cases := context.WithoutCancel(ctx), newCaseMemo(s.store, 0)
 	go func() {
 		defer close(searched)
 		descs, k := childmatch.Descriptors(faces), max(limit, s.limits.ProposalsMax+1)
