@@ -82,6 +82,9 @@ type Delivery struct {
 // message is stored.
 type Dispatcher interface {
 	Dispatch(ctx context.Context, a *Alert, m Message, to []Recipient) error
+	// Erase removes an erased alert's deliveries from the outbox (DeliveryStore.EraseDeliveries): none
+	// is attempted again, and nothing of where it was sent is kept.
+	Erase(ctx context.Context, alert ID) error
 }
 
 // Outgoing is what one delivery carries, composed once per attempt from the alert, its case and the post.

@@ -23,6 +23,8 @@ type Batch struct {
 	Alert      ID          `json:"alert_id"`
 	Seq        int         `json:"seq"`
 	Deliveries []*Delivery `json:"deliveries"`
+	// Version is the stored batch's as it was read (an ETag), which Finish writes over.
+	Version string `json:"-"`
 }
 
 // BatchKey is the key of part n of a message's batches.
@@ -95,7 +97,8 @@ type DeliveryStore interface {
 	// Claim takes p for owner until until, only if its entry is still at p.Version (EConflict when another
 	// worker changed it first or it is done), and reads its batch.
 	Claim(ctx context.Context, p Pending, owner string, until time.Time) (Pending, *Batch, error)
-	// Finish writes the batch after a round of attempts, then its index entry, which claim holds: kept
+	// Finish writes the batch after a round of attempts, only over the version Claim read (EConflict when
+	// it was erased or another worker's round wrote it since), then its index entry, which claim holds: kept
 	// unclaimed and due at next while a delivery is pending (next not zero), removed otherwise. The
 	// deliveries of changed that are failed or disabled go on the admins' list, those pending again off it.
 	Finish(ctx context.Context, claim Pending, b *Batch, next time.Time, changed []*Delivery) error
@@ -103,6 +106,10 @@ type DeliveryStore interface {
 	// had none, it is written again claimed by owner until until. ENotFound unless the delivery is failed
 	// or disabled.
 	Reopen(ctx context.Context, id ID, owner string, until time.Time) (Pending, error)
+	// EraseDeliveries removes an erased alert's batches, with their pending entries and marks, and its
+	// fan-outs in progress. A worker's round on one of them that ends after it writes nothing back
+	// (Finish answers EConflict).
+	EraseDeliveries(ctx context.Context, alert ID) error
 	// BeginFanout writes a fan-out in progress; EndFanout removes it; Fanouts lists those left.
 	BeginFanout(ctx context.Context, f *Fanout) error
 	EndFanout(ctx context.Context, alert ID, seq int) error

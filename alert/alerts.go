@@ -191,9 +191,16 @@ func (s *Service) StandDown(ctx context.Context, c *childmatch.Case, reason stri
 	return s.dispatch(ctx, a, a.Messages[len(a.Messages)-1], a.Recipients)
 }
 
-// Erase removes the alert of an erased case: it holds where the child was sought and who answered.
+// Erase removes the alert of an erased case, then its deliveries: they hold where the child was sought
+// and who answered. The alert goes first, so no new message of it is sent meanwhile.
 func (s *Service) Erase(ctx context.Context, caseID childmatch.ID) error {
-	return s.alerts.DeleteAlert(ctx, caseID)
+	if err := s.alerts.DeleteAlert(ctx, caseID); err != nil && childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+		return err
+	}
+	if s.send == nil {
+		return nil
+	}
+	return s.send.Erase(ctx, caseID)
 }
 
 // postsOf returns the posts the actor belongs to.

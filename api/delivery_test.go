@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,42 @@ func TestDeliveries(t *testing.T) {
 	}
 	if len(rcv.Accepted()) != 1 {
 		t.Fatalf("the receiver accepted %d messages, want the one replayed", len(rcv.Accepted()))
+	}
+}
+
+// TestErasureRemovesDeliveries: erasing a case removes its alert's deliveries with the alert: the batch
+// of a delivery refused for good and its mark on the admins' list, and the batch of one being retried
+// while the workers keep at it, which no round writes back afterwards.
+func TestErasureRemovesDeliveries(t *testing.T) {
+	e := newEnv(t)
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	refusing, busy := webhooktest.Start(t, secret), webhooktest.Start(t, secret)
+	refusing.Answer(http.StatusBadRequest)
+	busy.Answer(http.StatusServiceUnavailable)
+	if r := e.postJSON("/v1/posts", map[string]any{"name": "GRP Itarsi", "kind": "grp",
+		"area": map[string]any{"states": []string{"Madhya Pradesh"}}, "webhooks": []map[string]any{
+			{"url": refusing.URL + "/itarsi", "secret": secret}, {"url": busy.URL + "/itarsi", "secret": secret}}}); r.status != http.StatusCreated {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	missing := e.newCase("Bearer "+token, map[string]any{"kind": "missing", "child": map[string]any{"age": 9},
+		"sighting": map[string]any{"state": "Madhya Pradesh", "station": "ET"}, "reporter": map[string]any{"name": "parent"}})
+	for end := time.Now().Add(10 * time.Second); len(e.objects("outbox/failed/")) == 0 || busy.Count() < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no refused delivery marked (%d) or no retries (%d)", len(e.objects("outbox/failed/")), busy.Count())
+		}
+	}
+	if r := e.as("Bearer "+token, "DELETE", "/v1/cases/"+missing, map[string]any{"reason": "erasure_request"}); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	time.Sleep(300 * time.Millisecond) // several of the quick outbox's rounds
+	for key := range e.objects("") {
+		if strings.HasPrefix(key, "outbox/") || strings.Contains(key, missing) && !strings.HasPrefix(key, "changes/") && !strings.HasPrefix(key, "audit/") {
+			t.Errorf("%s is still stored", key)
+		}
+	}
+	tried := busy.Count()
+	time.Sleep(200 * time.Millisecond)
+	if busy.Count() != tried {
+		t.Errorf("the erased alert's delivery is still tried: %d attempts, then %d", tried, busy.Count())
 	}
 }

@@ -118,6 +118,12 @@ func New(d Deps, cfg Config) *Outbox {
 		busy:     map[string]bool{}, rand: rand.Float64, slots: make(chan struct{}, max(1, cfg.Workers))}
 }
 
+// Erase removes an erased alert's deliveries, and forgets what its messages were composed from.
+func (o *Outbox) Erase(ctx context.Context, alert childmatch.ID) error {
+	o.messages.Remove(alert)
+	return o.d.Store.EraseDeliveries(ctx, alert)
+}
+
 // Dispatch writes the deliveries of a new message to the posts it is for, inside a fan-out record so
 // that a crash half-way loses none of them, and wakes the workers.
 func (o *Outbox) Dispatch(ctx context.Context, a *childmatch.Alert, m childmatch.Message, to []childmatch.Recipient) error {

@@ -266,6 +266,36 @@ func TestSend(t *testing.T) {
 	}
 }
 
+// TestErasedBeforeSent: the batches of an alert erased before its deliveries were attempted (a fan-out
+// that landed after the erasure) are removed by the worker that claims them, and nothing is sent or
+// put on the admins' list.
+func TestErasedBeforeSent(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, nil)
+	w.post(t, "itarsi", mp, 2, "-100123")
+	c := w.report(t, "Madhya Pradesh")
+	if ds, _ := w.store.AlertDeliveries(ctx, c.ID); len(ds) != 3 {
+		t.Fatalf("%d deliveries written, want 3", len(ds))
+	}
+	if err := w.store.DeleteCase(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.DeleteAlert(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.run(t, w.box)
+	eventually(t, "the erased alert's batches removed", func() bool {
+		ds, _ := w.store.AlertDeliveries(ctx, c.ID)
+		pending := 0
+		w.store.WalkPending(ctx, func(childmatch.Pending) bool { pending++; return true })
+		return len(ds) == 0 && pending == 0
+	})
+	failed, _ := w.store.Deliveries(ctx, childmatch.DeliveryFailed, childmatch.ID{}, 10)
+	if n := len(w.hooks.attempts()) + len(w.chats.attempts()); n != 0 || len(failed) != 0 {
+		t.Errorf("%d attempts and %d failed deliveries for an erased alert", n, len(failed))
+	}
+}
+
 func containsAll(s string, parts ...string) bool {
 	for _, p := range parts {
 		if !strings.Contains(s, p) {

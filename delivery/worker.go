@@ -131,6 +131,16 @@ func (o *Outbox) round(ctx context.Context, p childmatch.Pending, earlier []chil
 		}
 		return
 	}
+	if b != nil {
+		if _, err := o.source(ctx, b.Alert, b.Seq); childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			// Its alert or case was erased after the batch was written (by a fan-out under way as it was
+			// erased): the alert's deliveries go, rather than fail for want of what to send.
+			if err := o.Erase(ctx, b.Alert); err != nil && ctx.Err() == nil {
+				o.log.Warn("erasing the deliveries of an erased alert", "alert", b.Alert, "err", err)
+			}
+			return
+		}
+	}
 	var next time.Time
 	var changed []*childmatch.Delivery
 	if b != nil {
@@ -148,7 +158,9 @@ func (o *Outbox) round(ctx context.Context, p childmatch.Pending, earlier []chil
 	// Recorded even when the process is stopping: what was sent stays sent.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AttemptTimeout)
 	defer cancel()
-	if err := o.d.Store.Finish(fctx, claim, b, next, changed); err != nil {
+	if err := o.d.Store.Finish(fctx, claim, b, next, changed); childmatch.ErrorCodeOf(err) == childmatch.EConflict {
+		o.log.Info("a batch's attempts not recorded: it was erased or another worker's round wrote it", "batch", p.Key)
+	} else if err != nil {
 		o.log.Warn("recording a batch's attempts", "batch", p.Key, "err", err)
 	}
 }

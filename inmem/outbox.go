@@ -190,6 +190,9 @@ func (s *Store) Finish(_ context.Context, claim childmatch.Pending, b *childmatc
 		return childmatch.Errorf(childmatch.EConflict, "the claim of batch %s was lost", claim.Key)
 	}
 	if b != nil {
+		if _, ok := o.batches[b.Key]; !ok {
+			return childmatch.Errorf(childmatch.EConflict, "batch %s was erased meanwhile", b.Key)
+		}
 		o.batches[b.Key] = encode(b)
 	}
 	for _, d := range changed {
@@ -223,6 +226,31 @@ func (s *Store) Reopen(_ context.Context, id childmatch.ID, owner string, until 
 	}
 	b := decode[childmatch.Batch](o.batches[key])
 	return o.put(childmatch.Pending{Key: key, Alert: b.Alert, NextAt: until, Owner: owner, Until: until}), nil
+}
+
+func (s *Store) EraseDeliveries(_ context.Context, alert childmatch.ID) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.unlock()
+	o := s.box()
+	for key, raw := range o.batches {
+		b := decode[childmatch.Batch](raw)
+		if b.Alert != alert {
+			continue
+		}
+		for _, d := range b.Deliveries {
+			delete(o.marks, d.ID)
+		}
+		delete(o.pending, key)
+		delete(o.batches, key)
+	}
+	for name, raw := range o.fanouts {
+		if decode[childmatch.Fanout](raw).Alert == alert {
+			delete(o.fanouts, name)
+		}
+	}
+	return nil
 }
 
 func fanoutName(alert childmatch.ID, seq int) string { return alert.String() + "-" + strconv.Itoa(seq) }

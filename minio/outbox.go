@@ -2,7 +2,9 @@ package minio
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -120,9 +122,11 @@ func (s *Store) CreateBatches(ctx context.Context, bs []*childmatch.Batch) error
 // Batch reads a batch.
 func (s *Store) Batch(ctx context.Context, alert childmatch.ID, key string) (*childmatch.Batch, error) {
 	var b childmatch.Batch
-	if _, err := s.getJSON(ctx, batchKey(alert, key), "batch "+key, &b); err != nil {
+	etag, err := s.getJSON(ctx, batchKey(alert, key), "batch "+key, &b)
+	if err != nil {
 		return nil, err
 	}
+	b.Version = etag
 	return &b, nil
 }
 
@@ -278,11 +282,17 @@ func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, u
 	return c, b, err
 }
 
-// Finish writes the batch, marks and unmarks the changed deliveries, then keeps the entry (unclaimed,
-// due at next) or removes it.
+// Finish writes the batch over the version its claim read (a batch erased meanwhile is not written
+// back), marks and unmarks the changed deliveries, then keeps the entry (unclaimed, due at next) or
+// removes it.
 func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, b *childmatch.Batch, next time.Time, changed []*childmatch.Delivery) error {
 	if b != nil {
-		if err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, ""); err != nil {
+		err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, cmp.Or(b.Version, "*"))
+		if code := childmatch.ErrorCodeOf(err); code == childmatch.EConflict || code == childmatch.ENotFound {
+			// MinIO answers a write conditioned on an ETag over a missing key as the key missing.
+			return childmatch.Errorf(childmatch.EConflict, "batch %s was erased or written by another worker meanwhile", b.Key)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -348,6 +358,44 @@ func (s *Store) Reopen(ctx context.Context, id childmatch.ID, owner string, unti
 		return found, err
 	}
 	return childmatch.Pending{}, childmatch.Errorf(childmatch.ENotFound, "no failed or disabled delivery with id %s", id)
+}
+
+// EraseDeliveries removes an alert's fan-outs in progress, then each of its batches after the marks
+// and the pending entry that name it, FanoutWriters at a time: a batch goes last, so a failure part way
+// leaves nothing that names a batch already gone, and erasing again finishes the work.
+func (s *Store) EraseDeliveries(ctx context.Context, alert childmatch.ID) error {
+	var seqs []int
+	err := walk(ctx, s, "outbox/fanout/"+alert.String()+"-", "", func(f *childmatch.Fanout) (bool, error) {
+		seqs = append(seqs, f.Message.Seq)
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, seq := range seqs {
+		if err := s.EndFanout(ctx, alert, seq); err != nil {
+			return err
+		}
+	}
+	var g errgroup.Group
+	g.SetLimit(childmatch.FanoutWriters)
+	err = walk(ctx, s, "deliveries/"+alert.String()+"/", "", func(b *childmatch.Batch) (bool, error) {
+		g.Go(func() error {
+			for _, d := range b.Deliveries {
+				for _, st := range []childmatch.DeliveryStatus{childmatch.DeliveryFailed, childmatch.DeliveryDisabled} {
+					if err := s.remove(ctx, markKey(st, d.ID), "the outbox's mark of delivery "+d.ID.String()); err != nil {
+						return err
+					}
+				}
+			}
+			if err := s.remove(ctx, pendingPrefix+b.Key, "the outbox entry of batch "+b.Key); err != nil {
+				return err
+			}
+			return s.remove(ctx, batchKey(alert, b.Key), "batch "+b.Key)
+		})
+		return true, nil
+	})
+	return errors.Join(err, g.Wait())
 }
 
 // BeginFanout writes a fan-out in progress.

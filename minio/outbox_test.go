@@ -2,10 +2,12 @@ package minio_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"childmatch"
+	"childmatch/minio"
 )
 
 // TestOutbox: the outbox's records in MinIO: batches written once, the pending index listed with its
@@ -119,5 +121,72 @@ func TestOutbox(t *testing.T) {
 	}
 	if fs, err := s.Fanouts(ctx); err != nil || len(fs) != 0 {
 		t.Fatalf("fan-outs after the end %v %v", fs, err)
+	}
+}
+
+// TestEraseDeliveries: erasing an alert's deliveries removes its batches, their pending entries and
+// failed marks, and its fan-outs, and nothing of another alert; a worker's round on one of its batches
+// that ends after the erasure writes nothing back.
+func TestEraseDeliveries(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	erased, kept, post := childmatch.NewID(), childmatch.NewID(), childmatch.NewID()
+	batch := func(alert childmatch.ID, seq int) *childmatch.Batch {
+		m := childmatch.Message{Seq: seq, At: now.Add(time.Duration(seq) * time.Second)}
+		target := "http://127.0.0.1:1/" + alert.String()
+		return &childmatch.Batch{Key: childmatch.BatchKey(alert, m, 0), Alert: alert, Seq: seq,
+			Deliveries: []*childmatch.Delivery{{ID: childmatch.DeliveryID(alert, m, post, childmatch.ChanWebhook, target), Alert: alert,
+				Seq: seq, Post: post, Channel: childmatch.ChanWebhook, Target: target, Status: childmatch.DeliveryPending,
+				NextAt: m.At, CreatedAt: m.At, Attempts: []childmatch.Attempt{}}}}
+	}
+	if err := s.CreateBatches(ctx, []*childmatch.Batch{batch(erased, 1), batch(erased, 2), batch(kept, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, alert := range []childmatch.ID{erased, kept} {
+		if err := s.BeginFanout(ctx, &childmatch.Fanout{Alert: alert, Message: childmatch.Message{Seq: 3}, Posts: []childmatch.ID{post}, At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending := map[childmatch.ID][]childmatch.Pending{}
+	s.WalkPending(ctx, func(p childmatch.Pending) bool { pending[p.Alert] = append(pending[p.Alert], p); return true })
+	// The first of the erased alert's batches fails for good (a mark on the admins' list); a worker holds
+	// the second when the alert is erased.
+	claim, b, err := s.Claim(ctx, pending[erased][0], "node-a/1", now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Deliveries[0].Status = childmatch.DeliveryFailed
+	if err := s.Finish(ctx, claim, b, time.Time{}, b.Deliveries); err != nil {
+		t.Fatal(err)
+	}
+	held, hb, err := s.Claim(ctx, pending[erased][1], "node-b/1", now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed, _ := s.Deliveries(ctx, childmatch.DeliveryFailed, childmatch.ID{}, 10); len(failed) != 1 {
+		t.Fatalf("failed before the erasure: %v", failed)
+	}
+
+	if err := s.EraseDeliveries(ctx, erased); err != nil {
+		t.Fatal(err)
+	}
+	hb.Deliveries[0].Status = childmatch.DeliverySent
+	if err := s.Finish(ctx, held, hb, time.Time{}, hb.Deliveries); childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+		t.Fatalf("a round that ends after the erasure: %v, want a conflict", err)
+	}
+	s.WalkObjects(ctx, func(o minio.Object) error {
+		if strings.Contains(o.Key, erased.String()) || strings.HasPrefix(o.Key, "outbox/failed/") {
+			t.Errorf("%s is still stored", o.Key)
+		}
+		return nil
+	})
+	if ds, err := s.AlertDeliveries(ctx, kept); err != nil || len(ds) != 1 {
+		t.Fatalf("the other alert's deliveries: %v %v", ds, err)
+	}
+	var left []childmatch.Pending
+	s.WalkPending(ctx, func(p childmatch.Pending) bool { left = append(left, p); return true })
+	if fs, err := s.Fanouts(ctx); err != nil || len(left) != 1 || left[0].Alert != kept || len(fs) != 1 || fs[0].Alert != kept {
+		t.Fatalf("left: pending %+v, fan-outs %v %v; want the other alert's", left, fs, err)
 	}
 }

@@ -169,7 +169,8 @@ func TestSweepReadsTheRecordLast(t *testing.T) {
 	}
 }
 
-// TestErasureIsComplete: erasing a case removes its record, original, chip and review items, and the next
+// TestErasureIsComplete: erasing a case removes its record, original, chip, review items and its alert's
+// deliveries, and the next
 // index snapshot holds none of its faces (the one before did); a review item of a case erased behind the
 // service's back (its proposal landing after the erasure) is removed by the sweeper.
 func TestErasureIsComplete(t *testing.T) {
@@ -205,6 +206,9 @@ func TestErasureIsComplete(t *testing.T) {
 	}
 	if _, err := w.store.Case(w.ctx, missing.ID); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
 		t.Fatalf("the erased record: %v", err)
+	}
+	if !slices.Equal(w.sent.erased, []childmatch.ID{missing.ID}) {
+		t.Fatalf("the outbox was told to erase the deliveries of %v, want the erased case's alert", w.sent.erased)
 	}
 	if p, f := w.store.Blobs(childmatch.BlobPhoto), w.store.Blobs(childmatch.BlobChip); p != 2 || f != 2 {
 		t.Fatalf("%d originals and %d chips left, want the other cases' 2 and 2", p, f)

@@ -179,10 +179,12 @@ func (w *world) searchIDs(q childmatch.SearchQuery, face childmatch.Descriptor) 
 	return ids
 }
 
-// dispatched records what the alert side hands to the outbox: each message and the posts it is for.
+// dispatched records what the alert side hands to the outbox: each message and the posts it is for, and
+// the alerts erased.
 type dispatched struct {
-	mu   sync.Mutex
-	sent []sent
+	mu     sync.Mutex
+	sent   []sent
+	erased []childmatch.ID
 }
 
 type sent struct {
@@ -199,6 +201,13 @@ func (d *dispatched) Dispatch(_ context.Context, a *childmatch.Alert, m childmat
 		s.to = append(s.to, r.Post)
 	}
 	d.sent = append(d.sent, s)
+	return nil
+}
+
+func (d *dispatched) Erase(_ context.Context, alert childmatch.ID) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.erased = append(d.erased, alert)
 	return nil
 }
 
