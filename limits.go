@@ -645,9 +645,14 @@ const (
 	// StreamHeartbeat is the pause after which an idle stream gets a comment line, below the 60 s idle
 	// timeout of common proxies and mobile carriers' NATs, so the connection stays open.
 	StreamHeartbeat = 25 * time.Second
-	// StreamMaxAge ends a stream after this long; the browser reconnects by itself, so a session that
-	// ended or a user taken off a post stops hearing within it.
+	// StreamMaxAge ends a stream after this long; the browser reconnects by itself and authenticates
+	// again, so no stream holds a connection for good.
 	StreamMaxAge = 10 * time.Minute
+	// StreamRecheck is how often a stream checks its credential again (the token, the session, the user):
+	// a token revoked or expired, or a session signed out, revoked or expired, ends the stream within it. Events carry ids and states only, never a child's details, so a minute is short enough; each check
+	// is 2 reads (a token) or 3 (a session), so at MaxStreams on one replica they are about 500 reads a
+	// second, and far fewer at any real count.
+	StreamRecheck = time.Minute
 	// StreamWriteTimeout bounds one write to a stream: a phone that stopped reading is let go.
 	StreamWriteTimeout = 30 * time.Second
 	// MaxStreamsPerUser bounds one user's open streams: a phone and a desk's browser with a few tabs each.

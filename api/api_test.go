@@ -218,7 +218,7 @@ func (e *env) start() {
 		Posts: alerts, Alerts: alerts, Deliveries: outbox,
 		Users: auth.New(auth.Deps{Users: store, Sessions: store, Audit: store, AdminToken: token, Limits: e.sessions}), Index: follower, Store: store,
 		Links: e.links, ShortLinks: e.short, Stream: e.hub, Push: pushes},
-		api.Config{MaxUploadBytes: limits.MaxUploadBytes, StreamHeartbeat: 300 * time.Millisecond}, log)
+		api.Config{MaxUploadBytes: limits.MaxUploadBytes, StreamHeartbeat: 300 * time.Millisecond, StreamRecheck: 200 * time.Millisecond}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,9 +24,15 @@ type sseClient struct {
 
 func (e *env) stream(t *testing.T, auth string) (*sseClient, response) {
 	t.Helper()
+	return e.streamWith(t, http.Header{"Authorization": {auth}})
+}
+
+// streamWith opens a stream with the request's headers: a bearer token, or a session's cookie.
+func (e *env) streamWith(t *testing.T, header http.Header) (*sseClient, response) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", e.http.URL+"/v1/alerts/stream", nil)
-	req.Header.Set("Authorization", auth)
+	req.Header = header.Clone()
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -224,4 +230,55 @@ func TestPushRoutes(t *testing.T) {
 	if r := e.do("GET", "/v1/push/key", "", nil, ""); r.status != http.StatusUnauthorized {
 		t.Fatalf("the key without a sign-in: %d", r.status)
 	}
+}
+
+// ended waits for the stream to end, failing after within.
+func (c *sseClient) ended(t *testing.T, what string, within time.Duration) {
+	t.Helper()
+	for deadline := time.After(within); ; {
+		select {
+		case _, open := <-c.events:
+			if !open {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("%s: the stream is still open after %v", what, within)
+		}
+	}
+}
+
+// TestStreamEndsWithItsCredential: a stream checks its credential again as it lasts (every 200 ms here):
+// it stays open while the credential holds, and ends when its token is revoked or its session revoked; the
+// reconnection of a revoked token is refused.
+func TestStreamEndsWithItsCredential(t *testing.T) {
+	e := newEnv(t)
+	_, byToken, tokenID := e.user("GRP constable", "GRP Itarsi", "officer")
+	s, _ := e.stream(t, byToken)
+	deadline := time.After(time.Second) // five checks
+	for open := true; open; {
+		select {
+		case _, ok := <-s.events:
+			if !ok {
+				t.Fatal("a stream whose token holds ended")
+			}
+		case <-deadline:
+			open = false
+		}
+	}
+	if r := e.do("DELETE", "/v1/tokens/"+tokenID, "", nil, "Bearer "+token); r.status != http.StatusOK {
+		t.Fatalf("revoke: %d %s", r.status, r.body)
+	}
+	s.ended(t, "the token revoked", 2*time.Second)
+	if _, r := e.stream(t, byToken); r.status != http.StatusUnauthorized {
+		t.Fatalf("reconnecting with the revoked token: %d", r.status)
+	}
+
+	_, other, _ := e.user("RPF inspector", "RPF Bhopal", "officer")
+	web := e.signIn(other)
+	s, _ = e.streamWith(t, http.Header{"Cookie": {"cm_session=" + web.secret}})
+	if r := e.do("DELETE", "/v1/sessions/"+web.id, "", nil, "Bearer "+token); r.status != http.StatusNoContent {
+		t.Fatalf("revoke the session: %d %s", r.status, r.body)
+	}
+	s.ended(t, "the session revoked", 2*time.Second)
+
 }

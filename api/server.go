@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -59,6 +60,9 @@ type Config struct {
 	// StreamHeartbeat is the pause after which an idle alert stream gets a comment (stream.go); zero is
 	// childmatch.StreamHeartbeat.
 	StreamHeartbeat time.Duration
+	// StreamRecheck is how often an alert stream checks its credential again (stream.go); zero is
+	// childmatch.StreamRecheck.
+	StreamRecheck time.Duration
 }
 
 // Server holds the routes and their dependencies.
@@ -142,38 +146,56 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-const actorKey = "childmatch.actor"
+const (
+	actorKey      = "childmatch.actor"
+	credentialKey = "childmatch.credential" // the request's credential, to check again (checker)
+)
+
+// checker checks a request's credential again and answers who it is now.
+type checker func(ctx context.Context) (childmatch.Actor, error)
 
 // authenticate admits requests bearing a known token in the Authorization header, or the web app's
-// session cookie (with the session's CSRF token on a change), and records who is acting. A client address
-// that has failed too often is refused before its credential is looked at.
+// session cookie (with the session's CSRF token on a change), and records who is acting and how to check
+// the credential again (a stream does, as it lasts). A client address that has failed too often is
+// refused before its credential is looked at.
 func (s *Server) authenticate(c *gin.Context) {
 	if s.guessing(c) {
 		return
 	}
-	ctx, remote := c.Request.Context(), c.ClientIP()
-	var actor childmatch.Actor
-	var err error
-	header := c.GetHeader("Authorization")
-	token, bearer := strings.CutPrefix(header, "Bearer ")
-	cookie, _ := c.Cookie(sessionCookie)
-	switch {
-	case bearer && token != "":
-		actor, err = s.Users.Authenticate(ctx, token, remote)
-	case header == "" && cookie != "":
-		changes := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
-		actor, err = s.Users.AuthenticateSession(ctx, cookie, remote, changes, c.GetHeader(csrfHeader))
-	default:
+	check := s.credential(c)
+	if check == nil {
 		c.Header("WWW-Authenticate", `Bearer realm="childmatch"`)
 		s.fail(c, childmatch.Errorf(childmatch.EUnauthorized, "an Authorization: Bearer <token> header is required"))
 		return
 	}
+	actor, err := check(c.Request.Context())
 	if err != nil {
 		s.failedAuth(c, err)
 		return
 	}
 	c.Set(actorKey, actor)
+	c.Set(credentialKey, check)
 	c.Next()
+}
+
+// credential answers how the request's credential is checked: its bearer token, or its session cookie
+// (with the CSRF token of a request that changes something); nil when it carries neither.
+func (s *Server) credential(c *gin.Context) checker {
+	remote := c.ClientIP()
+	header := c.GetHeader("Authorization")
+	token, bearer := strings.CutPrefix(header, "Bearer ")
+	cookie, _ := c.Cookie(sessionCookie)
+	switch {
+	case bearer && token != "":
+		return func(ctx context.Context) (childmatch.Actor, error) { return s.Users.Authenticate(ctx, token, remote) }
+	case header == "" && cookie != "":
+		changes := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
+		csrf := c.GetHeader(csrfHeader)
+		return func(ctx context.Context) (childmatch.Actor, error) {
+			return s.Users.AuthenticateSession(ctx, cookie, remote, changes, csrf)
+		}
+	}
+	return nil
 }
 
 func actorOf(c *gin.Context) childmatch.Actor {

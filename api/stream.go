@@ -15,14 +15,16 @@ import (
 // alertStream: GET /v1/alerts/stream, Server-Sent Events of the alerts the user sees (live.Hub): one
 // `data:` line of JSON (childmatch.AlertEvent) per change, a comment every StreamHeartbeat so proxies and
 // carriers keep the connection. The stream ends when the client goes, when the hub stops (the server's
-// shutdown), when a write stalls for StreamWriteTimeout, or after StreamMaxAge, so that the credential is
-// checked again; EventSource then reconnects by itself after the retry the stream set, and the page reads
-// the list again.
+// shutdown), when a write stalls for StreamWriteTimeout, after StreamMaxAge, or when its credential,
+// checked again every StreamRecheck, has ended (a token revoked or expired, a session ended); EventSource then
+// reconnects by itself after the retry the stream set (a credential that ended is refused then), and the
+// page reads the list again.
 //
 // The stream has no request deadline (deadline.go) and no read deadline: the server's read and write
 // timeouts, meant for a photo's transfer, would cut it every few minutes. Each write has its own deadline.
 func (s *Server) alertStream(c *gin.Context) {
 	ctx := c.Request.Context()
+	check := c.MustGet(credentialKey).(checker)
 	events, err := s.Stream.Subscribe(ctx, actorOf(c))
 	if err != nil {
 		s.fail(c, err)
@@ -53,12 +55,19 @@ func (s *Server) alertStream(c *gin.Context) {
 	defer beat.Stop()
 	end := time.NewTimer(childmatch.StreamMaxAge) // the reconnection authenticates again
 	defer end.Stop()
+	recheck := time.NewTicker(cmp.Or(s.cfg.StreamRecheck, childmatch.StreamRecheck))
+	defer recheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-end.C:
 			return
+		case <-recheck.C:
+			// The store not answering is not the credential ending: the stream goes on, checked next time.
+			if _, err := check(ctx); childmatch.ErrorCodeOf(err) == childmatch.EUnauthorized {
+				return // ended: the reconnection is refused
+			}
 		case ev, open := <-events:
 			if !open {
 				return
