@@ -177,7 +177,7 @@ func (e *env) start() {
 	if e.vapid, err = push.LoadKeys(filepath.Join(t.TempDir(), "vapid.json")); err != nil {
 		t.Fatal(err)
 	}
-	pushes := push.New(push.Deps{Subs: store, Posts: store, Audit: store, Keys: e.vapid, Subject: "control@example.in", Log: log})
+	pushes := push.New(push.Deps{Subs: store, Posts: store, Audit: store, Keys: e.vapid, Subject: "control@example.in", Loopback: true, Log: log})
 	outbox := newOutbox(store, posts, e.links, e.quick)
 	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links,
 		Dispatch: outbox})

@@ -7,6 +7,7 @@ package push
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -30,10 +31,12 @@ type Deps struct {
 	// Subject is the VAPID subject, where a push service can reach the operator: an https: address or an
 	// email address (webpush-go adds mailto:).
 	Subject string
-	// Client sends to the push services; nil is one bounded by PushTimeout.
-	Client *http.Client
-	Log    *slog.Logger
-	Now    func() time.Time
+	// Client sends to the push services; nil is one bounded by PushTimeout that sends only to public
+	// addresses (dial.go), and to this machine too with Loopback (tests' push services).
+	Client   *http.Client
+	Loopback bool
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Service keeps subscriptions and sends push messages.
@@ -53,7 +56,7 @@ func New(d Deps) *Service {
 		d.Now = time.Now
 	}
 	if d.Client == nil {
-		d.Client = &http.Client{Timeout: childmatch.PushTimeout}
+		d.Client = &http.Client{Timeout: childmatch.PushTimeout, Transport: newTransport(d.Loopback)}
 	}
 	return &Service{d: d, audit: childmatch.Auditor{Log: d.Audit, Now: d.Now}}
 }
@@ -87,6 +90,9 @@ func (s *Service) Subscribe(ctx context.Context, actor childmatch.Actor, sub chi
 	}
 	if err := sub.Validate(); err != nil {
 		return err
+	}
+	if !s.reachable(sub.Endpoint) {
+		return childmatch.FieldError("endpoint", "must be a push service on the internet, not this machine or a private network")
 	}
 	sub.CreatedAt = s.d.Now().UTC()
 	_, err = s.d.Subs.UpdatePushSubscriptions(ctx, user, func(p *childmatch.PushSubscriptions) error {
@@ -254,6 +260,15 @@ func (s *Service) sendToUser(ctx context.Context, user childmatch.ID, body []byt
 			t.mu.Unlock()
 			if err := s.remove(ctx, user, sub.Endpoint); err != nil {
 				s.d.Log.Warn("removing a push subscription the push service says is gone", "post", d.Post, "err", err)
+			}
+		case errors.Is(err, errNotPublic):
+			// Never sent, and never will be: the subscription goes, as one the push service says is gone.
+			t.mu.Lock()
+			t.gone++
+			t.mu.Unlock()
+			s.d.Log.Warn("a push subscription's endpoint is not a public address: removed", "post", d.Post)
+			if err := s.remove(ctx, user, sub.Endpoint); err != nil {
+				s.d.Log.Warn("removing a push subscription whose endpoint is not a public address", "post", d.Post, "err", err)
 			}
 		case err != nil || status == http.StatusTooManyRequests || status >= 500:
 			e := &childmatch.SendError{Status: status, Reason: "the push service answered " + strconv.Itoa(status), RetryAfter: wait}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 type world struct {
 	store *inmem.Store
+	keys  push.Keys
 	svc   *push.Service
 	ps    *pushService
 	post  *childmatch.Post
@@ -32,8 +34,8 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	store := inmem.New()
-	w := &world{store: store, ps: newPushService(t, keys.Public, "mailto:control@example.in")}
-	w.svc = push.New(push.Deps{Subs: store, Posts: store, Audit: store, Keys: keys, Subject: "control@example.in",
+	w := &world{store: store, keys: keys, ps: newPushService(t, keys.Public, "mailto:control@example.in")}
+	w.svc = push.New(push.Deps{Subs: store, Posts: store, Audit: store, Keys: keys, Subject: "control@example.in", Loopback: true,
 		Log: slog.New(slog.DiscardHandler)})
 	for range 2 {
 		id := childmatch.NewID()
@@ -102,6 +104,49 @@ func TestSendReachesEveryDeviceAndDropsGoneOnes(t *testing.T) {
 	}
 	if len(left.Subs) != 1 || left.Subs[0].Endpoint != phone.Endpoint {
 		t.Errorf("after a 410 the user keeps %d subscriptions, want only the phone", len(left.Subs))
+	}
+}
+
+// TestSendOnlyToPublicAddresses: a subscription on this machine or a private network is refused, and
+// sent straight a push reaches no address outside the internet: such a subscription is never sent to and
+// is removed, as a gone one is.
+func TestSendOnlyToPublicAddresses(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	svc := push.New(push.Deps{Subs: w.store, Posts: w.store, Audit: w.store, Keys: w.keys, Subject: "control@example.in",
+		Log: slog.New(slog.DiscardHandler)})
+	here := w.ps.subscribe(t, "/sub/here", nil)
+	private := here
+	private.Endpoint = "https://10.20.30.40/sub/private"
+	for _, sub := range []childmatch.PushSubscription{here, private} {
+		if err := svc.Subscribe(ctx, w.users[0], sub); childmatch.ErrorCodeOf(err) != childmatch.EInvalid || childmatch.ErrorField(err) != "endpoint" {
+			t.Fatalf("subscribing at %s: %v, want the endpoint refused", sub.Endpoint, err)
+		}
+	}
+	// Kept before the rule (or by a name that resolves so): refused when sent.
+	u0, _ := childmatch.ParseID("u", w.users[0].ID)
+	if _, err := w.store.UpdatePushSubscriptions(ctx, u0, func(p *childmatch.PushSubscriptions) error {
+		p.Subs = append(p.Subs, here, private)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := svc.Send(ctx, w.delivery(false), &childmatch.Outgoing{Text: "drill"})
+	if se, ok := err.(*childmatch.SendError); !ok || !se.Permanent || se.Status != http.StatusGone {
+		t.Fatalf("sending to this machine and a private address gave %#v, want a permanent failure, every subscription gone", err)
+	}
+	if got, _ := w.ps.received(); len(got) != 0 {
+		t.Fatalf("the push service on this machine took %d messages", len(got))
+	}
+	if left, err := w.store.PushSubscriptions(ctx, u0); err != nil || len(left.Subs) != 0 {
+		t.Fatalf("subscriptions left: %v %v", left, err)
+	}
+	for addr, want := range map[string]bool{"142.250.183.10": true, "2a00:1450:4009:81f::200a": true, "127.0.0.1": false,
+		"::1": false, "10.0.0.1": false, "172.16.5.4": false, "192.168.1.1": false, "169.254.169.254": false, "100.64.0.1": false,
+		"0.0.0.0": false, "fd00::1": false, "fe80::1": false, "::ffff:10.0.0.1": false, "64:ff9b::a00:1": false, "224.0.0.1": false} {
+		if got := push.Public(netip.MustParseAddr(addr), false); got != want {
+			t.Errorf("%s public: %v, want %v", addr, got, want)
+		}
 	}
 }
 

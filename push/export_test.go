@@ -1,0 +1,4 @@
+package push
+
+// Public is public, for the external tests.
+var Public = public
