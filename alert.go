@@ -246,6 +246,8 @@ type Alerter interface {
 type AlertQuery struct {
 	Limit int
 	After ID // the cursor: the last id of the previous page; zero = from the newest
+	// Active keeps only the alerts not stood down: those a post may still have to answer.
+	Active bool
 }
 
 // AlertPage is a page of alerts, newest first; Next is the cursor of the next page, zero at the end.

@@ -234,7 +234,7 @@ func (s *Service) Alerts(ctx context.Context, actor childmatch.Actor, q childmat
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.list(ctx, actor, q.After, limit, false)
+	page, err := s.list(ctx, actor, q.After, limit, q.Active)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,10 @@ type alertPageJSON struct {
 func (s *Server) listAlerts(c *gin.Context) {
 	var q childmatch.AlertQuery
 	var err error
-	if q.Limit, q.After, err = pageQuery(c); err != nil {
+	if q.Limit, q.After, err = pageQuery(c); err == nil {
+		q.Active, err = boolQuery(c, "active")
+	}
+	if err != nil {
 		s.fail(c, err)
 		return
 	}

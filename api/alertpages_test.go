@@ -16,7 +16,8 @@ import (
 
 // TestAlertListPages: GET /v1/alerts pages one alert at a time, newest first, through the real stack:
 // the admin's pages give every alert once and then no next_cursor, an officer's only the alerts of the
-// officer's post; a bad limit or cursor is a 400 naming it.
+// officer's post, and with active=true only the alerts not stood down; a bad limit, cursor or flag is a 400
+// naming it.
 func TestAlertListPages(t *testing.T) {
 	e := newEnv(t)
 	mpID, mp, _ := e.user("MP constable", "GRP Itarsi", "officer")
@@ -34,10 +35,10 @@ func TestAlertListPages(t *testing.T) {
 			inMP = append([]string{id}, inMP...)
 		}
 	}
-	pages := func(auth string) []string {
+	pages := func(auth, query string) []string {
 		t.Helper()
 		var got []string
-		path := "/v1/alerts?limit=1"
+		path := "/v1/alerts?limit=1" + query
 		for range len(all) + 1 {
 			var page struct {
 				Alerts     []alertResp `json:"alerts"`
@@ -57,18 +58,29 @@ func TestAlertListPages(t *testing.T) {
 			if page.NextCursor == "" {
 				return got
 			}
-			path = "/v1/alerts?limit=1&cursor=" + page.NextCursor
+			path = "/v1/alerts?limit=1" + query + "&cursor=" + page.NextCursor
 		}
 		t.Fatal("the pages never end")
 		return nil
 	}
-	if got := pages("Bearer " + token); !slices.Equal(got, all) {
+	if got := pages("Bearer "+token, ""); !slices.Equal(got, all) {
 		t.Fatalf("the admin's pages: %v, want %v", got, all)
 	}
-	if got := pages(mp); !slices.Equal(got, inMP) {
+	if got := pages(mp, ""); !slices.Equal(got, inMP) {
 		t.Fatalf("the officer's pages: %v, want %v", got, inMP)
 	}
-	for query, field := range map[string]string{"limit=0.5": "limit", "limit=1000": "limit", "limit=-1": "limit", "cursor=nope": "cursor"} {
+	// The child of the newest Madhya Pradesh report is found: its alert is stood down, and the active
+	// alerts are the others.
+	if r := e.postJSON("/v1/cases/"+inMP[0]+"/close", map[string]any{"outcome": "other", "note": "found at home"}); r.status != http.StatusOK {
+		t.Fatalf("close: %d %s", r.status, r.body)
+	}
+	if got := pages(mp, "&active=true"); !slices.Equal(got, inMP[1:]) {
+		t.Fatalf("the officer's active alerts: %v, want %v", got, inMP[1:])
+	}
+	if got := pages("Bearer "+token, "&active=true"); !slices.Equal(got, slices.DeleteFunc(slices.Clone(all), func(id string) bool { return id == inMP[0] })) {
+		t.Fatalf("the admin's active alerts: %v", got)
+	}
+	for query, field := range map[string]string{"limit=0.5": "limit", "limit=1000": "limit", "limit=-1": "limit", "cursor=nope": "cursor", "active=yes": "active"} {
 		var er errorResponse
 		r := e.as(mp, "GET", "/v1/alerts?"+query, nil)
 		r.decode(t, &er)

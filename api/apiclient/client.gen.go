@@ -1278,6 +1278,9 @@ type GetAlertsParams struct {
 
 	// Cursor The next_cursor of the page before.
 	Cursor *openapi_types.UUID `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Active true: only the alerts not stood down, which a post may still have to answer.
+	Active *bool `form:"active,omitempty" json:"active,omitempty"`
 }
 
 // GetAlertsIdCapParams defines parameters for GetAlertsIdCap.
@@ -3551,6 +3554,18 @@ func NewGetAlertsRequest(server string, params *GetAlertsParams) (*http.Request,
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Active != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "active", *params.Active, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

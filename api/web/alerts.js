@@ -44,10 +44,11 @@ function refreshBadge() {
   live.badgeTimer = setTimeout(countUnanswered, 500);
 }
 
-// countUnanswered counts over the newest page of alerts at its largest (MaxPageSize in limits.go).
+// countUnanswered counts over the newest page of active alerts at its largest (MaxPageSize in limits.go):
+// only an active alert waits for an answer, so every one is counted while fewer than 200 are active.
 async function countUnanswered() {
   try {
-    const [data, mine] = await Promise.all([api("GET", "/v1/alerts?limit=200"), myPosts()]);
+    const [data, mine] = await Promise.all([api("GET", "/v1/alerts?active=true&limit=200"), myPosts()]);
     const n = data.alerts.filter((a) => unanswered(a, mine)).length;
     if (n !== live.unanswered) {
       live.unanswered = n;
