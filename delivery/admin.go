@@ -117,16 +117,27 @@ func (o *Outbox) DeliveryMetrics(ctx context.Context, actor childmatch.Actor) (*
 	if err := actor.Require(childmatch.ActReadStats); err != nil {
 		return nil, err
 	}
-	var recent []*childmatch.Alert
-	err := o.d.Alerts.WalkAlerts(ctx, func(a *childmatch.Alert) (bool, error) {
-		recent = append(recent, a)
-		if len(recent) > childmatch.MetricsAlerts {
-			recent = recent[1:]
+	// The ids come in creation order from one listing; only the newest MetricsAlerts are read.
+	var ids []childmatch.ID
+	err := o.d.Alerts.WalkAlertVersions(ctx, func(id childmatch.ID, _ string) error {
+		if ids = append(ids, id); len(ids) > 2*childmatch.MetricsAlerts {
+			ids = append(ids[:0], ids[len(ids)-childmatch.MetricsAlerts:]...)
 		}
-		return true, nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	recent := make([]*childmatch.Alert, 0, childmatch.MetricsAlerts)
+	for _, id := range ids[max(0, len(ids)-childmatch.MetricsAlerts):] {
+		a, err := o.d.Alerts.Alert(ctx, id)
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			continue // erased since the listing
+		}
+		if err != nil {
+			return nil, err
+		}
+		recent = append(recent, a)
 	}
 	m := &childmatch.DeliveryMetrics{Alerts: len(recent), Channels: []childmatch.ChannelTiming{}}
 	first := map[childmatch.Channel][]time.Duration{}

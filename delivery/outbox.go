@@ -52,9 +52,13 @@ func DefaultConfig() Config {
 
 // Deps are what an Outbox is built from.
 type Deps struct {
-	Store  childmatch.DeliveryStore
-	Alerts childmatch.AlertStore
-	Cases  childmatch.Store // the case and its face chip, for the text and the card
+	Store childmatch.DeliveryStore
+	// Alerts reads alerts; their versions, one listing, find the recent ones the metrics read.
+	Alerts interface {
+		childmatch.AlertStore
+		childmatch.Versions
+	}
+	Cases childmatch.Store // the case and its face chip, for the text and the card
 	// Posts reads a post: a PostCache shared with the alert service and the Senders.
 	Posts interface {
 		Post(ctx context.Context, id childmatch.ID) (*childmatch.Post, error)

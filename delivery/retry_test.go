@@ -300,6 +300,18 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s: acks %d after %d ms", ch.Channel, ch.Acks, ch.FirstAckP50)
 		}
 	}
+	// Over more alerts than they cover, the metrics are the newest MetricsAlerts': alerts of one post each,
+	// not sent yet, and not the first one.
+	for i := range 2*childmatch.MetricsAlerts + 7 {
+		id := childmatch.IDAt(time.Now().Add(time.Duration(i+1) * time.Millisecond)) // after the first's id, made now
+		if err := w.store.CreateAlert(ctx, &childmatch.Alert{ID: id, Case: id, Status: childmatch.AlertActive, CreatedAt: w.clock.now(),
+			Recipients: []childmatch.Recipient{{Post: first.ID}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, err = w.box.DeliveryMetrics(ctx, admin); err != nil || m.Alerts != childmatch.MetricsAlerts || m.Posts != childmatch.MetricsAlerts || len(m.Channels) != 0 {
+		t.Fatalf("metrics over %d alerts: %+v %v", 2*childmatch.MetricsAlerts+8, m, err)
+	}
 	officer := childmatch.Actor{ID: "officer", Roles: []childmatch.Role{childmatch.RoleOfficer}}
 	if _, err := w.box.DeliveryMetrics(ctx, officer); childmatch.ErrorCodeOf(err) != childmatch.EForbidden {
 		t.Fatalf("an officer reads the metrics: %v", err)
