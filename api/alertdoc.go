@@ -76,11 +76,15 @@ func (s *Server) raiseExercise(c *gin.Context) {
 }
 
 // signed reports whether the request carries a signed link (exp and sig in its query), and answers an
-// error when its signature does not hold for path. Such a request needs no other credential.
+// error when its signature does not hold for path. Such a request needs no other credential. From an
+// address that has used up its failed authentications, the link is not checked: the error is the 429.
 func (s *Server) signed(c *gin.Context, path string) (bool, error) {
 	exp, sig := c.Query("exp"), c.Query("sig")
 	if exp == "" && sig == "" {
 		return false, nil
+	}
+	if err := s.guessed(c); err != nil {
+		return true, err
 	}
 	if s.Links == nil {
 		return true, childmatch.Errorf(childmatch.EUnauthorized, "this service signs no links")

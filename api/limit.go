@@ -107,16 +107,28 @@ func addressKey(ip string) string {
 
 // tooMany answers 429; fail says in Retry-After when to try again.
 func (s *Server) tooMany(c *gin.Context, wait time.Duration, what string) {
-	secs := max(1, int(math.Ceil(wait.Seconds())))
-	s.fail(c, &childmatch.Error{Code: childmatch.ETooManyRequests, RetryAfter: wait,
-		Message: fmt.Sprintf("too many %s; try again in %d seconds", what, secs)})
+	s.fail(c, tooManyError(wait, what))
 }
 
-// guessing answers 429 and reports true when the client's address has used up its failed
-// authentications: then no credential from it is even checked.
-func (s *Server) guessing(c *gin.Context) bool {
+func tooManyError(wait time.Duration, what string) error {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	return &childmatch.Error{Code: childmatch.ETooManyRequests, RetryAfter: wait,
+		Message: fmt.Sprintf("too many %s; try again in %d seconds", what, secs)}
+}
+
+// guessed answers the 429 of a client address that has used up its failed authentications, nil for
+// another: no credential from it is even checked.
+func (s *Server) guessed(c *gin.Context) error {
 	if wait := s.limits.failures.wait(addressKey(c.ClientIP())); wait > 0 {
-		s.tooMany(c, wait, "failed sign-ins from this address")
+		return tooManyError(wait, "failed sign-ins from this address")
+	}
+	return nil
+}
+
+// guessing answers guessed's 429 and reports true when there is one.
+func (s *Server) guessing(c *gin.Context) bool {
+	if err := s.guessed(c); err != nil {
+		s.fail(c, err)
 		return true
 	}
 	return false

@@ -194,9 +194,9 @@ func (e *env) raw(method, path, auth, body string, header map[string]string) *ht
 	return resp
 }
 
-// TestGuessingLimit: 200 wrong tokens from one address in a row are 401 up to the limit of failed
-// authentications, then 429 with Retry-After, for the bearer header and for sign-in alike; the right
-// token from that address is then refused too, unchecked; an X-Forwarded-For the service does not trust
+// TestGuessingLimit: 200 wrong tokens and link signatures from one address in a row are 401 up to the
+// limit of failed authentications, then 429 with Retry-After, for the bearer header, sign-in and signed
+// links alike; the right token from that address is then refused too, unchecked, and so is a signed link; an X-Forwarded-For the service does not trust
 // changes nothing; another address is unaffected.
 func TestGuessingLimit(t *testing.T) {
 	e := newEnv(t)
@@ -206,11 +206,14 @@ func TestGuessingLimit(t *testing.T) {
 	counts := map[int]int{}
 	for i := range 200 {
 		var resp *http.Response
-		if i%2 == 0 {
+		switch i % 3 {
+		case 0:
 			resp = guesser.raw("GET", "/v1/cases", "Bearer cm_guess"+strconv.Itoa(i), "",
 				map[string]string{"X-Forwarded-For": "10.9.0." + strconv.Itoa(i%250)})
-		} else {
+		case 1:
 			resp = guesser.raw("POST", "/web/signin", "", `{"token":"cm_guess`+strconv.Itoa(i)+`"}`, nil)
+		default: // a signed link's signature guessed
+			resp = guesser.raw("GET", guessedLink(i), "", "", nil)
 		}
 		counts[resp.StatusCode]++
 		if i == childmatch.AuthFailureBurst-1 && counts[http.StatusUnauthorized] != childmatch.AuthFailureBurst {
@@ -229,9 +232,20 @@ func TestGuessingLimit(t *testing.T) {
 	if resp := guesser.raw("GET", "/v1/cases", officer, "", nil); resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("the right token from the guessing address: %d, want 429", resp.StatusCode)
 	}
+	for _, path := range []string{guessedLink(1), strings.Replace(guessedLink(2), "face.jpg", "cap", 1)} {
+		if resp := guesser.raw("GET", path, "", "", nil); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("a signed link from the guessing address: %d, want 429 before its signature is checked", resp.StatusCode)
+		}
+	}
 	if resp := e.from("127.0.2.2").raw("GET", "/v1/cases", officer, "", nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the right token from another address: %d, want 200", resp.StatusCode)
 	}
+}
+
+// guessedLink is a face's signed link with a made-up signature.
+func guessedLink(i int) string {
+	return "/v1/alerts/" + childmatch.NewID().String() + "/face.jpg?exp=" + strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10) +
+		"&sig=" + strings.Repeat(strconv.Itoa(i%10), 43)
 }
 
 // TestPhotoLimit: the expensive routes (search, adding a photo) share a budget per user; past it the user
