@@ -649,10 +649,15 @@ const (
 	// again, so no stream holds a connection for good.
 	StreamMaxAge = 10 * time.Minute
 	// StreamRecheck is how often a stream checks its credential again (the token, the session, the user):
-	// a token revoked or expired, or a session signed out, revoked or expired, ends the stream within it. Events carry ids and states only, never a child's details, so a minute is short enough; each check
-	// is 2 reads (a token) or 3 (a session), so at MaxStreams on one replica they are about 500 reads a
-	// second, and far fewer at any real count.
+	// a token revoked or expired, or a session signed out, revoked or expired, ends the stream within it.
+	// Events carry ids and states only, never a child's details, so a minute is short enough. A check is 2
+	// reads (a token) or 3 and, once a minute, the session's last use written (a session, as any request
+	// of it does), so at MaxStreams on one replica they are about 500 reads and 170 writes a second, and
+	// far fewer at any real count.
 	StreamRecheck = time.Minute
+	// StreamRecheckTimeout bounds one such check: the stream's events wait for it, and a store that does
+	// not answer is not the credential ending, so the stream goes on and is checked next time.
+	StreamRecheckTimeout = 5 * time.Second
 	// StreamWriteTimeout bounds one write to a stream: a phone that stopped reading is let go.
 	StreamWriteTimeout = 30 * time.Second
 	// MaxStreamsPerUser bounds one user's open streams: a phone and a desk's browser with a few tabs each.

@@ -97,9 +97,10 @@ type DeliveryStore interface {
 	// Claim takes p for owner until until, only if its entry is still at p.Version (EConflict when another
 	// worker changed it first or it is done), and reads its batch.
 	Claim(ctx context.Context, p Pending, owner string, until time.Time) (Pending, *Batch, error)
-	// Finish writes the batch after a round of attempts, only over the version Claim read (EConflict when
-	// it was erased or another worker's round wrote it since), then its index entry, which claim holds: kept
-	// unclaimed and due at next while a delivery is pending (next not zero), removed otherwise. The
+	// Finish writes the batch after a round of attempts, only while claim still holds its entry and only
+	// over the version Claim read (EConflict when the claim was lost or the batch erased: nothing is
+	// written), then its index entry: kept unclaimed and due at next while a delivery is pending (next not
+	// zero), removed otherwise. The
 	// deliveries of changed that are failed or disabled go on the admins' list, those pending again off it.
 	Finish(ctx context.Context, claim Pending, b *Batch, next time.Time, changed []*Delivery) error
 	// Reopen finds the batch of a failed or disabled delivery and answers its index entry; if the batch

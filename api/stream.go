@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -65,7 +66,10 @@ func (s *Server) alertStream(c *gin.Context) {
 			return
 		case <-recheck.C:
 			// The store not answering is not the credential ending: the stream goes on, checked next time.
-			if _, err := check(ctx); childmatch.ErrorCodeOf(err) == childmatch.EUnauthorized {
+			cctx, cancel := context.WithTimeout(ctx, childmatch.StreamRecheckTimeout)
+			_, err := check(cctx)
+			cancel()
+			if childmatch.ErrorCodeOf(err) == childmatch.EUnauthorized {
 				return // ended: the reconnection is refused
 			}
 		case ev, open := <-events:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -148,10 +149,14 @@ func TestOutage(t *testing.T) {
 			t.Errorf("post %s accepted %+v, want its alert then its cancel", post, got)
 		}
 	}
-	ds, err := r.store.AlertDeliveries(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var ds []*childmatch.Delivery
+	waitFor(t, "every delivery recorded as sent", 10*time.Second, func() bool { // a round records after its sends
+		var err error
+		if ds, err = r.store.AlertDeliveries(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		return !slices.ContainsFunc(ds, func(d *childmatch.Delivery) bool { return d.Status != childmatch.DeliverySent })
+	})
 	for _, d := range ds {
 		if d.Status != childmatch.DeliverySent || (d.Seq == 1 && len(d.Attempts) < 2) {
 			t.Errorf("delivery %d to %s: %s after %d attempts", d.Seq, d.Post, d.Status, len(d.Attempts))

@@ -132,9 +132,10 @@ func (o *Outbox) round(ctx context.Context, p childmatch.Pending, earlier []chil
 		return
 	}
 	if b != nil {
-		if _, err := o.source(ctx, b.Alert, b.Seq); childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
-			// Its alert or case was erased after the batch was written (by a fan-out under way as it was
-			// erased): the alert's deliveries go, rather than fail for want of what to send.
+		// Read afresh, not from the cache compose reads (another replica may have erased it).
+		if _, err := o.d.Alerts.Alert(ctx, b.Alert); childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			// Its alert was erased after the batch was written (by a fan-out under way as it was erased):
+			// the alert's deliveries go, rather than fail for want of what to send.
 			if err := o.Erase(ctx, b.Alert); err != nil && ctx.Err() == nil {
 				o.log.Warn("erasing the deliveries of an erased alert", "alert", b.Alert, "err", err)
 			}

@@ -2,7 +2,6 @@ package minio
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -177,7 +176,11 @@ func (s *Store) Deliveries(ctx context.Context, status childmatch.DeliveryStatus
 		}
 		d, err := s.marked(ctx, obj.Key, id, batches)
 		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
-			continue // its alert was erased
+			// Its alert was erased, and the erasure stopped before this mark: it goes now.
+			if err := s.remove(ctx, obj.Key, "the outbox's mark of delivery "+id.String()); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if err != nil {
 			return nil, err
@@ -270,8 +273,9 @@ func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, u
 	c := p
 	c.Owner, c.Until = owner, until
 	etag, err := s.putPending(ctx, c, p.Version)
-	if childmatch.ErrorCodeOf(err) == childmatch.EConflict {
-		// MinIO answers a conditional write over a missing key as a failed precondition too.
+	if code := childmatch.ErrorCodeOf(err); code == childmatch.EConflict || code == childmatch.ENotFound {
+		// MinIO answers a write conditioned on an ETag over a missing key as a failed precondition or as
+		// the key missing.
 		return p, nil, childmatch.Errorf(childmatch.EConflict, "batch %s was claimed or finished by another worker", p.Key)
 	}
 	if err != nil {
@@ -282,22 +286,54 @@ func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, u
 	return c, b, err
 }
 
-// Finish writes the batch over the version its claim read (a batch erased meanwhile is not written
-// back), marks and unmarks the changed deliveries, then keeps the entry (unclaimed, due at next) or
-// removes it.
+// Finish records a round. It writes the claim's entry again over the version the claim holds, so a
+// worker whose lease lapsed and was claimed by another (or whose batch was erased) writes nothing; then
+// the batch over the version its claim read, so an erased batch is not written back; then marks and
+// unmarks the changed deliveries, and if the batch was erased while it marked them, takes the marks off
+// again; then keeps the entry (unclaimed, due at next) or removes it. A claim lost or a batch erased is
+// EConflict.
 func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, b *childmatch.Batch, next time.Time, changed []*childmatch.Delivery) error {
+	// MinIO answers a write conditioned on an ETag over a missing key as a failed precondition or as the
+	// key missing.
+	gone := func(err error) bool {
+		code := childmatch.ErrorCodeOf(err)
+		return code == childmatch.EConflict || code == childmatch.ENotFound
+	}
 	if b != nil {
-		err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, cmp.Or(b.Version, "*"))
-		if code := childmatch.ErrorCodeOf(err); code == childmatch.EConflict || code == childmatch.ENotFound {
-			// MinIO answers a write conditioned on an ETag over a missing key as the key missing.
-			return childmatch.Errorf(childmatch.EConflict, "batch %s was erased or written by another worker meanwhile", b.Key)
+		if b.Version == "" {
+			return &childmatch.Error{Code: childmatch.EInternal, Message: "batch " + b.Key + " was not read by its claim"}
+		}
+		etag, err := s.putPending(ctx, claim, claim.Version)
+		if gone(err) {
+			return childmatch.Errorf(childmatch.EConflict, "the claim of batch %s was lost", claim.Key)
 		}
 		if err != nil {
 			return err
 		}
+		claim.Version = etag
+		if err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, b.Version); gone(err) {
+			return childmatch.Errorf(childmatch.EConflict, "batch %s was erased meanwhile", b.Key)
+		} else if err != nil {
+			return err
+		}
 	}
+	marked := false
 	for _, d := range changed {
 		if err := s.setMark(ctx, b, d); err != nil {
+			return err
+		}
+		marked = marked || d.Status == childmatch.DeliveryFailed || d.Status == childmatch.DeliveryDisabled
+	}
+	if marked {
+		// An erasure removes the marks after the batch: a mark written after that is this round's to take off.
+		if _, err := s.Batch(ctx, b.Alert, b.Key); childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			for _, d := range changed {
+				if err := s.unmark(ctx, d.ID); err != nil {
+					return err
+				}
+			}
+			return childmatch.Errorf(childmatch.EConflict, "batch %s was erased meanwhile", b.Key)
+		} else if err != nil {
 			return err
 		}
 	}
@@ -319,8 +355,13 @@ func (s *Store) setMark(ctx context.Context, b *childmatch.Batch, d *childmatch.
 		_, err := s.cl.PutObject(ctx, s.bucket, markKey(d.Status, d.ID), bytes.NewReader(body), int64(len(body)), miniogo.PutObjectOptions{ContentType: "text/plain"})
 		return s.fail(err, "the outbox's mark of delivery "+d.ID.String())
 	}
+	return s.unmark(ctx, d.ID)
+}
+
+// unmark takes a delivery off the admins' list, under either status.
+func (s *Store) unmark(ctx context.Context, id childmatch.ID) error {
 	for _, st := range []childmatch.DeliveryStatus{childmatch.DeliveryFailed, childmatch.DeliveryDisabled} {
-		if err := s.remove(ctx, markKey(st, d.ID), "the outbox's mark of delivery "+d.ID.String()); err != nil {
+		if err := s.remove(ctx, markKey(st, id), "the outbox's mark of delivery "+id.String()); err != nil {
 			return err
 		}
 	}
@@ -360,9 +401,11 @@ func (s *Store) Reopen(ctx context.Context, id childmatch.ID, owner string, unti
 	return childmatch.Pending{}, childmatch.Errorf(childmatch.ENotFound, "no failed or disabled delivery with id %s", id)
 }
 
-// EraseDeliveries removes an alert's fan-outs in progress, then each of its batches after the marks
-// and the pending entry that name it, FanoutWriters at a time: a batch goes last, so a failure part way
-// leaves nothing that names a batch already gone, and erasing again finishes the work.
+// EraseDeliveries removes an alert's fan-outs in progress, then each of its batches, FanoutWriters at a
+// time: its pending entry (so no worker claims it again), the batch (so no round writes it back: Finish
+// writes over the version it claimed), then the marks of its failed and disabled deliveries (a round
+// that marks one after this finds the batch gone and takes its mark off: Finish). A mark a failure part
+// way leaves names a batch that is gone: the admins' list drops it (Deliveries).
 func (s *Store) EraseDeliveries(ctx context.Context, alert childmatch.ID) error {
 	var seqs []int
 	err := walk(ctx, s, "outbox/fanout/"+alert.String()+"-", "", func(f *childmatch.Fanout) (bool, error) {
@@ -381,17 +424,21 @@ func (s *Store) EraseDeliveries(ctx context.Context, alert childmatch.ID) error 
 	g.SetLimit(childmatch.FanoutWriters)
 	err = walk(ctx, s, "deliveries/"+alert.String()+"/", "", func(b *childmatch.Batch) (bool, error) {
 		g.Go(func() error {
-			for _, d := range b.Deliveries {
-				for _, st := range []childmatch.DeliveryStatus{childmatch.DeliveryFailed, childmatch.DeliveryDisabled} {
-					if err := s.remove(ctx, markKey(st, d.ID), "the outbox's mark of delivery "+d.ID.String()); err != nil {
-						return err
-					}
-				}
-			}
 			if err := s.remove(ctx, pendingPrefix+b.Key, "the outbox entry of batch "+b.Key); err != nil {
 				return err
 			}
-			return s.remove(ctx, batchKey(alert, b.Key), "batch "+b.Key)
+			if err := s.remove(ctx, batchKey(alert, b.Key), "batch "+b.Key); err != nil {
+				return err
+			}
+			for _, d := range b.Deliveries {
+				if d.Status != childmatch.DeliveryFailed && d.Status != childmatch.DeliveryDisabled {
+					continue
+				}
+				if err := s.unmark(ctx, d.ID); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		return true, nil
 	})

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	miniogo "github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"childmatch"
 	"childmatch/minio"
 )
@@ -122,6 +125,63 @@ func TestOutbox(t *testing.T) {
 	if fs, err := s.Fanouts(ctx); err != nil || len(fs) != 0 {
 		t.Fatalf("fan-outs after the end %v %v", fs, err)
 	}
+}
+
+// TestLapsedClaim: a worker whose lease lapsed and whose batch another worker claimed records nothing
+// when its round ends; the other worker's round is recorded. A failed delivery's mark whose batch is gone
+// is dropped from the admins' list.
+func TestLapsedClaim(t *testing.T) {
+	ctx := context.Background()
+	s, srv := open(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	alert, post := childmatch.NewID(), childmatch.NewID()
+	m := childmatch.Message{Seq: 1, At: now}
+	target := "http://127.0.0.1:1/a"
+	if err := s.CreateBatches(ctx, []*childmatch.Batch{{Key: childmatch.BatchKey(alert, m, 0), Alert: alert, Seq: 1,
+		Deliveries: []*childmatch.Delivery{{ID: childmatch.DeliveryID(alert, m, post, childmatch.ChanWebhook, target), Alert: alert, Seq: 1,
+			Post: post, Channel: childmatch.ChanWebhook, Target: target, Status: childmatch.DeliveryPending, NextAt: now, CreatedAt: now,
+			Attempts: []childmatch.Attempt{}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	var p childmatch.Pending
+	s.WalkPending(ctx, func(e childmatch.Pending) bool { p = e; return false })
+	a, ab, err := s.Claim(ctx, p, "node-a/1", now.Add(-time.Second)) // a lease already over
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, bb, err := s.Claim(ctx, a, "node-b/1", now.Add(time.Minute))
+	if err != nil {
+		t.Fatalf("claiming after the lease lapsed: %v", err)
+	}
+	ab.Deliveries[0].Status = childmatch.DeliverySent
+	if err := s.Finish(ctx, a, ab, time.Time{}, nil); childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+		t.Fatalf("the lapsed worker's round: %v, want a conflict", err)
+	}
+	bb.Deliveries[0].Status = childmatch.DeliveryFailed
+	if err := s.Finish(ctx, b, bb, time.Time{}, bb.Deliveries); err != nil {
+		t.Fatalf("the claiming worker's round: %v", err)
+	}
+	ds, err := s.AlertDeliveries(ctx, alert)
+	if err != nil || len(ds) != 1 || ds[0].Status != childmatch.DeliveryFailed {
+		t.Fatalf("the batch holds %+v %v, want the second worker's round", ds, err)
+	}
+	// An erasure that stopped after the batch leaves its mark, which the admins' list drops for good.
+	cl, err := miniogo.New(srv.Endpoint, &miniogo.Options{Creds: credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.RemoveObject(ctx, srv.Bucket, "deliveries/"+alert.String()+"/000001-000.json", miniogo.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if failed, err := s.Deliveries(ctx, childmatch.DeliveryFailed, childmatch.ID{}, 10); err != nil || len(failed) != 0 {
+		t.Fatalf("failed deliveries of a batch that is gone: %v %v", failed, err)
+	}
+	s.WalkObjects(ctx, func(o minio.Object) error {
+		if strings.HasPrefix(o.Key, "outbox/") {
+			t.Errorf("%s is still stored", o.Key)
+		}
+		return nil
+	})
 }
 
 // TestEraseDeliveries: erasing an alert's deliveries removes its batches, their pending entries and

@@ -20,18 +20,31 @@ import (
 // errNotPublic is a push refused before it was sent: its endpoint is not on the internet.
 var errNotPublic = errors.New("the push endpoint is not a public address")
 
-// reserved are address blocks outside the internet that netip's checks do not cover: shared address
-// space (carrier-grade NAT), benchmarking, IETF protocol assignments, the reserved class E, and NAT64's
-// mapping of IPv4 (which would reach a private IPv4 address through a NAT64 gateway).
+// reserved are address blocks outside the internet that netip's checks do not cover: "this network",
+// shared address space (carrier-grade NAT), IETF protocol assignments, benchmarking, the reserved class E,
+// and local-use NAT64 (RFC 8215), whose mapping of IPv4 is a network's own.
 var reserved = []netip.Prefix{
-	netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("64:ff9b::/96"), netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("64:ff9b:1::/48"),
 }
 
+// Addresses that carry an IPv4 address inside, judged by it: the well-known NAT64 prefix (RFC 6052: the
+// last 32 bits; a DNS64 network reaches every push service through it) and 6to4 (bits 16 to 48).
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+)
+
 // public reports whether a push may be sent to ip: a global unicast address on the internet, or this
-// machine's loopback when loopback is allowed (tests' push services).
+// machine's loopback when loopback is allowed (tests' push services). A zone names an interface, not
+// another address, and is dropped first (a prefix never contains a zoned address).
 func public(ip netip.Addr, loopback bool) bool {
-	ip = ip.Unmap()
+	ip = ip.Unmap().WithZone("")
+	if b := ip.As16(); nat64.Contains(ip) {
+		ip = netip.AddrFrom4([4]byte(b[12:16]))
+	} else if sixToFour.Contains(ip) {
+		ip = netip.AddrFrom4([4]byte(b[2:6]))
+	}
 	if ip.IsLoopback() {
 		return loopback
 	}

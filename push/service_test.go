@@ -143,7 +143,9 @@ func TestSendOnlyToPublicAddresses(t *testing.T) {
 	}
 	for addr, want := range map[string]bool{"142.250.183.10": true, "2a00:1450:4009:81f::200a": true, "127.0.0.1": false,
 		"::1": false, "10.0.0.1": false, "172.16.5.4": false, "192.168.1.1": false, "169.254.169.254": false, "100.64.0.1": false,
-		"0.0.0.0": false, "fd00::1": false, "fe80::1": false, "::ffff:10.0.0.1": false, "64:ff9b::a00:1": false, "224.0.0.1": false} {
+		"0.0.0.0": false, "0.1.2.3": false, "fd00::1": false, "fe80::1": false, "::ffff:10.0.0.1": false, "224.0.0.1": false,
+		"64:ff9b::a00:1": false, "64:ff9b::a00:1%eth0": false, "64:ff9b::8efa:b70a": true, "2002:a00:1::1": false,
+		"2002:8efa:b70a::1": true, "fe80::1%lo": false, "64:ff9b:1::8efa:b70a": false} {
 		if got := push.Public(netip.MustParseAddr(addr), false); got != want {
 			t.Errorf("%s public: %v, want %v", addr, got, want)
 		}

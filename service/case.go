@@ -398,7 +398,8 @@ func (s *Service) DeleteCase(ctx context.Context, actor childmatch.Actor, id chi
 		s.log.Warn("review items of an erased case left to the sweeper", "case", id, "err", err)
 	}
 	if s.alerts != nil {
-		if err := s.alerts.Erase(ctx, id); err != nil {
+		// Not cut short by the request's deadline: an alert's deliveries can be many.
+		if err := s.alerts.Erase(context.WithoutCancel(ctx), id); err != nil {
 			s.log.Error("the alert of an erased case is left behind", "case", id, "err", err)
 		}
 	}
