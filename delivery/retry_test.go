@@ -7,6 +7,7 @@ import (
 
 	"childmatch"
 	"childmatch/delivery"
+	"childmatch/inmem"
 )
 
 // only answers one delivery's record of the alert, the first one on the channel to the post.
@@ -309,11 +310,31 @@ func TestMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if m, err = w.box.DeliveryMetrics(ctx, admin); err != nil || m.Alerts != childmatch.MetricsAlerts || m.Posts != childmatch.MetricsAlerts || len(m.Channels) != 0 {
+	reads := &readCount{Store: w.store}
+	box := delivery.New(delivery.Deps{Store: w.store, Alerts: reads, Cases: w.store, Posts: delivery.CachePosts(w.store), Audit: w.store}, w.cfg)
+	if m, err = box.DeliveryMetrics(ctx, admin); err != nil || m.Alerts != childmatch.MetricsAlerts || m.Posts != childmatch.MetricsAlerts || len(m.Channels) != 0 {
 		t.Fatalf("metrics over %d alerts: %+v %v", 2*childmatch.MetricsAlerts+8, m, err)
+	}
+	if reads.n != childmatch.MetricsAlerts {
+		t.Errorf("the metrics read %d alerts, want only the %d they cover", reads.n, childmatch.MetricsAlerts)
 	}
 	officer := childmatch.Actor{ID: "officer", Roles: []childmatch.Role{childmatch.RoleOfficer}}
 	if _, err := w.box.DeliveryMetrics(ctx, officer); childmatch.ErrorCodeOf(err) != childmatch.EForbidden {
 		t.Fatalf("an officer reads the metrics: %v", err)
 	}
+}
+
+// readCount counts the alerts read, one by one or walked.
+type readCount struct {
+	*inmem.Store
+	n int
+}
+
+func (r *readCount) Alert(ctx context.Context, id childmatch.ID) (*childmatch.Alert, error) {
+	r.n++
+	return r.Store.Alert(ctx, id)
+}
+
+func (r *readCount) WalkAlerts(ctx context.Context, fn func(*childmatch.Alert) (bool, error)) error {
+	return r.Store.WalkAlerts(ctx, func(a *childmatch.Alert) (bool, error) { r.n++; return fn(a) })
 }
