@@ -107,6 +107,9 @@ type DeliveryStore interface {
 	// had none, it is written again claimed by owner until until. ENotFound unless the delivery is failed
 	// or disabled.
 	Reopen(ctx context.Context, id ID, owner string, until time.Time) (Pending, error)
+	// WalkDeliveryAlerts calls fn with each alert that has deliveries kept, in id order, until fn returns
+	// an error.
+	WalkDeliveryAlerts(ctx context.Context, fn func(alert ID) error) error
 	// EraseDeliveries removes an erased alert's batches, with their pending entries and marks, and its
 	// fan-outs in progress. A worker's round on one of them that ends after it writes nothing back
 	// (Finish answers EConflict).

@@ -2,6 +2,7 @@ package inmem
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -226,6 +227,24 @@ func (s *Store) Reopen(_ context.Context, id childmatch.ID, owner string, until 
 	}
 	b := decode[childmatch.Batch](o.batches[key])
 	return o.put(childmatch.Pending{Key: key, Alert: b.Alert, NextAt: until, Owner: owner, Until: until}), nil
+}
+
+func (s *Store) WalkDeliveryAlerts(_ context.Context, fn func(childmatch.ID) error) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	var alerts []childmatch.ID
+	for _, b := range s.box().sorted() {
+		alerts = append(alerts, b.Alert)
+	}
+	s.unlock()
+	slices.SortFunc(alerts, func(a, b childmatch.ID) int { return a.Compare(b) })
+	for _, a := range slices.Compact(alerts) {
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) EraseDeliveries(_ context.Context, alert childmatch.ID) error {

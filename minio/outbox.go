@@ -401,6 +401,26 @@ func (s *Store) Reopen(ctx context.Context, id childmatch.ID, owner string, unti
 	return childmatch.Pending{}, childmatch.Errorf(childmatch.ENotFound, "no failed or disabled delivery with id %s", id)
 }
 
+// WalkDeliveryAlerts lists the alerts under deliveries/, one listing of their folders.
+func (s *Store) WalkDeliveryAlerts(ctx context.Context, fn func(childmatch.ID) error) error {
+	p := s.stream(ctx)
+	defer p.done()
+	for obj := range s.cl.ListObjects(p.ctx, s.bucket, miniogo.ListObjectsOptions{Prefix: "deliveries/"}) {
+		if obj.Err != nil {
+			return s.fail(p.err(obj.Err), "the listing of deliveries/")
+		}
+		p.kick()
+		id, err := childmatch.ParseID("alert", strings.TrimSuffix(strings.TrimPrefix(obj.Key, "deliveries/"), "/"))
+		if err != nil {
+			continue // not an alert's folder
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // EraseDeliveries removes an alert's fan-outs in progress, then each of its batches, FanoutWriters at a
 // time: its pending entry (so no worker claims it again), the batch (so no round writes it back: Finish
 // writes over the version it claimed), then the marks of its failed and disabled deliveries (a round

@@ -2,6 +2,7 @@ package minio_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -228,8 +229,21 @@ func TestEraseDeliveries(t *testing.T) {
 		t.Fatalf("failed before the erasure: %v", failed)
 	}
 
+	alerts := func() []childmatch.ID {
+		var ids []childmatch.ID
+		if err := s.WalkDeliveryAlerts(ctx, func(id childmatch.ID) error { ids = append(ids, id); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if got, want := alerts(), []childmatch.ID{erased, kept}; !slices.Equal(got, want) && !slices.Equal(got, []childmatch.ID{kept, erased}) {
+		t.Fatalf("alerts with deliveries %v, want %v", got, want)
+	}
 	if err := s.EraseDeliveries(ctx, erased); err != nil {
 		t.Fatal(err)
+	}
+	if got := alerts(); !slices.Equal(got, []childmatch.ID{kept}) {
+		t.Fatalf("alerts with deliveries after the erasure %v, want %v", got, kept)
 	}
 	hb.Deliveries[0].Status = childmatch.DeliverySent
 	if err := s.Finish(ctx, held, hb, time.Time{}, hb.Deliveries); childmatch.ErrorCodeOf(err) != childmatch.EConflict {

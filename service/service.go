@@ -33,7 +33,10 @@ type Deps struct {
 	// Alerts raises a missing child's alert and stands it down when the child is found (alert.Service);
 	// nil: no alerts.
 	Alerts childmatch.Alerter
-	Log    *slog.Logger
+	// Deliveries is the outbox's store, whose erased alerts' deliveries the sweeper removes; nil: it
+	// leaves them.
+	Deliveries childmatch.DeliveryStore
+	Log        *slog.Logger
 	// Deployment names this deployment to others: the source of the cases it exports (export.go).
 	Deployment string
 	// Now is the clock; nil is time.Now.
@@ -58,6 +61,7 @@ type Service struct {
 	posters     childmatch.PosterRenderer
 	alertViews  childmatch.AlertViewer
 	alerts      childmatch.Alerter
+	deliveries  childmatch.DeliveryStore
 	sweep       SweepConfig
 	log         *slog.Logger
 	now         func() time.Time
@@ -83,7 +87,7 @@ func New(d Deps) *Service {
 	}
 	return &Service{store: d.Store, refs: d.Refs, deployment: d.Deployment, reviews: d.Reviews, audit: childmatch.Auditor{Log: d.Audit, Now: now},
 		faces: d.Faces, index: d.Index, catalog: d.Catalog, limits: d.Limits, calibration: &calibration{store: d.Calibrations},
-		admission: newAdmission(d.Limits.Workers), cards: d.Cards, alerts: d.Alerts,
+		admission: newAdmission(d.Limits.Workers), cards: d.Cards, alerts: d.Alerts, deliveries: d.Deliveries,
 		posters: d.Posters, alertViews: d.AlertViews,
 		sweep: d.Sweep, log: d.Log, now: now}
 }

@@ -12,7 +12,7 @@ import (
 // The sweeper deletes the blobs no case refers to: the photos and chips of an upload that failed after
 // storing them and whose own cleanup could not finish (MinIO or the process died, or stalled), and those
 // of an erased case whose removal failed after its record was gone. It also deletes the review items one of
-// whose cases is erased.
+// whose cases is erased, and the deliveries of an erased case's alert that its erasure left.
 //
 // Why it never deletes a blob a case refers to, or will:
 //
@@ -49,6 +49,8 @@ type SweepReport struct {
 	Photos  int `json:"photos_deleted"`
 	Chips   int `json:"chips_deleted"`
 	Reviews int `json:"reviews_deleted"`
+	// Deliveries counts the alerts whose deliveries were removed: their cases are erased.
+	Deliveries int `json:"alert_deliveries_deleted"`
 	// Kept counts the blobs old enough to judge that a case refers to; Young those too young to judge;
 	// Unknown those whose case cannot be told, which are never deleted.
 	Kept    int `json:"kept"`
@@ -88,7 +90,41 @@ func (s *Service) Sweep(ctx context.Context) (*SweepReport, error) {
 			return rep, err
 		}
 	}
-	return rep, s.sweepReviews(ctx, rep)
+	if err := s.sweepReviews(ctx, rep); err != nil {
+		return rep, err
+	}
+	return rep, s.sweepDeliveries(ctx, rep)
+}
+
+// sweepDeliveries removes the deliveries of an alert whose case is gone: left by an erasure that stopped
+// part way (DeleteCase erases the case's record first, its alert's deliveries last). An alert's id is its
+// case's, and a case id is never reused, so they are never needed again.
+func (s *Service) sweepDeliveries(ctx context.Context, rep *SweepReport) error {
+	if s.deliveries == nil {
+		return nil
+	}
+	var orphans []childmatch.ID
+	err := s.deliveries.WalkDeliveryAlerts(ctx, func(alert childmatch.ID) error {
+		_, err := s.store.Case(ctx, alert)
+		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+			orphans = append(orphans, alert)
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, alert := range orphans {
+		if err := s.audit.Record(ctx, sweeper, "deliveries.sweep", []childmatch.ID{alert}, ""); err != nil {
+			return err
+		}
+		if err := s.deliveries.EraseDeliveries(ctx, alert); err != nil {
+			return err
+		}
+		rep.Deliveries++
+	}
+	return nil
 }
 
 // sweepCase deletes the blobs of a case that its record, read now, does not refer to.

@@ -170,9 +170,9 @@ func TestSweepReadsTheRecordLast(t *testing.T) {
 }
 
 // TestErasureIsComplete: erasing a case removes its record, original, chip, review items and its alert's
-// deliveries, and the next
-// index snapshot holds none of its faces (the one before did); a review item of a case erased behind the
-// service's back (its proposal landing after the erasure) is removed by the sweeper.
+// deliveries, and the next index snapshot holds none of its faces (the one before did); a review item of a
+// case erased behind the service's back (its proposal landing after the erasure) is removed by the
+// sweeper, and so are the deliveries an erasure left.
 func TestErasureIsComplete(t *testing.T) {
 	w := newWorld(t)
 	missing, found, asha := w.pair(0.3)
@@ -226,8 +226,23 @@ func TestErasureIsComplete(t *testing.T) {
 	if err := w.store.DeleteCase(w.ctx, other.ID); err != nil { // gone without the service removing its items
 		t.Fatal(err)
 	}
-	if rep := w.sweep(); rep.Reviews != 1 || w.store.Reviews() != 0 {
-		t.Fatalf("sweep: %+v, %d review items left; want the orphaned one removed", rep, w.store.Reviews())
+	// Deliveries an erasure left (this world's outbox only notes the erasure): the erased case's go, the
+	// kept case's stay.
+	for _, c := range []*childmatch.Case{missing, found} {
+		m := childmatch.Message{Seq: 1, At: w.now}
+		if err := w.store.CreateBatches(w.ctx, []*childmatch.Batch{{Key: childmatch.BatchKey(c.ID, m, 0), Alert: c.ID, Seq: 1,
+			Deliveries: []*childmatch.Delivery{{ID: childmatch.NewID(), Alert: c.ID, Case: c.ID, Seq: 1, Status: childmatch.DeliverySent}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rep := w.sweep(); rep.Reviews != 1 || w.store.Reviews() != 0 || rep.Deliveries != 1 {
+		t.Fatalf("sweep: %+v, %d review items left; want the orphaned one and the erased case's deliveries removed", rep, w.store.Reviews())
+	}
+	if ds, _ := w.store.AlertDeliveries(w.ctx, missing.ID); len(ds) != 0 {
+		t.Errorf("the erased case's deliveries are still kept: %d", len(ds))
+	}
+	if ds, _ := w.store.AlertDeliveries(w.ctx, found.ID); len(ds) != 1 {
+		t.Errorf("the kept case's deliveries: %d, want 1", len(ds))
 	}
 }
 

@@ -75,7 +75,7 @@ func buildWith(t testing.TB, store *inmem.Store, now time.Time, faces childmatch
 	clock := func() time.Time { return w.now }
 	w.alerts = alert.New(alert.Deps{Posts: w.store, Alerts: w.store, Users: w.store, Audit: w.store, Dispatch: w.sent,
 		Stations: stations, Cases: w.store, Now: clock})
-	w.svc = service.New(service.Deps{Store: w.store, Refs: w.store, Reviews: w.store, Audit: w.store, Faces: faces,
+	w.svc = service.New(service.Deps{Store: w.store, Refs: w.store, Reviews: w.store, Audit: w.store, Deliveries: w.store, Faces: faces,
 		Index: w.follower, Catalog: w.follower, Limits: childmatch.DefaultLimits(1), Calibrations: w.store, Alerts: w.alerts, Log: log, Now: clock})
 	actor := func(id string, org string, r childmatch.Role) childmatch.Actor {
 		return childmatch.Actor{ID: id, Organisation: org, Roles: []childmatch.Role{r}}

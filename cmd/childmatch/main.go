@@ -142,8 +142,8 @@ func run(log *slog.Logger) error {
 	}
 	alerts = alert.New(alertDeps)
 	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: faces, Index: follower, Catalog: follower,
-		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log,
-		Deployment: cfg.deployment})
+		Limits: cfg.limits, Calibrations: store, Sweep: cfg.sweep, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Deliveries: store,
+		Log: log, Deployment: cfg.deployment})
 	st, err := follower.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the index: %w", err)
@@ -265,7 +265,7 @@ func runSweep(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Limits: cfg.limits, Sweep: cfg.sweep, Log: log})
+	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Deliveries: store, Limits: cfg.limits, Sweep: cfg.sweep, Log: log})
 	rep, err := svc.Sweep(ctx)
 	if err != nil {
 		return err
