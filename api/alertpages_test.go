@@ -8,10 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"childmatch/fixtures"
+	"childmatch/webhook/webhooktest"
 )
 
 // TestAlertListPages: GET /v1/alerts pages one alert at a time, newest first, through the real stack:
@@ -141,5 +143,51 @@ func TestOlderAlertsInBrowser(t *testing.T) {
 		if rows != 1 || text != "Child 1" {
 			t.Fatalf("%s: the older page shows %d alerts: %q; want Child 1 alone", lang, rows, text)
 		}
+	}
+}
+
+// TestAlertPageShowsEveryDelivery: an alert to 101 posts' webhooks, stood down, has 202 deliveries, more
+// than a page of the delivery log holds; its page shows the delivery state of each, the last post's cancel
+// included.
+func TestAlertPageShowsEveryDelivery(t *testing.T) {
+	path := chromium(t)
+	e := newEnv(t)
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	rcv := webhooktest.Start(t, secret)
+	const posts = 101
+	for i := range posts {
+		if r := e.postJSON("/v1/posts", map[string]any{"name": "GRP " + strconv.Itoa(i), "kind": "grp",
+			"area":     map[string]any{"states": []string{"Madhya Pradesh"}},
+			"webhooks": []map[string]any{{"url": rcv.URL + "/post/" + strconv.Itoa(i), "secret": secret}}}); r.status != http.StatusCreated {
+			t.Fatalf("post: %d %s", r.status, r.body)
+		}
+	}
+	id := e.newCase("Bearer "+token, map[string]any{"kind": "missing", "child": map[string]any{"name": "Asha", "age": 8},
+		"sighting": map[string]any{"state": "Madhya Pradesh"}, "reporter": map[string]any{"name": "parent"}})
+	if r := e.postJSON("/v1/cases/"+id+"/close", map[string]any{"outcome": "other", "note": "found at home"}); r.status != http.StatusOK {
+		t.Fatalf("close: %d %s", r.status, r.body)
+	}
+	for end := time.Now().Add(30 * time.Second); rcv.Count() < 2*posts; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d of %d deliveries received", rcv.Count(), 2*posts)
+		}
+	}
+	b := openBrowser(t, path, filepath.Join(fixtures.RepoRoot(t), "screenshots"))
+	b.run("sign in",
+		chromedp.Navigate(e.http.URL+"/app/#/signin"),
+		chromedp.WaitVisible(`input[name=token]`),
+		chromedp.SendKeys(`input[name=token]`, token),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitNotPresent(`input[name=token]`))
+	// The rounds record their sends just after them: the page is read again until all are recorded.
+	var sent int
+	for end := time.Now().Add(20 * time.Second); sent != 2*posts; {
+		if time.Now().After(end) {
+			t.Fatalf("the alert page shows %d deliveries sent, want %d", sent, 2*posts)
+		}
+		b.run("alert page",
+			chromedp.Navigate(e.http.URL+"/app/#/alert/"+id+"?"+strconv.FormatInt(time.Now().UnixNano(), 10)),
+			chromedp.WaitVisible(`table.posts td .delivery-sent`),
+			chromedp.Evaluate(`document.querySelectorAll("table.posts .delivery-sent").length`, &sent))
 	}
 }

@@ -223,10 +223,22 @@ function shareButton(blob, name) {
   return h("a", {class: "share", href: URL.createObjectURL(blob), download: name, text: t("btn_download_card")});
 }
 
-// deliveriesOf reads the first page of the delivery log at its largest (MaxPageSize in limits.go), when
-// the server has one (the outbox); nothing otherwise.
+// deliveriesOf reads the whole delivery log, page after page at the largest (MaxPageSize in limits.go), when
+// the server has one (the outbox); nothing otherwise. Each post gets a delivery per message and channel, so
+// an alert to a hundred posts that is stood down already fills two pages.
 async function deliveriesOf(id) {
-  try { return (await api("GET", "/v1/alerts/" + id + "/deliveries?limit=200")).deliveries || []; } catch (e) { return null; }
+  const all = [];
+  let cursor = "";
+  try {
+    do {
+      const page = await api("GET", "/v1/alerts/" + id + "/deliveries?limit=200" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+      all.push(...(page.deliveries || []));
+      cursor = page.next_cursor || "";
+    } while (cursor);
+  } catch (e) {
+    return all.length ? all : null;
+  }
+  return all;
 }
 
 async function alertView(parts) {
