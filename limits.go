@@ -395,8 +395,9 @@ const (
 	// clock differences between a replica and MinIO (minutes at worst), which the blob's age is measured
 	// across; a photo left behind by a failed upload is then deleted within grace plus a sweep interval.
 	DefaultSweepGrace = time.Hour
-	// DefaultSweepInterval: each sweep lists every blob and reads the record of every case with photos, so
-	// it runs hourly, matching the grace period; a blob left behind is gone within about two hours.
+	// DefaultSweepInterval: each sweep lists every blob, the review items and the alerts with deliveries,
+	// and reads the record of every case with photos, a review item or an alert once, so it runs hourly,
+	// matching the grace period; a blob left behind is gone within about two hours.
 	DefaultSweepInterval = time.Hour
 	// DefaultCatchUp is how often a replica lists the change feed for the other replicas' writes that bucket
 	// notifications missed: a missed change reaches every replica within about half a second, and a

@@ -76,9 +76,12 @@ func (o *Outbox) Replay(ctx context.Context, actor childmatch.Actor, id childmat
 		return nil, err
 	}
 	var b *childmatch.Batch
-	if claim.Owner == replayer {
+	switch {
+	case claim.Owner == replayer:
 		b, err = o.d.Store.Batch(ctx, claim.Alert, claim.Key)
-	} else {
+	case !claim.Claimable(replayer, now): // a worker's round holds it
+		err = childmatch.Errorf(childmatch.EConflict, "held by a worker")
+	default:
 		claim, b, err = o.d.Store.Claim(ctx, claim, replayer, now.Add(o.cfg.Lease))
 	}
 	if childmatch.ErrorCodeOf(err) == childmatch.EConflict {

@@ -184,6 +184,18 @@ func TestGiveUp(t *testing.T) {
 	if _, err := w.box.Replay(ctx, officer, failed[0].ID); childmatch.ErrorCodeOf(err) != childmatch.EForbidden {
 		t.Fatalf("an officer replays: %v", err)
 	}
+	// A worker's round holds the batch: a replay waits for it rather than take it from under it.
+	refusedID := only(t, w, c.ID, refused.ID, 1).ID
+	held, err := w.store.Reopen(ctx, refusedID, "node-x/1", w.clock.now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.box.Replay(ctx, admin, refusedID); childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+		t.Fatalf("a replay while a worker holds the batch: %v", err)
+	}
+	if err := w.store.Finish(ctx, held, nil, time.Time{}, nil); err != nil { // the round ends
+		t.Fatal(err)
+	}
 	mended = true
 	id := only(t, w, c.ID, failing.ID, 1).ID
 	if _, err := w.box.Replay(ctx, admin, id); err != nil {

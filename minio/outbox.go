@@ -268,7 +268,9 @@ func parsePending(obj miniogo.ObjectInfo) (childmatch.Pending, bool) {
 	return e, true
 }
 
-// Claim rewrites the entry with its owner, only over the version listed, and reads the batch.
+// Claim rewrites the entry with its owner, only over the version listed, and reads the batch. An entry
+// that another write changed but that names owner is owner's already (a claim or renewal of its own whose
+// answer was lost): it is taken as it is.
 func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, until time.Time) (childmatch.Pending, *childmatch.Batch, error) {
 	c := p
 	c.Owner, c.Until = owner, until
@@ -276,7 +278,11 @@ func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, u
 	if code := childmatch.ErrorCodeOf(err); code == childmatch.EConflict || code == childmatch.ENotFound {
 		// MinIO answers a write conditioned on an ETag over a missing key as a failed precondition or as
 		// the key missing.
-		return p, nil, childmatch.Errorf(childmatch.EConflict, "batch %s was claimed or finished by another worker", p.Key)
+		held, ok := s.heldBy(ctx, p.Key, owner)
+		if !ok {
+			return p, nil, childmatch.Errorf(childmatch.EConflict, "batch %s was claimed or finished by another worker", p.Key)
+		}
+		c, etag, err = held, held.Version, nil
 	}
 	if err != nil {
 		return p, nil, err
@@ -284,6 +290,20 @@ func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, u
 	c.Version = etag
 	b, err := s.Batch(ctx, p.Alert, p.Key)
 	return c, b, err
+}
+
+// heldBy answers a batch's entry as it is now when owner holds it. A worker's name is one process's, and
+// a process runs one round of a batch at a time, so an entry that names it was written by that round.
+func (s *Store) heldBy(ctx context.Context, key, owner string) (childmatch.Pending, bool) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	info, err := s.cl.StatObject(ctx, s.bucket, pendingPrefix+key, miniogo.StatObjectOptions{})
+	if err != nil {
+		return childmatch.Pending{}, false
+	}
+	info.UserMetadataStripped = info.UserMetadata // parsePending reads a listing's form, which Stat's is
+	e, ok := parsePending(info)
+	return e, ok && e.Owner == owner
 }
 
 // Finish records a round. It writes the claim's entry again over the version the claim holds, so a
@@ -305,7 +325,11 @@ func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, b *childma
 		}
 		etag, err := s.putPending(ctx, claim, claim.Version)
 		if gone(err) {
-			return childmatch.Errorf(childmatch.EConflict, "the claim of batch %s was lost", claim.Key)
+			held, ok := s.heldBy(ctx, claim.Key, claim.Owner) // a renewal's answer lost: the entry is ours as it is
+			if !ok {
+				return childmatch.Errorf(childmatch.EConflict, "the claim of batch %s was lost", claim.Key)
+			}
+			etag, err = held.Version, nil
 		}
 		if err != nil {
 			return err
@@ -340,8 +364,12 @@ func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, b *childma
 	if !next.IsZero() {
 		e := claim
 		e.Owner, e.NextAt = "", next
-		_, err := s.putPending(ctx, e, claim.Version)
-		return err
+		if _, err := s.putPending(ctx, e, claim.Version); gone(err) {
+			return childmatch.Errorf(childmatch.EConflict, "the entry of batch %s was erased or taken meanwhile", claim.Key)
+		} else if err != nil {
+			return err
+		}
+		return nil
 	}
 	return s.remove(ctx, pendingPrefix+claim.Key, "the outbox entry of batch "+claim.Key)
 }
@@ -423,9 +451,10 @@ func (s *Store) WalkDeliveryAlerts(ctx context.Context, fn func(childmatch.ID) e
 
 // EraseDeliveries removes an alert's fan-outs in progress, then each of its batches, FanoutWriters at a
 // time: its pending entry (so no worker claims it again), the batch (so no round writes it back: Finish
-// writes over the version it claimed), then the marks of its failed and disabled deliveries (a round
-// that marks one after this finds the batch gone and takes its mark off: Finish). A mark a failure part
-// way leaves names a batch that is gone: the admins' list drops it (Deliveries).
+// writes over the version it claimed), then the marks of its deliveries not sent (one pending in the copy
+// read may have been marked since; a round that marks one after this finds the batch gone and takes its
+// mark off: Finish). A mark a failure part way leaves names a batch that is gone: the admins' list drops
+// it (Deliveries), and the sweeper erases what is left of an erased case's alert.
 func (s *Store) EraseDeliveries(ctx context.Context, alert childmatch.ID) error {
 	var seqs []int
 	err := walk(ctx, s, "outbox/fanout/"+alert.String()+"-", "", func(f *childmatch.Fanout) (bool, error) {
@@ -451,7 +480,7 @@ func (s *Store) EraseDeliveries(ctx context.Context, alert childmatch.ID) error 
 				return err
 			}
 			for _, d := range b.Deliveries {
-				if d.Status != childmatch.DeliveryFailed && d.Status != childmatch.DeliveryDisabled {
+				if d.Status == childmatch.DeliverySent { // sent is for good: never marked
 					continue
 				}
 				if err := s.unmark(ctx, d.ID); err != nil {

@@ -128,8 +128,9 @@ func TestOutbox(t *testing.T) {
 	}
 }
 
-// TestLapsedClaim: a worker whose lease lapsed and whose batch another worker claimed records nothing
-// when its round ends; the other worker's round is recorded. A failed delivery's mark whose batch is gone
+// TestLapsedClaim: a worker whose renewal's answer was lost still holds its claim; a worker whose lease
+// lapsed and whose batch another worker claimed records nothing when its round ends; the other worker's
+// round is recorded. A failed delivery's mark whose batch is gone
 // is dropped from the admins' list.
 func TestLapsedClaim(t *testing.T) {
 	ctx := context.Background()
@@ -145,6 +146,30 @@ func TestLapsedClaim(t *testing.T) {
 		t.Fatal(err)
 	}
 	var p childmatch.Pending
+	s.WalkPending(ctx, func(e childmatch.Pending) bool { p = e; return false })
+	// A renewal whose answer was lost: the entry names the worker at a version it never heard of. Its
+	// next renewal, and its round's record, still hold.
+	mine, _, err := s.Claim(ctx, p, "node-c/1", now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Claim(ctx, mine, "node-c/1", now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	renewed, _, err := s.Claim(ctx, mine, "node-c/1", now.Add(3*time.Minute))
+	if err != nil || renewed.Until.Before(now.Add(2*time.Minute)) {
+		t.Fatalf("renewing over a version whose answer was lost: %+v %v", renewed, err)
+	}
+	if _, _, err := s.Claim(ctx, mine, "node-d/1", now.Add(time.Minute)); childmatch.ErrorCodeOf(err) != childmatch.EConflict {
+		t.Fatalf("another worker claiming over a stale version: %v", err)
+	}
+	b0, err := s.Batch(ctx, alert, mine.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Finish(ctx, mine, b0, now, nil); err != nil {
+		t.Fatalf("a round's record over a version whose answer was lost: %v", err)
+	}
 	s.WalkPending(ctx, func(e childmatch.Pending) bool { p = e; return false })
 	a, ab, err := s.Claim(ctx, p, "node-a/1", now.Add(-time.Second)) // a lease already over
 	if err != nil {

@@ -85,37 +85,53 @@ func (s *Service) Sweep(ctx context.Context) (*SweepReport, error) {
 			return rep, err
 		}
 	}
+	// Whether each case read in this sweep exists: its review items and alert's deliveries are judged by
+	// it (a case id is never reused, so one found gone stays gone, and one found there is judged again by
+	// the next sweep).
+	exists := map[childmatch.ID]bool{}
 	for caseID, blobs := range old {
-		if err := s.sweepCase(ctx, caseID, blobs, rep); err != nil {
+		if err := s.sweepCase(ctx, caseID, blobs, exists, rep); err != nil {
 			return rep, err
 		}
 	}
-	if err := s.sweepReviews(ctx, rep); err != nil {
+	if err := s.sweepReviews(ctx, exists, rep); err != nil {
 		return rep, err
 	}
-	return rep, s.sweepDeliveries(ctx, rep)
+	return rep, s.sweepDeliveries(ctx, exists, rep)
+}
+
+// caseExists answers whether a case exists, reading it unless this sweep already did.
+func (s *Service) caseExists(ctx context.Context, id childmatch.ID, exists map[childmatch.ID]bool) (bool, error) {
+	if ok, seen := exists[id]; seen {
+		return ok, nil
+	}
+	_, err := s.store.Case(ctx, id)
+	if err != nil && childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+		return false, err
+	}
+	exists[id] = err == nil
+	return err == nil, nil
 }
 
 // sweepDeliveries removes the deliveries of an alert whose case is gone: left by an erasure that stopped
 // part way (DeleteCase erases the case's record first, its alert's deliveries last). An alert's id is its
 // case's, and a case id is never reused, so they are never needed again.
-func (s *Service) sweepDeliveries(ctx context.Context, rep *SweepReport) error {
+func (s *Service) sweepDeliveries(ctx context.Context, exists map[childmatch.ID]bool, rep *SweepReport) error {
 	if s.deliveries == nil {
 		return nil
 	}
-	var orphans []childmatch.ID
-	err := s.deliveries.WalkDeliveryAlerts(ctx, func(alert childmatch.ID) error {
-		_, err := s.store.Case(ctx, alert)
-		if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
-			orphans = append(orphans, alert)
-			return nil
-		}
-		return err
-	})
-	if err != nil {
+	var alerts []childmatch.ID // listed first, then judged: the listing does not wait for the reads
+	if err := s.deliveries.WalkDeliveryAlerts(ctx, func(alert childmatch.ID) error { alerts = append(alerts, alert); return nil }); err != nil {
 		return err
 	}
-	for _, alert := range orphans {
+	for _, alert := range alerts {
+		ok, err := s.caseExists(ctx, alert, exists)
+		if err != nil {
+			return err
+		}
+		if ok {
+			continue
+		}
 		if err := s.audit.Record(ctx, sweeper, "deliveries.sweep", []childmatch.ID{alert}, ""); err != nil {
 			return err
 		}
@@ -128,11 +144,12 @@ func (s *Service) sweepDeliveries(ctx context.Context, rep *SweepReport) error {
 }
 
 // sweepCase deletes the blobs of a case that its record, read now, does not refer to.
-func (s *Service) sweepCase(ctx context.Context, caseID childmatch.ID, blobs []blobRef, rep *SweepReport) error {
+func (s *Service) sweepCase(ctx context.Context, caseID childmatch.ID, blobs []blobRef, exists map[childmatch.ID]bool, rep *SweepReport) error {
 	c, err := s.store.Case(ctx, caseID)
 	if err != nil && childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
 		return err
 	}
+	exists[caseID] = c != nil
 	referenced := map[childmatch.ID]bool{}
 	if c != nil {
 		for _, p := range c.Photos {
@@ -171,19 +188,13 @@ func (s *Service) sweepCase(ctx context.Context, caseID childmatch.ID, blobs []b
 // sweepReviews deletes the review items one of whose cases is gone: erased while its proposal was being
 // written, or by a DeleteCase that stopped before removing them. A case id is never reused, so such an
 // item is never needed again.
-func (s *Service) sweepReviews(ctx context.Context, rep *SweepReport) error {
-	exists := map[childmatch.ID]bool{}
+func (s *Service) sweepReviews(ctx context.Context, exists map[childmatch.ID]bool, rep *SweepReport) error {
 	var orphans []*childmatch.Review
 	err := s.reviews.WalkReviews(ctx, func(r *childmatch.Review) (bool, error) {
 		for _, id := range []childmatch.ID{r.CaseA, r.CaseB} {
-			ok, seen := exists[id]
-			if !seen {
-				_, err := s.store.Case(ctx, id)
-				if err != nil && childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
-					return false, err
-				}
-				ok = err == nil
-				exists[id] = ok
+			ok, err := s.caseExists(ctx, id, exists)
+			if err != nil {
+				return false, err
 			}
 			if !ok {
 				orphans = append(orphans, r)

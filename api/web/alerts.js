@@ -224,21 +224,22 @@ function shareButton(blob, name) {
 }
 
 // deliveriesOf reads the whole delivery log, page after page at the largest (MaxPageSize in limits.go), when
-// the server has one (the outbox); nothing otherwise. Each post gets a delivery per message and channel, so
-// an alert to a hundred posts that is stood down already fills two pages.
+// the server has one (the outbox); nothing otherwise, and nothing when a page fails, rather than a part
+// that would read as deliveries never made. Each post gets a delivery per message and channel, so an
+// alert to a hundred posts that is stood down already fills two pages.
 async function deliveriesOf(id) {
   const all = [];
   let cursor = "";
   try {
-    do {
+    for (;;) {
       const page = await api("GET", "/v1/alerts/" + id + "/deliveries?limit=200" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
       all.push(...(page.deliveries || []));
-      cursor = page.next_cursor || "";
-    } while (cursor);
+      if (!page.next_cursor || page.next_cursor === cursor) return all;
+      cursor = page.next_cursor;
+    }
   } catch (e) {
-    return all.length ? all : null;
+    return null;
   }
-  return all;
 }
 
 async function alertView(parts) {
