@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net"
@@ -14,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -47,8 +50,31 @@ func startReplica(t testing.TB, name string, m *miniotest.Server, token, dataDir
 	return startReplicaWith(t, name, m, token, dataDir)
 }
 
-// startReplicaWith starts a replica with more of the environment (NAME=value).
+// startReplicaWith starts a replica with more of the environment (NAME=value). The port is one the system
+// had free a moment before; another process may take it first, and then the replica starts again on
+// another.
 func startReplicaWith(t testing.TB, name string, m *miniotest.Server, token, dataDir string, env ...string) *replica {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		r := launchReplica(t, name, m, token, dataDir, env...)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		healthy, err := r.waitHealthy(ctx)
+		cancel()
+		switch {
+		case healthy:
+			return r
+		case err != nil && attempt < 3 && strings.Contains(r.logs.String(), "address already in use"):
+			continue
+		case err != nil:
+			t.Fatalf("replica %s exited at start: %v\n%s", name, err, r.logs.String())
+		default:
+			t.Fatalf("replica %s not healthy after 2 minutes:\n%s", name, r.logs.String())
+		}
+	}
+}
+
+// launchReplica starts a replica's process on a free port, killed when the test ends.
+func launchReplica(t testing.TB, name string, m *miniotest.Server, token, dataDir string, env ...string) *replica {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -73,20 +99,23 @@ func startReplicaWith(t testing.TB, name string, m *miniotest.Server, token, dat
 			t.Logf("replica %s output:\n%s", r.name, r.logs.String())
 		}
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	return r
+}
+
+// waitHealthy waits until the replica answers /healthz (true), exits (its error), or ctx ends.
+func (r *replica) waitHealthy(ctx context.Context) (bool, error) {
 	for {
 		select {
 		case err := <-r.exited:
-			t.Fatalf("replica %s exited at start: %v\n%s", name, err, r.logs.String())
+			return false, cmp.Or(err, errors.New("exit status 0"))
 		case <-ctx.Done():
-			t.Fatalf("replica %s not healthy after 2 minutes:\n%s", name, r.logs.String())
+			return false, nil
 		case <-time.After(100 * time.Millisecond):
 		}
 		if resp, err := http.Get(r.url + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return r
+				return true, nil
 			}
 		}
 	}
