@@ -64,6 +64,10 @@ const (
 	ReasonClosed   = "closed"       // the cancel: the case was closed
 )
 
+// Reasons are every reason a message gives, for what puts them into words (alertdoc, the web app).
+var Reasons = []string{ReasonReported, ReasonDetails, ReasonSighting, ReasonPhoto, ReasonWidened, ReasonEscalate,
+	ReasonSilent, ReasonFound, ReasonMatched, ReasonClosed}
+
 // For reports whether the message is for the post.
 func (m Message) For(post ID) bool { return m.To == nil || slices.Contains(m.To, post) }
 

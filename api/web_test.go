@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"childmatch"
 	"childmatch/fixtures"
 )
 
@@ -96,7 +97,7 @@ func TestTranslations(t *testing.T) {
 		"ack_": {"seen", "searching", "not_here", "found"}, "alert_status_": {"active", "cancelled"},
 		"msg_": {"alert", "update", "cancel"}, "delivery_": {"pending", "sent", "failed", "disabled"},
 		"post_": {"rpf", "grp", "childline", "shelter", "police", "jab", "ngo", "control_room"},
-		"q_":    {"queued", "sending", "sent", "failed"}, "reason_msg_": {"reported", "matched", "closed"},
+		"q_":    {"queued", "sending", "sent", "failed"}, "reason_msg_": childmatch.Reasons,
 	} {
 		for _, v := range values {
 			used[prefix+v] = true
