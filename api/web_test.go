@@ -47,7 +47,8 @@ func dictionary(t *testing.T) map[string]map[string]string {
 }
 
 // TestTranslations: every label the page and its script use is in the English and the Hindi dictionary,
-// with Devanagari text in Hindi, and neither dictionary has keys the other lacks.
+// with Devanagari text in Hindi, and neither dictionary has keys the other lacks; no script writes a time
+// in the browser's locale.
 func TestTranslations(t *testing.T) {
 	d := dictionary(t)
 	en, hi := d["en"], d["hi"]
@@ -114,6 +115,18 @@ func TestTranslations(t *testing.T) {
 	}
 	if len(used) < 100 {
 		t.Fatalf("found only %d labels in use; the scan is broken", len(used))
+	}
+	// Times and numbers are written in the chosen language's Indian form (when, in app.js), never in the
+	// browser's locale, which may write 1 December as 12/1.
+	bare := regexp.MustCompile(`\.toLocale(?:String|DateString|TimeString)\(\)`)
+	for _, f := range scripts {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := bare.Find(b); m != nil {
+			t.Errorf("%s formats in the browser's locale: %s", f, m)
+		}
 	}
 }
 

@@ -185,7 +185,7 @@ async function auditView(parts, query) {
     // Ids begin with their time, so the same day's ids share their first digits: the last ones tell them apart.
     const short = (id) => id.length > 12 ? "…" + id.slice(-8) : id;
     const rows = page.events.map((e) => h("tr", {},
-      h("td", {text: new Date(e.at).toLocaleString(lang === "hi" ? "hi-IN" : "en-IN")}),
+      h("td", {text: when(e.at)}),
       h("td", {}, h("a", {href: "#/audit?user=" + encodeURIComponent(e.actor), title: e.actor, text: names[e.actor] || e.actor})),
       h("td", {text: e.action}),
       h("td", {}, (e.cases || []).map((c) => h("a", {href: "#/audit?case=" + c, class: "mono", title: c, text: short(c)}))),

@@ -14,10 +14,6 @@ const ACK_STATES = ["seen", "searching", "not_here", "found"];
 const live = {user: null, source: null, unanswered: 0, posts: null, view: null, cases: new Map(), cards: new Map(),
   badgeTimer: null};
 
-function when(ts) {
-  return ts ? new Date(ts).toLocaleString(lang === "hi" ? "hi-IN" : "en-IN") : "";
-}
-
 // myPosts are the posts the user belongs to, read once per sign-in.
 async function myPosts() {
   if (!live.posts) live.posts = (await api("GET", "/v1/me/posts")).posts;

@@ -21,6 +21,12 @@ function t(key, vars) {
   return s;
 }
 
+// when is a time as people in India write it, in the chosen language (day before month: 1/12/2026 is the
+// first of December), never in the browser's own locale, which may put the month first.
+function when(ts) {
+  return ts ? new Date(ts).toLocaleString(lang === "hi" ? "hi-IN" : "en-IN") : "";
+}
+
 // h builds an element: h("div", {class: "x", onclick: f}, child, "text", ...).
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -395,7 +401,7 @@ async function caseView(id) {
     ["f_gender", t("gender_" + c.child.gender)], ["f_languages", (c.child.languages || []).join(", ")],
     ["f_description", c.child.description], ["f_marks", c.child.identifying_marks],
     ["f_where", [c.sighting.place, c.sighting.station, c.sighting.district, c.sighting.state].filter(Boolean).join(", ")],
-    ["f_time", c.sighting.time && !c.sighting.time.startsWith("0001") ? new Date(c.sighting.time).toLocaleString() : ""],
+    ["f_time", c.sighting.time && !c.sighting.time.startsWith("0001") ? when(c.sighting.time) : ""],
     ["f_fir", c.references.fir], ["f_gd", c.references.gd], ["f_childline", c.references.childline], ["f_cwc", c.references.cwc],
     ["f_reporter_name", c.reporter.name], ["f_reporter_org", c.reporter.organisation], ["f_reporter_phone", c.reporter.phone],
   ].filter(([, v]) => v);
@@ -412,7 +418,7 @@ async function caseView(id) {
   if (has("reviewer")) {
     const hist = await api("GET", "/v1/reviews?case=" + id);
     const decision = (d) => h("li", {class: "muted",
-      text: new Date(d.at).toLocaleString() + " · " + t("state_" + d.state) + (d.note ? " · " + d.note : "")});
+      text: when(d.at) + " · " + t("state_" + d.state) + (d.note ? " · " + d.note : "")});
     const item = (r) => h("li", {},
       t("type_" + r.type) + " · " + t("state_" + r.state) + " · " + t("ev_" + r.evidence.level) + " (" + r.distance.toFixed(2) + ")",
       h("ul", {}, r.history.map(decision)));
