@@ -187,7 +187,7 @@ async function auditView(parts, query) {
     const rows = page.events.map((e) => h("tr", {},
       h("td", {text: when(e.at)}),
       h("td", {}, h("a", {href: "#/audit?user=" + encodeURIComponent(e.actor), title: e.actor, text: names[e.actor] || e.actor})),
-      h("td", {text: e.action}),
+      h("td", {title: e.action, text: actionWords(e.action)}),
       h("td", {}, (e.cases || []).map((c) => h("a", {href: "#/audit?case=" + c, class: "mono", title: c, text: short(c)}))),
       h("td", {class: "mono", title: e.object || "", text: short(e.object || "")})));
     body = [
@@ -316,3 +316,10 @@ addPage({name: "audit", nav: "nav_audit", roles: ["admin"], view: auditView});
 addPage({name: "users", nav: "nav_users", roles: ["admin"], view: usersView});
 addPage({name: "posts", nav: "nav_posts", roles: ["admin"], view: postsView});
 })();
+
+// actionWords says an audit event's action in the chosen language (its code in the cell's title); an action
+// this page has no words for is shown as its code.
+function actionWords(action) {
+  const key = "act_" + action.replace(/\./g, "_");
+  return dict.en && dict.en[key] ? t(key) : action;
+}
