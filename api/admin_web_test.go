@@ -88,6 +88,7 @@ func TestAdminTranslations(t *testing.T) {
 	for prefix, values := range map[string][]string{
 		"role_": {"shelter", "officer", "reviewer", "admin"}, "out_": {"missing", "found", "matched", "reunited"},
 		"post_": {"rpf", "grp", "childline", "shelter", "police", "jab", "ngo", "control_room"},
+		"del_":  {string(childmatch.DeletedInError), string(childmatch.DeletedDuplicate), string(childmatch.DeletedErasure)},
 	} {
 		for _, v := range values {
 			used[prefix+v] = true

@@ -189,7 +189,7 @@ async function auditView(parts, query) {
       h("td", {}, h("a", {href: "#/audit?user=" + encodeURIComponent(e.actor), title: e.actor, text: names[e.actor] || e.actor})),
       h("td", {title: e.action, text: actionWords(e.action)}),
       h("td", {}, (e.cases || []).map((c) => h("a", {href: "#/audit?case=" + c, class: "mono", title: c, text: short(c)}))),
-      h("td", {class: "mono", title: e.object || "", text: short(e.object || "")})));
+      objectCell(e.action, e.object || "", short)));
     body = [
       page.events.length ? adminTable("audit", ["adm_when", "adm_who", "adm_action", "adm_cases", "adm_object"], rows) :
         h("p", {class: "muted", text: page.next_cursor ? t("adm_audit_none_yet") : t("adm_audit_none")}),
@@ -322,4 +322,15 @@ addPage({name: "posts", nav: "nav_posts", roles: ["admin"], view: postsView});
 function actionWords(action) {
   const key = "act_" + action.replace(/\./g, "_");
   return dict.en && dict.en[key] ? t(key) : action;
+}
+
+// objectWords are the words of the audit actions whose object is a code of the domain: the outcome a case was
+// closed with, why it was erased, the answer given to an alert, the deliveries listed.
+const objectWords = {"case.close": "outcome_", "case.delete": "del_", "alert.ack": "ack_", "delivery.list": "delivery_"};
+
+// objectCell shows an audit event's object: in words when it is such a code, else as the id it is.
+function objectCell(action, object, short) {
+  const key = objectWords[action] && objectWords[action] + object;
+  if (key && dict.en && dict.en[key]) return h("td", {title: object, text: t(key)});
+  return h("td", {class: "mono", title: object, text: short(object)});
 }
