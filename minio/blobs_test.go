@@ -162,11 +162,5 @@ func TestSlowWalker(t *testing.T) {
 // withTimeout is a store over a MinIO of its own whose calls time out after timeout.
 func withTimeout(t *testing.T, timeout time.Duration) (*minio.Store, *miniotest.Server) {
 	t.Helper()
-	srv := miniotest.Start(t)
-	s, err := minio.Open(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket, CallTimeout: timeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, srv
+	return openWith(t, func(c *minio.Config) { c.CallTimeout = timeout })
 }

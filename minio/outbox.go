@@ -275,9 +275,7 @@ func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, u
 	c := p
 	c.Owner, c.Until = owner, until
 	etag, err := s.putPending(ctx, c, p.Version)
-	if code := childmatch.ErrorCodeOf(err); code == childmatch.EConflict || code == childmatch.ENotFound {
-		// MinIO answers a write conditioned on an ETag over a missing key as a failed precondition or as
-		// the key missing.
+	if lost(err) {
 		held, ok := s.heldBy(ctx, p.Key, owner)
 		if !ok {
 			return p, nil, childmatch.Errorf(childmatch.EConflict, "batch %s was claimed or finished by another worker", p.Key)
@@ -290,6 +288,13 @@ func (s *Store) Claim(ctx context.Context, p childmatch.Pending, owner string, u
 	c.Version = etag
 	b, err := s.Batch(ctx, p.Alert, p.Key)
 	return c, b, err
+}
+
+// lost reports whether a write conditioned on an ETag lost: another version is there, or none is (MinIO
+// answers a write over a missing key as a failed precondition or as the key missing).
+func lost(err error) bool {
+	code := childmatch.ErrorCodeOf(err)
+	return code == childmatch.EConflict || code == childmatch.ENotFound
 }
 
 // heldBy answers a batch's entry as it is now when owner holds it. A worker's name is one process's, and
@@ -313,18 +318,12 @@ func (s *Store) heldBy(ctx context.Context, key, owner string) (childmatch.Pendi
 // again; then keeps the entry (unclaimed, due at next) or removes it. A claim lost or a batch erased is
 // EConflict.
 func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, b *childmatch.Batch, next time.Time, changed []*childmatch.Delivery) error {
-	// MinIO answers a write conditioned on an ETag over a missing key as a failed precondition or as the
-	// key missing.
-	gone := func(err error) bool {
-		code := childmatch.ErrorCodeOf(err)
-		return code == childmatch.EConflict || code == childmatch.ENotFound
-	}
 	if b != nil {
 		if b.Version == "" {
 			return &childmatch.Error{Code: childmatch.EInternal, Message: "batch " + b.Key + " was not read by its claim"}
 		}
 		etag, err := s.putPending(ctx, claim, claim.Version)
-		if gone(err) {
+		if lost(err) {
 			held, ok := s.heldBy(ctx, claim.Key, claim.Owner) // a renewal's answer lost: the entry is ours as it is
 			if !ok {
 				return childmatch.Errorf(childmatch.EConflict, "the claim of batch %s was lost", claim.Key)
@@ -335,7 +334,7 @@ func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, b *childma
 			return err
 		}
 		claim.Version = etag
-		if err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, b.Version); gone(err) {
+		if err := s.putJSON(ctx, batchKey(b.Alert, b.Key), "batch "+b.Key, b, b.Version); lost(err) {
 			return childmatch.Errorf(childmatch.EConflict, "batch %s was erased meanwhile", b.Key)
 		} else if err != nil {
 			return err
@@ -364,7 +363,7 @@ func (s *Store) Finish(ctx context.Context, claim childmatch.Pending, b *childma
 	if !next.IsZero() {
 		e := claim
 		e.Owner, e.NextAt = "", next
-		if _, err := s.putPending(ctx, e, claim.Version); gone(err) {
+		if _, err := s.putPending(ctx, e, claim.Version); lost(err) {
 			return childmatch.Errorf(childmatch.EConflict, "the entry of batch %s was erased or taken meanwhile", claim.Key)
 		} else if err != nil {
 			return err

@@ -14,9 +14,16 @@ import (
 
 func open(t testing.TB) (*minio.Store, *miniotest.Server) {
 	t.Helper()
+	return openWith(t, func(c *minio.Config) { c.Encrypt = true })
+}
+
+// openWith is a store over a MinIO of its own, configured by edit.
+func openWith(t testing.TB, edit func(*minio.Config)) (*minio.Store, *miniotest.Server) {
+	t.Helper()
 	srv := miniotest.Start(t)
-	s, err := minio.Open(context.Background(), minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey, Bucket: srv.Bucket, Encrypt: true})
+	cfg := minio.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Bucket: srv.Bucket}
+	edit(&cfg)
+	s, err := minio.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

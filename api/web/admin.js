@@ -320,8 +320,7 @@ addPage({name: "posts", nav: "nav_posts", roles: ["admin"], view: postsView});
 // actionWords says an audit event's action in the chosen language (its code in the cell's title); an action
 // this page has no words for is shown as its code.
 function actionWords(action) {
-  const key = "act_" + action.replace(/\./g, "_");
-  return dict.en && dict.en[key] ? t(key) : action;
+  return known("act_" + action.replace(/\./g, "_"), action);
 }
 
 // objectWords are the words of the audit actions whose object is a code of the domain: the outcome a case was
@@ -330,7 +329,6 @@ const objectWords = {"case.close": "outcome_", "case.delete": "del_", "alert.ack
 
 // objectCell shows an audit event's object: in words when it is such a code, else as the id it is.
 function objectCell(action, object, short) {
-  const key = objectWords[action] && objectWords[action] + object;
-  if (key && dict.en && dict.en[key]) return h("td", {title: object, text: t(key)});
-  return h("td", {class: "mono", title: object, text: short(object)});
+  const words = objectWords[action] && known(objectWords[action] + object, "");
+  return words ? h("td", {title: object, text: words}) : h("td", {class: "mono", title: object, text: short(object)});
 }

@@ -158,7 +158,7 @@ function childLine(c) {
 
 // reasonWords says why a message was sent, for the reasons the app knows; another is shown as it is.
 function reasonWords(r) {
-  return dict.en && dict.en["reason_msg_" + r] ? t("reason_msg_" + r) : r;
+  return known("reason_msg_" + r, r);
 }
 
 function tags(a) {

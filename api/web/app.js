@@ -21,6 +21,11 @@ function t(key, vars) {
   return s;
 }
 
+// known is key's words when the dictionary has them, or else is (a code the server sent that has none).
+function known(key, orElse) {
+  return dict.en && dict.en[key] ? t(key) : orElse;
+}
+
 // when is a time as people in India write it, in the chosen language (day before month: 1/12/2026 is the
 // first of December), never in the browser's own locale, which may put the month first.
 function when(ts) {
