@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -181,6 +182,55 @@ func TestYCbCrTables(t *testing.T) {
 					t.Fatalf("YCbCr %d,%d,%d: %d,%d,%d; color.YCbCrToRGB gives %d,%d,%d", y, cb, cr,
 						clamp16(l+v.r), clamp16(l+u.g+v.g), clamp16(l+u.b), r, g, b)
 				}
+			}
+		}
+	}
+}
+
+// TestHalve: each pixel of the half-size image is the mean of its 2×2 block, within a level of rounding:
+// from RGBA (an odd width and height, the last column and row dropped), and from a JPEG's 4:2:0 planes,
+// whose chroma is taken at the block, against Go's conversion of the block's pixels averaged.
+func TestHalve(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	src := image.NewRGBA(image.Rect(0, 0, 31, 17))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(r.IntN(256))
+	}
+	got := halve(src)
+	if got.Rect.Dx() != 15 || got.Rect.Dy() != 8 {
+		t.Fatalf("size %v, want 15×8", got.Rect.Size())
+	}
+	for y := range 8 {
+		for x := range 15 {
+			for c := range 3 {
+				sum := 0
+				for _, p := range [][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+					sum += int(src.Pix[src.PixOffset(2*x+p[0], 2*y+p[1])+c])
+				}
+				if want, v := (sum+2)/4, int(got.Pix[got.PixOffset(x, y)+c]); v != want {
+					t.Fatalf("RGBA (%d,%d) channel %d: %d, want %d", x, y, c, v, want)
+				}
+			}
+		}
+	}
+	ycc := image.NewYCbCr(image.Rect(0, 0, 32, 18), image.YCbCrSubsampleRatio420)
+	for _, p := range [][]uint8{ycc.Y, ycc.Cb, ycc.Cr} {
+		for i := range p {
+			p[i] = uint8(r.IntN(256))
+		}
+	}
+	got = halve(ycc)
+	for y := range 9 {
+		for x := range 16 {
+			sum := 0
+			for _, p := range [][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+				sum += int(ycc.Y[ycc.YOffset(2*x+p[0], 2*y+p[1])])
+			}
+			c := ycc.COffset(2*x, 2*y)
+			wr, wg, wb := color.YCbCrToRGB(uint8((sum+2)/4), ycc.Cb[c], ycc.Cr[c])
+			o := got.PixOffset(x, y)
+			if got.Pix[o] != wr || got.Pix[o+1] != wg || got.Pix[o+2] != wb || got.Pix[o+3] != 255 {
+				t.Fatalf("4:2:0 (%d,%d): %v, want %d,%d,%d", x, y, got.Pix[o:o+4], wr, wg, wb)
 			}
 		}
 	}
