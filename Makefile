@@ -63,8 +63,10 @@ eval: packages models build
 packages:
 	@scripts/install-packages.sh
 
-models: packages
+# dlib's three models, and MTCNN's networks written as ONNX with the onnx package (hence onnx first).
+models: packages onnx
 	@scripts/fetch-models.sh
+	@scripts/fetch-detector.sh
 
 minio: packages
 	@GO=$(GO) scripts/build-minio.sh

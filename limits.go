@@ -349,6 +349,18 @@ const (
 	// face photo needs the fallback today (HOG finds every face). What it gives up: a face HOG misses must be
 	// about 80 px wide at this size to be found (in a 1600×1200 working image, about 190 px).
 	CNNMaxPixels = 350_000
+	// MTCNNMinFace: MTCNN (matcher/mtcnn.go) looks for faces from this many pixels across in the working
+	// image. dlib's HOG finds them from 80 (its 80 px window), and its box of a face is 0.64–0.97 of the side
+	// of MTCNN's window on the same face (median 0.77; the 110 faces of the shared photos), so a face HOG can
+	// find has a window of at least 82 px: 72 leaves a margin under that. Its pyramid starts at 12/72 of the
+	// working image; at 60 it found the same 110 faces at 1.4× P-Net's work.
+	MTCNNMinFace = 72
+	// MTCNNPyramidStep: each level of MTCNN's pyramid is this much of the one before, the step its networks
+	// were trained and published with (0.709, about 1/√2: two levels halve the area).
+	MTCNNPyramidStep = 0.709
+	// MTCNNMaxWindows bounds the windows P-Net may hand to R-Net, best first (a photo of a crowd or of
+	// texture could otherwise hand thousands, each a 24 px crop and a network run).
+	MTCNNMaxWindows = 1000
 	// MaxDecodedBytesPerPixel: a decoded image may take MaxPixels × this many bytes (160 MB at 40 MP, RGBA),
 	// so a 16-bit-per-channel PNG or TIFF (8 bytes a pixel, decoded whole by Go) is held to 20 MP. A
 	// 6000×6000 16-bit PNG of zeros is 273 KB and would decode to 288 MB.
@@ -690,3 +702,9 @@ const (
 	// push message is at most about 4 KB (RFC 8291's record less its overhead).
 	MaxPushText = 600
 )
+
+// MTCNNThresholds are the scores (0–1) each of MTCNN's three networks needs to keep a window: below the
+// published 0.6 / 0.7 / 0.7, as its windows are only where dlib's HOG then looks (matcher/propose.go), so
+// a window kept for nothing costs a small HOG pass (about 10 ms on the 945×1680 benchmark photo), and a face
+// dropped is a face HOG might have found. With these, 112 windows on the shared photos' 110 faces.
+var MTCNNThresholds = [3]float64{0.5, 0.6, 0.6}

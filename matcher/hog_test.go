@@ -136,6 +136,23 @@ func BenchmarkHOG(b *testing.B) {
 			}
 		})
 	}
+	m := testMTCNN(b)
+	var windows []image.Rectangle
+	var half *image.RGBA
+	b.Run("mtcnn", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if windows, half, err = m.detect(work, childmatch.MTCNNMinFace, 2); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("hog-at-windows", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := h.at(work, half, windows, 2); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // TestHOGFindsWhatGoFaceFound: on every shared photo, every face go-face's HOG path finds on the working

@@ -66,6 +66,22 @@ func startORT(library string) error {
 	return nil
 }
 
+// oneThread is session options that run each call on the calling thread alone.
+func oneThread() (*ort.SessionOptions, error) {
+	opts, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	if err = opts.SetIntraOpNumThreads(1); err == nil {
+		err = opts.SetInterOpNumThreads(1)
+	}
+	if err != nil {
+		opts.Destroy()
+		return nil, err
+	}
+	return opts, nil
+}
+
 // NewONNX loads the model and checks that its input and output have an ArcFace-class model's shapes, naming
 // what is wrong when they do not.
 func NewONNX(cfg ONNXConfig) (*ONNX, error) {
@@ -96,18 +112,12 @@ func NewONNX(cfg ONNXConfig) (*ONNX, error) {
 	if e.batch, e.dim, err = checkShapes(ins, outs); err != nil {
 		return nil, fmt.Errorf("the ONNX face model %s is not an ArcFace-class model: %w", cfg.Model, err)
 	}
-	opts, err := ort.NewSessionOptions()
+	// One thread a run: the matcher's workers run faces in parallel, and they share the cores with dlib.
+	opts, err := oneThread()
 	if err != nil {
 		return nil, err
 	}
 	defer opts.Destroy()
-	// One thread a run: the matcher's workers run faces in parallel, and they share the cores with dlib.
-	if err := opts.SetIntraOpNumThreads(1); err != nil {
-		return nil, err
-	}
-	if err := opts.SetInterOpNumThreads(1); err != nil {
-		return nil, err
-	}
 	e.session, err = ort.NewDynamicAdvancedSession(cfg.Model, []string{ins[0].Name}, []string{outs[0].Name}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("loading the ONNX face model %s: %w", cfg.Model, err)
