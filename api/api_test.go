@@ -42,23 +42,35 @@ import (
 
 const token = "test-admin-token-0123456789"
 
-var (
-	sharedMatcher     *matcher.Matcher
-	sharedMatcherErr  error
-	sharedMatcherOnce sync.Once
-)
+// matchers are the real pipelines, one per detector, loaded once for the whole package: each recognizer
+// holds ~130 MB.
+var matchers struct {
+	sync.Mutex
+	by map[matcher.Detector]*matcher.Matcher
+}
 
-// faces loads the real models once for the whole package: each recognizer holds ~130 MB.
-func faces(t testing.TB) *matcher.Matcher {
+// faces is the pipeline with the service's detector, MTCNN first.
+func faces(t testing.TB) *matcher.Matcher { return facesWith(t, matcher.MTCNNFirst) }
+
+// facesWith is the pipeline with detector det.
+func facesWith(t testing.TB, det matcher.Detector) *matcher.Matcher {
 	t.Helper()
-	sharedMatcherOnce.Do(func() {
-		sharedMatcher, sharedMatcherErr = matcher.New(matcher.Config{ModelsDir: fixtures.ModelsDir(t),
-			Limits: childmatch.DefaultLimits(2)})
-	})
-	if sharedMatcherErr != nil {
-		t.Fatal(sharedMatcherErr)
+	matchers.Lock()
+	defer matchers.Unlock()
+	if m := matchers.by[det]; m != nil {
+		return m
 	}
-	return sharedMatcher
+	library, _ := fixtures.ONNXRuntime(t)
+	m, err := matcher.New(matcher.Config{ModelsDir: fixtures.ModelsDir(t), Limits: childmatch.DefaultLimits(2),
+		Detector: det, ONNXLibrary: library})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if matchers.by == nil {
+		matchers.by = map[matcher.Detector]*matcher.Matcher{}
+	}
+	matchers.by[det] = m
+	return m
 }
 
 // env is one service over one real MinIO, reachable through HTTP.
@@ -72,8 +84,10 @@ type env struct {
 	// quick makes the live hub, the outbox and the change feed look for work as often as tests need to see
 	// it quickly (a benchmark's env looks as often as production does).
 	quick bool
-	http  *httptest.Server
-	index *index.Index
+	// detector is the pipeline's detector; "" is faces'.
+	detector matcher.Detector
+	http     *httptest.Server
+	index    *index.Index
 	// follower owns the index of the running service.
 	follower *follow.Follower
 	follow   follow.Config
@@ -115,11 +129,20 @@ func newEnv(t testing.TB) *env {
 // newBenchEnv is an env as production runs: the store talks to MinIO directly, and the change feed, the
 // live hub and the outbox look as often as their defaults say, not as often as tests need to see changes
 // quickly (the outbox alone listed its pending entries 44 times a second).
-func newBenchEnv(b *testing.B) *env {
+func newBenchEnv(b *testing.B, det matcher.Detector) *env {
 	b.Helper()
 	e := bareEnv(b, childmatch.DefaultCatchUp)
+	e.detector = det
 	e.start()
 	return e
+}
+
+// faces is the env's pipeline.
+func (e *env) faces(t testing.TB) *matcher.Matcher {
+	if e.detector == "" {
+		return faces(t)
+	}
+	return facesWith(t, e.detector)
 }
 
 func bareEnv(t testing.TB, catchUp time.Duration) *env {
@@ -181,7 +204,7 @@ func (e *env) start() {
 	outbox := newOutbox(store, posts, e.links, e.quick)
 	alerts := alert.New(alert.Deps{Posts: posts, Alerts: store, Users: store, Audit: store, Stations: stations, Cases: store, Links: e.links,
 		Dispatch: outbox})
-	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: faces(t), Index: follower, Catalog: follower,
+	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Faces: e.faces(t), Index: follower, Catalog: follower,
 		Limits: limits, Calibrations: store, Cards: card.Renderer{}, Posters: card.Renderer{}, AlertViews: alerts, Alerts: alerts, Log: log})
 	if _, err := follower.Open(context.Background()); err != nil {
 		t.Fatal(err)

@@ -59,6 +59,9 @@ if [ -z "${CHILDMATCH_ADMIN_TOKEN:-}" ] && [ -z "${CHILDMATCH_ADMIN_TOKEN_FILE:-
     echo "Admin token: in $CHILDMATCH_ADMIN_TOKEN_FILE"
   fi
 fi
+# ONNX Runtime's library, which the default detector (MTCNN first, then dlib's HOG) runs MTCNN with.
+CHILDMATCH_ONNX_LIB=${CHILDMATCH_ONNX_LIB:-$(scripts/install-onnxruntime.sh)}
+export CHILDMATCH_ONNX_LIB
 echo "childmatch on ${CHILDMATCH_ADDR:-:8080}"
 # In the background so that a signal to this script reaches the service too (it shuts down gracefully);
 # then the EXIT trap stops the MinIO this script started.

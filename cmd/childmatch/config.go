@@ -34,6 +34,7 @@ type config struct {
 	sessions       childmatch.SessionLimits
 	jitter         int
 	onnx           matcher.ONNXConfig // Model "" = no second face model
+	detector       matcher.Detector
 	dataDir        string
 	follow         follow.Config
 	requestTimeout time.Duration
@@ -97,6 +98,9 @@ func loadConfig() (config, error) {
 	l.MaxUploadBytes = int64(mib) << 20
 	if c.jitter, err = intEnv("CHILDMATCH_JITTER", 0); err != nil || c.jitter < 0 || c.jitter > 100 {
 		return c, fmt.Errorf("CHILDMATCH_JITTER must be a whole number from 0 to 100")
+	}
+	if c.detector, err = detectorConfig(); err != nil {
+		return c, err
 	}
 	if c.onnx, err = onnxConfig(); err != nil {
 		return c, err
@@ -192,6 +196,22 @@ func storeConfig() (minio.Config, error) {
 	return m, nil
 }
 
+// detectorConfig reads CHILDMATCH_DETECTOR: by default MTCNN first (matcher.MTCNNFirst) where ONNX
+// Runtime's library is configured (CHILDMATCH_ONNX_LIB, which `make run` sets), dlib's HOG then CNN where
+// it is not.
+func detectorConfig() (matcher.Detector, error) {
+	d := matcher.Detector(os.Getenv("CHILDMATCH_DETECTOR"))
+	switch {
+	case d == "" && os.Getenv("CHILDMATCH_ONNX_LIB") != "":
+		return matcher.MTCNNFirst, nil
+	case d == "":
+		return matcher.HOGThenCNN, nil
+	case d == matcher.MTCNNFirst && os.Getenv("CHILDMATCH_ONNX_LIB") == "":
+		return d, fmt.Errorf("CHILDMATCH_DETECTOR=%s needs ONNX Runtime's library in CHILDMATCH_ONNX_LIB (`make onnx` installs one and prints its path)", d)
+	}
+	return d, nil
+}
+
 // onnxConfig reads the optional second face model (README: a stronger face model): off unless
 // CHILDMATCH_ONNX_MODEL names a model file, which then needs ONNX Runtime's library in CHILDMATCH_ONNX_LIB.
 func onnxConfig() (matcher.ONNXConfig, error) {
@@ -210,7 +230,8 @@ func openFaces(cfg config, log *slog.Logger) (*matcher.Matcher, []childmatch.Emb
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Jitter: cfg.jitter, Embedders: embedders})
+	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Detector: cfg.detector,
+		ONNXLibrary: os.Getenv("CHILDMATCH_ONNX_LIB"), Jitter: cfg.jitter, Embedders: embedders})
 	if err != nil {
 		closeEmbedders()
 		return nil, nil, nil, err

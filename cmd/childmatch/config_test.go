@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"childmatch/matcher"
 )
 
 // TestDetectThreadsConfig: CHILDMATCH_DETECT_THREADS sets the HOG detection's threads; zero or a word is
@@ -21,6 +23,34 @@ func TestDetectThreadsConfig(t *testing.T) {
 		t.Setenv("CHILDMATCH_DETECT_THREADS", bad)
 		if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "CHILDMATCH_DETECT_THREADS") {
 			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// TestDetectorConfig: MTCNN first by default where ONNX Runtime's library is configured, HOG then CNN where
+// it is not; CHILDMATCH_DETECTOR chooses, and MTCNN without the library is refused, naming it.
+func TestDetectorConfig(t *testing.T) {
+	for _, c := range []struct {
+		detector, library string
+		want              matcher.Detector
+		fails             bool
+	}{
+		{"", "/lib/libonnxruntime.so", matcher.MTCNNFirst, false},
+		{"", "", matcher.HOGThenCNN, false},
+		{"hog+cnn", "/lib/libonnxruntime.so", matcher.HOGThenCNN, false},
+		{"mtcnn+hog+cnn", "", "", true},
+	} {
+		t.Setenv("CHILDMATCH_DETECTOR", c.detector)
+		t.Setenv("CHILDMATCH_ONNX_LIB", c.library)
+		got, err := detectorConfig()
+		if c.fails {
+			if err == nil || !strings.Contains(err.Error(), "CHILDMATCH_ONNX_LIB") {
+				t.Errorf("%q without a library: %v", c.detector, err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%q, library %q: %q, %v; want %q", c.detector, c.library, got, err, c.want)
 		}
 	}
 }

@@ -28,7 +28,7 @@ func runEval(args []string) error {
 	models := fs.String("models", env("CHILDMATCH_MODELS_DIR", "./models"), "folder with the dlib models")
 	strategy := fs.String("strategy", string(evaluation.BestPair), "several enrolled photos: best, mean or both")
 	limits := childmatch.DefaultLimits(runtime.NumCPU())
-	detector := fs.String("detector", string(matcher.HOGThenCNN), "hog+cnn, hog or cnn")
+	detector := fs.String("detector", "", "mtcnn+hog+cnn, hog+cnn, hog or cnn (default: the service's, CHILDMATCH_DETECTOR)")
 	jitter := fs.Int("jitter", 0, "jittered copies averaged per descriptor")
 	quality := fs.Int("jpeg-quality", childmatch.DefaultJPEGQuality, "quality of the working JPEG handed to dlib")
 	fs.BoolVar(&limits.Mirror, "mirror", limits.Mirror, "describe each face as the mean of its crop's and its mirror image's descriptors")
@@ -57,8 +57,16 @@ func runEval(args []string) error {
 		return err
 	}
 	defer closeEmbedders()
+	if *detector == "" {
+		d, err := detectorConfig()
+		if err != nil {
+			return err
+		}
+		*detector = string(d)
+	}
 	faces, err := matcher.New(matcher.Config{ModelsDir: *models, Limits: limits, Detector: matcher.Detector(*detector),
-		Jitter: *jitter, JPEGQuality: *quality, Embedders: embedders})
+		ONNXLibrary: os.Getenv("CHILDMATCH_ONNX_LIB"),
+		Jitter:      *jitter, JPEGQuality: *quality, Embedders: embedders})
 	if err != nil {
 		return err
 	}
