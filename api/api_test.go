@@ -49,9 +49,6 @@ var matchers struct {
 	by map[matcher.Detector]*matcher.Matcher
 }
 
-// faces is the pipeline with the service's detector, MTCNN first.
-func faces(t testing.TB) *matcher.Matcher { return facesWith(t, matcher.MTCNNFirst) }
-
 // facesWith is the pipeline with detector det.
 func facesWith(t testing.TB, det matcher.Detector) *matcher.Matcher {
 	t.Helper()
@@ -84,7 +81,7 @@ type env struct {
 	// quick makes the live hub, the outbox and the change feed look for work as often as tests need to see
 	// it quickly (a benchmark's env looks as often as production does).
 	quick bool
-	// detector is the pipeline's detector; "" is faces'.
+	// detector is the pipeline's detector; "" is the service's, MTCNN first.
 	detector matcher.Detector
 	http     *httptest.Server
 	index    *index.Index
@@ -140,7 +137,7 @@ func newBenchEnv(b *testing.B, det matcher.Detector) *env {
 // faces is the env's pipeline.
 func (e *env) faces(t testing.TB) *matcher.Matcher {
 	if e.detector == "" {
-		return faces(t)
+		return facesWith(t, matcher.MTCNNFirst)
 	}
 	return facesWith(t, e.detector)
 }

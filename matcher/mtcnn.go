@@ -22,7 +22,7 @@ var MTCNNFiles = []string{"mtcnn_pnet.onnx", "mtcnn_rnet.onnx", "mtcnn_onet.onnx
 // fully-convolutional network (P-Net) over an image pyramid proposes windows, a 24 px network (R-Net) keeps
 // and refines those that hold a face, and a 48 px network (O-Net) does so again. On a phone photo it costs a
 // small fraction of dlib's HOG pass, as its pyramid starts at the scale where the smallest face looked for is
-// 12 px across; the matcher uses its windows only as places where dlib's HOG looks (hogAt). Safe for
+// 12 px across; the matcher uses its windows only as places where dlib's HOG looks (hog.at). Safe for
 // concurrent use: ONNX Runtime's sessions may run from several goroutines at once.
 type mtcnn struct {
 	pnet, rnet, onet *ort.DynamicAdvancedSession
@@ -83,10 +83,9 @@ type window struct {
 func (w window) area() float64 { return (w.x2 - w.x1 + 1) * (w.y2 - w.y1 + 1) }
 
 // detect answers the windows where faces at least minFace pixels across may be in img, and img at half
-// size when it made one (or nil), P-Net's runs on
-// the pyramid's levels spread over threads. The cascade reads img at half size (halve) when P-Net's first
-// scale is at most a quarter: the smallest window looked for is then still 24 px across there, R-Net's
-// input, so R-Net's crops are never enlarged.
+// size when it made one (or nil), P-Net's runs on the pyramid's levels spread over threads. The cascade
+// reads img at half size (halve) when P-Net's first scale is at most a quarter: the smallest window looked
+// for is then still 24 px across there, R-Net's input, so R-Net's crops are never enlarged.
 func (m *mtcnn) detect(img image.Image, minFace, threads int) ([]image.Rectangle, *image.RGBA, error) {
 	b := img.Bounds()
 	first := 12 / float64(minFace)
@@ -97,43 +96,37 @@ func (m *mtcnn) detect(img image.Image, minFace, threads int) ([]image.Rectangle
 	} else {
 		base = opaqueRGBA(img)
 	}
-	// The levels, each 0.709 of the one before, each scaled from the one before.
-	var levels []*image.RGBA
-	var scales []float64 // each level's scale of base
-	from := base
+	// P-Net's levels, each 0.709 of the one before, each scaled from the one before, after base itself.
 	pyr := pyramid{imgs: []*image.RGBA{base}, scales: []float64{1}}
+	var scales []float64 // each P-Net level's nominal scale of base, as P-Net's windows are placed by
 	for s := first / scale; float64(min(base.Rect.Dx(), base.Rect.Dy()))*s >= 12; s *= childmatch.MTCNNPyramidStep {
+		from := pyr.imgs[len(pyr.imgs)-1]
 		w, h := int(math.Ceil(float64(base.Rect.Dx())*s)), int(math.Ceil(float64(base.Rect.Dy())*s))
-		from = shrink(from, min(w, from.Rect.Dx()), min(h, from.Rect.Dy()), triangle)
-		levels, scales = append(levels, from), append(scales, s)
-		pyr.imgs, pyr.scales = append(pyr.imgs, from), append(pyr.scales, float64(from.Rect.Dx())/float64(base.Rect.Dx()))
+		level := shrink(from, min(w, from.Rect.Dx()), min(h, from.Rect.Dy()), triangle)
+		pyr.imgs, pyr.scales = append(pyr.imgs, level), append(pyr.scales, float64(level.Rect.Dx())/float64(base.Rect.Dx()))
+		scales = append(scales, s)
 	}
-	found := make([][]window, len(levels))
-	errs := make([]error, len(levels))
-	eachOn(len(levels), threads, func(l int) { found[l], errs[l] = m.propose(levels[l], scales[l]) })
+	found := make([][]window, len(scales))
+	errs := make([]error, len(scales))
+	eachOn(len(scales), threads, func(l int) { found[l], errs[l] = m.propose(pyr.imgs[l+1], scales[l]) })
 	var all []window
-	for l := range levels {
+	for l := range scales {
 		if errs[l] != nil {
 			return nil, nil, errs[l]
 		}
 		all = append(all, suppress(found[l], 0.5, false)...)
 	}
-	all = suppress(all, 0.7, false)
-	for i := range all {
-		w := &all[i]
-		dw, dh := w.x2-w.x1, w.y2-w.y1
-		w.x1, w.y1, w.x2, w.y2 = w.x1+w.reg[0]*dw, w.y1+w.reg[1]*dh, w.x2+w.reg[2]*dw, w.y2+w.reg[3]*dh
-	}
-	all, err := m.refine(m.rnet, pyr, square(all), 24, childmatch.MTCNNThresholds[1], threads)
+	// P-Net's offsets are in units of its windows' spans, R-Net's and O-Net's of their sizes in pixels.
+	all, err := m.refine(m.rnet, pyr, square(shifted(suppress(all, 0.7, false), 0)), 24, childmatch.MTCNNThresholds[1], threads)
 	if err != nil {
 		return nil, nil, err
 	}
-	all = square(refined(suppress(all, 0.7, false)))
+	all = square(shifted(suppress(all, 0.7, false), 1))
 	all, err = m.refine(m.onet, pyr, all, 48, childmatch.MTCNNThresholds[2], threads)
 	if err != nil {
 		return nil, nil, err
 	}
-	all = suppress(refined(all), 0.7, true)
+	all = suppress(shifted(all, 1), 0.7, true)
 	boxes := make([]image.Rectangle, len(all))
 	for i, w := range all {
 		boxes[i] = image.Rect(int(w.x1/scale), int(w.y1/scale), int(w.x2/scale), int(w.y2/scale)).Add(b.Min)
@@ -313,11 +306,11 @@ func resample(img *image.RGBA, box image.Rectangle, side int, out []float32) {
 	}
 }
 
-// refined moves each window's corners by its offsets, in units of its size.
-func refined(ws []window) []window {
+// shifted moves each window's corners by its offsets, in units of its span (x2 - x1) plus extra.
+func shifted(ws []window, extra float64) []window {
 	for i := range ws {
 		w := &ws[i]
-		dw, dh := w.x2-w.x1+1, w.y2-w.y1+1
+		dw, dh := w.x2-w.x1+extra, w.y2-w.y1+extra
 		w.x1, w.y1, w.x2, w.y2 = w.x1+w.reg[0]*dw, w.y1+w.reg[1]*dh, w.x2+w.reg[2]*dw, w.y2+w.reg[3]*dh
 	}
 	return ws

@@ -4,6 +4,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,13 +79,7 @@ func TestProposalsKeepEveryFace(t *testing.T) {
 
 // overlapsOne says whether b overlaps one of boxes by more than half of the smaller box.
 func overlapsOne(b image.Rectangle, boxes []image.Rectangle) bool {
-	for _, k := range boxes {
-		in := b.Intersect(k)
-		if 2*in.Dx()*in.Dy() > min(b.Dx()*b.Dy(), k.Dx()*k.Dy()) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(boxes, func(k image.Rectangle) bool { return sameFace(b, k) })
 }
 
 // TestMTCNNNeeds: the MTCNN-first detector is refused, with what is missing named, without ONNX Runtime's

@@ -113,6 +113,12 @@ func eachOn(n, threads int, fn func(i int)) {
 	wg.Wait()
 }
 
+// sameFace says whether two boxes are of one face: they overlap by more than half of the smaller one.
+func sameFace(a, b image.Rectangle) bool {
+	in := a.Intersect(b)
+	return 2*in.Dx()*in.Dy() > min(a.Dx()*a.Dy(), b.Dx()*b.Dy())
+}
+
 // merge keeps one box of each face found in several regions: of boxes overlapping by more than half of the
 // smaller one, the one seen at the largest scale.
 func merge(boxes []image.Rectangle, scales []float64) []image.Rectangle {
@@ -121,8 +127,7 @@ func merge(boxes []image.Rectangle, scales []float64) []image.Rectangle {
 	for i, b := range boxes {
 		dup := -1
 		for j, k := range kept {
-			in := b.Intersect(k)
-			if 2*in.Dx()*in.Dy() > min(b.Dx()*b.Dy(), k.Dx()*k.Dy()) {
+			if sameFace(b, k) {
 				dup = j
 				break
 			}

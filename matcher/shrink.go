@@ -114,8 +114,7 @@ func shrink(img image.Image, w, h int, k kernel) *image.RGBA {
 				l := luma.pix[y*w : (y+1)*w]
 				u, v := cb.pix[(y>>vs)*cw:], cr.pix[(y>>vs)*cw:]
 				for x := range w {
-					yy, cu, cv := int32(l[x])*0x10101, ycc.cb[u[x>>hs]], ycc.cr[v[x>>hs]]
-					out[x*4], out[x*4+1], out[x*4+2], out[x*4+3] = clamp16(yy+cv.r), clamp16(yy+cu.g+cv.g), clamp16(yy+cu.b), 255
+					putYCbCr(out[x*4:], l[x], u[x>>hs], v[x>>hs])
 				}
 			}
 		})
@@ -236,6 +235,12 @@ var ycc = func() (t struct{ cb, cr [256]struct{ r, g, b int32 } }) {
 	return t
 }()
 
+// putYCbCr writes the opaque RGBA pixel of luma y and chroma cb, cr into out, as color.YCbCrToRGB converts it.
+func putYCbCr(out []uint8, y, cb, cr uint8) {
+	yy, cu, cv := int32(y)*0x10101, ycc.cb[cb], ycc.cr[cr]
+	out[0], out[1], out[2], out[3] = clamp16(yy+cv.r), clamp16(yy+cu.g+cv.g), clamp16(yy+cu.b), 255
+}
+
 // clamp16 turns a 16.16 fixed-point value into a byte.
 func clamp16(v int32) uint8 {
 	return uint8(min(max(v>>16, 0), 255))
@@ -267,19 +272,19 @@ func halve(img image.Image) *image.RGBA {
 				l0, l1 := luma.pix[2*y*luma.stride:], luma.pix[(2*y+1)*luma.stride:]
 				u, v := cb.pix[(2*y>>vs)*cb.stride:], cr.pix[(2*y>>vs)*cr.stride:]
 				for x := range w {
-					l := (int32(l0[2*x]) + int32(l0[2*x+1]) + int32(l1[2*x]) + int32(l1[2*x+1]) + 2) >> 2
-					yy, cu, cv := l*0x10101, ycc.cb[u[2*x>>hs]], ycc.cr[v[2*x>>hs]]
-					out[x*4], out[x*4+1], out[x*4+2], out[x*4+3] = clamp16(yy+cv.r), clamp16(yy+cu.g+cv.g), clamp16(yy+cu.b), 255
+					l := (uint16(l0[2*x]) + uint16(l0[2*x+1]) + uint16(l1[2*x]) + uint16(l1[2*x+1]) + 2) >> 2
+					putYCbCr(out[x*4:], uint8(l), u[2*x>>hs], v[2*x>>hs])
 				}
 			}
 		})
 		return dst
 	}
 	src := opaqueRGBA(img)
+	o := src.Rect.Min
 	inParallel(h, func(from, to int) {
 		for y := from; y < to; y++ {
 			out := dst.Pix[y*dst.Stride:]
-			r0, r1 := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+2*y):], src.Pix[src.PixOffset(b.Min.X, b.Min.Y+2*y+1):]
+			r0, r1 := src.Pix[src.PixOffset(o.X, o.Y+2*y):], src.Pix[src.PixOffset(o.X, o.Y+2*y+1):]
 			for x := range w {
 				for c := range 3 {
 					out[x*4+c] = uint8((int(r0[8*x+c]) + int(r0[8*x+4+c]) + int(r1[8*x+c]) + int(r1[8*x+4+c]) + 2) >> 2)

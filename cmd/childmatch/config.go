@@ -99,10 +99,10 @@ func loadConfig() (config, error) {
 	if c.jitter, err = intEnv("CHILDMATCH_JITTER", 0); err != nil || c.jitter < 0 || c.jitter > 100 {
 		return c, fmt.Errorf("CHILDMATCH_JITTER must be a whole number from 0 to 100")
 	}
-	if c.detector, err = detectorConfig(); err != nil {
+	if c.onnx, err = onnxConfig(); err != nil {
 		return c, err
 	}
-	if c.onnx, err = onnxConfig(); err != nil {
+	if c.detector, err = detectorConfig(c.onnx.Library); err != nil {
 		return c, err
 	}
 	if l.Mirror, err = boolEnv("CHILDMATCH_MIRROR", l.Mirror); err != nil {
@@ -197,16 +197,16 @@ func storeConfig() (minio.Config, error) {
 }
 
 // detectorConfig reads CHILDMATCH_DETECTOR: by default MTCNN first (matcher.MTCNNFirst) where ONNX
-// Runtime's library is configured (CHILDMATCH_ONNX_LIB, which `make run` sets), dlib's HOG then CNN where
-// it is not.
-func detectorConfig() (matcher.Detector, error) {
+// Runtime's library is configured (library, from CHILDMATCH_ONNX_LIB, which `make run` sets), dlib's HOG
+// then CNN where it is not.
+func detectorConfig(library string) (matcher.Detector, error) {
 	d := matcher.Detector(os.Getenv("CHILDMATCH_DETECTOR"))
 	switch {
-	case d == "" && os.Getenv("CHILDMATCH_ONNX_LIB") != "":
+	case d == "" && library != "":
 		return matcher.MTCNNFirst, nil
 	case d == "":
 		return matcher.HOGThenCNN, nil
-	case d == matcher.MTCNNFirst && os.Getenv("CHILDMATCH_ONNX_LIB") == "":
+	case d == matcher.MTCNNFirst && library == "":
 		return d, fmt.Errorf("CHILDMATCH_DETECTOR=%s needs ONNX Runtime's library in CHILDMATCH_ONNX_LIB (`make onnx` installs one and prints its path)", d)
 	}
 	return d, nil
@@ -231,7 +231,7 @@ func openFaces(cfg config, log *slog.Logger) (*matcher.Matcher, []childmatch.Emb
 		return nil, nil, nil, err
 	}
 	faces, err := matcher.New(matcher.Config{ModelsDir: cfg.modelsDir, Limits: cfg.limits, Detector: cfg.detector,
-		ONNXLibrary: os.Getenv("CHILDMATCH_ONNX_LIB"), Jitter: cfg.jitter, Embedders: embedders})
+		ONNXLibrary: cfg.onnx.Library, Jitter: cfg.jitter, Embedders: embedders})
 	if err != nil {
 		closeEmbedders()
 		return nil, nil, nil, err

@@ -41,8 +41,7 @@ func TestDetectorConfig(t *testing.T) {
 		{"mtcnn+hog+cnn", "", "", true},
 	} {
 		t.Setenv("CHILDMATCH_DETECTOR", c.detector)
-		t.Setenv("CHILDMATCH_ONNX_LIB", c.library)
-		got, err := detectorConfig()
+		got, err := detectorConfig(c.library)
 		if c.fails {
 			if err == nil || !strings.Contains(err.Error(), "CHILDMATCH_ONNX_LIB") {
 				t.Errorf("%q without a library: %v", c.detector, err)

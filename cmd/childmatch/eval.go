@@ -58,15 +58,14 @@ func runEval(args []string) error {
 	}
 	defer closeEmbedders()
 	if *detector == "" {
-		d, err := detectorConfig()
+		d, err := detectorConfig(onnx.Library)
 		if err != nil {
 			return err
 		}
 		*detector = string(d)
 	}
 	faces, err := matcher.New(matcher.Config{ModelsDir: *models, Limits: limits, Detector: matcher.Detector(*detector),
-		ONNXLibrary: os.Getenv("CHILDMATCH_ONNX_LIB"),
-		Jitter:      *jitter, JPEGQuality: *quality, Embedders: embedders})
+		ONNXLibrary: onnx.Library, Jitter: *jitter, JPEGQuality: *quality, Embedders: embedders})
 	if err != nil {
 		return err
 	}
