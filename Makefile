@@ -33,7 +33,7 @@ test: packages models minio onnx
 bench: packages models minio onnx
 	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot|BenchmarkFlatSearch' -benchtime 20x ./index/
 	$(GO) test -run '^$$' -bench 'BenchmarkDecode|BenchmarkEncode' -benchtime 10x ./libjpeg/
-	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink|BenchmarkONNXEmbed' -benchtime 10x ./matcher/
+	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink|BenchmarkONNXEmbed|BenchmarkResNet' -benchtime 10x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkProposals' -benchtime 1x .
 	$(GO) test -run '^$$' -bench 'BenchmarkDedupe' -benchtime 1x ./service/
 	$(GO) test -run '^$$' -bench 'BenchmarkDedupeMinIO' -benchtime 1x ./cmd/childmatch/
@@ -63,10 +63,12 @@ eval: packages models build
 packages:
 	@scripts/install-packages.sh
 
-# dlib's three models, and MTCNN's networks written as ONNX with the onnx package (hence onnx first).
+# dlib's three models, MTCNN's networks and dlib's face recognition network written as ONNX with the onnx
+# package (hence onnx first).
 models: packages onnx
 	@scripts/fetch-models.sh
 	@scripts/fetch-detector.sh
+	@scripts/dlib-resnet.sh
 
 minio: packages
 	@GO=$(GO) scripts/build-minio.sh

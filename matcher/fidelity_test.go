@@ -29,11 +29,11 @@ func reference(t *testing.T, m *Matcher, data []byte) []face.Face {
 			t.Fatal(err)
 		}
 	}
-	rec := <-m.pool
-	defer func() { m.pool <- rec }()
-	faces, err := rec.Recognize(data)
+	w := <-m.pool
+	defer func() { m.pool <- w }()
+	faces, err := w.rec.Recognize(data)
 	if err == nil && len(faces) == 0 {
-		faces, err = rec.RecognizeCNN(data)
+		faces, err = w.rec.RecognizeCNN(data)
 	}
 	if err != nil {
 		t.Fatal(err)

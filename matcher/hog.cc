@@ -27,26 +27,6 @@ struct detector {
 	std::vector<double> bias;       // each filter's threshold, the last element of its weights
 };
 
-// channel is image/color's YCbCrToRGB's rounding and clamping of one channel.
-inline uint8_t channel(int32_t v) { return (uint32_t)v & 0xff000000 ? (uint8_t)~(v >> 31) : (uint8_t)(v >> 16); }
-
-void load(array2d<rgb_pixel>& img, const cm_pixels& px, const uint8_t* py, const uint8_t* pcb, const uint8_t* pcr) {
-	img.set_size(px.h, px.w);
-	for (int y = 0; y < px.h; y++) {
-		const uint8_t* p = py + (size_t)y * px.ystride;
-		if (!px.ycbcr) {
-			for (int x = 0; x < px.w; x++, p += 4) img[y][x] = rgb_pixel(p[0], p[1], p[2]);
-			continue;
-		}
-		const size_t c = (size_t)(y >> px.yshift) * px.cstride;
-		for (int x = 0; x < px.w; x++) {
-			const int32_t yy = (int32_t)p[x] * 0x10101, cb = (int32_t)pcb[c + (x >> px.xshift)] - 128,
-			              cr = (int32_t)pcr[c + (x >> px.xshift)] - 128;
-			img[y][x] = rgb_pixel(channel(yy + 91881 * cr), channel(yy - 22554 * cb - 46802 * cr), channel(yy + 116130 * cb));
-		}
-	}
-}
-
 int put(const std::vector<rectangle>& rects, long* out, int max) {
 	for (size_t i = 0; i < rects.size() && (int)i < max; i++) {
 		out[4 * i] = rects[i].left();
@@ -84,7 +64,7 @@ std::vector<rectangle> detect(const detector& d, const cm_pixels& px, const uint
 	// as its image is there; each filter on each level (as impl::detect_from_fhog_pyramid scans them) as
 	// soon as its features are. Features go first, so that filters fill the time spent waiting for images.
 	std::vector<array2d<rgb_pixel>> imgs(n);
-	load(imgs[0], px, py, pcb, pcr);
+	cm::load(imgs[0], px, py, pcb, pcr);
 	dlib::array<dlib::array<array2d<float>>> feats;
 	feats.set_max_size(n);
 	feats.set_size(n);
@@ -209,7 +189,7 @@ int cm_hog_detect_dlib(const cm_hog* h, cm_pixels px, const uint8_t* y, const ui
 	try {
 		frontal_face_detector det = reinterpret_cast<const detector*>(h)->det;
 		array2d<rgb_pixel> img;
-		load(img, px, y, cb, cr);
+		cm::load(img, px, y, cb, cr);
 		return put(det(img), out, max);
 	} catch (...) {
 		return -1;

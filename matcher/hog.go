@@ -11,7 +11,6 @@ import "C"
 import (
 	"errors"
 	"image"
-	"unsafe"
 )
 
 // hog is dlib's HOG face detector run on the working image's pixels, without go-face: no JPEG encoded and
@@ -54,12 +53,6 @@ func (h *hog) detectDlib(img image.Image) ([]image.Rectangle, error) {
 	})
 }
 
-// chromaShifts are the subsampling of each YCbCr layout as shifts of x and y.
-var chromaShifts = map[image.YCbCrSubsampleRatio][2]C.int{
-	image.YCbCrSubsampleRatio444: {0, 0}, image.YCbCrSubsampleRatio422: {1, 0}, image.YCbCrSubsampleRatio420: {1, 1},
-	image.YCbCrSubsampleRatio440: {0, 1}, image.YCbCrSubsampleRatio411: {2, 0}, image.YCbCrSubsampleRatio410: {2, 1},
-}
-
 // run calls a detection with img's pixels (a decoded JPEG's planes as they are, converted to RGB in C as
 // image/color converts them; any other image as RGBA) and room for boxes, and again with more room when
 // it found more.
@@ -67,21 +60,7 @@ func (h *hog) run(img image.Image, call func(px C.cm_pixels, y, cb, cr *C.uint8_
 	if img.Bounds().Empty() {
 		return nil, nil
 	}
-	px := C.cm_pixels{w: C.int(img.Bounds().Dx()), h: C.int(img.Bounds().Dy())}
-	var y, cb, cr *C.uint8_t
-	shifts, planar := [2]C.int{}, false
-	if m, ok := img.(*image.YCbCr); ok && m.Rect.Min == (image.Point{}) {
-		shifts, planar = chromaShifts[m.SubsampleRatio]
-	}
-	if planar {
-		m := img.(*image.YCbCr)
-		px.ycbcr, px.ystride, px.cstride, px.xshift, px.yshift = 1, C.int(m.YStride), C.int(m.CStride), shifts[0], shifts[1]
-		y, cb, cr = (*C.uint8_t)(&m.Y[0]), (*C.uint8_t)(&m.Cb[0]), (*C.uint8_t)(&m.Cr[0])
-	} else {
-		m := opaqueRGBA(img)
-		px.ystride = C.int(m.Stride)
-		y = (*C.uint8_t)(unsafe.Pointer(&m.Pix[m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y)]))
-	}
+	px, y, cb, cr := pixelsOf(img)
 	out := make([]C.long, 4*16)
 	n := call(px, y, cb, cr, &out[0], C.int(len(out)/4))
 	if n < 0 {

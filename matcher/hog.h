@@ -2,6 +2,8 @@
 #ifndef CHILDMATCH_HOG_H
 #define CHILDMATCH_HOG_H
 #include <stdint.h>
+
+#include "pixels.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -10,12 +12,6 @@ typedef struct cm_hog cm_hog;
 
 cm_hog* cm_hog_new(void);
 void cm_hog_free(cm_hog* h);
-// The pixels of an image of w×h: RGBA (y is the pixels, ystride bytes a row, alpha ignored), or YCbCr
-// planes (y, cb, cr; the chroma planes subsampled by 1 << xshift across and 1 << yshift down, cstride
-// bytes a row), converted to RGB as Go's image/color converts them.
-typedef struct {
-	int ycbcr, w, h, ystride, cstride, xshift, yshift;
-} cm_pixels;
 
 // cm_hog_detect finds faces in an image on up to threads threads, writing up to max boxes as left, top,
 // right, bottom (inclusive, dlib's rectangles) into out. It answers how many faces it found (more than max

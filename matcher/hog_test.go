@@ -159,8 +159,8 @@ func BenchmarkHOG(b *testing.B) {
 // image's JPEG (the detection before hog.go) is found by hog.go on the working image's pixels, box by box.
 func TestHOGFindsWhatGoFaceFound(t *testing.T) {
 	m := testMatcher(t)
-	rec := <-m.pool
-	defer func() { m.pool <- rec }()
+	w := <-m.pool
+	defer func() { m.pool <- w }()
 	before, after, lost := 0, 0, 0
 	for _, rel := range fixtures.All(t) {
 		img, _, _, err := decode(fixtures.Photo(t, rel), m.limits)
@@ -168,7 +168,7 @@ func TestHOGFindsWhatGoFaceFound(t *testing.T) {
 			t.Fatalf("%s: %v", rel, err)
 		}
 		work := working(img, m.limits)
-		old, err := m.recognize(rec, work)
+		old, err := m.recognize(w.rec, work)
 		if err != nil {
 			t.Fatal(err)
 		}

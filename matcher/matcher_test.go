@@ -625,9 +625,9 @@ func TestWriteReferenceCrops(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec := <-m.pool
-			faces, err := rec.Recognize(data) // go-face's whole path on exactly the bytes written
-			m.pool <- rec
+			w := <-m.pool
+			faces, err := w.rec.Recognize(data) // go-face's whole path on exactly the bytes written
+			m.pool <- w
 			if err != nil || len(faces) != 1 {
 				t.Fatalf("%s: %d faces, %v", rel, len(faces), err)
 			}

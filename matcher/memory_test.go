@@ -318,14 +318,14 @@ func BenchmarkCNNBudgetRecall(b *testing.B) {
 			folders = append(folders, person)
 		}
 	}
-	rec := <-m.pool
-	defer func() { m.pool <- rec }()
+	w := <-m.pool
+	defer func() { m.pool <- w }()
 	cnn := func(img *image.RGBA) []face.Face {
 		data, err := libjpeg.EncodeRGBA(img, m.quality)
 		if err != nil {
 			b.Fatal(err)
 		}
-		faces, err := rec.RecognizeCNN(data)
+		faces, err := w.rec.RecognizeCNN(data)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -35,19 +35,12 @@ func newMTCNN(dir, library string) (*mtcnn, error) {
 			return nil, fmt.Errorf("the face detector's networks are incomplete: %s missing from %s; run `make models`", f, dir)
 		}
 	}
-	if err := startORT(library); err != nil {
-		return nil, err
-	}
 	// One thread a run, as for the face models: the pyramid's levels and the batches run on the cores side
 	// by side.
-	opts, err := oneThread()
-	if err != nil {
-		return nil, err
-	}
-	defer opts.Destroy()
 	m := &mtcnn{}
+	var err error
 	load := func(file string, outs ...string) (*ort.DynamicAdvancedSession, error) {
-		s, err := ort.NewDynamicAdvancedSession(filepath.Join(dir, file), []string{"input"}, outs, opts)
+		s, err := oneThreadSession(library, filepath.Join(dir, file), []string{"input"}, outs)
 		if err != nil {
 			return nil, fmt.Errorf("loading the face detector's network %s: %w", file, err)
 		}

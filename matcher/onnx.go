@@ -82,6 +82,20 @@ func oneThread() (*ort.SessionOptions, error) {
 	return opts, nil
 }
 
+// oneThreadSession starts ONNX Runtime from library and loads the model at path, each run on its caller's
+// thread alone: the matcher's callers already run side by side on the cores.
+func oneThreadSession(library, path string, ins, outs []string) (*ort.DynamicAdvancedSession, error) {
+	if err := startORT(library); err != nil {
+		return nil, err
+	}
+	opts, err := oneThread()
+	if err != nil {
+		return nil, err
+	}
+	defer opts.Destroy()
+	return ort.NewDynamicAdvancedSession(path, ins, outs, opts)
+}
+
 // NewONNX loads the model and checks that its input and output have an ArcFace-class model's shapes, naming
 // what is wrong when they do not.
 func NewONNX(cfg ONNXConfig) (*ONNX, error) {

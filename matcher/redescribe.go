@@ -4,8 +4,6 @@ import (
 	"context"
 	"image"
 
-	face "github.com/Kagami/go-face"
-
 	"childmatch"
 )
 
@@ -27,13 +25,13 @@ func (m *Matcher) Redescribe(ctx context.Context, data []byte, faces []childmatc
 	if err := stopped(ctx); err != nil {
 		return nil, err
 	}
-	var rec *face.Recognizer
+	var w *worker
 	select {
-	case rec = <-m.pool:
+	case w = <-m.pool:
 	case <-ctx.Done():
 		return nil, stopped(ctx)
 	}
-	defer func() { m.pool <- rec }()
+	defer func() { m.pool <- w }()
 	boxes := make([]childmatch.Box, len(faces))
 	for i := range faces {
 		boxes[i] = faces[i].Box
@@ -47,7 +45,7 @@ func (m *Matcher) Redescribe(ctx context.Context, data []byte, faces []childmatc
 			return nil, err
 		}
 		out[i].Descriptor = f.Descriptor
-		d, _, ok, err := m.describe(rec, fine, rescaleBox(f.Box, size, fine.Bounds().Size()))
+		d, _, ok, err := m.describe(w, fine, rescaleBox(f.Box, size, fine.Bounds().Size()))
 		if err != nil {
 			return nil, err
 		}

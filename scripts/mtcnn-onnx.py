@@ -19,27 +19,18 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
+
+from onnxgraph import Builder
 
 
-class Graph:
+class Graph(Builder):
     def __init__(self, name, weights):
-        self.name, self.w, self.nodes, self.inits, self.n = name, list(weights), [], [], 0
+        super().__init__(name + "_")
+        self.name, self.w = name, list(weights)
 
     def take(self):
         return np.asarray(self.w.pop(0), dtype=np.float32)
-
-    def const(self, array):
-        self.n += 1
-        name = f"{self.name}_c{self.n}"
-        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(array, dtype=np.float32), name))
-        return name
-
-    def op(self, kind, inputs, **attrs):
-        self.n += 1
-        out = f"{self.name}_t{self.n}"
-        self.nodes.append(helper.make_node(kind, inputs, [out], **attrs))
-        return out
 
     def conv(self, x):
         k, b = self.take(), self.take()  # [kh, kw, in, out], [out]
