@@ -54,7 +54,7 @@ type Config struct {
 	// JPEGQuality of the working image handed to go-face; 0 means childmatch.DefaultJPEGQuality.
 	JPEGQuality int
 	// ONNXLibrary is ONNX Runtime's shared library (libonnxruntime.so), which MTCNNFirst needs. Where it is
-	// set, ONNX Runtime also runs dlib's face model (ResNetONNX), about 2.8 times as fast as dlib on a core.
+	// set, ONNX Runtime also runs dlib's face model (ResNetONNX), 2.2–2.8 times as fast as dlib on a core.
 	ONNXLibrary string
 	// Embedders are the face models run beside dlib on every face (an ONNX model, say); their vectors go
 	// to DetectedFace.Embeddings. The caller closes them after the matcher.
