@@ -10,5 +10,12 @@ if [ -x bin/minio ] && [ "$(cat bin/minio.version 2>/dev/null)" = "$version" ]; 
 fi
 echo "building MinIO $version into bin/ (a few minutes, once)"
 mkdir -p bin
-GOBIN="$PWD/bin" CGO_ENABLED=0 "$GO" install "github.com/minio/minio@$version"
+# The module downloads' lines go to a log, shown only when the build fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! GOBIN="$PWD/bin" CGO_ENABLED=0 "$GO" install "github.com/minio/minio@$version" >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "building MinIO failed" >&2
+  exit 1
+fi
 echo "$version" > bin/minio.version

@@ -23,5 +23,12 @@ fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 echo "installing Debian packages: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# apt's and dpkg's progress goes to a log, shown only when the installation fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { $sudo apt-get update -qq &&
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "installing Debian packages failed" >&2
+  exit 1
+fi
