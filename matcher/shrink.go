@@ -1,5 +1,11 @@
 package matcher
 
+/*
+#cgo CFLAGS: -O3 -march=native
+#include "shrink.h"
+*/
+import "C"
+
 import (
 	"image"
 	"math"
@@ -40,7 +46,7 @@ const weightBits = 14
 // zero-padded to the same count so the inner loops have a fixed length, from first[i] on.
 type taps struct {
 	n      int
-	first  []int
+	first  []int64
 	weight []int32
 }
 
@@ -55,7 +61,7 @@ func tapsFor(src, dst int, k kernel) taps {
 		centre = (float64(i)+0.5)*scale - 0.5
 		return centre, max(0, int(math.Ceil(centre-support))), min(src-1, int(math.Floor(centre+support)))
 	}
-	t := taps{first: make([]int, dst)}
+	t := taps{first: make([]int64, dst)}
 	for i := range dst {
 		_, lo, hi := window(i)
 		t.n = max(t.n, hi-lo+1)
@@ -63,12 +69,12 @@ func tapsFor(src, dst int, k kernel) taps {
 	t.weight = make([]int32, dst*t.n)
 	for i := range dst {
 		centre, lo, hi := window(i)
-		t.first[i] = min(lo, src-t.n) // near the far edge the window starts earlier, with zeros in front
+		t.first[i] = int64(min(lo, src-t.n)) // near the far edge the window starts earlier, with zeros in front
 		w := make([]float64, t.n)
 		var sum float64
 		for j := lo; j <= hi; j++ {
-			w[j-t.first[i]] = k.at((float64(j) - centre) / width)
-			sum += w[j-t.first[i]]
+			w[j-int(t.first[i])] = k.at((float64(j) - centre) / width)
+			sum += w[j-int(t.first[i])]
 		}
 		fixed := t.weight[i*t.n : (i+1)*t.n]
 		var total int32
@@ -105,18 +111,11 @@ type plane struct {
 func shrink(img image.Image, w, h int, k kernel) *image.RGBA {
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	if m, ok := img.(*image.YCbCr); ok {
-		luma, cb, cr, hs, vs := planesYCbCr(m)
-		cw, ch := (w+1<<hs-1)>>hs, (h+1<<vs-1)>>vs
-		luma, cb, cr = shrinkPlane(luma, w, h, k), shrinkPlane(cb, cw, ch, k), shrinkPlane(cr, cw, ch, k)
+		s := shrinkYCbCr(m, w, h, k)
+		hs, vs := libjpeg.Shifts(s.SubsampleRatio)
 		inParallel(h, func(from, to int) {
-			for y := from; y < to; y++ {
-				out := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
-				l := luma.pix[y*w : (y+1)*w]
-				u, v := cb.pix[(y>>vs)*cw:], cr.pix[(y>>vs)*cw:]
-				for x := range w {
-					putYCbCr(out[x*4:], l[x], u[x>>hs], v[x>>hs])
-				}
-			}
+			C.cm_ycbcr_rgba((*C.uint8_t)(&s.Y[0]), (*C.uint8_t)(&s.Cb[0]), (*C.uint8_t)(&s.Cr[0]), C.int(w), C.int(s.CStride),
+				C.int(hs), C.int(vs), C.int(from), C.int(to), (*C.uint8_t)(&dst.Pix[0]), C.long(dst.Stride))
 		})
 		return dst
 	}
@@ -136,40 +135,30 @@ func shrink(img image.Image, w, h int, k kernel) *image.RGBA {
 	return dst
 }
 
-// shrinkPlane resamples p to w×h with k: horizontally into every source row, then vertically.
+// shrinkYCbCr scales m to w×h, no larger than m on either side, in its own planes: the chroma planes keep
+// m's subsampling, at the size image.YCbCr gives them for w×h.
+func shrinkYCbCr(m *image.YCbCr, w, h int, k kernel) *image.YCbCr {
+	luma, cb, cr, hs, vs := planesYCbCr(m)
+	cw, ch := (w+1<<hs-1)>>hs, (h+1<<vs-1)>>vs
+	luma, cb, cr = shrinkPlane(luma, w, h, k), shrinkPlane(cb, cw, ch, k), shrinkPlane(cr, cw, ch, k)
+	return &image.YCbCr{Y: luma.pix, Cb: cb.pix, Cr: cr.pix, YStride: w, CStride: cw, SubsampleRatio: m.SubsampleRatio,
+		Rect: image.Rect(0, 0, w, h)}
+}
+
+// shrinkPlane resamples p to w×h with k: horizontally into every source row, then vertically (shrink.c),
+// each pass's rows split over every core.
 func shrinkPlane(p plane, w, h int, k kernel) plane {
 	xs, ys := tapsFor(p.w, w, k), tapsFor(p.h, h, k)
 	mid := make([]uint8, p.h*w)
 	inParallel(p.h, func(from, to int) {
-		for y := from; y < to; y++ {
-			row := p.pix[y*p.stride : y*p.stride+p.w]
-			out := mid[y*w : (y+1)*w]
-			for x := range out {
-				wts := xs.weight[x*xs.n : (x+1)*xs.n]
-				src := row[xs.first[x]:][:len(wts)]
-				var acc int32
-				for j, wt := range wts {
-					acc += int32(src[j]) * wt
-				}
-				out[x] = clamp8(acc)
-			}
-		}
+		C.cm_shrink_rows((*C.uint8_t)(&p.pix[0]), C.long(p.stride), C.int(from), C.int(to), (*C.int64_t)(&xs.first[0]),
+			(*C.int32_t)(&xs.weight[0]), C.int(xs.n), C.int(w), (*C.uint8_t)(&mid[0]))
 	})
 	dst := plane{pix: make([]uint8, w*h), stride: w, w: w, h: h}
 	inParallel(h, func(from, to int) {
 		acc := make([]int32, w)
-		for y := from; y < to; y++ {
-			clear(acc)
-			for j, wt := range ys.weight[y*ys.n : (y+1)*ys.n] {
-				row := ys.first[y] + j
-				for i, v := range mid[row*w : (row+1)*w] {
-					acc[i] += int32(v) * wt
-				}
-			}
-			for i, v := range acc {
-				dst.pix[y*w+i] = clamp8(v)
-			}
-		}
+		C.cm_shrink_columns((*C.uint8_t)(&mid[0]), C.int(from), C.int(to), (*C.int64_t)(&ys.first[0]),
+			(*C.int32_t)(&ys.weight[0]), C.int(ys.n), C.int(w), (*C.int32_t)(&acc[0]), (*C.uint8_t)(&dst.pix[0]))
 	})
 	return dst
 }

@@ -148,7 +148,7 @@ func TestTaps(t *testing.T) {
 			for _, w := range tp.weight[i*tp.n : (i+1)*tp.n] {
 				sum += w
 			}
-			if sum != 1<<weightBits || tp.first[i] < 0 || tp.first[i]+tp.n > tc.src {
+			if sum != 1<<weightBits || tp.first[i] < 0 || int(tp.first[i])+tp.n > tc.src {
 				t.Fatalf("%d→%d, sample %d: %d taps from %d, summing to %d; want within %d summing to %d",
 					tc.src, tc.dst, i, tp.n, tp.first[i], sum, tc.src, 1<<weightBits)
 			}
