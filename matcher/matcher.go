@@ -349,11 +349,16 @@ func (m *Matcher) finer(data []byte, ct string, img image.Image, size image.Poin
 	if size.X*eighths/8 <= decoded {
 		return img
 	}
-	fine, err := libjpeg.DecodeYCbCr(data, eighths)
+	o := exifOrientation(data)
+	stored := size
+	if o >= 5 { // size is upright; the JPEG is stored turned
+		stored = image.Pt(size.Y, size.X)
+	}
+	fine, err := decodeReduced(data, stored.X, stored.Y, eighths)
 	if err != nil { // decoded once already: only memory can fail it, and img is still there
 		return img
 	}
-	return orient(fine, exifOrientation(data))
+	return orient(fine, o)
 }
 
 // stopped is ctx's end as the error Analyze returns: the caller gave up or its deadline passed.
