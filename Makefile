@@ -33,7 +33,7 @@ test: packages models minio onnx
 bench: packages models minio onnx
 	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot|BenchmarkFlatSearch' -benchtime 20x ./index/
 	$(GO) test -run '^$$' -bench 'BenchmarkDecode|BenchmarkEncode' -benchtime 10x ./libjpeg/
-	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink|BenchmarkONNXEmbed|BenchmarkResNet' -benchtime 10x ./matcher/
+	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink|BenchmarkDecodeReduced|BenchmarkONNXEmbed|BenchmarkResNet' -benchtime 10x ./matcher/
 	$(GO) test -run '^$$' -bench 'BenchmarkProposals' -benchtime 1x .
 	$(GO) test -run '^$$' -bench 'BenchmarkDedupe' -benchtime 1x ./service/
 	$(GO) test -run '^$$' -bench 'BenchmarkDedupeMinIO' -benchtime 1x ./cmd/childmatch/
