@@ -3,7 +3,8 @@
 
 #include <string.h>
 
-// clamp8 rounds a sum of 14-bit fixed-point products back to a byte, as shrink.go's clamp8 does.
+// clamp8 rounds a sum of 14-bit fixed-point products (shrink.go's weightBits) back to a byte; Catmull-Rom's
+// negative lobes can overshoot either way.
 static inline uint8_t clamp8(int32_t v) {
 	v = (v + (1 << 13)) >> 14;
 	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);

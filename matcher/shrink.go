@@ -91,12 +91,6 @@ func tapsFor(src, dst int, k kernel) taps {
 	return t
 }
 
-// clamp8 rounds a fixed-point sum back to a byte; Catmull-Rom's negative lobes can overshoot either way.
-func clamp8(v int32) uint8 {
-	v = (v + 1<<(weightBits-1)) >> weightBits
-	return uint8(min(max(v, 0), 255))
-}
-
 // plane is one channel of an image: w×h samples, rows stride apart.
 type plane struct {
 	pix          []uint8
