@@ -7,7 +7,7 @@ export CHILDMATCH_MINIO_BIN ?= $(CURDIR)/bin/minio
 # Where the shared test photos are; tests find them there by default.
 FACES ?= $(abspath ../shared/testdata/faces)
 
-.PHONY: run test bench levers load eval packages models minio onnx build clean
+.PHONY: run test bench levers load eval packages modules models minio onnx build clean
 
 run: packages models minio build
 	scripts/run.sh
@@ -16,7 +16,7 @@ run: packages models minio build
 # the corpus they grew on longer runs is kept in each package's testdata/fuzz (README: fuzzing). Their budgets
 # are counts of executions, not durations: Go 1.26's fuzz coordinator can report its own -fuzztime deadline
 # as a failure (golang/go#75804, fixed in Go 1.27), and a count has no deadline to race.
-test: packages models minio onnx
+test: packages modules models minio onnx
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./index/... ./minio/...
 	$(GO) test -count=1 -timeout 25m ./...
@@ -30,7 +30,7 @@ test: packages models minio onnx
 # enrolment and re-embedding side by side with Python's face_recognition (bench/results/enrol.md), 1,000 cases
 # through childmatch import beside the pipeline's rate (bench/results/import.md), and the index beside FAISS and
 # hnswlib (bench/results/index.md).
-bench: packages models minio onnx
+bench: packages modules models minio onnx
 	$(GO) test -run '^$$' -bench 'BenchmarkSearch|BenchmarkAdd|BenchmarkSnapshot|BenchmarkFlatSearch' -benchtime 20x ./index/
 	$(GO) test -run '^$$' -bench 'BenchmarkDecode|BenchmarkEncode' -benchtime 10x ./libjpeg/
 	$(GO) test -run '^$$' -bench 'BenchmarkAnalyze|BenchmarkShrink|BenchmarkDecodeReduced|BenchmarkONNXEmbed|BenchmarkResNet' -benchtime 10x ./matcher/
@@ -63,6 +63,10 @@ eval: packages models build
 packages:
 	@scripts/install-packages.sh
 
+# The Go modules, fetched quietly once (go build and go vet name every module they download).
+modules:
+	@$(GO) mod download
+
 # dlib's three models, MTCNN's networks and dlib's face recognition network written as ONNX with the onnx
 # package (hence onnx first).
 models: packages onnx
@@ -78,7 +82,7 @@ minio: packages
 onnx: packages
 	@scripts/install-onnxruntime.sh >/dev/null
 
-build: packages
+build: packages modules
 	$(GO) build -o bin/childmatch ./cmd/childmatch
 
 clean:
