@@ -52,8 +52,10 @@ type change struct {
 type Store struct {
 	d *data
 	// Fail, when set, is returned by every call that reaches the data: a store that is down.
-	Fail  error
-	reads atomic.Int64
+	Fail error
+	// BeforePut, when set, runs before each PutBlob reaches the data; its error fails the put.
+	BeforePut func(kind childmatch.BlobKind) error
+	reads     atomic.Int64
 }
 
 var (
@@ -153,22 +155,34 @@ func (s *Store) Case(_ context.Context, id childmatch.ID) (*childmatch.Case, err
 // Reads counts the case records read one by one (Case) through this view.
 func (s *Store) Reads() int64 { return s.reads.Load() }
 
+// UpdateCase runs fn outside the lock, as MinIO's conditional write does (fn may wait on other calls of the
+// store), and writes only if the record is still the one fn was given, redoing fn otherwise.
 func (s *Store) UpdateCase(_ context.Context, id childmatch.ID, fn func(*childmatch.Case) error) (*childmatch.Case, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
+	for attempt := 0; attempt < childmatch.UpdateAttempts; attempt++ {
+		if err := s.lock(); err != nil {
+			return nil, err
+		}
+		b, ok := s.d.cases[id]
+		s.unlock()
+		if !ok {
+			return nil, notFound("case " + id.String())
+		}
+		c := decode[childmatch.Case](b)
+		if err := fn(c); err != nil {
+			return nil, err
+		}
+		if err := s.lock(); err != nil {
+			return nil, err
+		}
+		if now, ok := s.d.cases[id]; ok && bytes.Equal(now, b) {
+			s.markChange(id)
+			s.d.cases[id] = encode(c)
+			defer s.unlock()
+			return decode[childmatch.Case](s.d.cases[id]), nil
+		}
+		s.unlock()
 	}
-	defer s.unlock()
-	b, ok := s.d.cases[id]
-	if !ok {
-		return nil, notFound("case " + id.String())
-	}
-	c := decode[childmatch.Case](b)
-	if err := fn(c); err != nil {
-		return nil, err
-	}
-	s.markChange(id)
-	s.d.cases[id] = encode(c)
-	return decode[childmatch.Case](s.d.cases[id]), nil
+	return nil, childmatch.Errorf(childmatch.EConflict, "case %s changed too often at once, try again", id)
 }
 
 func (s *Store) DeleteCase(_ context.Context, id childmatch.ID) error {
@@ -209,6 +223,11 @@ func (s *Store) WalkCases(_ context.Context, after childmatch.ID, fn func(*child
 }
 
 func (s *Store) PutBlob(_ context.Context, kind childmatch.BlobKind, id, caseID childmatch.ID, contentType string, b []byte) error {
+	if s.BeforePut != nil {
+		if err := s.BeforePut(kind); err != nil {
+			return err
+		}
+	}
 	if err := s.lock(); err != nil {
 		return err
 	}

@@ -264,12 +264,20 @@ func (s *Store) Case(ctx context.Context, id childmatch.ID) (*childmatch.Case, e
 	return &c, nil
 }
 
-// UpdateCase applies fn to the current record and writes it back only if nobody changed it meanwhile.
+// UpdateCase applies fn to the current record and writes it back only if nobody changed it meanwhile. The
+// change entry must land before the record's write, not before its read: the two go to MinIO at once, and
+// the write waits for the entry.
 func (s *Store) UpdateCase(ctx context.Context, id childmatch.ID, fn func(*childmatch.Case) error) (*childmatch.Case, error) {
-	if err := s.markChange(ctx, id); err != nil {
-		return nil, err
-	}
-	return update(ctx, s, caseKey(id), "case "+id.String(), fn)
+	entry := make(chan error, 1)
+	go func() { entry <- s.markChange(ctx, id) }()
+	marked := sync.OnceValue(func() error { return <-entry })
+	defer marked() // a failed read or fn leaves no entry being written behind the answer
+	return update(ctx, s, caseKey(id), "case "+id.String(), func(c *childmatch.Case) error {
+		if err := fn(c); err != nil {
+			return err
+		}
+		return marked()
+	})
 }
 
 // DeleteCase removes a case record, after the change entry that tells the replicas.

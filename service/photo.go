@@ -17,9 +17,10 @@ import (
 //
 //  1. the original, under a fresh photo id, while the face pipeline analyses it (a photo whose header is
 //     refused is never stored);
-//  2. one face chip per face found, under fresh face ids;
-//  3. the case record, with the photo and its faces: the commit point. The store writes the change entry
-//     that tells the other replicas just before it;
+//  2. one face chip per face found, under fresh face ids, while the case record is read;
+//  3. the case record, with the photo and its faces, once the chips are stored: the commit point. The
+//     store writes the change entry that tells the other replicas while it reads the record, and the
+//     record once the entry is written;
 //  4. the faces into this process's index (through the follower, in the order of the case's writes);
 //  5. the audit event, then the review proposals, while the candidates answered are read.
 //
@@ -130,21 +131,30 @@ func (s *Service) AddPhoto(ctx context.Context, actor childmatch.Actor, caseID c
 	}()
 	defer func() { <-searched }()
 
-	chips, err := s.putChips(ctx, caseID, &photo, a)
-	written = append(written, chips...)
-	if err == nil {
-		c, err = s.updateCase(ctx, caseID, func(c *childmatch.Case) error {
-			if len(c.Photos) >= childmatch.MaxPhotosPerCase {
-				return tooManyPhotos()
-			}
-			c.Photos = append(c.Photos, photo)
-			c.UpdatedAt = photo.UploadedAt
-			return nil
-		})
-		if uncertain(err) {
-			undo = false
-			s.log.Warn("a photo's commit may or may not have landed; its blobs are left to the sweeper", "case", caseID, "photo", id, "err", err)
+	// The chips are stored while the record is read; the record is written once they are.
+	var chips []blobRef
+	var chipsErr error
+	chipped := make(chan struct{})
+	go func() {
+		defer close(chipped)
+		chips, chipsErr = s.putChips(ctx, caseID, &photo, a)
+	}()
+	c, err = s.updateCase(ctx, caseID, func(c *childmatch.Case) error {
+		if len(c.Photos) >= childmatch.MaxPhotosPerCase {
+			return tooManyPhotos()
 		}
+		if <-chipped; chipsErr != nil {
+			return chipsErr
+		}
+		c.Photos = append(c.Photos, photo)
+		c.UpdatedAt = photo.UploadedAt
+		return nil
+	})
+	<-chipped
+	written = append(written, chips...)
+	if chipsErr == nil && uncertain(err) { // with a chip not stored, the record's write was never attempted
+		undo = false
+		s.log.Warn("a photo's commit may or may not have landed; its blobs are left to the sweeper", "case", caseID, "photo", id, "err", err)
 	}
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -72,6 +73,47 @@ func TestRefusedPhotoStoresNothing(t *testing.T) {
 		t.Errorf("%d blobs left behind", n)
 	}
 	if p := w.read(c.ID).Photos; len(p) != 0 {
+		t.Errorf("the case holds %d photos", len(p))
+	}
+}
+
+// TestChipsBeforeRecord: an upload's chips are stored while its case record is read, and the record is
+// written only once every chip is: a chip that takes its time is never referenced before it exists, and a
+// chip that cannot be stored leaves no blob and no change to the case.
+func TestChipsBeforeRecord(t *testing.T) {
+	w := newWorld(t)
+	c := w.newCase(w.officer, childmatch.KindMissing)
+	early := 0
+	w.store.BeforePut = func(kind childmatch.BlobKind) error {
+		if kind == childmatch.BlobChip {
+			time.Sleep(20 * time.Millisecond)
+			if len(w.read(c.ID).Photos) > 0 {
+				early++
+			}
+		}
+		return nil
+	}
+	w.upload(w.officer, c, w.person(), w.person())
+	if p := w.read(c.ID).Photos; len(p) != 1 || len(p[0].Faces) != 2 || early != 0 {
+		t.Fatalf("the case holds %d photos; the record referred to the photo before %d of its chips were stored", len(p), early)
+	}
+
+	other := w.newCase(w.officer, childmatch.KindMissing)
+	before := w.store.Blobs(childmatch.BlobPhoto) + w.store.Blobs(childmatch.BlobChip)
+	w.store.BeforePut = func(kind childmatch.BlobKind) error {
+		if kind == childmatch.BlobChip {
+			return childmatch.Unavailable("the store", errors.New("disk full"))
+		}
+		return nil
+	}
+	_, err := w.svc.AddPhoto(w.ctx, w.officer, other.ID, inmem.Photo(w.person(), w.person()), 0)
+	if childmatch.ErrorCodeOf(err) != childmatch.EUnavailable {
+		t.Fatalf("want %s, got %v", childmatch.EUnavailable, err)
+	}
+	if n := w.store.Blobs(childmatch.BlobPhoto) + w.store.Blobs(childmatch.BlobChip); n != before {
+		t.Errorf("%d blobs stored, want the %d of the first upload", n, before)
+	}
+	if p := w.read(other.ID).Photos; len(p) != 0 {
 		t.Errorf("the case holds %d photos", len(p))
 	}
 }
