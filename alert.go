@@ -244,6 +244,9 @@ type Alerter interface {
 	StandDown(ctx context.Context, c *Case, reason string) error
 	// Erase removes the alert of an erased case, if it has one.
 	Erase(ctx context.Context, caseID ID) error
+	// AlertCases calls fn with the case of every stored alert, for the sweeper to find those an erasure
+	// left behind.
+	AlertCases(ctx context.Context, fn func(ID) error) error
 }
 
 // AlertQuery selects a page of the alerts a user sees, newest first (by their case's id).

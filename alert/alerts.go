@@ -203,6 +203,24 @@ func (s *Service) Erase(ctx context.Context, caseID childmatch.ID) error {
 	return s.send.Erase(ctx, caseID)
 }
 
+// AlertCases calls fn with the case of every stored alert (an alert's id is its case's).
+func (s *Service) AlertCases(ctx context.Context, fn func(childmatch.ID) error) error {
+	return s.alerts.WalkAlerts(ctx, func(a *childmatch.Alert) (bool, error) { return true, fn(a.ID) })
+}
+
+// erased reports whether an alert's case is gone: an erasure that stopped before removing the alert leaves
+// it to the sweeper, and no post is to be chased meanwhile for a child whose record was erased.
+func (s *Service) erased(ctx context.Context, id childmatch.ID) (bool, error) {
+	if s.cases == nil {
+		return false, nil
+	}
+	_, err := s.cases.Case(ctx, id)
+	if childmatch.ErrorCodeOf(err) == childmatch.ENotFound {
+		return true, nil
+	}
+	return false, err
+}
+
 // postsOf returns the posts the actor belongs to.
 func (s *Service) postsOf(ctx context.Context, actor childmatch.Actor) (map[childmatch.ID]bool, error) {
 	mine := map[childmatch.ID]bool{}

@@ -81,6 +81,9 @@ type sending struct {
 
 // escalate claims and sends one alert's due work.
 func (s *Service) escalate(ctx context.Context, id childmatch.ID, posts map[childmatch.ID]*childmatch.Post, now time.Time) error {
+	if gone, err := s.erased(ctx, id); gone || err != nil {
+		return err
+	}
 	var out []sending
 	a, err := s.alerts.UpdateAlert(ctx, id, func(a *childmatch.Alert) error {
 		out = nil

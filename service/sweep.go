@@ -49,7 +49,9 @@ type SweepReport struct {
 	Photos  int `json:"photos_deleted"`
 	Chips   int `json:"chips_deleted"`
 	Reviews int `json:"reviews_deleted"`
-	// Deliveries counts the alerts whose deliveries were removed: their cases are erased.
+	// Alerts counts the alerts removed, and Deliveries the alerts whose deliveries were removed: their
+	// cases are erased.
+	Alerts     int `json:"alerts_deleted"`
 	Deliveries int `json:"alert_deliveries_deleted"`
 	// Kept counts the blobs old enough to judge that a case refers to; Young those too young to judge;
 	// Unknown those whose case cannot be told, which are never deleted.
@@ -97,6 +99,9 @@ func (s *Service) Sweep(ctx context.Context) (*SweepReport, error) {
 	if err := s.sweepReviews(ctx, exists, rep); err != nil {
 		return rep, err
 	}
+	if err := s.sweepAlerts(ctx, exists, rep); err != nil {
+		return rep, err
+	}
 	return rep, s.sweepDeliveries(ctx, exists, rep)
 }
 
@@ -113,34 +118,53 @@ func (s *Service) caseExists(ctx context.Context, id childmatch.ID, exists map[c
 	return err == nil, nil
 }
 
+// sweepAlerts removes the alert of a case that is gone, and has the outbox erase its deliveries: left by an
+// erasure whose alert's removal failed after the record was gone. It holds where the child was sought, and
+// who was told.
+func (s *Service) sweepAlerts(ctx context.Context, exists map[childmatch.ID]bool, rep *SweepReport) (err error) {
+	if s.alerts != nil {
+		rep.Alerts, err = s.sweepGone(ctx, exists, "alert.sweep", s.alerts.AlertCases, s.alerts.Erase)
+	}
+	return err
+}
+
 // sweepDeliveries removes the deliveries of an alert whose case is gone: left by an erasure that stopped
 // part way (DeleteCase erases the case's record first, its alert's deliveries last). An alert's id is its
 // case's, and a case id is never reused, so they are never needed again.
-func (s *Service) sweepDeliveries(ctx context.Context, exists map[childmatch.ID]bool, rep *SweepReport) error {
-	if s.deliveries == nil {
-		return nil
+func (s *Service) sweepDeliveries(ctx context.Context, exists map[childmatch.ID]bool, rep *SweepReport) (err error) {
+	if s.deliveries != nil {
+		rep.Deliveries, err = s.sweepGone(ctx, exists, "deliveries.sweep", s.deliveries.WalkDeliveryAlerts, s.deliveries.EraseDeliveries)
 	}
-	var alerts []childmatch.ID // listed first, then judged: the listing does not wait for the reads
-	if err := s.deliveries.WalkDeliveryAlerts(ctx, func(alert childmatch.ID) error { alerts = append(alerts, alert); return nil }); err != nil {
-		return err
+	return err
+}
+
+// sweepGone removes what list names by its case's id whose case is gone, each after an audit event of
+// action, and answers how many it removed. The ids are listed first, then judged: the listing does not
+// wait for the reads.
+func (s *Service) sweepGone(ctx context.Context, exists map[childmatch.ID]bool, action string,
+	list func(context.Context, func(childmatch.ID) error) error, remove func(context.Context, childmatch.ID) error) (int, error) {
+	var ids []childmatch.ID
+	if err := list(ctx, func(id childmatch.ID) error { ids = append(ids, id); return nil }); err != nil {
+		return 0, err
 	}
-	for _, alert := range alerts {
-		ok, err := s.caseExists(ctx, alert, exists)
+	removed := 0
+	for _, id := range ids {
+		ok, err := s.caseExists(ctx, id, exists)
 		if err != nil {
-			return err
+			return removed, err
 		}
 		if ok {
 			continue
 		}
-		if err := s.audit.Record(ctx, sweeper, "deliveries.sweep", []childmatch.ID{alert}, ""); err != nil {
-			return err
+		if err := s.audit.Record(ctx, sweeper, action, []childmatch.ID{id}, id.String()); err != nil {
+			return removed, err
 		}
-		if err := s.deliveries.EraseDeliveries(ctx, alert); err != nil {
-			return err
+		if err := remove(ctx, id); err != nil {
+			return removed, err
 		}
-		rep.Deliveries++
+		removed++
 	}
-	return nil
+	return removed, nil
 }
 
 // sweepCase deletes the blobs of a case that its record, read now, does not refer to.

@@ -277,3 +277,53 @@ func TestUploadStopsAtTheDeadline(t *testing.T) {
 		t.Fatalf("the case holds %d photos", len(p))
 	}
 }
+
+// TestErasedCasesAlert: an erasure that stopped after the case's record, before its alert, leaves the
+// alert behind. No post is chased for it meanwhile, and the sweeper removes it, with an audit event,
+// and has the outbox erase its deliveries; the alert of a case that is kept stays and is chased.
+func TestErasedCasesAlert(t *testing.T) {
+	w := newWorld(t)
+	w.post("GRP Bhopal", childmatch.PostGRP, childmatch.Area{States: []string{"Madhya Pradesh"}}, func(d *childmatch.PostDetails) {
+		d.Webhooks = []childmatch.Webhook{{URL: "https://partner.example/hook", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}
+	})
+	kept := w.newCase(w.officer, childmatch.KindMissing, where("Madhya Pradesh", "Bhopal"))
+	gone := w.newCase(w.officer, childmatch.KindMissing, where("Madhya Pradesh", "Bhopal"))
+	if got := w.sent.take(); len(got) != 2 {
+		t.Fatalf("raising two alerts dispatched %+v", got)
+	}
+	if err := w.store.DeleteCase(w.ctx, gone.ID); err != nil { // the erasure stopped here
+		t.Fatal(err)
+	}
+
+	w.now = w.now.Add(childmatch.DefaultLimits(1).AlertAck)
+	if err := w.alerts.Escalate(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	chased := map[childmatch.ID]int{}
+	for _, s := range w.sent.take() {
+		chased[s.alert]++
+	}
+	if chased[gone.ID] != 0 || chased[kept.ID] == 0 {
+		t.Fatalf("escalation chased %v; want the kept case's silent post only, none for the erased case", chased)
+	}
+
+	rep := w.sweep()
+	if rep.Alerts != 1 {
+		t.Fatalf("sweep: %+v, want the erased case's alert removed", rep)
+	}
+	if _, err := w.store.Alert(w.ctx, gone.ID); childmatch.ErrorCodeOf(err) != childmatch.ENotFound {
+		t.Errorf("the erased case's alert: %v, want it gone", err)
+	}
+	if _, err := w.store.Alert(w.ctx, kept.ID); err != nil {
+		t.Errorf("the kept case's alert: %v", err)
+	}
+	if !slices.Equal(w.sent.erased, []childmatch.ID{gone.ID}) {
+		t.Errorf("the outbox was told to erase the deliveries of %v, want the erased case's alert", w.sent.erased)
+	}
+	if got := w.events(gone.ID.String()); !slices.Equal(got, []string{"alert.sweep"}) {
+		t.Errorf("audit events of the swept alert: %v", got)
+	}
+	if rep := w.sweep(); rep.Alerts != 0 {
+		t.Errorf("a second sweep: %+v, want nothing more removed", rep)
+	}
+}

@@ -265,7 +265,9 @@ func runSweep(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Deliveries: store, Limits: cfg.limits, Sweep: cfg.sweep, Log: log})
+	alerts := alert.New(alert.Deps{Posts: store, Alerts: store, Users: store, Audit: store, Cases: store, Log: log})
+	svc := service.New(service.Deps{Store: store, Refs: store, Reviews: store, Audit: store, Alerts: alerts, Deliveries: store,
+		Limits: cfg.limits, Sweep: cfg.sweep, Log: log})
 	rep, err := svc.Sweep(ctx)
 	if err != nil {
 		return err
