@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
 	"childmatch/fixtures"
+	"childmatch/matcher"
 	"childmatch/minio/miniotest"
 )
 
 // TestDockerImage builds the Dockerfile and runs the image against a real MinIO, where a Docker engine is
-// available: the container must come up healthy with its models loaded. Without an engine it is skipped,
-// saying so.
+// available: the container must come up healthy with its models loaded, detecting as `make run` does
+// (MTCNN first, through the ONNX Runtime the image carries). Without an engine it is skipped, saying so.
 func TestDockerImage(t *testing.T) {
 	if err := exec.Command("docker", "info").Run(); err != nil {
 		t.Skip("no Docker engine on this machine (`docker info` failed); the Dockerfile is not built here")
@@ -44,6 +46,10 @@ func TestDockerImage(t *testing.T) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				logs, _ := exec.Command("docker", "logs", name).CombinedOutput()
+				if !strings.Contains(string(logs), `"detector":"`+string(matcher.MTCNNFirst)+`"`) {
+					t.Fatalf("the container does not detect with %s:\n%s", matcher.MTCNNFirst, logs)
+				}
 				return
 			}
 		}

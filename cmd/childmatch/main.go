@@ -95,7 +95,8 @@ func run(log *slog.Logger) error {
 	if err := card.Check(); err != nil {
 		return err
 	}
-	log.Info("face models loaded", "workers", cfg.limits.Workers, "blas", matcher.LinkedBLAS())
+	log.Info("face models loaded", "workers", cfg.limits.Workers, "blas", matcher.LinkedBLAS(), "detector", cfg.detector,
+		"onnx_runtime", cfg.onnx.Library != "")
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return err
 	}
