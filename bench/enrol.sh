@@ -29,7 +29,7 @@ print(f"Enrolment, decode to descriptor, on the person folders of `{data}` ({py[
 print("Produced by `bench/enrol.sh` (part of `make bench`).\n")
 print("| implementation | photos/s | faces detected |")
 print("|---|---|---|")
-print(f"| childmatch (go-face, Debian dlib 19.24 + OpenBLAS, one recognizer per core) | {go_pps:.2f} | {100*go_det:.1f}% |")
+print(f"| childmatch as the service runs (MTCNN first, then Debian dlib 19.24's HOG; dlib's network in ONNX Runtime; a worker per core) | {go_pps:.2f} | {100*go_det:.1f}% |")
 print(f"| face_recognition 1.3.0 (dlib-bin 19.24.6, one process per core) | {py['photos_per_second']:.2f} | {100*py['detected']/py['photos']:.1f}% |")
 print(f"| childmatch reembed (stored photos and boxes: no detection over the whole photo) | {re_pps:.2f} | {100*re_found:.1f}% of the faces found again |")
 print(f"\nRatio: childmatch runs **{go_pps/py['photos_per_second']:.2f}x** the photos per second of face_recognition;"

@@ -80,10 +80,10 @@ func TestRedescribe(t *testing.T) {
 }
 
 // BenchmarkReembed: describing every face of the shared person folders again from the photos and their
-// records' boxes, a recognizer per core, as `childmatch reembed` does (bench/enrol.sh sets it beside
-// face_recognition's enrolment).
+// records' boxes, a recognizer per core, as `childmatch reembed` does with the service's configuration
+// (serviceMatcher; bench/enrol.sh sets it beside face_recognition's enrolment).
 func BenchmarkReembed(b *testing.B) {
-	m := testMatcher(b)
+	m := serviceMatcher(b)
 	type photo struct {
 		data  []byte
 		faces []childmatch.Face
