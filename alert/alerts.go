@@ -203,9 +203,20 @@ func (s *Service) Erase(ctx context.Context, caseID childmatch.ID) error {
 	return s.send.Erase(ctx, caseID)
 }
 
-// AlertCases calls fn with the case of every stored alert (an alert's id is its case's).
+// AlertCases calls fn with the case of every alert (an alert's id is its case's), as the catalog has them:
+// no alert is read. An alert another replica wrote since the last escalation pass may be left out; the next
+// sweep has it.
 func (s *Service) AlertCases(ctx context.Context, fn func(childmatch.ID) error) error {
-	return s.alerts.WalkAlerts(ctx, func(a *childmatch.Alert) (bool, error) { return true, fn(a.ID) })
+	ids, err := s.catalog.ids(ctx, s.alerts)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // erased reports whether an alert's case is gone: an erasure that stopped before removing the alert leaves

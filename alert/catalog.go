@@ -162,6 +162,20 @@ func (c *catalog) ready(ctx context.Context, store childmatch.AlertStore) error 
 	return c.walkLocked(ctx, store, func(*childmatch.Alert) error { return nil })
 }
 
+// ids answers the id of every alert the catalog holds, filling it from the store the first time.
+func (c *catalog) ids(ctx context.Context, store childmatch.AlertStore) ([]childmatch.ID, error) {
+	if err := c.ready(ctx, store); err != nil {
+		return nil, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ids := make([]childmatch.ID, len(c.rows))
+	for i, r := range c.rows {
+		ids[i] = r.id
+	}
+	return ids, nil
+}
+
 // page answers up to limit ids of the alerts before the cursor after (zero: from the newest), newest
 // first, that reached one of the posts mine (every alert, with all), only active ones with active; and
 // the cursor of the next page, zero when no such alert is left.
