@@ -43,9 +43,40 @@ func randomCodes(r *rand.Rand, rows int, extreme bool) ([]int8, []int32) {
 	return codes, norms
 }
 
-// TestBatchKernel: the assembly batch kernel equals its Go reference, and both equal the direct
-// Σ(2h - c)², distances and skip bits, for random and extreme codes and any even row count.
+// batchKernels names the assembly batch kernels this CPU runs, each with the value of useVNNI that selects it.
+func batchKernels() map[string]bool {
+	kernels := map[string]bool{}
+	if useAVX2 {
+		kernels["avx2"] = false
+		if useVNNI {
+			kernels["vnni"] = true
+		}
+	}
+	return kernels
+}
+
+// withKernel runs fn with the batch kernel that vnni selects.
+func withKernel(vnni bool, fn func()) {
+	saved := useVNNI
+	useVNNI = vnni
+	defer func() { useVNNI = saved }()
+	fn()
+}
+
+// TestBatchKernel: each assembly batch kernel the CPU runs equals the Go reference, and both equal the
+// direct Σ(2h - c)², distances and skip bits, for random and extreme codes and any even row count.
 func TestBatchKernel(t *testing.T) {
+	kernels := batchKernels()
+	if len(kernels) == 0 {
+		t.Log("no assembly batch kernel on this CPU: the Go reference alone is checked")
+		testBatchKernel(t)
+	}
+	for name, vnni := range kernels {
+		t.Run(name, func(t *testing.T) { withKernel(vnni, func() { testBatchKernel(t) }) })
+	}
+}
+
+func testBatchKernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, rows := range []int{0, 2, 4, 6, 128, 1000} {
 		for _, extreme := range []bool{false, true} {
@@ -88,14 +119,18 @@ func BenchmarkKernels(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)*rows/b.Elapsed().Seconds(), "pairs/s")
 	})
-	b.Run("batch", func(b *testing.B) {
-		g := randomGroup(r, false)
-		out, skip := make([]int32, batchQ*rows), make([]uint8, rows/2)
-		for b.Loop() {
-			dots(g, codes, norms, out, skip)
-		}
-		b.ReportMetric(float64(b.N)*rows*batchQ/b.Elapsed().Seconds(), "pairs/s")
-	})
+	for name, vnni := range batchKernels() {
+		b.Run("batch/"+name, func(b *testing.B) {
+			withKernel(vnni, func() {
+				g := randomGroup(r, false)
+				out, skip := make([]int32, batchQ*rows), make([]uint8, rows/2)
+				for b.Loop() {
+					dots(g, codes, norms, out, skip)
+				}
+				b.ReportMetric(float64(b.N)*rows*batchQ/b.Elapsed().Seconds(), "pairs/s")
+			})
+		})
+	}
 }
 
 // BenchmarkSearchBatch: top-10 of a batch of 100 queries at 100k and 1M faces, on one worker and on every
