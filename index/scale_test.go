@@ -45,7 +45,10 @@ const (
 // scaleVersion names what is measured in the results.
 func scaleVersion() string {
 	kernel := "Go"
-	if useAVX2 {
+	switch {
+	case useAVX2 && useVNNI:
+		kernel = "AVX2 (batches: AVX-512 VNNI)"
+	case useAVX2:
 		kernel = "AVX2"
 	}
 	return fmt.Sprintf("childmatch index (int8 %s first pass + exact float32 re-rank, %s)", kernel, runtime.Version())
