@@ -244,8 +244,8 @@ type Alerter interface {
 	StandDown(ctx context.Context, c *Case, reason string) error
 	// Erase removes the alert of an erased case, if it has one.
 	Erase(ctx context.Context, caseID ID) error
-	// AlertCases calls fn with the case of every stored alert, for the sweeper to find those an erasure
-	// left behind.
+	// AlertCases calls fn with the case of every alert it knows of (one another replica wrote moments ago
+	// may be missing until its next look), for the sweeper to find those an erasure left behind.
 	AlertCases(ctx context.Context, fn func(ID) error) error
 }
 
